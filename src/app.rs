@@ -1,0 +1,125 @@
+//! Wires configuration, database, bot and HTTP server together; used by `main` and tests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use teloxide::Bot;
+use tokio::task::JoinHandle;
+
+use crate::bot::probe::UpdateProbe;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::mail::Mailer;
+
+/// What every handler, service and worker shares. Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: PgPool,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+    pub i18n: Arc<I18n>,
+    pub mailer: Mailer,
+}
+
+/// A running instance: the bot, the HTTP server and the workers.
+pub struct App {
+    pub ctx: Ctx,
+    pub probe: UpdateProbe,
+    pub http_addr: SocketAddr,
+    pub bot: Bot,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Set by tests: a clock they move, a pool on their fresh database, extra HTTP routes.
+#[derive(Default)]
+pub struct Options {
+    pub clock: Option<Clock>,
+    pub pool: Option<PgPool>,
+    pub extra_routes: Option<axum::Router>,
+    /// Kept across restarts by tests that wait on handled updates.
+    pub probe: Option<UpdateProbe>,
+}
+
+impl App {
+    pub async fn build(config: Config, options: Options) -> anyhow::Result<App> {
+        let db = match options.pool {
+            Some(pool) => pool,
+            None => crate::db::connect(&config.database_url, config.database_max_connections).await?,
+        };
+        crate::db::migrate(&db).await?;
+        crate::db::staff::bootstrap_admins(&db, &config.admin_ids).await?;
+        let ctx = Ctx {
+            db,
+            clock: options.clock.unwrap_or(Clock::System),
+            i18n: Arc::new(I18n::load()?),
+            mailer: Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?,
+            config: Arc::new(config),
+        };
+
+        let router = crate::http::router(ctx.clone());
+        let router = match options.extra_routes {
+            Some(extra) => router.merge(extra),
+            None => router,
+        };
+        let listener = tokio::net::TcpListener::bind(ctx.config.http_addr).await?;
+        let http_addr = listener.local_addr()?;
+        let http = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+
+        let api_url = if ctx.config.is_sandbox() {
+            // The emulated Bot API is mounted on our own HTTP server.
+            format!("http://{http_addr}/").parse()?
+        } else {
+            ctx.config.telegram_api_url.clone()
+        };
+        let token = if ctx.config.is_sandbox() {
+            SANDBOX_TOKEN.to_string()
+        } else {
+            ctx.config.bot_token.clone()
+        };
+        let bot = Bot::new(token).set_api_url(api_url);
+        let probe = options.probe.unwrap_or_default();
+        let polling = tokio::spawn(crate::bot::run_polling(bot.clone(), ctx.clone(), probe.clone()));
+
+        Ok(App { ctx, probe, http_addr, bot, tasks: vec![http, polling] })
+    }
+
+    /// Stops everything at once, as a killed process would: what is in the database stays.
+    pub async fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The token the in-process emulator accepts in sandbox mode.
+pub const SANDBOX_TOKEN: &str = "123456:TEST";
+
+/// Sandbox mode: demo data if the database is empty, and the emulated Bot API.
+async fn sandbox_routes(_config: &Config) -> anyhow::Result<axum::Router> {
+    Ok(axum::Router::new())
+}
+
+/// `ent-bot serve`: runs until Ctrl-C.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let sandbox = config.is_sandbox();
+    let extra_routes = if sandbox { Some(sandbox_routes(&config).await?) } else { None };
+    let app = App::build(config, Options { extra_routes, ..Options::default() }).await?;
+    if sandbox {
+        println!("ent-bot sandbox is running: open http://{}/", app.http_addr);
+    } else {
+        tracing::info!(addr = %app.http_addr, "ent-bot is running");
+    }
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("shutting down");
+    app.stop().await;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Telegram adapter: the handler tree, dialogue state, keyboards; one file per journey.
+//! A handler reads the update, calls one service, renders the answer. No SQL here.
+
+pub mod keyboards;
+pub mod onboarding;
+pub mod probe;
+pub mod start;
+pub mod state;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use dptree::HandlerSignature;
+use dptree::di::DependencyMap;
+use teloxide::dispatching::dialogue::{Dialogue, GetChatId};
+use teloxide::dispatching::{DefaultKey, Dispatcher, UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
+use teloxide::utils::command::BotCommands;
+
+use crate::app::Ctx;
+use crate::db::dialogue::PgStorage;
+use crate::i18n::Locale;
+use probe::UpdateProbe;
+use state::State;
+
+pub type HandlerResult = anyhow::Result<()>;
+pub type Storage_ = PgStorage<State>;
+pub type Dlg = Dialogue<State, Storage_>;
+
+/// Who sent the update and in which language to answer; resolved once per update.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user_id: i64,
+    pub chat_id: ChatId,
+    pub locale: Locale,
+    /// False until the user picked a language; `locale` is then a guess.
+    pub locale_chosen: bool,
+}
+
+#[derive(BotCommands, Clone, Debug)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    Start,
+    Language,
+    Help,
+    Cancel,
+}
+
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    use dptree::case;
+
+    let commands = teloxide::filter_command::<Command, _>()
+        .branch(case![Command::Start].endpoint(start::on_start))
+        .branch(case![Command::Language].endpoint(start::on_language_command))
+        .branch(case![Command::Help].endpoint(start::on_help))
+        .branch(case![Command::Cancel].endpoint(start::on_cancel));
+
+    let messages = Update::filter_message()
+        .branch(case![State::Broken].endpoint(start::recover))
+        .branch(commands)
+        .branch(dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/'))).endpoint(start::unknown_command))
+        .branch(case![State::Start].endpoint(start::on_start))
+        .branch(case![State::ChoosingLanguage].endpoint(start::language_expected))
+        .branch(case![State::Menu].endpoint(start::on_menu_text))
+        .branch(case![State::AskEmail].endpoint(onboarding::on_email))
+        .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code))
+        .branch(case![State::AskIin].endpoint(onboarding::on_iin))
+        .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::iin_expected))
+        .branch(case![State::AskPhone].endpoint(onboarding::on_phone));
+
+    let callbacks = Update::filter_callback_query()
+        .branch(
+            dptree::filter_map(|q: CallbackQuery| {
+                q.data.as_deref().and_then(|d| d.strip_prefix(keyboards::LANG_PREFIX)).and_then(Locale::from_code)
+            })
+            .endpoint(start::on_language_chosen),
+        )
+        .branch(case![State::Broken].endpoint(start::recover_callback))
+        .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
+        .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
+        .endpoint(start::stale_button);
+
+    let dialogue = dptree::filter_map_async(session)
+        .chain(enter_dialogue())
+        .branch(messages)
+        .branch(callbacks);
+
+    observed().branch(dialogue).branch(dptree::endpoint(start::unavailable))
+}
+
+/// Wraps the whole tree: records every update in the probe and, when a handler failed,
+/// tells the user instead of leaving him waiting.
+fn observed() -> UpdateHandler<anyhow::Error> {
+    dptree::from_fn(
+        |deps: DependencyMap, cont| async move {
+            let update: Arc<Update> = deps.get();
+            let probe: Arc<UpdateProbe> = deps.get();
+            let result = cont(deps.clone()).await;
+            let ok = !matches!(result, ControlFlow::Break(Err(_)));
+            if let ControlFlow::Break(Err(e)) = &result {
+                tracing::error!(update_id = update.id.0, error = %format!("{e:#}"), "update handler failed");
+                let bot: Arc<Bot> = deps.get();
+                let ctx: Arc<Ctx> = deps.get();
+                start::apologise(&bot, &ctx, &update).await;
+            }
+            probe.record(update.id.0, ok);
+            match result {
+                // The failure was logged and answered above; the dispatcher need not log it again.
+                ControlFlow::Break(Err(_)) => ControlFlow::Break(Ok(())),
+                other => other,
+            }
+        },
+        HandlerSignature::Entry,
+    )
+}
+
+async fn session(update: Update, ctx: Ctx) -> Option<Session> {
+    let user = update.from()?;
+    let chat_id = update.chat_id()?;
+    let id = i64::try_from(user.id.0).ok()?;
+    match crate::db::users::touch(&ctx.db, id, chat_id.0, &user.first_name, user.username.as_deref()).await {
+        Ok(row) => Some(Session {
+            user_id: id,
+            chat_id,
+            locale: row.locale.unwrap_or_else(|| Locale::guess(user.language_code.as_deref())),
+            locale_chosen: row.locale.is_some(),
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot record the user; answering with an apology");
+            None
+        }
+    }
+}
+
+/// Like teloxide's `dialogue::enter`, but a storage failure falls through to the apology
+/// branch instead of dropping the update with only a log line.
+fn enter_dialogue() -> UpdateHandler<anyhow::Error> {
+    dptree::filter_map(|storage: Arc<Storage_>, upd: Update| upd.chat_id().map(|c| Dlg::new(storage, c)))
+        .filter_map_async(|dialogue: Dlg| async move {
+            match dialogue.get().await {
+                Ok(state) => Some(state.unwrap_or_default()),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot load the dialogue state");
+                    None
+                }
+            }
+        })
+}
+
+/// The running bot: long polling until the task is aborted.
+pub async fn run_polling(bot: Bot, ctx: Ctx, probe: UpdateProbe) {
+    let storage = PgStorage::<State>::new(ctx.db.clone());
+    set_commands(&bot, &ctx).await;
+    let listener = teloxide::update_listeners::Polling::builder(bot.clone())
+        .timeout(std::time::Duration::from_secs(25))
+        .build();
+    let mut dispatcher: Dispatcher<Bot, anyhow::Error, DefaultKey> = Dispatcher::builder(bot, schema())
+        .dependencies(dptree::deps![ctx, storage, probe])
+        .default_handler(|_| async {})
+        .build();
+    dispatcher
+        .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("update listener error"))
+        .await;
+}
+
+/// The command menu in each language; Telegram picks it by the client's language.
+async fn set_commands(bot: &Bot, ctx: &Ctx) {
+    for (locale, lang) in [(Locale::Kk, Some("kk")), (Locale::Ru, Some("ru")), (Locale::Kk, None)] {
+        let commands: Vec<BotCommand> = ["start", "language", "help", "cancel"]
+            .iter()
+            .map(|c| BotCommand::new(*c, ctx.i18n.t(locale, &format!("command-{c}"))))
+            .collect();
+        let mut req = bot.set_my_commands(commands).scope(BotCommandScope::Default);
+        if let Some(lang) = lang {
+            req = req.language_code(lang);
+        }
+        if let Err(e) = req.await {
+            tracing::warn!(error = %e, "setMyCommands failed");
+        }
+    }
+}

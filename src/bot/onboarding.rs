@@ -1,0 +1,305 @@
+//! Onboarding: email confirmed by a code, IIN looked up and confirmed, phone.
+
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, KeyboardRemove};
+
+use super::state::State;
+use super::{Dlg, HandlerResult, Session, start};
+use crate::app::Ctx;
+use crate::domain::{Email, Iin, IinError, Phone};
+use crate::services::email_code::{self, SendOutcome, VerifyOutcome};
+use crate::services::identity::{self, Bind, Lookup};
+use crate::services::onboarding::{self, Step};
+
+const RESEND: &str = "em:resend";
+const CHANGE: &str = "em:change";
+const IIN_YES: &str = "iin:y:";
+const IIN_NO: &str = "iin:n:";
+
+/// Takes the applicant to the first unfinished onboarding step, or to the menu.
+pub async fn proceed(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
+    let state = match onboarding::next_step(ctx, s.user_id).await? {
+        Step::Email => State::AskEmail,
+        Step::Iin => State::AskIin,
+        Step::Phone => State::AskPhone,
+        Step::Done => {
+            start::show_menu(bot, ctx, s, None).await?;
+            dialogue.update(State::Menu).await?;
+            return Ok(());
+        }
+    };
+    ask(bot, ctx, s, &state).await?;
+    dialogue.update(state).await?;
+    Ok(())
+}
+
+/// The question of an onboarding step, with its buttons.
+pub async fn ask(bot: &Bot, ctx: &Ctx, s: &Session, state: &State) -> HandlerResult {
+    let t = |id: &str| ctx.i18n.t(s.locale, id);
+    match state {
+        State::AskEmail => {
+            bot.send_message(s.chat_id, t("email-ask")).reply_markup(KeyboardRemove::new()).await?;
+        }
+        State::AwaitCode { email } => {
+            let text = ctx.i18n.f(s.locale, "email-code-sent", &[("email", email.as_str().into())]);
+            bot.send_message(s.chat_id, text).reply_markup(code_keyboard(ctx, s)).await?;
+        }
+        State::AskIin => {
+            bot.send_message(s.chat_id, t("iin-ask")).reply_markup(KeyboardRemove::new()).await?;
+        }
+        State::ConfirmIin { iin, name } => {
+            let text = ctx.i18n.f(s.locale, "iin-confirm", &[("name", name.as_str().into())]);
+            bot.send_message(s.chat_id, text).reply_markup(iin_keyboard(ctx, s, iin)).await?;
+        }
+        State::AskPhone => {
+            let keyboard = KeyboardMarkup::new([[KeyboardButton::new(t("phone-share")).request(
+                teloxide::types::ButtonRequest::Contact,
+            )]])
+            .resize_keyboard()
+            .one_time_keyboard();
+            bot.send_message(s.chat_id, t("phone-ask")).reply_markup(keyboard).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub fn help_id(state: &State) -> Option<&'static str> {
+    match state {
+        State::AskEmail => Some("help-email"),
+        State::AwaitCode { .. } => Some("help-code"),
+        State::AskIin | State::ConfirmIin { .. } => Some("help-iin"),
+        State::AskPhone => Some("help-phone"),
+        _ => None,
+    }
+}
+
+fn code_keyboard(ctx: &Ctx, s: &Session) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([
+        [InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "email-resend"), RESEND)],
+        [InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "email-change"), CHANGE)],
+    ])
+}
+
+/// The IIN rides in the button so a button shown for another IIN is recognised as stale.
+fn iin_keyboard(ctx: &Ctx, s: &Session, iin: &str) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "iin-yes"), format!("{IIN_YES}{iin}")),
+        InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "iin-no"), format!("{IIN_NO}{iin}")),
+    ]])
+}
+
+async fn say(bot: &Bot, chat: ChatId, text: String) -> HandlerResult {
+    bot.send_message(chat, text).await?;
+    Ok(())
+}
+
+// ---- email ----
+
+pub async fn on_email(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        return ask(&bot, &ctx, &s, &State::AskEmail).await;
+    };
+    match Email::parse(text) {
+        Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email).await,
+        Err(_) => say(&bot, s.chat_id, ctx.i18n.t(s.locale, "email-invalid")).await,
+    }
+}
+
+async fn send_code(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, email: &Email) -> HandlerResult {
+    match email_code::send_code(ctx, s.user_id, s.locale, email).await? {
+        SendOutcome::Sent => {
+            let state = State::AwaitCode { email: email.as_str().to_string() };
+            ask(bot, ctx, s, &state).await?;
+            dialogue.update(state).await?;
+        }
+        SendOutcome::Cooldown { seconds_left } => {
+            let text = ctx.i18n.f(s.locale, "email-cooldown", &[("seconds", seconds_left.into())]);
+            say(bot, s.chat_id, text).await?;
+        }
+        SendOutcome::MailFailed => say(bot, s.chat_id, ctx.i18n.t(s.locale, "email-send-failed")).await?,
+    }
+    Ok(())
+}
+
+pub async fn on_code(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, email: String, msg: Message) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        return ask(&bot, &ctx, &s, &State::AwaitCode { email }).await;
+    };
+    let Some(code) = email_code::normalize_code(text) else {
+        // A new address typed instead of the code: he is correcting the email.
+        if let Ok(new_email) = Email::parse(text) {
+            return send_code(&bot, &ctx, &s, &dialogue, &new_email).await;
+        }
+        return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "code-format")).await;
+    };
+    let t = |id: &str| ctx.i18n.t(s.locale, id);
+    match email_code::verify(&ctx, s.user_id, &code).await? {
+        VerifyOutcome::Verified => {
+            say(&bot, s.chat_id, t("email-verified")).await?;
+            proceed(&bot, &ctx, &s, &dialogue).await?;
+        }
+        VerifyOutcome::Wrong { attempts_left } => {
+            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "code-wrong", &[("left", attempts_left.into())])).await?;
+        }
+        VerifyOutcome::TooManyAttempts => {
+            bot.send_message(s.chat_id, t("code-too-many")).reply_markup(code_keyboard(&ctx, &s)).await?;
+        }
+        VerifyOutcome::Expired => {
+            bot.send_message(s.chat_id, t("code-expired")).reply_markup(code_keyboard(&ctx, &s)).await?;
+        }
+        VerifyOutcome::NoCode => {
+            // Voided earlier: a code must be requested again before any guess counts.
+            bot.send_message(s.chat_id, t("code-too-many")).reply_markup(code_keyboard(&ctx, &s)).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn on_code_button(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    email: String,
+    q: CallbackQuery,
+) -> HandlerResult {
+    match q.data.as_deref() {
+        Some(RESEND) => {
+            bot.answer_callback_query(q.id).await?;
+            match Email::parse(&email) {
+                Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email).await,
+                Err(_) => change_email(&bot, &ctx, &s, &dialogue).await,
+            }
+        }
+        Some(CHANGE) => {
+            bot.answer_callback_query(q.id).await?;
+            change_email(&bot, &ctx, &s, &dialogue).await
+        }
+        _ => start::stale_button(bot, ctx, s, q).await,
+    }
+}
+
+async fn change_email(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
+    ask(bot, ctx, s, &State::AskEmail).await?;
+    dialogue.update(State::AskEmail).await?;
+    Ok(())
+}
+
+// ---- IIN ----
+
+pub async fn on_iin(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        return ask(&bot, &ctx, &s, &State::AskIin).await;
+    };
+    let iin = match Iin::parse(text) {
+        Ok(iin) => iin,
+        Err(e) => {
+            let id = match e {
+                IinError::WrongLength(_) => "iin-wrong-length",
+                IinError::NotDigits => "iin-not-digits",
+                IinError::BadCenturyDigit(_) => "iin-bad-century",
+                IinError::ImpossibleDate => "iin-bad-date",
+                IinError::BadCheckDigit => "iin-bad-check",
+            };
+            return say(&bot, s.chat_id, ctx.i18n.t(s.locale, id)).await;
+        }
+    };
+    let support = [("support", ctx.config.support_contact.as_str().into())];
+    match identity::lookup(&ctx, s.user_id, &iin).await? {
+        Lookup::NotFound => say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-not-found", &support)).await,
+        Lookup::TakenByAnother => say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).await,
+        Lookup::Found { full_name } => {
+            let state = State::ConfirmIin { iin: iin.as_str().to_string(), name: full_name };
+            ask(&bot, &ctx, &s, &state).await?;
+            dialogue.update(state).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Text while the Yes / No buttons are shown: maybe another IIN, else the question again.
+pub async fn iin_expected(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, fields: (String, String), msg: Message) -> HandlerResult {
+    if msg.text().is_some_and(|t| Iin::parse(t).is_ok()) {
+        return on_iin(bot, ctx, s, dialogue, msg).await;
+    }
+    let (iin, name) = fields;
+    ask(&bot, &ctx, &s, &State::ConfirmIin { iin, name }).await
+}
+
+pub async fn on_iin_button(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    fields: (String, String),
+    q: CallbackQuery,
+) -> HandlerResult {
+    let (iin, name) = fields;
+    let data = q.data.as_deref().unwrap_or_default();
+    let answer = if data.strip_prefix(IIN_YES) == Some(iin.as_str()) {
+        true
+    } else if data.strip_prefix(IIN_NO) == Some(iin.as_str()) {
+        false
+    } else {
+        return start::stale_button(bot, ctx, s, q).await;
+    };
+    bot.answer_callback_query(q.id.clone()).await?;
+    if let Some(message) = q.regular_message() {
+        // Keep the question, drop its buttons: it has been answered.
+        let mark = if answer { "✅" } else { "❌" };
+        let text = format!("{}\n{mark}", ctx.i18n.f(s.locale, "iin-confirm", &[("name", name.as_str().into())]));
+        if let Err(e) = bot.edit_message_text(s.chat_id, message.id, text).await {
+            tracing::debug!(error = %e, "IIN question not edited");
+        }
+    }
+    let support = [("support", ctx.config.support_contact.as_str().into())];
+    if !answer {
+        say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-denied", &support)).await?;
+        dialogue.update(State::AskIin).await?;
+        return Ok(());
+    }
+    let parsed = Iin::parse(&iin).map_err(|e| anyhow::anyhow!("stored IIN does not parse: {e}"))?;
+    match identity::bind(&ctx, s.user_id, &parsed).await? {
+        Bind::Bound => {
+            say(&bot, s.chat_id, ctx.i18n.t(s.locale, "iin-bound")).await?;
+            proceed(&bot, &ctx, &s, &dialogue).await
+        }
+        Bind::TakenByAnother => {
+            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).await?;
+            dialogue.update(State::AskIin).await?;
+            Ok(())
+        }
+        Bind::NotFound => {
+            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-not-found", &support)).await?;
+            dialogue.update(State::AskIin).await?;
+            Ok(())
+        }
+        Bind::NoApplicant => proceed(&bot, &ctx, &s, &dialogue).await,
+    }
+}
+
+// ---- phone ----
+
+pub async fn on_phone(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+    let typed = if let Some(contact) = msg.contact() {
+        // Only the sender's own contact: a forwarded or picked contact is someone else's.
+        let own = contact.user_id.zip(msg.from.as_ref()).is_some_and(|(owner, from)| owner == from.id);
+        if !own {
+            return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "phone-not-own")).await;
+        }
+        contact.phone_number.clone()
+    } else if let Some(text) = msg.text() {
+        text.to_string()
+    } else {
+        return ask(&bot, &ctx, &s, &State::AskPhone).await;
+    };
+    let Ok(phone) = Phone::parse(&typed) else {
+        return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "phone-invalid")).await;
+    };
+    if !onboarding::set_phone(&ctx, s.user_id, &phone).await? {
+        return proceed(&bot, &ctx, &s, &dialogue).await;
+    }
+    say(&bot, s.chat_id, ctx.i18n.t(s.locale, "onboarding-done")).await?;
+    proceed(&bot, &ctx, &s, &dialogue).await
+}

@@ -1,0 +1,162 @@
+//! Typed settings from the environment (DESIGN §3). `.env` is read in development.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use chrono_tz::Tz;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    /// Empty → sandbox mode.
+    pub bot_token: String,
+    pub telegram_api_url: url::Url,
+    pub http_addr: SocketAddr,
+    pub public_url: url::Url,
+    pub webhook_secret: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub admin_ids: Vec<i64>,
+    pub timezone: Tz,
+    pub payment_deadline_minutes: u32,
+    pub payment_reminder_minutes: Vec<u32>,
+    pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
+    pub card_api_url: Option<url::Url>,
+    pub card_public_id: String,
+    pub card_api_secret: String,
+    pub send_rate_per_sec: u32,
+    pub refund_email: String,
+    /// How applicants reach NCT support (shown when an IIN cannot be bound).
+    pub support_contact: String,
+    pub database_max_connections: u32,
+}
+
+impl Config {
+    pub fn is_sandbox(&self) -> bool {
+        self.bot_token.is_empty()
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests can configure without touching the process env.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let http_addr: SocketAddr = var("HTTP_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .context("HTTP_ADDR must be host:port, e.g. 127.0.0.1:8080")?;
+        let public_url = match var("PUBLIC_URL") {
+            Some(u) => u.parse().context("PUBLIC_URL must be a URL")?,
+            None => format!("http://{http_addr}").parse()?,
+        };
+        let timezone: Tz = var("TIMEZONE")
+            .unwrap_or_else(|| "Asia/Almaty".into())
+            .parse()
+            .map_err(|e| anyhow::anyhow!("TIMEZONE: {e}"))?;
+        let admin_ids = list(var("ADMIN_IDS"))
+            .map(|s| s.parse::<i64>().with_context(|| format!("ADMIN_IDS: `{s}` is not a Telegram id")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let payment_reminder_minutes = list(var("PAYMENT_REMINDER_MINUTES").or(Some("30,10".into())))
+            .map(|s| s.parse::<u32>().with_context(|| format!("PAYMENT_REMINDER_MINUTES: `{s}`")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let kaspi_allowed_ips = list(var("KASPI_ALLOWED_IPS"))
+            .map(|s| s.parse().with_context(|| format!("KASPI_ALLOWED_IPS: `{s}` is not an IP address")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let payment_deadline_minutes = number(var("PAYMENT_DEADLINE_MINUTES"), 60, "PAYMENT_DEADLINE_MINUTES")?;
+        if payment_reminder_minutes.iter().any(|m| *m == 0 || *m >= payment_deadline_minutes) {
+            bail!("PAYMENT_REMINDER_MINUTES must be minutes left before the deadline, between 1 and {}", payment_deadline_minutes - 1);
+        }
+
+        Ok(Config {
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into()),
+            bot_token: var("BOT_TOKEN").unwrap_or_default(),
+            telegram_api_url: var("TELEGRAM_API_URL")
+                .unwrap_or_else(|| "https://api.telegram.org".into())
+                .parse()
+                .context("TELEGRAM_API_URL must be a URL")?,
+            http_addr,
+            public_url,
+            webhook_secret: var("WEBHOOK_SECRET"),
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "ENT bot <no-reply@ent-bot.local>".into()),
+            admin_ids,
+            timezone,
+            payment_deadline_minutes,
+            payment_reminder_minutes,
+            kaspi_allowed_ips,
+            card_api_url: var("CARD_API_URL")
+                .map(|u| u.parse().context("CARD_API_URL must be a URL"))
+                .transpose()?,
+            card_public_id: var("CARD_PUBLIC_ID").unwrap_or_default(),
+            card_api_secret: var("CARD_API_SECRET").unwrap_or_default(),
+            send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
+            refund_email: var("REFUND_EMAIL").unwrap_or_else(|| "uto@testcenter.kz".into()),
+            support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
+            database_max_connections: number(var("DATABASE_MAX_CONNECTIONS"), 20, "DATABASE_MAX_CONNECTIONS")?,
+        })
+    }
+}
+
+fn list(v: Option<String>) -> impl Iterator<Item = String> {
+    v.unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+fn number(v: Option<String>, default: u32, name: &str) -> anyhow::Result<u32> {
+    match v {
+        None => Ok(default),
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => bail!("{name} must be a positive whole number, got `{s}`"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_sandbox_in_almaty() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.is_sandbox());
+        assert_eq!(c.timezone, chrono_tz::Asia::Almaty);
+        assert_eq!(c.payment_deadline_minutes, 60);
+        assert_eq!(c.payment_reminder_minutes, vec![30, 10]);
+        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.send_rate_per_sec, 25);
+    }
+
+    #[test]
+    fn rejects_bad_values_with_the_variable_named() {
+        let e = cfg(&[("ADMIN_IDS", "12,abc")]).unwrap_err();
+        assert!(format!("{e:#}").contains("ADMIN_IDS"));
+        let e = cfg(&[("PAYMENT_REMINDER_MINUTES", "90")]).unwrap_err();
+        assert!(format!("{e:#}").contains("PAYMENT_REMINDER_MINUTES"));
+        let e = cfg(&[("TIMEZONE", "Mars/Olympus")]).unwrap_err();
+        assert!(format!("{e:#}").contains("TIMEZONE"));
+    }
+
+    #[test]
+    fn parses_lists() {
+        let c = cfg(&[("ADMIN_IDS", " 1, 2 ,3"), ("BOT_TOKEN", "123:abc")]).unwrap();
+        assert_eq!(c.admin_ids, vec![1, 2, 3]);
+        assert!(!c.is_sandbox());
+    }
+}

@@ -1,0 +1,40 @@
+//! sqlx queries, one file per aggregate, and the dialogue `Storage`.
+
+pub mod applicants;
+pub mod dialogue;
+pub mod email_verifications;
+pub mod persons;
+pub mod staff;
+pub mod users;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url.parse()?;
+    // Statements are not logged: the slow-query log is PostgreSQL's job, and ours stays free of noise.
+    let options = options.disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+/// True when a sqlx error is the violation of the named constraint or index.
+pub fn violates(err: &sqlx::Error, constraint: &str) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db.constraint() == Some(constraint),
+        _ => false,
+    }
+}

@@ -1,0 +1,50 @@
+//! Telegram users: who wrote to the bot, in which language, and whether we can reach them.
+
+use sqlx::PgPool;
+
+use crate::i18n::Locale;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TgUser {
+    pub id: i64,
+    pub chat_id: i64,
+    pub locale: Option<Locale>,
+}
+
+/// Records the user on every update in one round trip and returns his chosen locale.
+/// Writing to us proves he has not blocked the bot, so `unreachable` is cleared.
+pub async fn touch(
+    pool: &PgPool,
+    id: i64,
+    chat_id: i64,
+    first_name: &str,
+    username: Option<&str>,
+) -> sqlx::Result<TgUser> {
+    sqlx::query_as::<_, TgUser>(
+        "INSERT INTO telegram_users (id, chat_id, first_name, username)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE
+            SET chat_id = EXCLUDED.chat_id,
+                first_name = EXCLUDED.first_name,
+                username = EXCLUDED.username,
+                unreachable = FALSE,
+                unreachable_at = NULL,
+                updated_at = now()
+         RETURNING id, chat_id, locale",
+    )
+    .bind(id)
+    .bind(chat_id)
+    .bind(first_name)
+    .bind(username)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn set_locale(pool: &PgPool, id: i64, locale: Locale) -> sqlx::Result<()> {
+    sqlx::query("UPDATE telegram_users SET locale = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(locale)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

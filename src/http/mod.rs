@@ -1,0 +1,23 @@
+//! One axum server: health, payment callbacks, webhook, sandbox pages.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+
+use crate::app::Ctx;
+
+pub fn router(ctx: Ctx) -> Router {
+    Router::new().route("/healthz", get(healthz)).with_state(ctx)
+}
+
+/// 200 when the database answers.
+async fn healthz(State(ctx): State<Ctx>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&ctx.db).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}

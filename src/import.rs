@@ -1,0 +1,442 @@
+//! `ent-bot import persons|slots FILE.csv`.
+//!
+//! Every line is validated before anything is written, and the writes share one transaction,
+//! so a file either imports whole or not at all. Files come from spreadsheets: a header line
+//! is optional, a UTF-8 BOM, CRLF line ends and quoted fields with commas are fine, and rows
+//! that are nothing but empty cells (what Excel leaves below the data) are skipped.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::PgPool;
+
+use crate::domain::Iin;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("line {line}: {reason}")]
+    BadLine { line: usize, reason: String },
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl ImportError {
+    /// Bad input exits with code 2; a database failure with 1.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, ImportError::Db(_))
+    }
+}
+
+fn bad(line: usize, reason: impl Into<String>) -> ImportError {
+    ImportError::BadLine {
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// Each column with the header names accepted for it.
+const PERSON_COLUMNS: [&[&str]; 4] = [&["iin"], &["last_name"], &["first_name"], &["patronymic"]];
+const SLOT_COLUMNS: [&[&str]; 5] = [
+    &["campaign_code", "campaign"],
+    &["venue_code", "venue"],
+    &["date"],
+    &["time"],
+    &["capacity"],
+];
+
+/// Keeps a registry-sized file (hundreds of thousands of rows) to a few hundred statements.
+const PERSONS_PER_STATEMENT: usize = 5_000;
+
+struct Record {
+    line: usize,
+    fields: Vec<String>,
+}
+
+/// Data records with their 1-based line numbers in the file, header checked and removed.
+fn records(text: &str, columns: &[&[&str]]) -> Result<Vec<Record>, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let expected = columns
+        .iter()
+        .map(|names| names[0])
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut out = Vec::new();
+    let mut first = true;
+    for (index, result) in reader.records().enumerate() {
+        let record = result.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            bad(line, format!("not valid CSV: {e}"))
+        })?;
+        let line = record.position().map_or(index + 1, |p| p.line() as usize);
+        let fields: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        if std::mem::take(&mut first) && is_header_name(columns[0], &fields[0]) {
+            let matches = fields.len() == columns.len()
+                && fields
+                    .iter()
+                    .zip(columns)
+                    .all(|(field, names)| is_header_name(names, field));
+            if !matches {
+                return Err(bad(
+                    line,
+                    format!("the header must be {expected}, found {}", fields.join(",")),
+                ));
+            }
+            continue;
+        }
+        if fields.len() != columns.len() {
+            return Err(bad(
+                line,
+                format!(
+                    "expected {} fields ({expected}), found {}",
+                    columns.len(),
+                    fields.len()
+                ),
+            ));
+        }
+        out.push(Record { line, fields });
+    }
+    Ok(out)
+}
+
+fn is_header_name(names: &[&str], field: &str) -> bool {
+    names.iter().any(|name| name.eq_ignore_ascii_case(field))
+}
+
+struct PersonLine {
+    iin: Iin,
+    last_name: String,
+    first_name: String,
+    patronymic: Option<String>,
+}
+
+fn name_field(column: &str, value: &str, required: bool) -> Result<Option<String>, String> {
+    if value.is_empty() {
+        return if required {
+            Err(format!("{column} is empty"))
+        } else {
+            Ok(None)
+        };
+    }
+    // A digit in a name is nearly always a shifted column.
+    if value.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
+        return Err(format!(
+            "{column} \"{value}\" contains a digit or a control character"
+        ));
+    }
+    if value.chars().count() > 100 {
+        return Err(format!("{column} is longer than 100 characters"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn parse_persons(text: &str) -> Result<Vec<PersonLine>, ImportError> {
+    let mut seen: HashMap<Iin, usize> = HashMap::new();
+    let mut persons = Vec::new();
+    for Record { line, fields } in records(text, &PERSON_COLUMNS)? {
+        let iin =
+            Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", fields[0])))?;
+        if let Some(first) = seen.insert(iin.clone(), line) {
+            return Err(bad(
+                line,
+                format!("iin \"{}\" already appears on line {first}", fields[0]),
+            ));
+        }
+        let last_name = name_field("last_name", &fields[1], true).map_err(|r| bad(line, r))?;
+        let first_name = name_field("first_name", &fields[2], true).map_err(|r| bad(line, r))?;
+        let patronymic = name_field("patronymic", &fields[3], false).map_err(|r| bad(line, r))?;
+        persons.push(PersonLine {
+            iin,
+            last_name: last_name.expect("required"),
+            first_name: first_name.expect("required"),
+            patronymic,
+        });
+    }
+    Ok(persons)
+}
+
+/// Upserts on the IIN: a later registry extract corrects names.
+pub async fn import_persons(pool: &PgPool, csv: &str) -> Result<usize, ImportError> {
+    let persons = parse_persons(csv)?;
+    let mut tx = pool.begin().await?;
+    for chunk in persons.chunks(PERSONS_PER_STATEMENT) {
+        let iins: Vec<&str> = chunk.iter().map(|p| p.iin.as_str()).collect();
+        let last: Vec<&str> = chunk.iter().map(|p| p.last_name.as_str()).collect();
+        let first: Vec<&str> = chunk.iter().map(|p| p.first_name.as_str()).collect();
+        let patronymic: Vec<Option<&str>> = chunk.iter().map(|p| p.patronymic.as_deref()).collect();
+        sqlx::query(
+            "INSERT INTO persons (iin, last_name, first_name, patronymic) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) \
+             ON CONFLICT (iin) DO UPDATE SET last_name = EXCLUDED.last_name, \
+                 first_name = EXCLUDED.first_name, patronymic = EXCLUDED.patronymic \
+             WHERE (persons.last_name, persons.first_name, persons.patronymic) \
+                 IS DISTINCT FROM (EXCLUDED.last_name, EXCLUDED.first_name, EXCLUDED.patronymic)",
+        )
+        .bind(&iins)
+        .bind(&last)
+        .bind(&first)
+        .bind(&patronymic)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(persons.len())
+}
+
+struct SlotLine {
+    line: usize,
+    campaign_id: i64,
+    venue_id: i32,
+    starts_at: DateTime<Utc>,
+    capacity: i32,
+}
+
+fn parse_slots(
+    text: &str,
+    tz: Tz,
+    campaigns: &HashMap<String, i64>,
+    venues: &HashMap<String, i32>,
+) -> Result<Vec<SlotLine>, ImportError> {
+    let mut seen: HashMap<(i64, i32, DateTime<Utc>), usize> = HashMap::new();
+    let mut slots = Vec::new();
+    for Record { line, fields } in records(text, &SLOT_COLUMNS)? {
+        let [campaign, venue, date, time, capacity] = &fields[..] else {
+            unreachable!("records() checks the field count")
+        };
+        let campaign_id = *campaigns.get(campaign).ok_or_else(|| {
+            bad(
+                line,
+                format!("campaign_code \"{campaign}\" is not a known campaign"),
+            )
+        })?;
+        let venue_id = *venues
+            .get(venue)
+            .ok_or_else(|| bad(line, format!("venue_code \"{venue}\" is not a known venue")))?;
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+            bad(
+                line,
+                format!("date \"{date}\" is not a real date in YYYY-MM-DD form"),
+            )
+        })?;
+        let clock = NaiveTime::parse_from_str(time, "%H:%M")
+            .map_err(|_| bad(line, format!("time \"{time}\" is not a time in HH:MM form")))?;
+        let starts_at = match tz.from_local_datetime(&day.and_time(clock)) {
+            LocalResult::Single(t) => t.with_timezone(&Utc),
+            LocalResult::None => {
+                return Err(bad(
+                    line,
+                    format!("{date} {time} does not exist in {tz} (the clocks change)"),
+                ));
+            }
+            LocalResult::Ambiguous(..) => {
+                return Err(bad(
+                    line,
+                    format!("{date} {time} happens twice in {tz} (the clocks change)"),
+                ));
+            }
+        };
+        let capacity = capacity
+            .parse::<i32>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or_else(|| {
+                bad(
+                    line,
+                    format!("capacity \"{capacity}\" is not a positive whole number"),
+                )
+            })?;
+        if let Some(first) = seen.insert((campaign_id, venue_id, starts_at), line) {
+            return Err(bad(
+                line,
+                format!("the same slot (campaign, venue, date and time) is on line {first}"),
+            ));
+        }
+        slots.push(SlotLine {
+            line,
+            campaign_id,
+            venue_id,
+            starts_at,
+            capacity,
+        });
+    }
+    Ok(slots)
+}
+
+/// Upserts on (campaign, venue, start), updating the capacity. The `booked ≤ capacity` CHECK
+/// decides whether a smaller capacity fits, so a booking racing the import cannot slip past.
+pub async fn import_slots(pool: &PgPool, csv: &str, tz: Tz) -> Result<usize, ImportError> {
+    let mut tx = pool.begin().await?;
+    let campaigns: HashMap<String, i64> = sqlx::query_as("SELECT code, id FROM campaigns")
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+    let venues: HashMap<String, i32> = sqlx::query_as("SELECT code, id FROM venues")
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+    let slots = parse_slots(csv, tz, &campaigns, &venues)?;
+    for slot in &slots {
+        let result = sqlx::query(
+            "INSERT INTO slots (campaign_id, venue_id, starts_at, capacity) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (campaign_id, venue_id, starts_at) \
+             DO UPDATE SET capacity = EXCLUDED.capacity, updated_at = now() \
+             WHERE slots.capacity <> EXCLUDED.capacity",
+        )
+        .bind(slot.campaign_id)
+        .bind(slot.venue_id)
+        .bind(slot.starts_at)
+        .bind(slot.capacity)
+        .execute(&mut *tx)
+        .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if crate::db::violates(&e, "slots_check") => {
+                tx.rollback().await?;
+                return Err(capacity_below_booked(pool, slot).await);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tx.commit().await?;
+    Ok(slots.len())
+}
+
+/// Names the booked count when it can be read; the line is refused either way.
+async fn capacity_below_booked(pool: &PgPool, slot: &SlotLine) -> ImportError {
+    let booked: Option<i32> = sqlx::query_scalar(
+        "SELECT booked FROM slots WHERE campaign_id = $1 AND venue_id = $2 AND starts_at = $3",
+    )
+    .bind(slot.campaign_id)
+    .bind(slot.venue_id)
+    .bind(slot.starts_at)
+    .fetch_optional(pool)
+    .await
+    .ok()
+    .flatten();
+    let seats = booked.map_or_else(|| "the seats".to_owned(), |n| format!("the {n} seats"));
+    bad(
+        slot.line,
+        format!(
+            "capacity {} is below {seats} already booked in this slot",
+            slot.capacity
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn persons_error(text: &str) -> String {
+        match parse_persons(text) {
+            Err(e) => e.to_string(),
+            Ok(p) => panic!("accepted {} persons", p.len()),
+        }
+    }
+
+    #[test]
+    fn reads_header_bom_crlf_and_quotes() {
+        let text = "\u{feff}IIN,last_name,first_name,patronymic\r\n\
+                    080315600016,\"Сейтқали, мл.\",Айгерим,Нұрланқызы\r\n\
+                    \r\n\
+                    0612 1160 0012,Ким,Дана,\r\n";
+        let persons = parse_persons(text).unwrap();
+        assert_eq!(persons.len(), 2);
+        assert_eq!(persons[0].last_name, "Сейтқали, мл.");
+        assert_eq!(persons[1].iin.as_str(), "061211600012");
+        assert_eq!(persons[1].patronymic, None);
+    }
+
+    #[test]
+    fn names_the_line_and_the_field() {
+        assert_eq!(
+            persons_error(
+                "iin,last_name,first_name,patronymic\n080315600016,А,Б,\n08031560001,В,Г,\n"
+            ),
+            "line 3: iin \"08031560001\" has 11 digits, expected 12"
+        );
+        assert_eq!(
+            persons_error("080315600016,А,Б\n"),
+            "line 1: expected 4 fields (iin,last_name,first_name,patronymic), found 3"
+        );
+        assert_eq!(
+            persons_error("080315600016,А,Б,\n061211600012,,Г,\n"),
+            "line 2: last_name is empty"
+        );
+        assert_eq!(
+            persons_error("080315600016,А,Б,\n0803-1560-0016,В,Г,\n"),
+            "line 2: iin \"0803-1560-0016\" already appears on line 1"
+        );
+        assert_eq!(
+            persons_error("iin,surname\n"),
+            "line 1: the header must be iin,last_name,first_name,patronymic, found iin,surname"
+        );
+    }
+
+    #[test]
+    fn a_quoted_line_break_in_a_name_is_refused() {
+        assert_eq!(
+            persons_error("080315600016,\"А\nА\",Б,\n"),
+            "line 1: last_name \"А\nА\" contains a digit or a control character"
+        );
+    }
+
+    #[test]
+    fn slot_lines_are_checked_against_known_codes() {
+        let campaigns = HashMap::from([("ent-2027-01".to_owned(), 1)]);
+        let venues = HashMap::from([("ast-1".to_owned(), 7)]);
+        let tz: Tz = "Asia/Almaty".parse().unwrap();
+        let parse =
+            |text: &str| parse_slots(text, tz, &campaigns, &venues).map_err(|e| e.to_string());
+        let ok = parse(
+            "campaign_code,venue_code,date,time,capacity\nent-2027-01,ast-1,2027-01-11,09:00,40\n",
+        )
+        .unwrap();
+        assert_eq!(ok[0].starts_at.to_rfc3339(), "2027-01-11T04:00:00+00:00");
+        assert_eq!(
+            parse("ent-2027-01,xxx,2027-01-11,09:00,40").err().unwrap(),
+            "line 1: venue_code \"xxx\" is not a known venue"
+        );
+        assert!(
+            parse("ent-2099-01,ast-1,2027-01-11,09:00,40")
+                .err()
+                .unwrap()
+                .contains("campaign_code")
+        );
+        assert!(
+            parse("ent-2027-01,ast-1,2027-02-30,09:00,40")
+                .err()
+                .unwrap()
+                .contains("date \"2027-02-30\"")
+        );
+        assert!(
+            parse("ent-2027-01,ast-1,2027-01-11,25:00,40")
+                .err()
+                .unwrap()
+                .contains("time \"25:00\"")
+        );
+        assert!(
+            parse("ent-2027-01,ast-1,2027-01-11,09:00,0")
+                .err()
+                .unwrap()
+                .contains("capacity \"0\"")
+        );
+        assert!(
+            parse("ent-2027-01,ast-1,2027-01-11,09:00,40\nent-2027-01,ast-1,2027-01-11,09:00,50")
+                .err()
+                .unwrap()
+                .starts_with("line 2: the same slot")
+        );
+    }
+}

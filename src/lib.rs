@@ -1,0 +1,17 @@
+//! ent-bot: registers applicants for the paid January session of the UNT (ЕНТ / ҰБТ)
+//! through Telegram. Telegram is an adapter; the rules live in `services` over PostgreSQL.
+
+pub mod app;
+pub mod bot;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod emulator;
+pub mod http;
+pub mod i18n;
+pub mod import;
+pub mod mail;
+pub mod seed;
+pub mod services;
+pub mod telemetry;

@@ -1,0 +1,110 @@
+//! The thin binary: parse the command line, build the app, run one command.
+//! Exit codes: 0 ok, 2 bad input (the message names the line), 1 any other failure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ent_bot::config::Config;
+use ent_bot::import::ImportError;
+
+#[derive(Parser)]
+#[command(name = "ent-bot", version, about = "Registers UNT (ЕНТ / ҰБТ) applicants through Telegram")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot and the HTTP server (the default). Applies migrations first.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load reference data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedWhat,
+    },
+    /// Import a CSV file in one transaction; a bad line imports nothing.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedWhat {
+    /// A January campaign open now, categories, subjects, venues, a week of slots, persons.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// iin,last_name,first_name,patronymic
+    Persons { file: PathBuf },
+    /// campaign,venue,date,time,capacity (see README)
+    Slots { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    ent_bot::telemetry::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input);
+            eprintln!("error: {e:#}");
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => ent_bot::app::serve(config).await,
+        Command::Migrate => {
+            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            ent_bot::db::migrate(&pool).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { what: SeedWhat::Demo } => {
+            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            ent_bot::db::migrate(&pool).await?;
+            let report = ent_bot::seed::seed_demo(&pool, chrono::Utc::now(), config.timezone).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Import { what } => {
+            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            ent_bot::db::migrate(&pool).await?;
+            let (path, persons) = match &what {
+                ImportWhat::Persons { file } => (file, true),
+                ImportWhat::Slots { file } => (file, false),
+            };
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::Error::new(ImportError::Unreadable {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })
+            })?;
+            let n = if persons {
+                ent_bot::import::import_persons(&pool, &text).await?
+            } else {
+                ent_bot::import::import_slots(&pool, &text, config.timezone).await?
+            };
+            println!("imported {n} rows from {}", path.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The IIN: looked up in the person registry, bound to exactly one Telegram account.
+
+use crate::app::Ctx;
+use crate::db::{applicants, persons};
+use crate::domain::Iin;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Found { full_name: String },
+    NotFound,
+    TakenByAnother,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bind {
+    Bound,
+    NotFound,
+    TakenByAnother,
+    /// The email step was not completed; the caller restarts onboarding.
+    NoApplicant,
+}
+
+pub async fn lookup(ctx: &Ctx, telegram_user_id: i64, iin: &Iin) -> sqlx::Result<Lookup> {
+    let Some(person) = persons::find(&ctx.db, iin.as_str()).await? else {
+        tracing::info!(user = telegram_user_id, iin = %iin.masked(), "IIN not in the registry");
+        return Ok(Lookup::NotFound);
+    };
+    match applicants::holder_of_iin(&ctx.db, iin.as_str()).await? {
+        Some(holder) if holder != telegram_user_id => {
+            tracing::warn!(user = telegram_user_id, iin = %iin.masked(), "IIN held by another account");
+            Ok(Lookup::TakenByAnother)
+        }
+        _ => Ok(Lookup::Found { full_name: person.full_name() }),
+    }
+}
+
+/// Binds the IIN. The unique index decides a race between two accounts.
+pub async fn bind(ctx: &Ctx, telegram_user_id: i64, iin: &Iin) -> sqlx::Result<Bind> {
+    let Some(person) = persons::find(&ctx.db, iin.as_str()).await? else {
+        return Ok(Bind::NotFound);
+    };
+    match applicants::bind_iin(&ctx.db, telegram_user_id, iin.as_str(), &person.full_name(), iin.birth_date()).await {
+        Ok(true) => {
+            tracing::info!(user = telegram_user_id, iin = %iin.masked(), "IIN bound");
+            Ok(Bind::Bound)
+        }
+        Ok(false) => Ok(Bind::NoApplicant),
+        Err(e) if crate::db::violates(&e, applicants::IIN_UNIQUE) => Ok(Bind::TakenByAnother),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,236 @@
+//! `spawn_app`: a fresh database, the Bot API emulator on a free port, and the bot wired
+//! to both over real HTTP. `TestUser` reads like the person in the chat.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use ent_bot::app::{App, Options};
+use ent_bot::bot::probe::UpdateProbe;
+use ent_bot::clock::Clock;
+use ent_bot::config::Config;
+use ent_bot::emulator::{EmuMessage, EmuReplyButton, EmuUser, Emulator, EmulatorConfig};
+use sqlx::PgPool;
+
+use super::db::TestDb;
+use super::smtp::SmtpSink;
+
+/// How long a test waits for the bot to finish handling one update.
+const HANDLED_WITHIN: Duration = Duration::from_secs(15);
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub smtp: SmtpSink,
+    pub emulator: Emulator,
+    pub clock: Clock,
+    pub probe: UpdateProbe,
+    pub app: Option<App>,
+    env: HashMap<String, String>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app with extra environment settings (`("PAYMENT_DEADLINE_MINUTES", "60")` …).
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    let db = TestDb::new().await;
+    // Dialogue tests answer with several messages at once; limits are tested on their own.
+    let emulator_config = EmulatorConfig { per_chat_rate_per_sec: None, global_rate_per_sec: None, ..Default::default() };
+    let (emulator, _) = Emulator::serve(emulator_config).await.expect("emulator starts");
+    let smtp = SmtpSink::start().await;
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("SMTP_URL".into(), smtp.url());
+    env.insert("MAIL_FROM".into(), "ENT <no-reply@ent.test>".into());
+    env.insert("SUPPORT_CONTACT".into(), "support@ent.test".into());
+    env.insert("DATABASE_URL".into(), db.url.clone());
+    env.insert("BOT_TOKEN".into(), emulator.token().to_string());
+    env.insert("TELEGRAM_API_URL".into(), emulator.api_url().to_string());
+    env.insert("HTTP_ADDR".into(), "127.0.0.1:0".into());
+    env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    // A fixed start keeps dates in assertions stable: Tuesday 2026-12-22 10:00 in Almaty.
+    let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 12, 22, 5, 0, 0).unwrap());
+    let mut test_app = TestApp { db, smtp, emulator, clock, probe: UpdateProbe::default(), app: None, env };
+    test_app.start().await;
+    test_app
+}
+
+impl TestApp {
+    pub fn config(&self) -> Config {
+        Config::from_lookup(|k| self.env.get(k).cloned()).expect("test config is valid")
+    }
+
+    async fn start(&mut self) {
+        let options = Options {
+            clock: Some(self.clock.clone()),
+            pool: Some(self.db.pool.clone()),
+            probe: Some(self.probe.clone()),
+            ..Options::default()
+        };
+        self.app = Some(App::build(self.config(), options).await.expect("app starts"));
+    }
+
+    /// Kills the bot and starts a new one on the same database, like a process restart.
+    pub async fn restart(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.stop().await;
+        }
+        self.start().await;
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.db.pool
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.app.as_ref().expect("app runs").http_addr, path)
+    }
+
+    /// Puts a person into the registry (reference data, as `import persons` would) and
+    /// returns his IIN: born on `birth`, a serial derived from `seed`.
+    pub async fn add_person(&self, seed: u64, birth: chrono::NaiveDate, last: &str, first: &str, patronymic: Option<&str>) -> String {
+        let iin = (0..1000u16)
+            .find_map(|k| ent_bot::domain::Iin::from_parts(birth, ent_bot::domain::Sex::Female, ((seed as u16).wrapping_mul(7) + k) % 10_000))
+            .expect("an issuable IIN");
+        sqlx::query("INSERT INTO persons (iin, last_name, first_name, patronymic) VALUES ($1, $2, $3, $4)")
+            .bind(iin.as_str())
+            .bind(last)
+            .bind(first)
+            .bind(patronymic)
+            .execute(self.pool())
+            .await
+            .expect("person inserted");
+        iin.as_str().to_string()
+    }
+
+    /// A user who went through the whole onboarding by chatting, in `language`
+    /// ("Қазақша" or "Русский"). Returns him at the main menu.
+    pub async fn onboarded_user(&self, id: u64, language: &str) -> TestUser {
+        let user = self.user(id, None);
+        let birth = chrono::NaiveDate::from_ymd_opt(2008, 3, 15).unwrap();
+        let iin = self.add_person(id, birth, "Серікова", "Айгерім", Some("Нұрланқызы")).await;
+        let email = format!("user{id}@mail.kz");
+        user.send("/start").await.press(language).await;
+        user.send(&email).await;
+        let code = self.smtp.last_code_for(&email);
+        user.send(&code).await;
+        user.send(&iin).await;
+        let yes = user.buttons().into_iter().next().expect("a Yes button");
+        user.press(&yes).await;
+        user.tap(&user.keyboard()[0]).await;
+        assert_eq!(user.keyboard().len(), 5, "at the main menu after onboarding:\n{}", user.transcript());
+        user
+    }
+
+    /// A Telegram user whose client reports `language_code`.
+    pub fn user(&self, id: u64, language_code: Option<&str>) -> TestUser {
+        TestUser { emu: self.emulator.user(id, "Айгерім", language_code), probe: self.probe.clone() }
+    }
+}
+
+pub struct TestUser {
+    pub emu: EmuUser,
+    probe: UpdateProbe,
+}
+
+impl TestUser {
+    pub fn id(&self) -> i64 {
+        self.emu.id() as i64
+    }
+
+    async fn handled(&self, update_id: i32) {
+        let id = u32::try_from(update_id).expect("update ids are positive");
+        assert!(self.probe.wait(id, HANDLED_WITHIN).await, "the bot did not handle update {update_id} in time");
+    }
+
+    pub async fn send(&self, text: &str) -> &Self {
+        let id = if text.starts_with('/') { self.emu.send_command(text) } else { self.emu.send_text(text) };
+        self.handled(id).await;
+        self
+    }
+
+    /// Presses the inline button with this text on the newest message that has one.
+    pub async fn press(&self, button: &str) -> &Self {
+        let id = self
+            .emu
+            .press_button(button)
+            .unwrap_or_else(|e| panic!("no button `{button}`: {e:?}; chat:\n{}", self.transcript()));
+        self.handled(id).await;
+        self
+    }
+
+    pub async fn press_on(&self, message_id: i32, button: &str) -> &Self {
+        let id = self.emu.press_button_on(message_id, button).unwrap_or_else(|e| panic!("no button `{button}`: {e:?}"));
+        self.handled(id).await;
+        self
+    }
+
+    pub async fn press_data(&self, message_id: i32, data: &str) -> &Self {
+        let id = self.emu.press_callback_data(message_id, data);
+        self.handled(id).await;
+        self
+    }
+
+    /// Presses a button of the reply keyboard.
+    pub async fn tap(&self, button: &str) -> &Self {
+        let id = self
+            .emu
+            .press_reply(button)
+            .unwrap_or_else(|e| panic!("no keyboard button `{button}`: {e:?}; chat:\n{}", self.transcript()));
+        self.handled(id).await;
+        self
+    }
+
+    pub async fn share_contact(&self, phone: &str, owner: Option<u64>) -> &Self {
+        let id = self.emu.share_contact(phone, owner);
+        self.handled(id).await;
+        self
+    }
+
+    pub async fn send_sticker(&self) -> &Self {
+        let id = self.emu.send_sticker();
+        self.handled(id).await;
+        self
+    }
+
+    pub async fn send_photo(&self) -> &Self {
+        let id = self.emu.send_photo();
+        self.handled(id).await;
+        self
+    }
+
+    pub fn messages(&self) -> Vec<EmuMessage> {
+        self.emu.messages()
+    }
+
+    pub fn last(&self) -> EmuMessage {
+        self.emu.last_message().expect("the bot has said something")
+    }
+
+    pub fn last_text(&self) -> String {
+        self.last().text
+    }
+
+    /// The inline buttons of the newest bot message, row by row flattened.
+    pub fn buttons(&self) -> Vec<String> {
+        self.last().inline_keyboard.iter().flatten().map(|b| b.text.clone()).collect()
+    }
+
+    pub fn keyboard(&self) -> Vec<String> {
+        self.emu
+            .reply_keyboard()
+            .unwrap_or_default()
+            .iter()
+            .flatten()
+            .map(|b: &EmuReplyButton| b.text.clone())
+            .collect()
+    }
+
+    pub fn callback_answers(&self) -> Vec<(String, bool)> {
+        self.emu.callback_answers()
+    }
+
+    pub fn transcript(&self) -> String {
+        self.messages().iter().map(|m| format!("[{}] {}", m.message_id, m.text)).collect::<Vec<_>>().join("\n")
+    }
+}

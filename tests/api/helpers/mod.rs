@@ -1,0 +1,5 @@
+pub mod app;
+pub mod db;
+pub mod smtp;
+
+pub use app::{TestApp, TestUser, spawn_app, spawn_app_with};

@@ -1,0 +1,216 @@
+//! `ent-bot seed demo` through the real binary, checked in the database.
+
+use std::process::{Command, Output};
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc, Weekday};
+use ent_bot::domain::Iin;
+use sqlx::PgPool;
+
+use crate::helpers::db::TestDb;
+
+fn ent_bot(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ent-bot"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("TIMEZONE", "Asia/Almaty")
+        .env("RUST_LOG", "warn")
+        .env_remove("BOT_TOKEN")
+        .output()
+        .expect("run ent-bot")
+}
+
+fn seed(db: &TestDb) -> u64 {
+    let out = ent_bot(db, &["seed", "demo"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "seed failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = stdout
+        .split("demo data: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no report in {stdout:?}"));
+    count.parse().expect("a row count")
+}
+
+const SEEDED_TABLES: [&str; 9] = [
+    "campaigns",
+    "categories",
+    "subjects",
+    "subject_combinations",
+    "test_languages",
+    "cities",
+    "venues",
+    "slots",
+    "persons",
+];
+
+/// Every row of every seeded table as text, so any change at all shows up.
+async fn dump(pool: &PgPool) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in SEEDED_TABLES {
+        let rows: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT string_agg(t::text, E'\\n' ORDER BY t::text) FROM {table} t"
+        ))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        out.push(format!("{table}:\n{}", rows.unwrap_or_default()));
+    }
+    out
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn seed_twice_inserts_once_and_changes_nothing() {
+    let db = TestDb::new().await;
+    let first = seed(&db);
+    assert!(first > 200, "first run inserted only {first} rows");
+    let before = dump(&db.pool).await;
+    let second = seed(&db);
+    assert_eq!(second, 0);
+    assert_eq!(dump(&db.pool).await, before);
+}
+
+#[tokio::test]
+async fn seed_gives_the_reference_data_the_bot_needs() {
+    let db = TestDb::new().await;
+    seed(&db);
+    let pool = &db.pool;
+
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM subject_combinations").await,
+        13
+    );
+    assert_eq!(
+        count(
+            pool,
+            "SELECT count(*) FROM subject_combinations WHERE second_subject_id IS NULL"
+        )
+        .await,
+        1
+    );
+    let kk_names: Vec<String> = sqlx::query_scalar(
+        "SELECT f.name_kk || coalesce(' – ' || s.name_kk, '') FROM subject_combinations c \
+         JOIN subjects f ON f.id = c.first_subject_id LEFT JOIN subjects s ON s.id = c.second_subject_id \
+         ORDER BY c.sort_order",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(kk_names[0], "Физика – Математика");
+    assert!(kk_names.contains(&"Шет тілі – Дүниежүзі тарихы".to_string()));
+    assert!(kk_names.contains(&"Дүниежүзі тарихы – Құқық негіздері".to_string()));
+    assert!(kk_names.contains(&"Шығармашылық емтихан".to_string()));
+
+    let categories: Vec<String> =
+        sqlx::query_scalar("SELECT name_ru FROM categories ORDER BY sort_order")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(categories.len(), 4);
+    assert!(categories[0].starts_with("обучающихся выпускных 11 (12) классов"));
+    assert!(categories[3].contains("\"Педагогические науки\" на платной основе"));
+    assert!(
+        categories
+            .iter()
+            .all(|c| !c.contains("  ") && !c.ends_with(';'))
+    );
+
+    let languages: Vec<String> =
+        sqlx::query_scalar("SELECT code FROM test_languages ORDER BY sort_order")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(languages, ["kk", "ru", "en"]);
+    assert!(count(pool, "SELECT count(*) FROM cities").await >= 5);
+    let cities_without_venues = "SELECT count(*) FROM cities c \
+                                 WHERE NOT EXISTS (SELECT 1 FROM venues v WHERE v.city_id = c.id)";
+    assert_eq!(count(pool, cities_without_venues).await, 0);
+}
+
+#[derive(sqlx::FromRow)]
+struct CampaignRow {
+    code: String,
+    registration_opens_at: DateTime<Utc>,
+    registration_closes_at: DateTime<Utc>,
+    database_closed_at: Option<DateTime<Utc>>,
+    fee_tenge: i32,
+    payment_window_minutes: i32,
+}
+
+#[tokio::test]
+async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
+    let db = TestDb::new().await;
+    let now = Utc::now();
+    seed(&db);
+    let pool = &db.pool;
+
+    let c: CampaignRow = sqlx::query_as(
+        "SELECT code, registration_opens_at, registration_closes_at, database_closed_at, fee_tenge, \
+         payment_window_minutes FROM campaigns",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let (code, opens, closes) = (c.code, c.registration_opens_at, c.registration_closes_at);
+    let (closed, fee, window) = (c.database_closed_at, c.fee_tenge, c.payment_window_minutes);
+    assert_eq!(
+        code,
+        format!(
+            "ent-{}-01",
+            now.with_timezone(&chrono_tz::Asia::Almaty).year() + 1
+        )
+    );
+    assert!(opens < now && now < closes, "registration is not open now");
+    assert_eq!((closes - opens).num_days(), 10);
+    assert_eq!((closed, fee, window), (None, 5640, 60));
+
+    let local: Vec<(NaiveDateTime, i32)> = sqlx::query_as(
+        "SELECT starts_at AT TIME ZONE 'Asia/Almaty', capacity FROM slots ORDER BY starts_at",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let days: std::collections::BTreeSet<NaiveDate> = local.iter().map(|(t, _)| t.date()).collect();
+    assert_eq!(days.len(), 7);
+    let monday = *days.first().unwrap();
+    assert_eq!(monday.weekday(), Weekday::Mon);
+    let closes_local = closes.with_timezone(&chrono_tz::Asia::Almaty).date_naive();
+    assert!(monday > closes_local && (monday - closes_local).num_days() <= 7);
+    for day in &days {
+        for hour in ["09:00", "14:00"] {
+            assert!(
+                local
+                    .iter()
+                    .any(|(t, _)| t.date() == *day && t.format("%H:%M").to_string() == hour),
+                "{day} {hour}"
+            );
+        }
+    }
+    assert!(local.iter().all(|(t, c)| (30..=60).contains(c)
+        && ["09:00", "14:00"].contains(&t.format("%H:%M").to_string().as_str())));
+    let venues = count(pool, "SELECT count(*) FROM venues").await;
+    assert_eq!(local.len() as i64, venues * 14);
+
+    let iins: Vec<String> = sqlx::query_scalar("SELECT iin FROM persons")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(iins.len() >= 50);
+    assert!(iins.contains(&"080315600016".to_string()));
+    let iins: Vec<Iin> = iins
+        .iter()
+        .map(|s| Iin::parse(s).expect("seeded IINs are valid"))
+        .collect();
+    assert!(iins.iter().any(|i| i.age_on(monday) < 16));
+    assert!(
+        iins.iter()
+            .any(|i| (1990..2000).contains(&i.birth_date().year()))
+    );
+}

@@ -1,0 +1,178 @@
+//! `/start`, the interface language, the main menu, restarts and broken state.
+
+use crate::helpers::spawn_app;
+
+async fn stored_state(app: &crate::helpers::TestApp, chat: i64) -> Option<serde_json::Value> {
+    sqlx::query_scalar("SELECT state FROM dialogue_states WHERE chat_id = $1")
+        .bind(chat)
+        .fetch_optional(app.pool())
+        .await
+        .unwrap()
+}
+
+async fn stored_locale(app: &crate::helpers::TestApp, user: i64) -> Option<String> {
+    sqlx::query_scalar("SELECT locale::text FROM telegram_users WHERE id = $1")
+        .bind(user)
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn start_then_kazakh_shows_the_kazakh_menu() {
+    let app = spawn_app().await;
+    let user = app.user(1001, Some("kk"));
+
+    user.send("/start").await;
+    assert!(user.last_text().contains("Тілді таңдаңыз"));
+    assert!(user.last_text().contains("Выберите язык"));
+    assert_eq!(user.buttons(), ["Қазақша", "Русский"]);
+    assert_eq!(stored_locale(&app, user.id()).await, None);
+
+    user.press("Қазақша").await;
+    let messages = user.messages();
+    let question = &messages[0];
+    assert_eq!(question.text, "Тіл: қазақша ✅", "the question is replaced by the answer");
+    assert!(question.inline_keyboard.is_empty());
+    // A new applicant goes on to onboarding, in Kazakh.
+    assert!(user.last_text().starts_with("Электрондық поштаңызды жазыңыз"));
+    assert_eq!(stored_locale(&app, user.id()).await.as_deref(), Some("kk"));
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "ask_email");
+}
+
+#[tokio::test]
+async fn an_onboarded_applicant_sees_the_kazakh_menu() {
+    let app = spawn_app().await;
+    let user = app.onboarded_user(1010, "Қазақша").await;
+    assert!(user.last_text().contains("Басты мәзір"));
+    assert_eq!(
+        user.keyboard(),
+        ["📝 Өтініш беру", "📋 Менің өтініштерім", "ℹ️ Тест туралы", "❓ Көмек", "🌐 Тіл"]
+    );
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "menu");
+    user.send("/start").await;
+    assert!(user.last_text().contains("Басты мәзір"));
+}
+
+#[tokio::test]
+async fn start_then_russian_shows_the_russian_menu() {
+    let app = spawn_app().await;
+    let user = app.onboarded_user(1002, "Русский").await;
+    assert_eq!(user.messages()[0].text, "Язык: русский ✅");
+    assert!(user.last_text().contains("Главное меню"));
+    assert_eq!(
+        user.keyboard(),
+        ["📝 Подать заявление", "📋 Моя история", "ℹ️ О тестировании", "❓ Помощь", "🌐 Язык"]
+    );
+    assert_eq!(stored_locale(&app, user.id()).await.as_deref(), Some("ru"));
+
+    // A later /start goes straight to the menu.
+    user.send("/start").await;
+    assert!(user.last_text().contains("Главное меню"));
+}
+
+#[tokio::test]
+async fn the_language_can_be_switched_at_any_time() {
+    let app = spawn_app().await;
+    let user = app.onboarded_user(1003, "Қазақша").await;
+
+    user.send("/language").await;
+    assert_eq!(user.buttons(), ["Қазақша", "Русский"]);
+    user.press("Русский").await;
+    assert!(user.last_text().contains("Главное меню"));
+    assert_eq!(stored_locale(&app, user.id()).await.as_deref(), Some("ru"));
+
+    // The menu button works too, and the old Russian keyboard is understood after a switch.
+    user.tap("🌐 Язык").await.press("Қазақша").await;
+    assert!(user.last_text().contains("Басты мәзір"));
+    user.send("❓ Помощь").await;
+    assert!(user.messages().iter().any(|m| m.text.contains("Бұл бот қаңтардағы ақылы ҰБТ-ға тіркейді")));
+}
+
+#[tokio::test]
+async fn a_dialogue_survives_a_restart_of_the_bot() {
+    let mut app = spawn_app().await;
+    let user = app.user(1004, Some("ru"));
+    user.send("/start").await;
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "choosing_language");
+
+    app.restart().await;
+
+    // The button shown by the previous process still works in the new one.
+    user.press("Русский").await;
+    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    user.send("restart@mail.kz").await;
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "await_code");
+
+    // The code mailed by the first process is accepted by the next one.
+    app.restart().await;
+    user.send(&app.smtp.last_code_for("restart@mail.kz")).await;
+    assert!(user.messages().iter().any(|m| m.text == "Почта подтверждена ✅"));
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "ask_iin");
+}
+
+#[tokio::test]
+async fn a_stored_state_that_no_longer_parses_resets_to_the_menu_with_an_apology() {
+    let app = spawn_app().await;
+    let user = app.onboarded_user(1005, "Русский").await;
+
+    sqlx::query("UPDATE dialogue_states SET state = '{\"step\":\"wizard_v0\",\"x\":1}' WHERE chat_id = $1")
+        .bind(user.id())
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let before = user.messages().len();
+
+    user.send("привет").await;
+    assert_eq!(user.messages().len(), before + 1, "the update is answered, not dropped");
+    assert!(user.last_text().starts_with("Извините, разговор прервался"));
+    assert!(user.last_text().contains("Главное меню"));
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "menu");
+}
+
+#[tokio::test]
+async fn wrong_input_gets_the_question_again_and_changes_nothing() {
+    let app = spawn_app().await;
+    let user = app.user(1006, Some("kk"));
+    user.send("/start").await;
+
+    // Text or a sticker where a language button is expected.
+    user.send("сәлем").await;
+    assert_eq!(user.buttons(), ["Қазақша", "Русский"]);
+    user.send_sticker().await;
+    assert_eq!(user.buttons(), ["Қазақша", "Русский"]);
+    assert_eq!(stored_locale(&app, user.id()).await, None);
+
+    let user = app.onboarded_user(1016, "Қазақша").await;
+    user.send("/nosuchcommand").await;
+    assert_eq!(user.last_text(), "Мұндай команда жоқ. Көмек: /help");
+
+    // A forged or outdated callback: a short notice on the button, nothing else.
+    let count = user.messages().len();
+    let menu_id = user.last().message_id;
+    user.press_data(menu_id, "w:deadbeef:cat:1").await;
+    assert_eq!(user.messages().len(), count);
+    assert_eq!(user.callback_answers().last().unwrap().0, "Бұл батырма ескірген.");
+    assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "menu");
+
+    user.send("бірдеңе").await;
+    assert!(user.last_text().starts_with("Төмендегі батырмалардың бірін таңдаңыз"));
+}
+
+#[tokio::test]
+async fn command_menus_are_set_in_both_languages() {
+    let app = spawn_app().await;
+    let user = app.user(1007, Some("kk"));
+    user.send("/start").await; // the bot is surely up once it answered
+    let kk = app.emulator.commands("default", Some("kk")).expect("kk commands");
+    let ru = app.emulator.commands("default", Some("ru")).expect("ru commands");
+    assert!(kk.contains(&("language".to_string(), "Тілді ауыстыру".to_string())));
+    assert!(ru.contains(&("language".to_string(), "Сменить язык".to_string())));
+}
+
+#[tokio::test]
+async fn health_check_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let response = reqwest::get(app.http_url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+}
