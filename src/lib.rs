@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod format;
 pub mod emulator;
 pub mod http;
 pub mod i18n;

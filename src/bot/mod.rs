@@ -3,6 +3,7 @@
 
 pub mod keyboards;
 pub mod onboarding;
+pub mod payment;
 pub mod probe;
 pub mod start;
 pub mod state;
@@ -77,6 +78,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             .endpoint(start::on_language_chosen),
         )
         .branch(case![State::Broken].endpoint(start::recover_callback))
+        .branch(payment::callbacks())
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
         .endpoint(start::stale_button);

@@ -1,6 +1,9 @@
 //! sqlx queries, one file per aggregate, and the dialogue `Storage`.
 
 pub mod applicants;
+pub mod applications;
+pub mod campaigns;
+pub mod catalog;
 pub mod dialogue;
 pub mod email_verifications;
 pub mod persons;

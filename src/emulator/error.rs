@@ -69,13 +69,17 @@ impl ApiError {
 /// A user action the emulated Telegram client could not perform.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmuError {
-    #[error("no bot message in chat {chat_id} has an inline button {text:?}; newest keyboard shows {available:?}")]
+    #[error(
+        "no bot message in chat {chat_id} has an inline button {text:?}; newest keyboard shows {available:?}"
+    )]
     ButtonNotFound {
         chat_id: i64,
         text: String,
         available: Vec<String>,
     },
-    #[error("message {message_id} in chat {chat_id} has no inline button {text:?}; it shows {available:?}")]
+    #[error(
+        "message {message_id} in chat {chat_id} has no inline button {text:?}; it shows {available:?}"
+    )]
     ButtonNotOnMessage {
         chat_id: i64,
         message_id: i32,
@@ -84,7 +88,9 @@ pub enum EmuError {
     },
     #[error("message {message_id} in chat {chat_id} does not exist or was deleted")]
     MessageNotFound { chat_id: i64, message_id: i32 },
-    #[error("inline button {text:?} has no callback_data (url or other kind); pressing it sends the bot nothing")]
+    #[error(
+        "inline button {text:?} has no callback_data (url or other kind); pressing it sends the bot nothing"
+    )]
     NotACallbackButton { text: String },
     #[error("chat {chat_id} shows no reply keyboard")]
     NoReplyKeyboard { chat_id: i64 },

@@ -121,12 +121,7 @@ fn start_tag(inner: &str, at: usize, units: usize, stack: &mut [Open]) -> Result
     let name = inner[..name_len].to_ascii_lowercase();
     let attrs = parse_attrs(&inner[name_len..])
         .ok_or_else(|| format!("Expected equal sign in declaration of an attribute of the tag \"{name}\" at byte offset {at}"))?;
-    let attr = |key: &str| {
-        attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
+    let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     let mut open = Open {
         tag: name.clone(),
         kind: None,
@@ -156,7 +151,8 @@ fn start_tag(inner: &str, at: usize, units: usize, stack: &mut [Open]) -> Result
         }
         "code" => {
             // `<pre><code class="language-x">` is one pre entity with a language.
-            let language = attr("class").and_then(|c| c.strip_prefix("language-").map(str::to_owned));
+            let language =
+                attr("class").and_then(|c| c.strip_prefix("language-").map(str::to_owned));
             match stack.last_mut() {
                 Some(parent) if parent.tag == "pre" && parent.start == units => {
                     parent.language = language;
@@ -165,7 +161,11 @@ fn start_tag(inner: &str, at: usize, units: usize, stack: &mut [Open]) -> Result
                 _ => Some("code"),
             }
         }
-        _ => return Err(format!("Unsupported start tag \"{name}\" at byte offset {at}")),
+        _ => {
+            return Err(format!(
+                "Unsupported start tag \"{name}\" at byte offset {at}"
+            ));
+        }
     };
     Ok(open)
 }
@@ -195,9 +195,7 @@ fn parse_attrs(s: &str) -> Option<Vec<(String, String)>> {
                 (&body[..end], &body[end + 1..])
             }
             _ => {
-                let end = after_eq
-                    .find(char::is_whitespace)
-                    .unwrap_or(after_eq.len());
+                let end = after_eq.find(char::is_whitespace).unwrap_or(after_eq.len());
                 (&after_eq[..end], &after_eq[end..])
             }
         };
@@ -242,13 +240,14 @@ fn entity_at(s: &str) -> (String, usize) {
         "amp" => Some('&'),
         "quot" => Some('"'),
         _ => {
-            let code = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
-                u32::from_str_radix(hex, 16).ok()
-            } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse().ok()
-            } else {
-                None
-            };
+            let code =
+                if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                    u32::from_str_radix(hex, 16).ok()
+                } else if let Some(dec) = name.strip_prefix('#') {
+                    dec.parse().ok()
+                } else {
+                    None
+                };
             code.and_then(char::from_u32)
         }
     };
@@ -287,9 +286,20 @@ mod tests {
 
     #[test]
     fn tags_and_entities() {
-        let p = parse("<b>Сәлем</b>, &lt;b&gt; &amp; <a href=\"https://x.kz/?a=1&amp;b=2\">link</a>").unwrap();
+        let p =
+            parse("<b>Сәлем</b>, &lt;b&gt; &amp; <a href=\"https://x.kz/?a=1&amp;b=2\">link</a>")
+                .unwrap();
         assert_eq!(p.text, "Сәлем, <b> & link");
-        assert_eq!(p.entities[0], Entity { kind: "bold", offset: 0, length: 5, url: None, language: None });
+        assert_eq!(
+            p.entities[0],
+            Entity {
+                kind: "bold",
+                offset: 0,
+                length: 5,
+                url: None,
+                language: None
+            }
+        );
         assert_eq!(p.entities[1].kind, "text_link");
         assert_eq!(p.entities[1].url.as_deref(), Some("https://x.kz/?a=1&b=2"));
     }
@@ -310,9 +320,21 @@ mod tests {
     #[test]
     fn rejects_bad_markup() {
         assert!(parse("<b>x").unwrap_err().starts_with("Can't find end tag"));
-        assert!(parse("<b>x</i>").unwrap_err().starts_with("Unmatched end tag"));
-        assert!(parse("x</b>").unwrap_err().starts_with("Unexpected end tag"));
-        assert!(parse("<div>x</div>").unwrap_err().starts_with("Unsupported start tag \"div\""));
+        assert!(
+            parse("<b>x</i>")
+                .unwrap_err()
+                .starts_with("Unmatched end tag")
+        );
+        assert!(
+            parse("x</b>")
+                .unwrap_err()
+                .starts_with("Unexpected end tag")
+        );
+        assert!(
+            parse("<div>x</div>")
+                .unwrap_err()
+                .starts_with("Unsupported start tag \"div\"")
+        );
         assert!(parse("a < b").is_err());
         assert!(parse("a <b").is_err());
     }

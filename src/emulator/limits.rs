@@ -98,7 +98,10 @@ mod tests {
         let mut rl = RateLimiter::new(None, Some(1));
         let t0 = Instant::now();
         assert_eq!(rl.admit(1, Charge::Send, t0), Ok(()));
-        assert_eq!(rl.admit(1, Charge::Edit, t0 + Duration::from_millis(10)), Err(1));
+        assert_eq!(
+            rl.admit(1, Charge::Edit, t0 + Duration::from_millis(10)),
+            Err(1)
+        );
         assert_eq!(rl.admit(2, Charge::Send, t0), Ok(()));
         assert_eq!(rl.admit(1, Charge::Send, t0 + WINDOW), Ok(()));
     }

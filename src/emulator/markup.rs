@@ -78,11 +78,7 @@ pub fn parse(markup: Option<&Value>) -> Result<Markup, ApiError> {
 }
 
 fn check_inline(rows: &[Value]) -> Result<(), ApiError> {
-    let buttons: Vec<&Value> = rows
-        .iter()
-        .filter_map(Value::as_array)
-        .flatten()
-        .collect();
+    let buttons: Vec<&Value> = rows.iter().filter_map(Value::as_array).flatten().collect();
     if buttons.len() > MAX_INLINE_BUTTONS {
         return Err(ApiError::bad_request("reply markup is too long"));
     }
@@ -111,8 +107,8 @@ fn check_inline(rows: &[Value]) -> Result<(), ApiError> {
             return Err(ApiError::bad_request("BUTTON_DATA_INVALID"));
         }
         if let Some(url) = button.get("url").and_then(Value::as_str) {
-            let ok = url::Url::parse(url)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "tg"));
+            let ok =
+                url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "tg"));
             if !ok {
                 return Err(ApiError::bad_request("BUTTON_URL_INVALID"));
             }
@@ -139,9 +135,7 @@ fn reply_rows(rows: &[Value]) -> Result<Vec<Vec<EmuReplyButton>>, ApiError> {
         return Err(ApiError::bad_request("BUTTON_TEXT_INVALID"));
     }
     if rows.iter().all(Vec::is_empty) {
-        return Err(ApiError::bad_request(
-            "keyboard must be non-empty",
-        ));
+        return Err(ApiError::bad_request("keyboard must be non-empty"));
     }
     Ok(rows)
 }

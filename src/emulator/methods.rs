@@ -164,7 +164,12 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
         chat.log("bot", &format!("✗ 403 blocked ({})", preview(&text.text)));
         return Err(ApiError::blocked());
     }
-    rate_limit(state, chat_id, Charge::Send, &format!("send «{}»", preview(&text.text)))?;
+    rate_limit(
+        state,
+        chat_id,
+        Charge::Send,
+        &format!("send «{}»", preview(&text.text)),
+    )?;
 
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     let msg = StoredMessage {
@@ -247,7 +252,10 @@ pub fn edit_message_text(state: &mut State, params: &Params) -> Result<Value, Ap
     let line = format!("edited #{message_id} → {}", msg.render());
     chat.activity += 1;
     chat.log("bot", &line);
-    Ok(state.message_json(chat_id, state.chats[&chat_id].message(message_id).expect("editable")))
+    Ok(state.message_json(
+        chat_id,
+        state.chats[&chat_id].message(message_id).expect("editable"),
+    ))
 }
 
 pub fn edit_message_reply_markup(state: &mut State, params: &Params) -> Result<Value, ApiError> {
@@ -257,7 +265,12 @@ pub fn edit_message_reply_markup(state: &mut State, params: &Params) -> Result<V
     if current.inline_markup == inline {
         return Err(not_modified());
     }
-    rate_limit(state, chat_id, Charge::Edit, &format!("edit markup #{message_id}"))?;
+    rate_limit(
+        state,
+        chat_id,
+        Charge::Edit,
+        &format!("edit markup #{message_id}"),
+    )?;
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     let msg = chat.message_mut(message_id).expect("editable");
     msg.inline_markup = inline;
@@ -265,7 +278,10 @@ pub fn edit_message_reply_markup(state: &mut State, params: &Params) -> Result<V
     let line = format!("edited markup #{message_id} → {}", msg.render());
     chat.activity += 1;
     chat.log("bot", &line);
-    Ok(state.message_json(chat_id, state.chats[&chat_id].message(message_id).expect("editable")))
+    Ok(state.message_json(
+        chat_id,
+        state.chats[&chat_id].message(message_id).expect("editable"),
+    ))
 }
 
 pub fn delete_message(state: &mut State, params: &Params) -> Result<Value, ApiError> {
@@ -324,7 +340,9 @@ fn scope_key(state: &State, scope: Option<&Value>) -> Result<String, ApiError> {
     };
     let kind = scope["type"].as_str().unwrap_or("default");
     let chat = || -> Result<i64, ApiError> {
-        let id = scope["chat_id"].as_i64().ok_or_else(ApiError::chat_not_found)?;
+        let id = scope["chat_id"]
+            .as_i64()
+            .ok_or_else(ApiError::chat_not_found)?;
         if state.chats.contains_key(&id) {
             Ok(id)
         } else {
@@ -344,7 +362,8 @@ fn scope_key(state: &State, scope: Option<&Value>) -> Result<String, ApiError> {
 
 fn language(params: &Params) -> Result<String, ApiError> {
     let code = str_param(params, "language_code").unwrap_or_default();
-    let valid = code.is_empty() || (code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()));
+    let valid =
+        code.is_empty() || (code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()));
     if valid {
         Ok(code.to_owned())
     } else {

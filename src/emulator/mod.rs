@@ -165,7 +165,11 @@ impl Emulator {
             state = self.inner.lock();
         }
         state.users.get_mut(&user_id).expect("created").blocked = blocked;
-        let line = if blocked { "blocked the bot" } else { "unblocked the bot" };
+        let line = if blocked {
+            "blocked the bot"
+        } else {
+            "unblocked the bot"
+        };
         state.user_chat(user_id).log("user", line);
     }
 
@@ -212,8 +216,15 @@ impl Emulator {
     /// Commands stored by setMyCommands for `scope` ("default",
     /// "all_private_chats", "chat:42", "chat_member:42:7", ...) and language;
     /// `None` when never set or deleted.
-    pub fn commands(&self, scope: &str, language_code: Option<&str>) -> Option<Vec<(String, String)>> {
-        let key = (scope.to_owned(), language_code.unwrap_or_default().to_owned());
+    pub fn commands(
+        &self,
+        scope: &str,
+        language_code: Option<&str>,
+    ) -> Option<Vec<(String, String)>> {
+        let key = (
+            scope.to_owned(),
+            language_code.unwrap_or_default().to_owned(),
+        );
         self.inner.lock().commands.get(&key).cloned()
     }
 
@@ -234,7 +245,12 @@ impl Emulator {
 
     /// True as soon as the chat has more than `above` callback answers;
     /// answers are not chat activity, since they change no message.
-    pub async fn wait_callback_answers(&self, chat_id: i64, above: usize, timeout: Duration) -> bool {
+    pub async fn wait_callback_answers(
+        &self,
+        chat_id: i64,
+        above: usize,
+        timeout: Duration,
+    ) -> bool {
         self.wait_until(timeout, || {
             self.inner
                 .lock()

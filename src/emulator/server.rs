@@ -2,11 +2,11 @@
 //! a JSON body or a form body, answered in Telegram's envelope.
 
 use axum::body::Bytes;
-use axum::{Json, Router};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use super::Emulator;
@@ -62,7 +62,7 @@ fn read_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<
     // The boundary is case-sensitive; only the media type is not.
     let media_type = content_type.to_ascii_lowercase();
     if media_type.starts_with("multipart/form-data") {
-        let fields = multipart::parse(&content_type, body)
+        let fields = multipart::parse(content_type, body)
             .map_err(|e| ApiError::bad_request(format!("can't parse multipart/form-data: {e}")))?;
         for (k, v) in fields {
             params.insert(k, Value::String(v));
@@ -110,11 +110,18 @@ const IMPLEMENTED: &[&str] = &[
 impl Emulator {
     /// One Bot API call, as the HTTP route performs it. `bot_token` is the
     /// path segment, `bot` prefix included.
-    pub(crate) async fn call(&self, bot_token: &str, method: &str, params: Params) -> Result<Value, ApiError> {
+    pub(crate) async fn call(
+        &self,
+        bot_token: &str,
+        method: &str,
+        params: Params,
+    ) -> Result<Value, ApiError> {
         if bot_token.strip_prefix("bot") != Some(self.token()) {
             return Err(ApiError::unauthorized());
         }
-        let spec = spec::spec().method(method).ok_or_else(ApiError::not_found)?;
+        let spec = spec::spec()
+            .method(method)
+            .ok_or_else(ApiError::not_found)?;
         let name = spec.name.as_str();
         if !IMPLEMENTED.contains(&name) {
             return Err(ApiError::bad_request(
@@ -152,7 +159,11 @@ impl Emulator {
     }
 }
 
-fn dispatch(state: &mut super::state::State, name: &str, params: &Params) -> Result<Value, ApiError> {
+fn dispatch(
+    state: &mut super::state::State,
+    name: &str,
+    params: &Params,
+) -> Result<Value, ApiError> {
     match name {
         "getMe" => Ok(methods::get_me(state)),
         "sendMessage" => methods::send_message(state, params),
@@ -166,6 +177,8 @@ fn dispatch(state: &mut super::state::State, name: &str, params: &Params) -> Res
         "setWebhook" => methods::set_webhook(state, params),
         "deleteWebhook" => methods::delete_webhook(state, params),
         "getWebhookInfo" => Ok(methods::get_webhook_info(state)),
-        _ => Err(ApiError::bad_request("method is not supported by the emulator")),
+        _ => Err(ApiError::bad_request(
+            "method is not supported by the emulator",
+        )),
     }
 }

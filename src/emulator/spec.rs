@@ -226,10 +226,24 @@ impl Spec {
 /// [`ParamError::description`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamError {
-    Missing { param: String, path: String },
-    WrongType { param: String, path: String, expected: String },
-    UnknownField { param: String, path: String },
-    BadValue { param: String, path: String, detail: String },
+    Missing {
+        param: String,
+        path: String,
+    },
+    WrongType {
+        param: String,
+        path: String,
+        expected: String,
+    },
+    UnknownField {
+        param: String,
+        path: String,
+    },
+    BadValue {
+        param: String,
+        path: String,
+        detail: String,
+    },
 }
 
 impl ParamError {
@@ -262,7 +276,9 @@ impl ParamError {
                 path,
                 expected,
             } => {
-                format!("Bad Request: can't parse {param}: field \"{path}\" must be of type {expected}")
+                format!(
+                    "Bad Request: can't parse {param}: field \"{path}\" must be of type {expected}"
+                )
             }
             ParamError::UnknownField { param, path } => {
                 format!("Bad Request: can't parse {param}: unknown field \"{path}\"")
@@ -434,7 +450,9 @@ impl Walker<'_> {
                 .enumerate()
                 .map(|(i, item)| {
                     if item.is_null() {
-                        return Err(self.wrong(std::slice::from_ref(inner), &format!("{path}[{i}]")));
+                        return Err(
+                            self.wrong(std::slice::from_ref(inner), &format!("{path}[{i}]"))
+                        );
                     }
                     self.one(inner, item, &format!("{path}[{i}]"))
                 })
@@ -442,10 +460,12 @@ impl Walker<'_> {
                 .map(Value::Array),
             (Ty::Named(name), value) => self.named(name, value, path),
             // Form fields and even JSON bodies may carry nested values as JSON text.
-            (Ty::Array(_), Value::String(s)) if lenient => match serde_json::from_str::<Value>(&s) {
-                Ok(parsed @ Value::Array(_)) => self.one(ty, parsed, path),
-                _ => Err(self.wrong(std::slice::from_ref(ty), path)),
-            },
+            (Ty::Array(_), Value::String(s)) if lenient => {
+                match serde_json::from_str::<Value>(&s) {
+                    Ok(parsed @ Value::Array(_)) => self.one(ty, parsed, path),
+                    _ => Err(self.wrong(std::slice::from_ref(ty), path)),
+                }
+            }
             _ => Err(self.wrong(std::slice::from_ref(ty), path)),
         }
     }
@@ -486,18 +506,19 @@ impl Walker<'_> {
                 Some(Value::Null) if self.mode == Mode::Lenient => None,
                 other => other,
             };
-            let field_path = format!("{path}.{}", field.name);
+            // Built only when needed: most of a type's fields are absent.
+            let field_path = || format!("{path}.{}", field.name);
             match v {
                 None if field.required => {
                     return Err(ParamError::Missing {
                         param: self.param.to_owned(),
-                        path: field_path,
+                        path: field_path(),
                     });
                 }
                 None => {}
-                Some(Value::Null) => return Err(self.wrong(&field.types, &field_path)),
+                Some(Value::Null) => return Err(self.wrong(&field.types, &field_path())),
                 Some(v) => {
-                    let normalised = self.any_of(&field.types, v, &field_path)?;
+                    let normalised = self.any_of(&field.types, v, &field_path())?;
                     out.insert(field.name.clone(), normalised);
                 }
             }
@@ -587,7 +608,10 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(out["chat_id"], json!(42));
-        assert_eq!(out["reply_markup"]["inline_keyboard"][0][0]["callback_data"], json!("b"));
+        assert_eq!(
+            out["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+            json!("b")
+        );
     }
 
     #[test]
@@ -621,15 +645,39 @@ mod tests {
         )
         .expect_err("chat_id missing");
         assert!(err.description().contains("scope.chat_id"), "{err:?}");
-        assert!(validate_params(m, params(json!({"commands": [], "scope": {"type": "chat", "chat_id": 5}}))).is_ok());
+        assert!(
+            validate_params(
+                m,
+                params(json!({"commands": [], "scope": {"type": "chat", "chat_id": 5}}))
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn strict_mode_rejects_coercions_and_unknown_fields() {
-        assert!(check_produced("User", &json!({"id": 1, "is_bot": false, "first_name": "A"})).is_ok());
-        assert!(check_produced("User", &json!({"id": "1", "is_bot": false, "first_name": "A"})).is_err());
+        assert!(
+            check_produced(
+                "User",
+                &json!({"id": 1, "is_bot": false, "first_name": "A"})
+            )
+            .is_ok()
+        );
+        assert!(
+            check_produced(
+                "User",
+                &json!({"id": "1", "is_bot": false, "first_name": "A"})
+            )
+            .is_err()
+        );
         assert!(check_produced("User", &json!({"id": 1, "is_bot": false})).is_err());
-        assert!(check_produced("User", &json!({"id": 1, "is_bot": false, "first_name": "A", "x": 1})).is_err());
+        assert!(
+            check_produced(
+                "User",
+                &json!({"id": 1, "is_bot": false, "first_name": "A", "x": 1})
+            )
+            .is_err()
+        );
         assert!(check_produced("Array of Update", &json!([{"update_id": 1}])).is_ok());
     }
 }

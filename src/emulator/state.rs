@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use super::limits::RateLimiter;
 use super::spec;
-use super::transcript::{EmuButton, EmuMessage, EmuReplyButton, indent, render_inline, render_reply};
+use super::transcript::{
+    EmuButton, EmuMessage, EmuReplyButton, indent, render_inline, render_reply,
+};
 
 #[derive(Debug, Clone)]
 pub struct BotInfo {
@@ -356,7 +358,7 @@ impl State {
 
     /// Queues an update unless the bot's `allowed_updates` excludes its kind
     /// (Telegram does not create those at all). Returns the update id either way.
-    pub fn push_update(&mut self, kind: &str, payload: Value) -> i64 {
+    pub fn push_update(&mut self, chat_id: i64, kind: &str, payload: Value) -> i64 {
         let id = self.next_update_id;
         self.next_update_id += 1;
         let mut json = json!({ "update_id": id });
@@ -364,6 +366,12 @@ impl State {
         self.check("Update", &format!("update {id}"), &json);
         if allowed(self.allowed_updates.as_deref(), kind) {
             self.updates.push_back(QueuedUpdate { id, json });
+        } else if let Some(chat) = self.chats.get_mut(&chat_id) {
+            // Otherwise a test waiting for this update only sees a timeout.
+            chat.log(
+                "telegram",
+                &format!("update {id} dropped: the bot's allowed_updates exclude {kind}"),
+            );
         }
         id
     }

@@ -47,7 +47,10 @@ impl EmuMessage {
     }
 
     pub fn button(&self, text: &str) -> Option<&EmuButton> {
-        self.inline_keyboard.iter().flatten().find(|b| b.text == text)
+        self.inline_keyboard
+            .iter()
+            .flatten()
+            .find(|b| b.text == text)
     }
 }
 

@@ -73,7 +73,7 @@ impl EmuUser {
             chat.log(&name, &format!("#{} {log}", msg.id));
             let json = state.message_json(self.chat_id(), &msg);
             state.user_chat(self.id).messages.push(msg);
-            state.push_update("message", json)
+            state.push_update(self.chat_id(), "message", json)
         };
         self.emu.updates_pushed();
         update_id as i32
@@ -89,7 +89,9 @@ impl EmuUser {
     pub fn send_command(&self, text: &str) -> i32 {
         let command = text.split_whitespace().next().unwrap_or_default();
         let entities = if command.starts_with('/') {
-            vec![json!({"type": "bot_command", "offset": 0, "length": command.encode_utf16().count()})]
+            vec![
+                json!({"type": "bot_command", "offset": 0, "length": command.encode_utf16().count()}),
+            ]
         } else {
             Vec::new()
         };
@@ -130,8 +132,14 @@ impl EmuUser {
         let message_id = {
             let state = self.emu.inner.lock();
             let chat = &state.chats[&self.chat_id()];
-            let live = || chat.messages.iter().rev().filter(|m| m.from_bot && !m.deleted);
-            let found = live().find(|m| m.inline_keyboard().iter().flatten().any(|b| b.text == text));
+            let live = || {
+                chat.messages
+                    .iter()
+                    .rev()
+                    .filter(|m| m.from_bot && !m.deleted)
+            };
+            let found =
+                live().find(|m| m.inline_keyboard().iter().flatten().any(|b| b.text == text));
             match found {
                 Some(m) => m.id,
                 None => {
@@ -178,7 +186,11 @@ impl EmuUser {
                     text: text.to_owned(),
                 })?
         };
-        Ok(self.callback(message_id, &data, &format!("pressed [{text}] on #{message_id}")))
+        Ok(self.callback(
+            message_id,
+            &data,
+            &format!("pressed [{text}] on #{message_id}"),
+        ))
     }
 
     /// A callback with arbitrary data, as a modified client could send;
@@ -222,7 +234,7 @@ impl EmuUser {
             });
             let name = Self::name(&state, self.id);
             state.user_chat(self.id).log(&name, log);
-            state.push_update("callback_query", query)
+            state.push_update(chat_id, "callback_query", query)
         };
         self.emu.updates_pushed();
         update_id as i32

@@ -120,7 +120,11 @@ async fn user_message_arrives_through_long_poll_and_offset_confirms() {
         .offset(update_id + 1)
         .await
         .expect("getUpdates");
-    assert_eq!(confirmed.len(), 1, "the first update is confirmed and dropped");
+    assert_eq!(
+        confirmed.len(),
+        1,
+        "the first update is confirmed and dropped"
+    );
     assert_eq!(confirmed[0].id.0 as i32, second);
     assert!(second > update_id, "update ids increase");
 
@@ -156,7 +160,11 @@ async fn limit_and_allowed_updates_are_honoured() {
         json!({"offset": -1, "allowed_updates": ["callback_query"]}),
     )
     .await;
-    assert_eq!(body["result"].as_array().map(Vec::len), Some(1), "offset -1 keeps the newest");
+    assert_eq!(
+        body["result"].as_array().map(Vec::len),
+        Some(1),
+        "offset -1 keeps the newest"
+    );
     let last_id = body["result"][0]["update_id"].as_i64().expect("id");
     user.send_text("ignored");
     let (_, body) = raw(&emu, "getUpdates", json!({"offset": last_id + 1})).await;
@@ -175,9 +183,13 @@ async fn a_newer_get_updates_terminates_the_waiting_one() {
         let bot = bot.clone();
         async move { bot.get_updates().timeout(1).await }
     });
-    let err = first.await.expect("task").expect_err("older poll is terminated");
+    let err = first
+        .await
+        .expect("task")
+        .expect_err("older poll is terminated");
     assert!(
-        err.to_string().contains("terminated by other getUpdates request"),
+        err.to_string()
+            .contains("terminated by other getUpdates request"),
         "{err}"
     );
     second.await.expect("task").expect("newer poll succeeds");
@@ -232,7 +244,12 @@ async fn inline_button_press_is_a_callback_query_teloxide_understands() {
             .contains("query is too old and response timeout expired or query ID is invalid"),
         "{err}"
     );
-    let (status, _) = raw(&emu, "answerCallbackQuery", json!({"callback_query_id": "nope"})).await;
+    let (status, _) = raw(
+        &emu,
+        "answerCallbackQuery",
+        json!({"callback_query_id": "nope"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -275,7 +292,11 @@ async fn edits_and_deletes_change_the_transcript() {
 
     // Editing a user's message is not possible either.
     user.send_text("mine");
-    let users_msg = emu.transcript(7004).last().expect("user message").message_id;
+    let users_msg = emu
+        .transcript(7004)
+        .last()
+        .expect("user message")
+        .message_id;
     let theirs = bot
         .edit_message_text(ChatId(7004), MessageId(users_msg), "hacked")
         .await;
@@ -293,28 +314,45 @@ async fn edits_and_deletes_change_the_transcript() {
     assert_eq!(emu.chat_activity(7004), activity + 1);
     assert!(user.messages().is_empty());
     let transcript = emu.transcript(7004);
-    assert!(transcript.iter().any(|m| m.message_id == sent.id.0 && m.deleted));
+    assert!(
+        transcript
+            .iter()
+            .any(|m| m.message_id == sent.id.0 && m.deleted)
+    );
     assert_eq!(
         api_error(bot.delete_message(ChatId(7004), sent.id).await),
         ApiError::MessageToDeleteNotFound
     );
 
     let log = emu.render_transcript(7004);
-    assert!(log.contains("Step 1") && log.contains("Step 2") && log.contains("deleted"), "{log}");
+    assert!(
+        log.contains("Step 1") && log.contains("Step 2") && log.contains("deleted"),
+        "{log}"
+    );
 }
 
 #[tokio::test]
 async fn unknown_token_method_and_unsupported_method() {
     let (emu, _) = emulator().await;
     let url = format!("{}bot999:WRONG/getMe", emu.api_url());
-    let resp = reqwest::Client::new().post(url).send().await.expect("answer");
+    let resp = reqwest::Client::new()
+        .post(url)
+        .send()
+        .await
+        .expect("answer");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let body: Value = resp.json().await.expect("json");
-    assert_eq!(body, json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 401, "description": "Unauthorized"})
+    );
 
     let (status, body) = raw(&emu, "sendTelepathy", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 404, "description": "Not Found"})
+    );
 
     let (status, body) = raw(&emu, "sendPhoto", json!({"chat_id": 1, "photo": "x"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -351,7 +389,10 @@ async fn missing_required_parameters_are_refused() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let description = body["description"].as_str().expect("description");
-    assert!(description.contains("inline_keyboard[0][0].text"), "{description}");
+    assert!(
+        description.contains("inline_keyboard[0][0].text"),
+        "{description}"
+    );
 
     let (status, body) = raw(&emu, "sendMessage", json!({"chat_id": 42, "text": "x"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -363,12 +404,24 @@ async fn wrongly_typed_parameters_are_refused() {
     let (emu, _) = emulator().await;
     emu.user(7006, "A", None);
     let cases = [
-        ("deleteMessage", json!({"chat_id": 7006, "message_id": "abc"})),
+        (
+            "deleteMessage",
+            json!({"chat_id": 7006, "message_id": "abc"}),
+        ),
         ("sendMessage", json!({"chat_id": {"id": 7006}, "text": "x"})),
         ("sendMessage", json!({"chat_id": 7006, "text": ["x"]})),
-        ("sendMessage", json!({"chat_id": 7006, "text": "x", "disable_notification": "maybe"})),
-        ("sendMessage", json!({"chat_id": 7006, "text": "x", "reply_markup": 5})),
-        ("sendMessage", json!({"chat_id": 7006, "text": "x", "reply_markup": {"inline_keyboard": "x"}})),
+        (
+            "sendMessage",
+            json!({"chat_id": 7006, "text": "x", "disable_notification": "maybe"}),
+        ),
+        (
+            "sendMessage",
+            json!({"chat_id": 7006, "text": "x", "reply_markup": 5}),
+        ),
+        (
+            "sendMessage",
+            json!({"chat_id": 7006, "text": "x", "reply_markup": {"inline_keyboard": "x"}}),
+        ),
         (
             "sendMessage",
             json!({"chat_id": 7006, "text": "x",
@@ -380,11 +433,18 @@ async fn wrongly_typed_parameters_are_refused() {
                 "reply_markup": {"inline_keyboard": [[{"text": "a", "callbak_data": "typo"}]]}}),
         ),
         ("setMyCommands", json!({"commands": [{"command": "start"}]})),
-        ("setMyCommands", json!({"commands": [], "scope": {"type": "galaxy"}})),
+        (
+            "setMyCommands",
+            json!({"commands": [], "scope": {"type": "galaxy"}}),
+        ),
     ];
     for (method, body) in cases {
         let (status, answer) = raw(&emu, method, body.clone()).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {body} → {answer}");
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{method} {body} → {answer}"
+        );
         assert_eq!(answer["ok"], false);
     }
     assert_eq!(emu.sent_count(), 0);
@@ -407,7 +467,10 @@ async fn form_query_and_json_encoded_parameters_are_accepted() {
         .await
         .expect("answer");
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(user.last_message().expect("sent").button_texts(), vec!["Go"]);
+    assert_eq!(
+        user.last_message().expect("sent").button_texts(),
+        vec!["Go"]
+    );
 
     let resp = reqwest::Client::new()
         .get(format!("{url}?chat_id=7007&text=query%20string"))
@@ -460,7 +523,12 @@ async fn callback_data_longer_than_64_bytes_is_refused() {
         .expect("64 bytes are fine");
 
     let many: Vec<Vec<InlineKeyboardButton>> = (0..101)
-        .map(|i| vec![InlineKeyboardButton::callback(format!("b{i}"), format!("d{i}"))])
+        .map(|i| {
+            vec![InlineKeyboardButton::callback(
+                format!("b{i}"),
+                format!("d{i}"),
+            )]
+        })
         .collect();
     let result = bot
         .send_message(ChatId(7008), "too many")
@@ -471,7 +539,10 @@ async fn callback_data_longer_than_64_bytes_is_refused() {
         .send_message(ChatId(7008), "empty label")
         .reply_markup(inline(&[&[("", "d")]]))
         .await;
-    assert!(matches!(empty_text, Err(RequestError::Api(_))), "{empty_text:?}");
+    assert!(
+        matches!(empty_text, Err(RequestError::Api(_))),
+        "{empty_text:?}"
+    );
     assert_eq!(emu.sent_count(), 1);
 }
 
@@ -525,7 +596,10 @@ async fn html_is_parsed_like_telegram() {
             .await;
         match api_error(result) {
             ApiError::CantParseEntities(text) => {
-                assert!(text.starts_with("Bad Request: can't parse entities: "), "{text}")
+                assert!(
+                    text.starts_with("Bad Request: can't parse entities: "),
+                    "{text}"
+                )
             }
             other => panic!("{bad:?}: expected CantParseEntities, got {other:?}"),
         }
@@ -552,7 +626,12 @@ async fn per_chat_rate_limit_answers_429_and_counts_it() {
     bot.send_message(ChatId(7012), "other chat")
         .await
         .expect("other chat");
-    let (status, body) = raw(&emu, "sendMessage", json!({"chat_id": 7011, "text": "three"})).await;
+    let (status, body) = raw(
+        &emu,
+        "sendMessage",
+        json!({"chat_id": 7011, "text": "three"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body["error_code"], 429);
     assert_eq!(body["parameters"]["retry_after"], 1);
@@ -561,7 +640,10 @@ async fn per_chat_rate_limit_answers_429_and_counts_it() {
     assert_eq!(emu.sent_count(), 2);
 
     tokio::time::sleep(Duration::from_millis(1050)).await;
-    let sent = bot.send_message(ChatId(7011), "later").await.expect("window slid");
+    let sent = bot
+        .send_message(ChatId(7011), "later")
+        .await
+        .expect("window slid");
     // Edits count against the chat window as well.
     let edit = bot.edit_message_text(ChatId(7011), sent.id, "edited").await;
     assert!(matches!(edit, Err(RequestError::RetryAfter(_))), "{edit:?}");
@@ -583,11 +665,20 @@ async fn global_rate_limit_answers_429_across_chats() {
         emu.user(id, "U", None);
     }
     for id in 7020..7023 {
-        bot.send_message(ChatId(id), "hello").await.expect("within the limit");
+        bot.send_message(ChatId(id), "hello")
+            .await
+            .expect("within the limit");
     }
-    let (status, body) = raw(&emu, "sendMessage", json!({"chat_id": 7023, "text": "hello"})).await;
+    let (status, body) = raw(
+        &emu,
+        "sendMessage",
+        json!({"chat_id": 7023, "text": "hello"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    let retry_after = body["parameters"]["retry_after"].as_u64().expect("retry_after");
+    let retry_after = body["parameters"]["retry_after"]
+        .as_u64()
+        .expect("retry_after");
     assert!(retry_after >= 1);
     assert_eq!(emu.too_many_requests_served(), 1);
     assert_eq!(emu.sent_count(), 3);
@@ -603,10 +694,15 @@ async fn blocked_user_answers_403() {
     assert_eq!(api_error(result), ApiError::BotBlocked);
     let (status, body) = raw(&emu, "sendMessage", json!({"chat_id": 7030, "text": "x"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["description"], "Forbidden: bot was blocked by the user");
+    assert_eq!(
+        body["description"],
+        "Forbidden: bot was blocked by the user"
+    );
     assert!(user.messages().is_empty());
     emu.set_blocked(7030, false);
-    bot.send_message(ChatId(7030), "hello").await.expect("unblocked");
+    bot.send_message(ChatId(7030), "hello")
+        .await
+        .expect("unblocked");
 }
 
 #[tokio::test]
@@ -615,7 +711,10 @@ async fn reply_keyboard_with_contact_request_and_removal() {
     let user = emu.user(7040, "Aruzhan", Some("kk"));
     user.set_phone("+77011234567");
     let keyboard = KeyboardMarkup::new(vec![
-        vec![KeyboardButton::new("📱 Нөмірді жіберу").request(teloxide::types::ButtonRequest::Contact)],
+        vec![
+            KeyboardButton::new("📱 Нөмірді жіберу")
+                .request(teloxide::types::ButtonRequest::Contact),
+        ],
         vec![KeyboardButton::new("Бас тарту")],
     ])
     .resize_keyboard();
@@ -627,7 +726,8 @@ async fn reply_keyboard_with_contact_request_and_removal() {
     assert!(shown[0][0].request_contact);
     assert_eq!(shown[1][0].text, "Бас тарту");
 
-    user.press_reply("📱 Нөмірді жіберу").expect("contact button");
+    user.press_reply("📱 Нөмірді жіберу")
+        .expect("contact button");
     user.press_reply("Бас тарту").expect("text button");
     user.share_contact("+77770000000", Some(9999));
     let updates = bot.get_updates().await.expect("getUpdates");
@@ -643,7 +743,10 @@ async fn reply_keyboard_with_contact_request_and_removal() {
         UpdateKind::Message(m) => assert_eq!(m.text(), Some("Бас тарту")),
         other => panic!("{other:?}"),
     }
-    assert_eq!(contact(2).expect("foreign contact").user_id, Some(UserId(9999)));
+    assert_eq!(
+        contact(2).expect("foreign contact").user_id,
+        Some(UserId(9999))
+    );
     let transcript = emu.transcript(7040);
     assert_eq!(transcript[1].kind, "contact");
     assert_eq!(
@@ -734,24 +837,39 @@ async fn every_produced_update_and_result_matches_the_spec() {
         ]
     );
     let command = &updates[1]["message"]["entities"][0];
-    assert_eq!(command, &json!({"type": "bot_command", "offset": 0, "length": 6}));
+    assert_eq!(
+        command,
+        &json!({"type": "bot_command", "offset": 0, "length": 6})
+    );
 
     // Results of every implemented method, raw.
     let calls = [
         ("getMe", json!({})),
-        ("sendMessage", json!({"chat_id": 7050, "text": "<b>x</b>", "parse_mode": "HTML"})),
+        (
+            "sendMessage",
+            json!({"chat_id": 7050, "text": "<b>x</b>", "parse_mode": "HTML"}),
+        ),
         (
             "editMessageText",
             json!({"chat_id": 7050, "message_id": sent.id.0, "text": "y",
                 "reply_markup": {"inline_keyboard": [[{"text": "site", "url": "https://testcenter.kz"}]]}}),
         ),
-        ("editMessageReplyMarkup", json!({"chat_id": 7050, "message_id": sent.id.0})),
-        ("setMyCommands", json!({"commands": [{"command": "start", "description": "Бастау"}]})),
+        (
+            "editMessageReplyMarkup",
+            json!({"chat_id": 7050, "message_id": sent.id.0}),
+        ),
+        (
+            "setMyCommands",
+            json!({"commands": [{"command": "start", "description": "Бастау"}]}),
+        ),
         ("getMyCommands", json!({})),
         ("deleteMyCommands", json!({})),
         ("getWebhookInfo", json!({})),
         ("deleteWebhook", json!({})),
-        ("deleteMessage", json!({"chat_id": 7050, "message_id": sent.id.0})),
+        (
+            "deleteMessage",
+            json!({"chat_id": 7050, "message_id": sent.id.0}),
+        ),
     ];
     for (method, params) in calls {
         let (status, body) = raw(&emu, method, params).await;
@@ -777,10 +895,13 @@ async fn every_produced_update_and_result_matches_the_spec() {
 async fn commands_are_stored_per_scope_and_language() {
     let (emu, bot) = emulator().await;
     emu.user(7060, "A", None);
-    bot.set_my_commands([BotCommand::new("start", "Бастау"), BotCommand::new("help", "Көмек")])
-        .language_code("kk")
-        .await
-        .expect("setMyCommands kk");
+    bot.set_my_commands([
+        BotCommand::new("start", "Бастау"),
+        BotCommand::new("help", "Көмек"),
+    ])
+    .language_code("kk")
+    .await
+    .expect("setMyCommands kk");
     bot.set_my_commands([BotCommand::new("start", "Начать")])
         .language_code("ru")
         .await
@@ -906,4 +1027,23 @@ async fn wait_chat_activity_times_out_without_activity() {
             .await
     );
     assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn tmp_throughput() {
+    let (emu, bot) = emulator().await;
+    for id in 0..100u64 { emu.user(9000 + id, "U", None); }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for id in 0..100i64 {
+        let bot = bot.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..50 {
+                bot.send_message(ChatId(9000 + id), format!("<b>hello</b> {i}")).parse_mode(ParseMode::Html)
+                    .reply_markup(inline(&[&[("A", "a"), ("B", "b")]])).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks { t.await.unwrap(); }
+    eprintln!("5000 sends in {:?}", started.elapsed());
 }

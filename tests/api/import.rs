@@ -102,7 +102,7 @@ async fn persons_file_with_header_bom_crlf_and_quoted_commas_imports() {
     let db = TestDb::new().await;
 
     assert_imported(
-        &ent_bot_import(&db, "persons", &fixture("persons_good.csv")),
+        &ent_bot_import(&db, "persons", fixture("persons_good.csv")),
         4,
     );
 
@@ -132,7 +132,7 @@ async fn persons_file_with_header_bom_crlf_and_quoted_commas_imports() {
 async fn importing_persons_again_updates_names() {
     let db = TestDb::new().await;
     assert_imported(
-        &ent_bot_import(&db, "persons", &fixture("persons_good.csv")),
+        &ent_bot_import(&db, "persons", fixture("persons_good.csv")),
         4,
     );
 
@@ -230,7 +230,7 @@ fn utc(s: &str) -> DateTime<Utc> {
 async fn slots_import_in_local_time_and_update_capacity() {
     let db = db_with_venues().await;
 
-    assert_imported(&ent_bot_import(&db, "slots", &fixture("slots_good.csv")), 3);
+    assert_imported(&ent_bot_import(&db, "slots", fixture("slots_good.csv")), 3);
     assert_eq!(
         slots(&db.pool).await,
         vec![
@@ -253,7 +253,7 @@ async fn slots_import_in_local_time_and_update_capacity() {
 #[tokio::test]
 async fn an_unknown_venue_names_the_line_and_imports_nothing() {
     let db = db_with_venues().await;
-    assert_imported(&ent_bot_import(&db, "slots", &fixture("slots_good.csv")), 3);
+    assert_imported(&ent_bot_import(&db, "slots", fixture("slots_good.csv")), 3);
     let before = slots(&db.pool).await;
 
     let file = csv_file(
@@ -273,7 +273,7 @@ async fn an_unknown_venue_names_the_line_and_imports_nothing() {
 #[tokio::test]
 async fn capacity_below_booked_seats_is_a_bad_line() {
     let db = db_with_venues().await;
-    assert_imported(&ent_bot_import(&db, "slots", &fixture("slots_good.csv")), 3);
+    assert_imported(&ent_bot_import(&db, "slots", fixture("slots_good.csv")), 3);
     sqlx::query("UPDATE slots SET booked = 25 WHERE capacity = 40")
         .execute(&db.pool)
         .await

@@ -1,0 +1,55 @@
+//! Campaigns: a session's registration window, database closure, fee, payment window.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Campaign {
+    pub id: i64,
+    pub code: String,
+    pub name_kk: String,
+    pub name_ru: String,
+    pub registration_opens_at: DateTime<Utc>,
+    pub registration_closes_at: DateTime<Utc>,
+    pub database_closed_at: Option<DateTime<Utc>>,
+    pub fee_tenge: i32,
+    pub payment_window_minutes: i32,
+}
+
+impl Campaign {
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        now >= self.registration_opens_at && now < self.registration_closes_at
+    }
+
+    pub fn database_closed(&self, now: DateTime<Utc>) -> bool {
+        self.database_closed_at.is_some_and(|t| t <= now)
+    }
+}
+
+/// The campaign that matters now: the open one, else the next to open, else the latest.
+pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Campaign>> {
+    sqlx::query_as(
+        "SELECT id, code, name_kk, name_ru, registration_opens_at, registration_closes_at,
+                database_closed_at, fee_tenge, payment_window_minutes
+         FROM campaigns
+         ORDER BY CASE WHEN $1 >= registration_opens_at AND $1 < registration_closes_at THEN 0
+                       WHEN registration_opens_at > $1 THEN 1 ELSE 2 END,
+                  CASE WHEN registration_opens_at > $1 THEN registration_opens_at END ASC,
+                  registration_closes_at DESC
+         LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
+    sqlx::query_as(
+        "SELECT id, code, name_kk, name_ru, registration_opens_at, registration_closes_at,
+                database_closed_at, fee_tenge, payment_window_minutes
+         FROM campaigns WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}

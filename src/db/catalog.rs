@@ -1,0 +1,157 @@
+//! Reference data (categories, languages, combinations, cities) and seat availability.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sqlx::PgPool;
+
+use crate::i18n::Locale;
+
+/// A row with a name in each language.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Named<K> {
+    pub id: K,
+    pub name_kk: String,
+    pub name_ru: String,
+}
+
+impl<K> Named<K> {
+    pub fn name(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::Kk => &self.name_kk,
+            Locale::Ru => &self.name_ru,
+        }
+    }
+}
+
+pub async fn categories(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
+    sqlx::query_as("SELECT id, name_kk, name_ru FROM categories ORDER BY sort_order, id").fetch_all(pool).await
+}
+
+pub async fn test_languages(pool: &PgPool) -> sqlx::Result<Vec<Named<String>>> {
+    sqlx::query_as("SELECT code AS id, name_kk, name_ru FROM test_languages ORDER BY sort_order, code")
+        .fetch_all(pool)
+        .await
+}
+
+/// A combination's name is its subjects' names joined by « – ».
+pub async fn combinations(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
+    sqlx::query_as(
+        "SELECT c.id,
+                s1.name_kk || COALESCE(' – ' || s2.name_kk, '') AS name_kk,
+                s1.name_ru || COALESCE(' – ' || s2.name_ru, '') AS name_ru
+         FROM subject_combinations c
+         JOIN subjects s1 ON s1.id = c.first_subject_id
+         LEFT JOIN subjects s2 ON s2.id = c.second_subject_id
+         ORDER BY c.sort_order, c.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Cities with at least one free seat in a future slot of the campaign.
+pub async fn cities_with_seats(pool: &PgPool, campaign: i64, now: DateTime<Utc>) -> sqlx::Result<Vec<Named<i32>>> {
+    sqlx::query_as(
+        "SELECT ci.id, ci.name_kk, ci.name_ru FROM cities ci
+         WHERE EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
+                       WHERE v.city_id = ci.id AND s.campaign_id = $1 AND s.starts_at > $2
+                         AND s.booked < s.capacity)
+         ORDER BY ci.sort_order, ci.id",
+    )
+    .bind(campaign)
+    .bind(now)
+    .fetch_all(pool)
+    .await
+}
+
+/// Local dates (in `tz`) with a free seat in the city.
+pub async fn dates_with_seats(
+    pool: &PgPool,
+    campaign: i64,
+    city: i32,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> sqlx::Result<Vec<NaiveDate>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT (s.starts_at AT TIME ZONE $4)::date AS day
+         FROM slots s JOIN venues v ON v.id = s.venue_id
+         WHERE s.campaign_id = $1 AND v.city_id = $2 AND s.starts_at > $3 AND s.booked < s.capacity
+         ORDER BY day",
+    )
+    .bind(campaign)
+    .bind(city)
+    .bind(now)
+    .bind(tz.name())
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FreeSlot {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub free: i32,
+    pub venue_kk: String,
+    pub venue_ru: String,
+}
+
+/// Slots with free seats in the city on a local date.
+pub async fn free_slots(
+    pool: &PgPool,
+    campaign: i64,
+    city: i32,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> sqlx::Result<Vec<FreeSlot>> {
+    sqlx::query_as(
+        "SELECT s.id, s.starts_at, s.capacity - s.booked AS free, v.name_kk AS venue_kk, v.name_ru AS venue_ru
+         FROM slots s JOIN venues v ON v.id = s.venue_id
+         WHERE s.campaign_id = $1 AND v.city_id = $2 AND (s.starts_at AT TIME ZONE $5)::date = $3
+           AND s.starts_at > $4 AND s.booked < s.capacity
+         ORDER BY s.starts_at, v.id",
+    )
+    .bind(campaign)
+    .bind(city)
+    .bind(date)
+    .bind(now)
+    .bind(tz.name())
+    .fetch_all(pool)
+    .await
+}
+
+/// Everything an applicant is shown about a slot: when and where.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlotPlace {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub city_kk: String,
+    pub city_ru: String,
+    pub venue_kk: String,
+    pub venue_ru: String,
+    pub address_kk: String,
+    pub address_ru: String,
+}
+
+impl SlotPlace {
+    pub fn city(&self, l: Locale) -> &str {
+        if l == Locale::Kk { &self.city_kk } else { &self.city_ru }
+    }
+    pub fn venue(&self, l: Locale) -> &str {
+        if l == Locale::Kk { &self.venue_kk } else { &self.venue_ru }
+    }
+    pub fn address(&self, l: Locale) -> &str {
+        if l == Locale::Kk { &self.address_kk } else { &self.address_ru }
+    }
+}
+
+pub async fn slot_place(pool: &PgPool, slot: i64) -> sqlx::Result<Option<SlotPlace>> {
+    sqlx::query_as(
+        "SELECT s.id, s.starts_at, ci.name_kk AS city_kk, ci.name_ru AS city_ru,
+                v.name_kk AS venue_kk, v.name_ru AS venue_ru, v.address_kk, v.address_ru
+         FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id
+         WHERE s.id = $1",
+    )
+    .bind(slot)
+    .fetch_optional(pool)
+    .await
+}

@@ -1,0 +1,107 @@
+//! Applying: who may apply now, and taking a seat without ever overselling.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::Ctx;
+use crate::db::applications::{self, NewApplication};
+use crate::db::campaigns::{self, Campaign};
+
+/// Why an applicant cannot start an application now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NoCampaign,
+    NotYetOpen { opens_at: DateTime<Utc> },
+    Over,
+    DatabaseClosed,
+    ActiveApplication,
+    NoShowBan,
+}
+
+/// The campaign he may apply to, or why not.
+pub async fn eligibility(ctx: &Ctx, telegram_user_id: i64) -> anyhow::Result<Result<Campaign, Refusal>> {
+    let now = ctx.clock.now();
+    let Some(campaign) = campaigns::current(&ctx.db, now).await? else {
+        return Ok(Err(Refusal::NoCampaign));
+    };
+    if now < campaign.registration_opens_at {
+        return Ok(Err(Refusal::NotYetOpen { opens_at: campaign.registration_opens_at }));
+    }
+    if campaign.database_closed(now) {
+        return Ok(Err(Refusal::DatabaseClosed));
+    }
+    if !campaign.is_open(now) {
+        return Ok(Err(Refusal::Over));
+    }
+    if let Some(refusal) = live_refusal(ctx, telegram_user_id, campaign.id).await? {
+        return Ok(Err(refusal));
+    }
+    Ok(Ok(campaign))
+}
+
+async fn live_refusal(ctx: &Ctx, telegram_user_id: i64, campaign_id: i64) -> sqlx::Result<Option<Refusal>> {
+    Ok(match applications::live_status(&ctx.db, telegram_user_id, campaign_id).await?.as_deref() {
+        Some("no_show") => Some(Refusal::NoShowBan),
+        Some(_) => Some(Refusal::ActiveApplication),
+        None => None,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct Choices {
+    pub campaign_id: i64,
+    pub category_id: i16,
+    pub test_language: String,
+    pub combination_id: i16,
+    pub slot_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Booking {
+    Booked { application_id: i64, payment_deadline: DateTime<Utc> },
+    /// The last seat went to someone else a moment ago.
+    SlotFull,
+    Refused(Refusal),
+}
+
+/// Holds a seat and creates the application `awaiting_payment`, with its reminders and
+/// expiry queued in the same statement.
+pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> anyhow::Result<Booking> {
+    let now = ctx.clock.now();
+    let Some(campaign) = campaigns::by_id(&ctx.db, choices.campaign_id).await? else {
+        return Ok(Booking::Refused(Refusal::NoCampaign));
+    };
+    let deadline = now + Duration::minutes(i64::from(campaign.payment_window_minutes));
+    let reminders: Vec<i32> = ctx.config.payment_reminder_minutes.iter().map(|m| *m as i32).collect();
+    let new = NewApplication {
+        telegram_user_id,
+        campaign_id: campaign.id,
+        category_id: choices.category_id,
+        test_language: &choices.test_language,
+        combination_id: choices.combination_id,
+        slot_id: choices.slot_id,
+        now,
+        payment_deadline: deadline,
+        reminder_minutes: &reminders,
+    };
+    match applications::book(&ctx.db, &new).await {
+        Ok(Some(application_id)) => {
+            tracing::info!(user = telegram_user_id, application_id, slot = choices.slot_id, "seat held");
+            Ok(Booking::Booked { application_id, payment_deadline: deadline })
+        }
+        Ok(None) => {
+            // Either the slot filled up or the campaign closed in the meantime.
+            if campaign.database_closed(now) {
+                Ok(Booking::Refused(Refusal::DatabaseClosed))
+            } else if !campaign.is_open(now) {
+                Ok(Booking::Refused(Refusal::Over))
+            } else {
+                Ok(Booking::SlotFull)
+            }
+        }
+        Err(e) if crate::db::violates(&e, applications::ONE_ACTIVE) => {
+            let refusal = live_refusal(ctx, telegram_user_id, campaign.id).await?.unwrap_or(Refusal::ActiveApplication);
+            Ok(Booking::Refused(refusal))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
