@@ -52,13 +52,14 @@ impl Locale {
 }
 
 /// Every `.ftl` file, per locale. A test checks this list against the `locales/` folder.
-pub const FILES: &[&str] = &["main", "onboarding"];
+pub const FILES: &[&str] = &["main", "onboarding", "wizard"];
 
 macro_rules! sources {
     ($lang:literal) => {
         &[
             ("main", include_str!(concat!("../locales/", $lang, "/main.ftl"))),
             ("onboarding", include_str!(concat!("../locales/", $lang, "/onboarding.ftl"))),
+            ("wizard", include_str!(concat!("../locales/", $lang, "/wizard.ftl"))),
         ]
     };
 }

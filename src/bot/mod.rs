@@ -7,6 +7,7 @@ pub mod payment;
 pub mod probe;
 pub mod start;
 pub mod state;
+pub mod wizard;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -68,7 +69,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code))
         .branch(case![State::AskIin].endpoint(onboarding::on_iin))
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::iin_expected))
-        .branch(case![State::AskPhone].endpoint(onboarding::on_phone));
+        .branch(case![State::AskPhone].endpoint(onboarding::on_phone))
+        .branch(case![State::Wizard(w)].endpoint(wizard::on_text));
 
     let callbacks = Update::filter_callback_query()
         .branch(
@@ -79,6 +81,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         )
         .branch(case![State::Broken].endpoint(start::recover_callback))
         .branch(payment::callbacks())
+        .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
         .endpoint(start::stale_button);

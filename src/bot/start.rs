@@ -4,7 +4,7 @@
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, Update};
 
-use super::{keyboards, onboarding};
+use super::{keyboards, onboarding, wizard};
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use crate::app::Ctx;
@@ -62,6 +62,8 @@ pub async fn resume(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: St
         | State::AskIin
         | State::ConfirmIin { .. }
         | State::AskPhone => onboarding::ask(bot, ctx, s, &state).await,
+        // The wizard message may be far up the chat: show the step again at the bottom.
+        State::Wizard(w) => wizard::again(bot, ctx, s, dialogue, w, None).await,
     }
 }
 
@@ -96,12 +98,15 @@ pub async fn on_menu_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Me
     match item {
         Some("menu-help") => on_help(bot, ctx, s, dialogue, State::Menu).await,
         Some("menu-language") => ask_language(&bot, &ctx, s.chat_id).await,
-        Some(_) => {
+        Some(item) => {
             // Every section needs a finished onboarding first.
             if crate::services::onboarding::next_step(&ctx, s.user_id).await? != crate::services::onboarding::Step::Done {
                 return onboarding::proceed(&bot, &ctx, &s, &dialogue).await;
             }
-            show_menu(&bot, &ctx, &s, Some("section-soon")).await
+            match item {
+                "menu-apply" => wizard::begin(&bot, &ctx, &s, &dialogue).await,
+                _ => show_menu(&bot, &ctx, &s, Some("section-soon")).await,
+            }
         }
         None => show_menu(&bot, &ctx, &s, Some("use-buttons")).await,
     }

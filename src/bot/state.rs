@@ -1,6 +1,7 @@
 //! The dialogue state, stored as JSON in `dialogue_states`. Variants are renamed
 //! explicitly so a refactor of Rust names does not orphan stored conversations.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::db::dialogue::Recoverable;
@@ -24,6 +25,8 @@ pub enum State {
         name: String,
     },
     AskPhone,
+    /// Submitting an application (see `bot::wizard`).
+    Wizard(Wizard),
     /// Stands for a stored state that no longer parses; never written on purpose.
     Broken,
 }
@@ -31,5 +34,57 @@ pub enum State {
 impl Recoverable for State {
     fn unreadable() -> Self {
         State::Broken
+    }
+}
+
+/// The application being put together, step by step, in one message edited in place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Wizard {
+    /// Bumped on every render; a button carries it, so a button from an earlier render
+    /// (an old message, a double tap) is recognised as stale.
+    pub seq: u32,
+    pub message_id: Option<i32>,
+    pub at: WizardStep,
+    pub campaign_id: i64,
+    #[serde(default)]
+    pub page: u16,
+    pub category: Option<i16>,
+    pub language: Option<String>,
+    pub combination: Option<i16>,
+    pub city: Option<i32>,
+    pub date: Option<NaiveDate>,
+    pub slot: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WizardStep {
+    Category,
+    Language,
+    Combination,
+    City,
+    Date,
+    Time,
+    Rules,
+    Summary,
+}
+
+impl WizardStep {
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    pub fn previous(self) -> Option<WizardStep> {
+        use WizardStep::*;
+        Some(match self {
+            Category => return None,
+            Language => Category,
+            Combination => Language,
+            City => Combination,
+            Date => City,
+            Time => Date,
+            Rules => Time,
+            Summary => Rules,
+        })
     }
 }

@@ -63,6 +63,10 @@ pub async fn cities_with_seats(pool: &PgPool, campaign: i64, now: DateTime<Utc>)
     .await
 }
 
+pub async fn city(pool: &PgPool, id: i32) -> sqlx::Result<Option<Named<i32>>> {
+    sqlx::query_as("SELECT id, name_kk, name_ru FROM cities WHERE id = $1").bind(id).fetch_optional(pool).await
+}
+
 /// Local dates (in `tz`) with a free seat in the city.
 pub async fn dates_with_seats(
     pool: &PgPool,

@@ -7,3 +7,4 @@ mod import;
 mod onboarding;
 mod seed;
 mod start;
+mod wizard;

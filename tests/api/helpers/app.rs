@@ -122,6 +122,46 @@ impl TestApp {
         user
     }
 
+    /// The demo reference data: the campaign (open at the harness clock), categories,
+    /// subjects, cities, venues and a week of slots.
+    pub async fn seed(&self) {
+        ent_bot::seed::seed_demo(self.pool(), self.clock.now(), chrono_tz::Asia::Almaty).await.expect("seed");
+    }
+
+    /// An applicant who finished onboarding, written straight to the database: for tests
+    /// of later journeys that need many of them (onboarding itself is tested by chat).
+    pub async fn applicant_fixture(&self, id: u64, locale: &str) -> TestUser {
+        let birth = chrono::NaiveDate::from_ymd_opt(2007, 1, 1).unwrap() + chrono::Duration::days((id % 3000) as i64);
+        let iin = self.add_person(id, birth, "Тестов", "Тест", None).await;
+        let uid = id as i64;
+        let mut tx = self.pool().begin().await.unwrap();
+        sqlx::query("INSERT INTO telegram_users (id, chat_id, first_name, locale) VALUES ($1, $1, 'Test', $2::locale)")
+            .bind(uid)
+            .bind(locale)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO applicants (telegram_user_id, email, email_verified_at, iin, full_name, birth_date, phone)
+             VALUES ($1, $2, now(), $3, 'Тестов Тест', $4, $5)",
+        )
+        .bind(uid)
+        .bind(format!("fixture{id}@mail.kz"))
+        .bind(&iin)
+        .bind(birth)
+        .bind(format!("+7701{:07}", id % 10_000_000))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO dialogue_states (chat_id, state) VALUES ($1, '{\"step\":\"menu\"}')")
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        self.user(id, Some(locale))
+    }
+
     /// A Telegram user whose client reports `language_code`.
     pub fn user(&self, id: u64, language_code: Option<&str>) -> TestUser {
         TestUser { emu: self.emulator.user(id, "Айгерім", language_code), probe: self.probe.clone() }
