@@ -66,7 +66,9 @@ impl App {
         let listener = tokio::net::TcpListener::bind(ctx.config.http_addr).await?;
         let http_addr = listener.local_addr()?;
         let http = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
+            if let Err(e) =
+                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
+            {
                 tracing::error!(error = %e, "HTTP server stopped");
             }
         });
@@ -77,11 +79,8 @@ impl App {
         } else {
             ctx.config.telegram_api_url.clone()
         };
-        let token = if ctx.config.is_sandbox() {
-            SANDBOX_TOKEN.to_string()
-        } else {
-            ctx.config.bot_token.clone()
-        };
+        let token =
+            if ctx.config.is_sandbox() { SANDBOX_TOKEN.to_string() } else { ctx.config.bot_token.clone() };
         let bot = Bot::new(token).set_api_url(api_url);
         let probe = options.probe.unwrap_or_default();
         let polling = tokio::spawn(crate::bot::run_polling(bot.clone(), ctx.clone(), probe.clone()));

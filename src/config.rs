@@ -66,9 +66,13 @@ impl Config {
         let kaspi_allowed_ips = list(var("KASPI_ALLOWED_IPS"))
             .map(|s| s.parse().with_context(|| format!("KASPI_ALLOWED_IPS: `{s}` is not an IP address")))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let payment_deadline_minutes = number(var("PAYMENT_DEADLINE_MINUTES"), 60, "PAYMENT_DEADLINE_MINUTES")?;
+        let payment_deadline_minutes =
+            number(var("PAYMENT_DEADLINE_MINUTES"), 60, "PAYMENT_DEADLINE_MINUTES")?;
         if payment_reminder_minutes.iter().any(|m| *m == 0 || *m >= payment_deadline_minutes) {
-            bail!("PAYMENT_REMINDER_MINUTES must be minutes left before the deadline, between 1 and {}", payment_deadline_minutes - 1);
+            bail!(
+                "PAYMENT_REMINDER_MINUTES must be minutes left before the deadline, between 1 and {}",
+                payment_deadline_minutes - 1
+            );
         }
 
         Ok(Config {
@@ -97,7 +101,11 @@ impl Config {
             send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
             refund_email: var("REFUND_EMAIL").unwrap_or_else(|| "uto@testcenter.kz".into()),
             support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
-            database_max_connections: number(var("DATABASE_MAX_CONNECTIONS"), 20, "DATABASE_MAX_CONNECTIONS")?,
+            database_max_connections: number(
+                var("DATABASE_MAX_CONNECTIONS"),
+                20,
+                "DATABASE_MAX_CONNECTIONS",
+            )?,
         })
     }
 }

@@ -113,11 +113,7 @@ impl I18n {
         }
         let mut errors = vec![];
         let out = bundle.format_pattern(pattern, Some(&fargs), &mut errors);
-        if errors.is_empty() {
-            Ok(out.into_owned())
-        } else {
-            Err(format!("{errors:?}"))
-        }
+        if errors.is_empty() { Ok(out.into_owned()) } else { Err(format!("{errors:?}")) }
     }
 
     /// The message ids of one locale, for the parity test.
@@ -149,9 +145,8 @@ fn bundle(locale: Locale, files: &[(&str, &str)]) -> anyhow::Result<FluentBundle
     // Telegram shows Unicode isolation marks as garbage on some clients.
     bundle.set_use_isolating(false);
     for (name, src) in files {
-        let res = FluentResource::try_new(src.to_string()).map_err(|(_, errs)| {
-            anyhow::anyhow!("locales/{}/{name}.ftl: {errs:?}", locale.code())
-        })?;
+        let res = FluentResource::try_new(src.to_string())
+            .map_err(|(_, errs)| anyhow::anyhow!("locales/{}/{name}.ftl: {errs:?}", locale.code()))?;
         bundle
             .add_resource(res)
             .map_err(|errs| anyhow::anyhow!("locales/{}/{name}.ftl: {errs:?}", locale.code()))?;
@@ -246,9 +241,15 @@ mod tests {
             for (id, vars) in variables(locale) {
                 let args: Vec<(&str, FluentValue)> =
                     vars.iter().map(|v| (v.as_str(), FluentValue::from("7"))).collect();
-                let out = i18n.try_format(locale, &id, &args).unwrap_or_else(|e| panic!("{}: {id}: {e}", locale.code()));
+                let out = i18n
+                    .try_format(locale, &id, &args)
+                    .unwrap_or_else(|e| panic!("{}: {id}: {e}", locale.code()));
                 assert!(!out.trim().is_empty(), "{}: {id} is empty", locale.code());
-                assert!(out.chars().count() <= 4096, "{}: {id} is longer than a Telegram message", locale.code());
+                assert!(
+                    out.chars().count() <= 4096,
+                    "{}: {id} is longer than a Telegram message",
+                    locale.code()
+                );
                 assert!(!out.contains('\u{2068}'), "isolation marks must be off");
             }
         }

@@ -39,7 +39,7 @@ pub enum MailError {
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp { transport: Box<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox },
     Mailbox(Arc<Mutex<Vec<StoredEmail>>>),
 }
 
@@ -53,7 +53,7 @@ impl Mailer {
                     .timeout(Some(SEND_TIMEOUT))
                     .build();
                 let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("MAIL_FROM `{from}`: {e}"))?;
-                Ok(Mailer::Smtp { transport, from })
+                Ok(Mailer::Smtp { transport: Box::new(transport), from })
             }
             None => Ok(Mailer::Mailbox(Arc::default())),
         }
@@ -66,8 +66,11 @@ impl Mailer {
                 Ok(())
             }
             Mailer::Smtp { transport, from } => {
-                let to: Mailbox =
-                    email.to.as_str().parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
+                let to: Mailbox = email
+                    .to
+                    .as_str()
+                    .parse()
+                    .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)

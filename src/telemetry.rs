@@ -19,13 +19,7 @@ pub fn mask_digits(s: &str) -> String {
     chars
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            if i < keep_head || i >= chars.len() - keep_tail {
-                *c
-            } else {
-                '*'
-            }
-        })
+        .map(|(i, c)| if i < keep_head || i >= chars.len() - keep_tail { *c } else { '*' })
         .collect()
 }
 

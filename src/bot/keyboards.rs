@@ -18,18 +18,13 @@ pub const MENU: [&str; 5] = ["menu-apply", "menu-history", "menu-test-info", "me
 
 pub fn main_menu(i18n: &I18n, locale: Locale) -> KeyboardMarkup {
     let b = |id: &str| KeyboardButton::new(i18n.t(locale, id));
-    KeyboardMarkup::new([
-        vec![b(MENU[0])],
-        vec![b(MENU[1]), b(MENU[2])],
-        vec![b(MENU[3]), b(MENU[4])],
-    ])
-    .resize_keyboard()
-    .persistent()
+    KeyboardMarkup::new([vec![b(MENU[0])], vec![b(MENU[1]), b(MENU[2])], vec![b(MENU[3]), b(MENU[4])]])
+        .resize_keyboard()
+        .persistent()
 }
 
 /// Which menu item a text is, in either language: after a language switch the old
 /// keyboard may still be on the user's screen.
 pub fn menu_item(i18n: &I18n, text: &str) -> Option<&'static str> {
-    MENU.into_iter()
-        .find(|id| Locale::ALL.iter().any(|l| i18n.t(*l, id) == text))
+    MENU.into_iter().find(|id| Locale::ALL.iter().any(|l| i18n.t(*l, id) == text))
 }

@@ -61,7 +61,10 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
     let messages = Update::filter_message()
         .branch(case![State::Broken].endpoint(start::recover))
         .branch(commands)
-        .branch(dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/'))).endpoint(start::unknown_command))
+        .branch(
+            dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/')))
+                .endpoint(start::unknown_command),
+        )
         .branch(case![State::Start].endpoint(start::on_start))
         .branch(case![State::ChoosingLanguage].endpoint(start::language_expected))
         .branch(case![State::Menu].endpoint(start::on_menu_text))
@@ -75,7 +78,10 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
     let callbacks = Update::filter_callback_query()
         .branch(
             dptree::filter_map(|q: CallbackQuery| {
-                q.data.as_deref().and_then(|d| d.strip_prefix(keyboards::LANG_PREFIX)).and_then(Locale::from_code)
+                q.data
+                    .as_deref()
+                    .and_then(|d| d.strip_prefix(keyboards::LANG_PREFIX))
+                    .and_then(Locale::from_code)
             })
             .endpoint(start::on_language_chosen),
         )
@@ -86,10 +92,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
         .endpoint(start::stale_button);
 
-    let dialogue = dptree::filter_map_async(session)
-        .chain(enter_dialogue())
-        .branch(messages)
-        .branch(callbacks);
+    let dialogue =
+        dptree::filter_map_async(session).chain(enter_dialogue()).branch(messages).branch(callbacks);
 
     observed().branch(dialogue).branch(dptree::endpoint(start::unavailable))
 }

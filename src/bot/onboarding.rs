@@ -1,7 +1,9 @@
 //! Onboarding: email confirmed by a code, IIN looked up and confirmed, phone.
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, KeyboardRemove};
+use teloxide::types::{
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, KeyboardRemove,
+};
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
@@ -52,9 +54,9 @@ pub async fn ask(bot: &Bot, ctx: &Ctx, s: &Session, state: &State) -> HandlerRes
             bot.send_message(s.chat_id, text).reply_markup(iin_keyboard(ctx, s, iin)).await?;
         }
         State::AskPhone => {
-            let keyboard = KeyboardMarkup::new([[KeyboardButton::new(t("phone-share")).request(
-                teloxide::types::ButtonRequest::Contact,
-            )]])
+            let keyboard = KeyboardMarkup::new([[
+                KeyboardButton::new(t("phone-share")).request(teloxide::types::ButtonRequest::Contact)
+            ]])
             .resize_keyboard()
             .one_time_keyboard();
             bot.send_message(s.chat_id, t("phone-ask")).reply_markup(keyboard).await?;
@@ -122,7 +124,14 @@ async fn send_code(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, email: &Em
     Ok(())
 }
 
-pub async fn on_code(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, email: String, msg: Message) -> HandlerResult {
+pub async fn on_code(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    email: String,
+    msg: Message,
+) -> HandlerResult {
     let Some(text) = msg.text() else {
         return ask(&bot, &ctx, &s, &State::AwaitCode { email }).await;
     };
@@ -140,7 +149,8 @@ pub async fn on_code(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, email: Strin
             proceed(&bot, &ctx, &s, &dialogue).await?;
         }
         VerifyOutcome::Wrong { attempts_left } => {
-            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "code-wrong", &[("left", attempts_left.into())])).await?;
+            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "code-wrong", &[("left", attempts_left.into())]))
+                .await?;
         }
         VerifyOutcome::TooManyAttempts => {
             bot.send_message(s.chat_id, t("code-too-many")).reply_markup(code_keyboard(&ctx, &s)).await?;
@@ -219,7 +229,14 @@ pub async fn on_iin(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message)
 }
 
 /// Text while the Yes / No buttons are shown: maybe another IIN, else the question again.
-pub async fn iin_expected(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, fields: (String, String), msg: Message) -> HandlerResult {
+pub async fn iin_expected(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    fields: (String, String),
+    msg: Message,
+) -> HandlerResult {
     if msg.text().is_some_and(|t| Iin::parse(t).is_ok()) {
         return on_iin(bot, ctx, s, dialogue, msg).await;
     }
@@ -248,7 +265,8 @@ pub async fn on_iin_button(
     if let Some(message) = q.regular_message() {
         // Keep the question, drop its buttons: it has been answered.
         let mark = if answer { "✅" } else { "❌" };
-        let text = format!("{}\n{mark}", ctx.i18n.f(s.locale, "iin-confirm", &[("name", name.as_str().into())]));
+        let text =
+            format!("{}\n{mark}", ctx.i18n.f(s.locale, "iin-confirm", &[("name", name.as_str().into())]));
         if let Err(e) = bot.edit_message_text(s.chat_id, message.id, text).await {
             tracing::debug!(error = %e, "IIN question not edited");
         }

@@ -4,9 +4,9 @@
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, Update};
 
-use super::{keyboards, onboarding, wizard};
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
+use super::{keyboards, onboarding, wizard};
 use crate::app::Ctx;
 use crate::i18n::Locale;
 
@@ -21,7 +21,13 @@ pub async fn on_start(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerR
 
 /// `/language` works from any step and does not lose the step: after the choice the
 /// current question is asked again in the new language.
-pub async fn on_language_command(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, state: State) -> HandlerResult {
+pub async fn on_language_command(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    state: State,
+) -> HandlerResult {
     ask_language(&bot, &ctx, s.chat_id).await?;
     if state == State::Start {
         dialogue.update(State::ChoosingLanguage).await?;
@@ -55,7 +61,9 @@ pub async fn on_language_chosen(
 /// input of the wrong kind).
 pub async fn resume(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: State) -> HandlerResult {
     match state {
-        State::Start | State::ChoosingLanguage | State::Broken => onboarding::proceed(bot, ctx, s, dialogue).await,
+        State::Start | State::ChoosingLanguage | State::Broken => {
+            onboarding::proceed(bot, ctx, s, dialogue).await
+        }
         State::Menu => show_menu(bot, ctx, s, None).await,
         State::AskEmail
         | State::AwaitCode { .. }
@@ -100,7 +108,9 @@ pub async fn on_menu_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Me
         Some("menu-language") => ask_language(&bot, &ctx, s.chat_id).await,
         Some(item) => {
             // Every section needs a finished onboarding first.
-            if crate::services::onboarding::next_step(&ctx, s.user_id).await? != crate::services::onboarding::Step::Done {
+            if crate::services::onboarding::next_step(&ctx, s.user_id).await?
+                != crate::services::onboarding::Step::Done
+            {
                 return onboarding::proceed(&bot, &ctx, &s, &dialogue).await;
             }
             match item {
@@ -135,7 +145,13 @@ pub async fn recover(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerRe
     Ok(())
 }
 
-pub async fn recover_callback(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, q: CallbackQuery) -> HandlerResult {
+pub async fn recover_callback(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    q: CallbackQuery,
+) -> HandlerResult {
     bot.answer_callback_query(q.id).await?;
     recover(bot, ctx, s, dialogue).await
 }
@@ -153,10 +169,10 @@ pub async fn apologise(bot: &Bot, ctx: &Ctx, update: &Update) {
     if let teloxide::types::UpdateKind::CallbackQuery(q) = &update.kind {
         let _ = bot.answer_callback_query(q.id.clone()).text(text.clone()).await;
     }
-    if let Some(chat) = update.chat() {
-        if let Err(e) = bot.send_message(chat.id, text).await {
-            tracing::warn!(error = %e, "could not deliver the apology");
-        }
+    if let Some(chat) = update.chat()
+        && let Err(e) = bot.send_message(chat.id, text).await
+    {
+        tracing::warn!(error = %e, "could not deliver the apology");
     }
 }
 
@@ -174,8 +190,6 @@ pub async fn show_menu(bot: &Bot, ctx: &Ctx, s: &Session, notice: Option<&str>) 
         Some(id) => format!("{}\n\n{menu}", ctx.i18n.t(s.locale, id)),
         None => menu,
     };
-    bot.send_message(s.chat_id, text)
-        .reply_markup(keyboards::main_menu(&ctx.i18n, s.locale))
-        .await?;
+    bot.send_message(s.chat_id, text).reply_markup(keyboards::main_menu(&ctx.i18n, s.locale)).await?;
     Ok(())
 }

@@ -91,7 +91,14 @@ pub fn refusal_text(ctx: &Ctx, locale: Locale, refusal: &Refusal) -> String {
 
 /// Renders the current step: edits the wizard message, or sends a new one when there is
 /// none or it can no longer be edited.
-async fn show(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, mut w: Wizard, notice: Option<String>) -> HandlerResult {
+async fn show(
+    bot: &Bot,
+    ctx: &Ctx,
+    s: &Session,
+    dialogue: &Dlg,
+    mut w: Wizard,
+    notice: Option<String>,
+) -> HandlerResult {
     w.seq += 1;
     let (body, keyboard) = view(ctx, s, &w).await?;
     let step = ctx.i18n.f(s.locale, "wizard-step", &[("n", w.at.number().into())]);
@@ -131,7 +138,13 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
             for (i, c) in categories.iter().enumerate() {
                 text.push_str(&format!("\n\n{}. {}", i + 1, capitalize(c.name(l))));
             }
-            rows.push(categories.iter().enumerate().map(|(i, c)| button((i + 1).to_string(), seq, &format!("v:{}", c.id))).collect());
+            rows.push(
+                categories
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| button((i + 1).to_string(), seq, &format!("v:{}", c.id)))
+                    .collect(),
+            );
             text
         }
         WizardStep::Language => {
@@ -146,7 +159,8 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
         }
         WizardStep::City => {
             let cities = catalog::cities_with_seats(&ctx.db, w.campaign_id, now).await?;
-            let buttons: Vec<_> = cities.iter().map(|c| button(c.name(l), seq, &format!("v:{}", c.id))).collect();
+            let buttons: Vec<_> =
+                cities.iter().map(|c| button(c.name(l), seq, &format!("v:{}", c.id))).collect();
             paged(&mut rows, buttons, 2, w.page, seq, ctx, l);
             if cities.is_empty() { t("wizard-no-seats") } else { t("wizard-city") }
         }
@@ -155,7 +169,13 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
             let dates = catalog::dates_with_seats(&ctx.db, w.campaign_id, city, now, tz).await?;
             let buttons: Vec<_> = dates
                 .iter()
-                .map(|d| button(format::short_date(*d, l), seq, &format!("v:{:04}{:02}{:02}", d.year(), d.month(), d.day())))
+                .map(|d| {
+                    button(
+                        format::short_date(*d, l),
+                        seq,
+                        &format!("v:{:04}{:02}{:02}", d.year(), d.month(), d.day()),
+                    )
+                })
                 .collect();
             paged(&mut rows, buttons, 3, w.page, seq, ctx, l);
             if dates.is_empty() {
@@ -176,7 +196,10 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
             if slots.is_empty() {
                 t("wizard-no-seats")
             } else {
-                let args = [("city", city_name(ctx, city, l).await?.into()), ("date", format::long_date(date, l).into())];
+                let args = [
+                    ("city", city_name(ctx, city, l).await?.into()),
+                    ("date", format::long_date(date, l).into()),
+                ];
                 ctx.i18n.f(l, "wizard-time", &args)
             }
         }
@@ -271,7 +294,11 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
     };
     let fee = campaigns::by_id(&ctx.db, w.campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default();
     let (city, venue, when) = match &place {
-        Some(p) => (p.city(l).to_string(), p.venue(l).to_string(), format::date_time(p.starts_at, ctx.config.timezone, l)),
+        Some(p) => (
+            p.city(l).to_string(),
+            p.venue(l).to_string(),
+            format::date_time(p.starts_at, ctx.config.timezone, l),
+        ),
         None => Default::default(),
     };
     let args = [
@@ -294,11 +321,25 @@ pub async fn on_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, w: Wizard) -
 
 /// The current step as a new message (after a language switch or stray input); the old
 /// message's buttons become stale.
-pub async fn again(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard, notice: Option<String>) -> HandlerResult {
+pub async fn again(
+    bot: &Bot,
+    ctx: &Ctx,
+    s: &Session,
+    dialogue: &Dlg,
+    w: Wizard,
+    notice: Option<String>,
+) -> HandlerResult {
     show(bot, ctx, s, dialogue, Wizard { message_id: None, ..w }, notice).await
 }
 
-pub async fn on_button(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, w: Wizard, q: CallbackQuery) -> HandlerResult {
+pub async fn on_button(
+    bot: Bot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    w: Wizard,
+    q: CallbackQuery,
+) -> HandlerResult {
     let Some((seq, action)) = q.data.as_deref().and_then(parse) else {
         return start::stale_button(bot, ctx, s, q).await;
     };
@@ -382,7 +423,8 @@ pub async fn on_button(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, w: Wizard,
 
 async fn cancel(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizard) -> HandlerResult {
     if let Some(id) = w.message_id {
-        let _ = bot.edit_message_text(s.chat_id, MessageId(id), ctx.i18n.t(s.locale, "wizard-cancelled")).await;
+        let _ =
+            bot.edit_message_text(s.chat_id, MessageId(id), ctx.i18n.t(s.locale, "wizard-cancelled")).await;
     }
     start::show_menu(bot, ctx, s, None).await?;
     dialogue.update(State::Menu).await?;
@@ -398,7 +440,8 @@ async fn confirm(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard) -
     let choices = Choices { campaign_id: w.campaign_id, category_id, test_language, combination_id, slot_id };
     let text = match booking::confirm(ctx, s.user_id, &choices).await? {
         Booking::Booked { application_id, payment_deadline } => {
-            let fee = campaigns::by_id(&ctx.db, w.campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default();
+            let fee =
+                campaigns::by_id(&ctx.db, w.campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default();
             let args = [
                 ("id", application_id.into()),
                 ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),

@@ -78,10 +78,11 @@ pub async fn holder_of_iin(pool: &PgPool, iin: &str) -> sqlx::Result<Option<i64>
 }
 
 pub async fn set_phone(pool: &PgPool, telegram_user_id: i64, phone: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE applicants SET phone = $2, updated_at = now() WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
-        .bind(phone)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE applicants SET phone = $2, updated_at = now() WHERE telegram_user_id = $1")
+            .bind(telegram_user_id)
+            .bind(phone)
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -69,7 +69,11 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>) -> sqlx::Result<Option<
 }
 
 /// The applicant's live application in a campaign, if any, with its status.
-pub async fn live_status(pool: &PgPool, telegram_user_id: i64, campaign_id: i64) -> sqlx::Result<Option<String>> {
+pub async fn live_status(
+    pool: &PgPool,
+    telegram_user_id: i64,
+    campaign_id: i64,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "SELECT a.status::text FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
          WHERE ap.telegram_user_id = $1 AND a.campaign_id = $2

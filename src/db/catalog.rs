@@ -24,7 +24,9 @@ impl<K> Named<K> {
 }
 
 pub async fn categories(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
-    sqlx::query_as("SELECT id, name_kk, name_ru FROM categories ORDER BY sort_order, id").fetch_all(pool).await
+    sqlx::query_as("SELECT id, name_kk, name_ru FROM categories ORDER BY sort_order, id")
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn test_languages(pool: &PgPool) -> sqlx::Result<Vec<Named<String>>> {
@@ -49,7 +51,11 @@ pub async fn combinations(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
 }
 
 /// Cities with at least one free seat in a future slot of the campaign.
-pub async fn cities_with_seats(pool: &PgPool, campaign: i64, now: DateTime<Utc>) -> sqlx::Result<Vec<Named<i32>>> {
+pub async fn cities_with_seats(
+    pool: &PgPool,
+    campaign: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<Named<i32>>> {
     sqlx::query_as(
         "SELECT ci.id, ci.name_kk, ci.name_ru FROM cities ci
          WHERE EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
@@ -64,7 +70,10 @@ pub async fn cities_with_seats(pool: &PgPool, campaign: i64, now: DateTime<Utc>)
 }
 
 pub async fn city(pool: &PgPool, id: i32) -> sqlx::Result<Option<Named<i32>>> {
-    sqlx::query_as("SELECT id, name_kk, name_ru FROM cities WHERE id = $1").bind(id).fetch_optional(pool).await
+    sqlx::query_as("SELECT id, name_kk, name_ru FROM cities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Local dates (in `tz`) with a free seat in the city.

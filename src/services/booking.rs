@@ -57,7 +57,10 @@ pub struct Choices {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Booking {
-    Booked { application_id: i64, payment_deadline: DateTime<Utc> },
+    Booked {
+        application_id: i64,
+        payment_deadline: DateTime<Utc>,
+    },
     /// The last seat went to someone else a moment ago.
     SlotFull,
     Refused(Refusal),
@@ -99,7 +102,8 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
             }
         }
         Err(e) if crate::db::violates(&e, applications::ONE_ACTIVE) => {
-            let refusal = live_refusal(ctx, telegram_user_id, campaign.id).await?.unwrap_or(Refusal::ActiveApplication);
+            let refusal =
+                live_refusal(ctx, telegram_user_id, campaign.id).await?.unwrap_or(Refusal::ActiveApplication);
             Ok(Booking::Refused(refusal))
         }
         Err(e) => Err(e.into()),

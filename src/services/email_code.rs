@@ -32,7 +32,12 @@ pub enum VerifyOutcome {
     NoCode,
 }
 
-pub async fn send_code(ctx: &Ctx, telegram_user_id: i64, locale: Locale, email: &Email) -> anyhow::Result<SendOutcome> {
+pub async fn send_code(
+    ctx: &Ctx,
+    telegram_user_id: i64,
+    locale: Locale,
+    email: &Email,
+) -> anyhow::Result<SendOutcome> {
     let now = ctx.clock.now();
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     let stored = store::put_unless_cooling_down(
@@ -47,7 +52,8 @@ pub async fn send_code(ctx: &Ctx, telegram_user_id: i64, locale: Locale, email: 
     .await?;
     if !stored {
         let sent_at = store::get(&ctx.db, telegram_user_id).await?.map(|p| p.sent_at).unwrap_or(now);
-        let seconds_left = (RESEND_COOLDOWN_SECONDS - (now - sent_at).num_seconds()).clamp(1, RESEND_COOLDOWN_SECONDS);
+        let seconds_left =
+            (RESEND_COOLDOWN_SECONDS - (now - sent_at).num_seconds()).clamp(1, RESEND_COOLDOWN_SECONDS);
         return Ok(SendOutcome::Cooldown { seconds_left });
     }
 

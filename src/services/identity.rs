@@ -39,7 +39,9 @@ pub async fn bind(ctx: &Ctx, telegram_user_id: i64, iin: &Iin) -> sqlx::Result<B
     let Some(person) = persons::find(&ctx.db, iin.as_str()).await? else {
         return Ok(Bind::NotFound);
     };
-    match applicants::bind_iin(&ctx.db, telegram_user_id, iin.as_str(), &person.full_name(), iin.birth_date()).await {
+    match applicants::bind_iin(&ctx.db, telegram_user_id, iin.as_str(), &person.full_name(), iin.birth_date())
+        .await
+    {
         Ok(true) => {
             tracing::info!(user = telegram_user_id, iin = %iin.masked(), "IIN bound");
             Ok(Bind::Bound)

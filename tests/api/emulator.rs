@@ -1047,3 +1047,22 @@ async fn tmp_throughput() {
     for t in tasks { t.await.unwrap(); }
     eprintln!("5000 sends in {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn tmp_check_cost() {
+    let (emu, bot) = emulator().await;
+    emu.user(9500, "U", None);
+    let sent = bot.send_message(ChatId(9500), "<b>hello</b>").parse_mode(ParseMode::Html)
+        .reply_markup(inline(&[&[("A", "a"), ("B", "b")]])).await.unwrap();
+    let v = serde_json::to_value(&sent).unwrap();
+    let (_, body) = raw(&emu, "sendMessage", json!({"chat_id": 9500, "text": "x", "reply_markup": {"inline_keyboard": [[{"text":"A","callback_data":"a"}]]}})).await;
+    let v2 = body["result"].clone();
+    let started = Instant::now();
+    for _ in 0..5000 { check_produced("Message", &v2).unwrap(); }
+    eprintln!("5000 checks in {:?} {}", started.elapsed(), v.is_object());
+    let m = ent_bot::emulator::spec::spec().method("sendMessage").unwrap();
+    let p = json!({"chat_id": 9500, "text": "x", "parse_mode": "HTML", "reply_markup": {"inline_keyboard": [[{"text":"A","callback_data":"a"},{"text":"B","callback_data":"b"}]]}});
+    let started = Instant::now();
+    for _ in 0..5000 { ent_bot::emulator::spec::validate_params(m, p.as_object().unwrap().clone()).unwrap(); }
+    eprintln!("5000 validations in {:?}", started.elapsed());
+}

@@ -52,7 +52,8 @@ async fn the_whole_onboarding_in_kazakh() {
     let code = app.smtp.last_code_for("aigerim.s@mail.kz");
     assert!(mails[0].text.contains(&format!("Поштаңызды растау коды: {code}")));
     assert!(mails[0].html.contains(&code), "an HTML part too");
-    let stored: String = sqlx::query_scalar("SELECT code_hash FROM email_verifications").fetch_one(app.pool()).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT code_hash FROM email_verifications").fetch_one(app.pool()).await.unwrap();
     assert!(!stored.contains(&code), "only a hash of the code is stored");
 
     user.send(&format!("{} {}", &code[..3], &code[3..])).await;
@@ -141,7 +142,8 @@ async fn five_wrong_codes_void_the_code() {
     user.send(&code).await;
     assert!(user.last_text().starts_with("Код введён неверно 5 раз"));
     assert!(applicant(&app, &user).await.is_none(), "nothing verified");
-    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM email_verifications").fetch_one(app.pool()).await.unwrap();
+    let pending: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM email_verifications").fetch_one(app.pool()).await.unwrap();
     assert_eq!(pending, 0);
 
     // A new code (no cooldown: the voided one is gone) works.
@@ -154,11 +156,12 @@ async fn five_wrong_codes_void_the_code() {
     let other = at_code_step(&app, 2013, "letters@mail.kz").await;
     other.send("abc").await;
     assert_eq!(other.last_text(), "Напишите 6 цифр кода из письма.");
-    let attempts: i32 = sqlx::query_scalar("SELECT attempts FROM email_verifications WHERE telegram_user_id = $1")
-        .bind(other.id())
-        .fetch_one(app.pool())
-        .await
-        .unwrap();
+    let attempts: i32 =
+        sqlx::query_scalar("SELECT attempts FROM email_verifications WHERE telegram_user_id = $1")
+            .bind(other.id())
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
     assert_eq!(attempts, 0);
 }
 
@@ -238,7 +241,8 @@ async fn smtp_down_keeps_the_step_and_allows_an_immediate_retry() {
     user.send("down@mail.kz").await;
     assert_eq!(user.last_text(), "Хатты қазір жіберу мүмкін болмады. Бір-екі минуттан соң қайталап көріңіз.");
     assert_eq!(step(&app, &user).await, "ask_email");
-    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM email_verifications").fetch_one(app.pool()).await.unwrap();
+    let pending: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM email_verifications").fetch_one(app.pool()).await.unwrap();
     assert_eq!(pending, 0);
 
     app.smtp.set_down(false);
@@ -314,7 +318,8 @@ async fn two_accounts_confirming_one_iin_at_once_bind_it_once() {
         .await
         .unwrap();
     assert_eq!(holders, 1);
-    let refused = [&a, &b].iter().filter(|u| u.transcript().contains("уже привязан к другому аккаунту")).count();
+    let refused =
+        [&a, &b].iter().filter(|u| u.transcript().contains("уже привязан к другому аккаунту")).count();
     assert_eq!(refused, 1, "exactly one of them is told the IIN is taken");
 }
 
@@ -373,7 +378,11 @@ async fn help_cancel_and_the_menu_during_onboarding() {
     let user = at_code_step(&app, 2017, "help@mail.kz").await;
 
     user.send("/help").await;
-    assert!(user.messages().iter().any(|m| m.text.starts_with("Напишите 6 цифр из письма. Код действует 15 минут")));
+    assert!(
+        user.messages()
+            .iter()
+            .any(|m| m.text.starts_with("Напишите 6 цифр из письма. Код действует 15 минут"))
+    );
     assert!(user.last_text().starts_with("Отправили код на help@mail.kz"), "the step's question again");
 
     user.send("/cancel").await;

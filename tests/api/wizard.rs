@@ -44,12 +44,18 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     user.tap("📝 Подать заявление").await;
     let wizard_id = user.last().message_id;
     assert!(user.last_text().starts_with("Шаг 1/8\nВыберите вашу категорию:"));
-    assert!(user.last_text().contains("1. Обучающихся выпускных 11 (12) классов организаций среднего образования"));
+    assert!(
+        user.last_text()
+            .contains("1. Обучающихся выпускных 11 (12) классов организаций среднего образования")
+    );
     assert_eq!(user.buttons(), ["1", "2", "3", "4", "✖️ Отмена"]);
 
     user.press("1").await;
     assert!(user.last_text().starts_with("Шаг 2/8\nВыберите язык сдачи теста:"));
-    assert_eq!(user.buttons(), ["Казахский язык", "Русский язык", "Английский язык", "◀️ Назад", "✖️ Отмена"]);
+    assert_eq!(
+        user.buttons(),
+        ["Казахский язык", "Русский язык", "Английский язык", "◀️ Назад", "✖️ Отмена"]
+    );
     user.press("Русский язык").await;
     assert!(user.last_text().starts_with("Шаг 3/8"));
     assert_eq!(user.buttons().len(), 13 + 2, "13 combinations and the navigation");
@@ -95,15 +101,18 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     assert_eq!(status, "awaiting_payment");
     assert_eq!(deadline_minutes, 60.0);
     assert_eq!(booked_seats, 1);
-    let jobs: Vec<(String, Option<i32>)> = sqlx::query_as(
-        "SELECT kind, (payload->>'minutes_left')::int FROM scheduled_jobs ORDER BY due_at",
-    )
-    .fetch_all(app.pool())
-    .await
-    .unwrap();
+    let jobs: Vec<(String, Option<i32>)> =
+        sqlx::query_as("SELECT kind, (payload->>'minutes_left')::int FROM scheduled_jobs ORDER BY due_at")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
     assert_eq!(
         jobs,
-        [("payment_reminder".into(), Some(30)), ("payment_reminder".into(), Some(10)), ("payment_expiry".into(), None)]
+        [
+            ("payment_reminder".into(), Some(30)),
+            ("payment_reminder".into(), Some(10)),
+            ("payment_expiry".into(), None)
+        ]
     );
     assert_eq!(step(&app, &user).await["step"], "menu");
 }
@@ -137,7 +146,11 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
     assert!(user.last_text().contains("Тапсыру тілі: Қазақ тілі"));
     assert!(user.last_text().contains("Төлем: 5\u{a0}640\u{a0}₸"));
     user.press("✅ Растау").await;
-    assert!(user.messages().iter().any(|m| m.text.starts_with("Өтініш №") && m.text.contains("Төлем мерзімі — 11:00")));
+    assert!(
+        user.messages()
+            .iter()
+            .any(|m| m.text.starts_with("Өтініш №") && m.text.contains("Төлем мерзімі — 11:00"))
+    );
     assert_eq!(count(&app, "SELECT count(*) FROM applications WHERE status = 'awaiting_payment'").await, 1);
 }
 
@@ -148,13 +161,19 @@ async fn every_refusal_is_specific() {
     let user = app.onboarded_user(3003, "Русский").await;
 
     // Not open yet.
-    sqlx::query("UPDATE campaigns SET registration_opens_at = $1, registration_closes_at = $1 + interval '9 days'")
-        .bind(app.clock.now() + Duration::days(2))
-        .execute(app.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE campaigns SET registration_opens_at = $1, registration_closes_at = $1 + interval '9 days'",
+    )
+    .bind(app.clock.now() + Duration::days(2))
+    .execute(app.pool())
+    .await
+    .unwrap();
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Приём заявлений ещё не начался. Начало: 24 декабря"), "{}", user.last_text());
+    assert!(
+        user.last_text().starts_with("Приём заявлений ещё не начался. Начало: 24 декабря"),
+        "{}",
+        user.last_text()
+    );
 
     // Over.
     sqlx::query("UPDATE campaigns SET registration_opens_at = $1 - interval '10 days', registration_closes_at = $1 - interval '1 day'")
@@ -198,7 +217,11 @@ async fn back_and_cancel_work_from_every_step() {
 
     for n in (1..=7).rev() {
         user.press("◀️ Назад").await;
-        assert!(user.last_text().starts_with(&format!("Шаг {n}/8")), "back to step {n}: {}", user.last_text());
+        assert!(
+            user.last_text().starts_with(&format!("Шаг {n}/8")),
+            "back to step {n}: {}",
+            user.last_text()
+        );
     }
     assert!(!user.buttons().contains(&"◀️ Назад".to_string()), "no back on the first step");
 
@@ -300,14 +323,25 @@ async fn two_hundred_applicants_race_for_twenty_seats() {
     futures::future::join_all(users.iter().map(|u| u.press("✅ Подтвердить"))).await;
 
     assert_eq!(count(&app, "SELECT count(*) FROM applications").await, 20);
-    let booked: i32 = sqlx::query_scalar("SELECT booked FROM slots WHERE id = $1").bind(slot).fetch_one(app.pool()).await.unwrap();
+    let booked: i32 = sqlx::query_scalar("SELECT booked FROM slots WHERE id = $1")
+        .bind(slot)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(booked, 20);
-    let winners = users.iter().filter(|u| u.messages().iter().any(|m| m.text.starts_with("Заявление №"))).count();
+    let winners =
+        users.iter().filter(|u| u.messages().iter().any(|m| m.text.starts_with("Заявление №"))).count();
     assert_eq!(winners, 20);
-    for loser in users.iter().filter(|u| !u.messages().iter().any(|m| m.text.starts_with("Заявление №"))) {
+    for loser in users.iter().filter(|u| !u.messages().iter().any(|m| m.text.starts_with("Заявление №")))
+    {
         let text = loser.last_text();
         assert!(text.starts_with("Последнее место на это время только что заняли"), "{text}");
-        assert!(!loser.buttons().iter().any(|b| b.starts_with("09:00 · Пункт проведения ЕНТ") && b.ends_with("20 мест")));
+        assert!(
+            !loser
+                .buttons()
+                .iter()
+                .any(|b| b.starts_with("09:00 · Пункт проведения ЕНТ") && b.ends_with("20 мест"))
+        );
         assert!(loser.last_text().contains("Шаг 6/8"));
     }
     // The invariant, for every slot: booked equals the seat-holding applications.

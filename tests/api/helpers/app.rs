@@ -36,7 +36,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let db = TestDb::new().await;
     // Dialogue tests answer with several messages at once; limits are tested on their own.
-    let emulator_config = EmulatorConfig { per_chat_rate_per_sec: None, global_rate_per_sec: None, ..Default::default() };
+    let emulator_config =
+        EmulatorConfig { per_chat_rate_per_sec: None, global_rate_per_sec: None, ..Default::default() };
     let (emulator, _) = Emulator::serve(emulator_config).await.expect("emulator starts");
     let smtp = SmtpSink::start().await;
     let mut env: HashMap<String, String> = HashMap::new();
@@ -88,9 +89,22 @@ impl TestApp {
 
     /// Puts a person into the registry (reference data, as `import persons` would) and
     /// returns his IIN: born on `birth`, a serial derived from `seed`.
-    pub async fn add_person(&self, seed: u64, birth: chrono::NaiveDate, last: &str, first: &str, patronymic: Option<&str>) -> String {
+    pub async fn add_person(
+        &self,
+        seed: u64,
+        birth: chrono::NaiveDate,
+        last: &str,
+        first: &str,
+        patronymic: Option<&str>,
+    ) -> String {
         let iin = (0..1000u16)
-            .find_map(|k| ent_bot::domain::Iin::from_parts(birth, ent_bot::domain::Sex::Female, ((seed as u16).wrapping_mul(7) + k) % 10_000))
+            .find_map(|k| {
+                ent_bot::domain::Iin::from_parts(
+                    birth,
+                    ent_bot::domain::Sex::Female,
+                    ((seed as u16).wrapping_mul(7) + k) % 10_000,
+                )
+            })
             .expect("an issuable IIN");
         sqlx::query("INSERT INTO persons (iin, last_name, first_name, patronymic) VALUES ($1, $2, $3, $4)")
             .bind(iin.as_str())
@@ -131,7 +145,8 @@ impl TestApp {
     /// An applicant who finished onboarding, written straight to the database: for tests
     /// of later journeys that need many of them (onboarding itself is tested by chat).
     pub async fn applicant_fixture(&self, id: u64, locale: &str) -> TestUser {
-        let birth = chrono::NaiveDate::from_ymd_opt(2007, 1, 1).unwrap() + chrono::Duration::days((id % 3000) as i64);
+        let birth =
+            chrono::NaiveDate::from_ymd_opt(2007, 1, 1).unwrap() + chrono::Duration::days((id % 3000) as i64);
         let iin = self.add_person(id, birth, "Тестов", "Тест", None).await;
         let uid = id as i64;
         let mut tx = self.pool().begin().await.unwrap();
@@ -180,7 +195,10 @@ impl TestUser {
 
     async fn handled(&self, update_id: i32) {
         let id = u32::try_from(update_id).expect("update ids are positive");
-        assert!(self.probe.wait(id, HANDLED_WITHIN).await, "the bot did not handle update {update_id} in time");
+        assert!(
+            self.probe.wait(id, HANDLED_WITHIN).await,
+            "the bot did not handle update {update_id} in time"
+        );
     }
 
     pub async fn send(&self, text: &str) -> &Self {
@@ -200,7 +218,10 @@ impl TestUser {
     }
 
     pub async fn press_on(&self, message_id: i32, button: &str) -> &Self {
-        let id = self.emu.press_button_on(message_id, button).unwrap_or_else(|e| panic!("no button `{button}`: {e:?}"));
+        let id = self
+            .emu
+            .press_button_on(message_id, button)
+            .unwrap_or_else(|e| panic!("no button `{button}`: {e:?}"));
         self.handled(id).await;
         self
     }
@@ -271,6 +292,10 @@ impl TestUser {
     }
 
     pub fn transcript(&self) -> String {
-        self.messages().iter().map(|m| format!("[{}] {}", m.message_id, m.text)).collect::<Vec<_>>().join("\n")
+        self.messages()
+            .iter()
+            .map(|m| format!("[{}] {}", m.message_id, m.text))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }

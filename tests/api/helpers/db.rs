@@ -22,10 +22,7 @@ impl TestDb {
         let mut admin = PgConnection::connect(&server)
             .await
             .expect("PostgreSQL is not reachable: run the tests with scripts/test.sh");
-        admin
-            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-            .await
-            .expect("create test database");
+        admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await.expect("create test database");
         let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
         let url = url.to_string();

@@ -1,3 +1,6 @@
+//! The test harness. Not every test uses every helper.
+#![allow(dead_code, unused_imports)]
+
 pub mod app;
 pub mod db;
 pub mod smtp;

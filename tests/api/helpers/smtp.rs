@@ -114,7 +114,13 @@ async fn session(socket: tokio::net::TcpStream, srv: Arc<Inner>) -> std::io::Res
             rcpt.clear();
             b"250 OK\r\n"
         } else if upper.starts_with("RCPT TO") {
-            let addr = line.trim_end()[8..].trim().trim_start_matches('<').split('>').next().unwrap_or("").to_string();
+            let addr = line.trim_end()[8..]
+                .trim()
+                .trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap_or("")
+                .to_string();
             rcpt.push(addr.to_lowercase());
             b"250 OK\r\n"
         } else if upper == "DATA" {
