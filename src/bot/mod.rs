@@ -1,6 +1,7 @@
 //! Telegram adapter: the handler tree, dialogue state, keyboards; one file per journey.
 //! A handler reads the update, calls one service, renders the answer. No SQL here.
 
+pub mod history;
 pub mod keyboards;
 pub mod onboarding;
 pub mod payment;
@@ -86,6 +87,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             .endpoint(start::on_language_chosen),
         )
         .branch(case![State::Broken].endpoint(start::recover_callback))
+        .branch(dptree::filter(history::is_history_button).endpoint(history::on_button))
         .branch(payment::callbacks())
         .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))

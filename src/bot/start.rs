@@ -6,7 +6,7 @@ use teloxide::types::{ChatId, Update};
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
-use super::{keyboards, onboarding, wizard};
+use super::{history, keyboards, onboarding, wizard};
 use crate::app::Ctx;
 use crate::i18n::Locale;
 
@@ -115,7 +115,8 @@ pub async fn on_menu_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Me
             }
             match item {
                 "menu-apply" => wizard::begin(&bot, &ctx, &s, &dialogue).await,
-                _ => show_menu(&bot, &ctx, &s, Some("section-soon")).await,
+                "menu-history" => history::show_list(&bot, &ctx, &s, None).await,
+                _ => history::show_test_info(&bot, &ctx, &s).await,
             }
         }
         None => show_menu(&bot, &ctx, &s, Some("use-buttons")).await,

@@ -84,3 +84,147 @@ pub async fn live_status(
     .fetch_optional(pool)
     .await
 }
+
+/// An application as the applicant sees it: every name in both languages.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationView {
+    pub id: i64,
+    pub status: String,
+    pub campaign_id: i64,
+    pub campaign_kk: String,
+    pub campaign_ru: String,
+    pub database_closed_at: Option<DateTime<Utc>>,
+    pub fee_tenge: i32,
+    pub category_kk: String,
+    pub category_ru: String,
+    pub language_code: String,
+    pub language_kk: String,
+    pub language_ru: String,
+    pub combination_id: i16,
+    pub combination_kk: String,
+    pub combination_ru: String,
+    pub starts_at: DateTime<Utc>,
+    pub city_kk: String,
+    pub city_ru: String,
+    pub venue_kk: String,
+    pub venue_ru: String,
+    pub address_kk: String,
+    pub address_ru: String,
+    pub payment_deadline: DateTime<Utc>,
+    pub birth_date: Option<chrono::NaiveDate>,
+}
+
+const VIEW: &str = "SELECT a.id, a.status::text AS status, a.campaign_id,
+        c.name_kk AS campaign_kk, c.name_ru AS campaign_ru, c.database_closed_at, c.fee_tenge,
+        cat.name_kk AS category_kk, cat.name_ru AS category_ru,
+        a.test_language AS language_code, tl.name_kk AS language_kk, tl.name_ru AS language_ru,
+        a.combination_id,
+        s1.name_kk || COALESCE(' – ' || s2.name_kk, '') AS combination_kk,
+        s1.name_ru || COALESCE(' – ' || s2.name_ru, '') AS combination_ru,
+        sl.starts_at, ci.name_kk AS city_kk, ci.name_ru AS city_ru,
+        v.name_kk AS venue_kk, v.name_ru AS venue_ru, v.address_kk, v.address_ru,
+        a.payment_deadline, ap.birth_date
+    FROM applications a
+    JOIN applicants ap ON ap.id = a.applicant_id
+    JOIN campaigns c ON c.id = a.campaign_id
+    JOIN categories cat ON cat.id = a.category_id
+    JOIN test_languages tl ON tl.code = a.test_language
+    JOIN subject_combinations sc ON sc.id = a.combination_id
+    JOIN subjects s1 ON s1.id = sc.first_subject_id
+    LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
+    JOIN slots sl ON sl.id = a.slot_id
+    JOIN venues v ON v.id = sl.venue_id
+    JOIN cities ci ON ci.id = v.city_id
+    WHERE ap.telegram_user_id = $1";
+
+/// The applicant's applications, newest first.
+pub async fn views(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Vec<ApplicationView>> {
+    sqlx::query_as(&format!("{VIEW} ORDER BY a.created_at DESC, a.id DESC"))
+        .bind(telegram_user_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// One of the applicant's applications (`None` for someone else's id).
+pub async fn view(pool: &PgPool, telegram_user_id: i64, id: i64) -> sqlx::Result<Option<ApplicationView>> {
+    sqlx::query_as(&format!("{VIEW} AND a.id = $2"))
+        .bind(telegram_user_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Which field of a paid application the applicant may change.
+#[derive(Debug, Clone, Copy)]
+pub enum Editable {
+    TestLanguage,
+    Combination,
+}
+
+/// Changes a paid application while its campaign's database is open. False when the
+/// guard refused (not his, not paid, database closed).
+pub async fn edit(
+    pool: &PgPool,
+    telegram_user_id: i64,
+    id: i64,
+    field: Editable,
+    value: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let set = match field {
+        Editable::TestLanguage => "test_language = $3",
+        Editable::Combination => "combination_id = $3::smallint",
+    };
+    let done = sqlx::query(&format!(
+        "UPDATE applications a SET {set}, updated_at = $4
+         FROM applicants ap, campaigns c
+         WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+           AND c.id = a.campaign_id AND a.status = 'paid'
+           AND (c.database_closed_at IS NULL OR c.database_closed_at > $4)"
+    ))
+    .bind(telegram_user_id)
+    .bind(id)
+    .bind(value)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends an application whose status is one of `from` and gives its seat back, with its
+/// pending jobs and payments cancelled, in one statement. `None` when the guard refused.
+pub async fn close_and_release(
+    db: impl sqlx::PgExecutor<'_>,
+    telegram_user_id: i64,
+    id: i64,
+    from: &[&str],
+    to: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<i64>> {
+    let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
+    sqlx::query_scalar(
+        "WITH closed AS (
+             UPDATE applications a SET status = $4::application_status, closed_at = $5, updated_at = $5
+             FROM applicants ap
+             WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+               AND a.status = ANY($3::text[]::application_status[])
+             RETURNING a.id, a.slot_id
+         ), seat AS (
+             UPDATE slots s SET booked = s.booked - 1, updated_at = $5 FROM closed WHERE s.id = closed.slot_id
+         ), jobs AS (
+             UPDATE scheduled_jobs j SET status = 'cancelled', finished_at = $5
+             FROM closed WHERE j.application_id = closed.id AND j.status = 'pending'
+         ), pays AS (
+             UPDATE payments p SET status = 'cancelled', updated_at = $5
+             FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
+         )
+         SELECT id FROM closed",
+    )
+    .bind(telegram_user_id)
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}

@@ -2,6 +2,7 @@
 
 pub mod applicants;
 pub mod applications;
+pub mod audit;
 pub mod campaigns;
 pub mod catalog;
 pub mod dialogue;

@@ -13,11 +13,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: u16, description: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            description: description.into(),
-            retry_after: None,
-        }
+        ApiError { code, description: description.into(), retry_after: None }
     }
 
     /// `detail` is what follows `Bad Request: `.
@@ -72,20 +68,9 @@ pub enum EmuError {
     #[error(
         "no bot message in chat {chat_id} has an inline button {text:?}; newest keyboard shows {available:?}"
     )]
-    ButtonNotFound {
-        chat_id: i64,
-        text: String,
-        available: Vec<String>,
-    },
-    #[error(
-        "message {message_id} in chat {chat_id} has no inline button {text:?}; it shows {available:?}"
-    )]
-    ButtonNotOnMessage {
-        chat_id: i64,
-        message_id: i32,
-        text: String,
-        available: Vec<String>,
-    },
+    ButtonNotFound { chat_id: i64, text: String, available: Vec<String> },
+    #[error("message {message_id} in chat {chat_id} has no inline button {text:?}; it shows {available:?}")]
+    ButtonNotOnMessage { chat_id: i64, message_id: i32, text: String, available: Vec<String> },
     #[error("message {message_id} in chat {chat_id} does not exist or was deleted")]
     MessageNotFound { chat_id: i64, message_id: i32 },
     #[error(
@@ -95,9 +80,5 @@ pub enum EmuError {
     #[error("chat {chat_id} shows no reply keyboard")]
     NoReplyKeyboard { chat_id: i64 },
     #[error("the reply keyboard in chat {chat_id} has no button {text:?}; it shows {available:?}")]
-    ReplyButtonNotFound {
-        chat_id: i64,
-        text: String,
-        available: Vec<String>,
-    },
+    ReplyButtonNotFound { chat_id: i64, text: String, available: Vec<String> },
 }

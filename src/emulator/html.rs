@@ -105,30 +105,22 @@ pub fn parse(html: &str) -> Result<Parsed, String> {
         }
     }
     if let Some(open) = stack.last() {
-        return Err(format!(
-            "Can't find end tag corresponding to start tag \"{}\"",
-            open.tag
-        ));
+        return Err(format!("Can't find end tag corresponding to start tag \"{}\"", open.tag));
     }
     entities.sort_by(|a, b| a.offset.cmp(&b.offset).then(b.length.cmp(&a.length)));
     Ok(Parsed { text, entities })
 }
 
 fn start_tag(inner: &str, at: usize, units: usize, stack: &mut [Open]) -> Result<Open, String> {
-    let name_len = inner
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .unwrap_or(inner.len());
+    let name_len = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(inner.len());
     let name = inner[..name_len].to_ascii_lowercase();
-    let attrs = parse_attrs(&inner[name_len..])
-        .ok_or_else(|| format!("Expected equal sign in declaration of an attribute of the tag \"{name}\" at byte offset {at}"))?;
+    let attrs = parse_attrs(&inner[name_len..]).ok_or_else(|| {
+        format!(
+            "Expected equal sign in declaration of an attribute of the tag \"{name}\" at byte offset {at}"
+        )
+    })?;
     let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let mut open = Open {
-        tag: name.clone(),
-        kind: None,
-        start: units,
-        url: None,
-        language: None,
-    };
+    let mut open = Open { tag: name.clone(), kind: None, start: units, url: None, language: None };
     open.kind = match name.as_str() {
         "b" | "strong" => Some("bold"),
         "i" | "em" => Some("italic"),
@@ -151,8 +143,7 @@ fn start_tag(inner: &str, at: usize, units: usize, stack: &mut [Open]) -> Result
         }
         "code" => {
             // `<pre><code class="language-x">` is one pre entity with a language.
-            let language =
-                attr("class").and_then(|c| c.strip_prefix("language-").map(str::to_owned));
+            let language = attr("class").and_then(|c| c.strip_prefix("language-").map(str::to_owned));
             match stack.last_mut() {
                 Some(parent) if parent.tag == "pre" && parent.start == units => {
                     parent.language = language;
@@ -162,9 +153,7 @@ fn start_tag(inner: &str, at: usize, units: usize, stack: &mut [Open]) -> Result
             }
         }
         _ => {
-            return Err(format!(
-                "Unsupported start tag \"{name}\" at byte offset {at}"
-            ));
+            return Err(format!("Unsupported start tag \"{name}\" at byte offset {at}"));
         }
     };
     Ok(open)
@@ -175,9 +164,7 @@ fn parse_attrs(s: &str) -> Option<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut rest = s.trim_start();
     while !rest.is_empty() {
-        let key_len = rest
-            .find(|c: char| c == '=' || c.is_whitespace())
-            .unwrap_or(rest.len());
+        let key_len = rest.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(rest.len());
         let key = rest[..key_len].to_ascii_lowercase();
         if key.is_empty() {
             return None;
@@ -225,11 +212,7 @@ fn decode_entities(s: &str) -> String {
 /// Decodes the entity at the start of `s` (which begins with `&`). Anything
 /// Telegram does not recognise stays literal, as Telegram leaves it.
 fn entity_at(s: &str) -> (String, usize) {
-    let semi = s
-        .char_indices()
-        .take(12)
-        .find(|(_, c)| *c == ';')
-        .map(|(at, _)| at);
+    let semi = s.char_indices().take(12).find(|(_, c)| *c == ';').map(|(at, _)| at);
     let Some(semi) = semi else {
         return ("&".to_owned(), 1);
     };
@@ -240,14 +223,13 @@ fn entity_at(s: &str) -> (String, usize) {
         "amp" => Some('&'),
         "quot" => Some('"'),
         _ => {
-            let code =
-                if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
-                    u32::from_str_radix(hex, 16).ok()
-                } else if let Some(dec) = name.strip_prefix('#') {
-                    dec.parse().ok()
-                } else {
-                    None
-                };
+            let code = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse().ok()
+            } else {
+                None
+            };
             code.and_then(char::from_u32)
         }
     };
@@ -287,19 +269,9 @@ mod tests {
     #[test]
     fn tags_and_entities() {
         let p =
-            parse("<b>Сәлем</b>, &lt;b&gt; &amp; <a href=\"https://x.kz/?a=1&amp;b=2\">link</a>")
-                .unwrap();
+            parse("<b>Сәлем</b>, &lt;b&gt; &amp; <a href=\"https://x.kz/?a=1&amp;b=2\">link</a>").unwrap();
         assert_eq!(p.text, "Сәлем, <b> & link");
-        assert_eq!(
-            p.entities[0],
-            Entity {
-                kind: "bold",
-                offset: 0,
-                length: 5,
-                url: None,
-                language: None
-            }
-        );
+        assert_eq!(p.entities[0], Entity { kind: "bold", offset: 0, length: 5, url: None, language: None });
         assert_eq!(p.entities[1].kind, "text_link");
         assert_eq!(p.entities[1].url.as_deref(), Some("https://x.kz/?a=1&b=2"));
     }
@@ -320,21 +292,9 @@ mod tests {
     #[test]
     fn rejects_bad_markup() {
         assert!(parse("<b>x").unwrap_err().starts_with("Can't find end tag"));
-        assert!(
-            parse("<b>x</i>")
-                .unwrap_err()
-                .starts_with("Unmatched end tag")
-        );
-        assert!(
-            parse("x</b>")
-                .unwrap_err()
-                .starts_with("Unexpected end tag")
-        );
-        assert!(
-            parse("<div>x</div>")
-                .unwrap_err()
-                .starts_with("Unsupported start tag \"div\"")
-        );
+        assert!(parse("<b>x</i>").unwrap_err().starts_with("Unmatched end tag"));
+        assert!(parse("x</b>").unwrap_err().starts_with("Unexpected end tag"));
+        assert!(parse("<div>x</div>").unwrap_err().starts_with("Unsupported start tag \"div\""));
         assert!(parse("a < b").is_err());
         assert!(parse("a <b").is_err());
     }

@@ -14,11 +14,7 @@ struct Window {
 
 impl Window {
     fn prune(&mut self, now: Instant) {
-        while self
-            .hits
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
-        {
+        while self.hits.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
             self.hits.pop_front();
         }
     }
@@ -57,12 +53,7 @@ pub enum Charge {
 
 impl RateLimiter {
     pub fn new(global_per_sec: Option<u32>, per_chat_per_sec: Option<u32>) -> RateLimiter {
-        RateLimiter {
-            global_per_sec,
-            per_chat_per_sec,
-            global: Window::default(),
-            chats: HashMap::new(),
-        }
+        RateLimiter { global_per_sec, per_chat_per_sec, global: Window::default(), chats: HashMap::new() }
     }
 
     /// Records the operation if both windows have room; otherwise returns the
@@ -98,10 +89,7 @@ mod tests {
         let mut rl = RateLimiter::new(None, Some(1));
         let t0 = Instant::now();
         assert_eq!(rl.admit(1, Charge::Send, t0), Ok(()));
-        assert_eq!(
-            rl.admit(1, Charge::Edit, t0 + Duration::from_millis(10)),
-            Err(1)
-        );
+        assert_eq!(rl.admit(1, Charge::Edit, t0 + Duration::from_millis(10)), Err(1));
         assert_eq!(rl.admit(2, Charge::Send, t0), Ok(()));
         assert_eq!(rl.admit(1, Charge::Send, t0 + WINDOW), Ok(()));
     }

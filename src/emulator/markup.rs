@@ -34,10 +34,7 @@ pub struct Markup {
 
 impl Markup {
     pub fn none() -> Markup {
-        Markup {
-            inline: None,
-            reply: ReplyKind::None,
-        }
+        Markup { inline: None, reply: ReplyKind::None }
     }
 }
 
@@ -49,32 +46,18 @@ pub fn parse(markup: Option<&Value>) -> Result<Markup, ApiError> {
     if let Some(rows) = markup.get("inline_keyboard").and_then(Value::as_array) {
         check_inline(rows)?;
         let empty = rows.iter().all(|r| r.as_array().is_none_or(Vec::is_empty));
-        return Ok(Markup {
-            inline: (!empty).then(|| markup.clone()),
-            reply: ReplyKind::None,
-        });
+        return Ok(Markup { inline: (!empty).then(|| markup.clone()), reply: ReplyKind::None });
     }
     if let Some(rows) = markup.get("keyboard").and_then(Value::as_array) {
-        return Ok(Markup {
-            inline: None,
-            reply: ReplyKind::Keyboard(reply_rows(rows)?),
-        });
+        return Ok(Markup { inline: None, reply: ReplyKind::Keyboard(reply_rows(rows)?) });
     }
     if markup.get("remove_keyboard").is_some() {
-        return Ok(Markup {
-            inline: None,
-            reply: ReplyKind::Remove,
-        });
+        return Ok(Markup { inline: None, reply: ReplyKind::Remove });
     }
     if markup.get("force_reply").is_some() {
-        return Ok(Markup {
-            inline: None,
-            reply: ReplyKind::ForceReply,
-        });
+        return Ok(Markup { inline: None, reply: ReplyKind::ForceReply });
     }
-    Err(ApiError::bad_request(
-        "can't parse reply keyboard markup JSON object",
-    ))
+    Err(ApiError::bad_request("can't parse reply keyboard markup JSON object"))
 }
 
 fn check_inline(rows: &[Value]) -> Result<(), ApiError> {
@@ -87,10 +70,7 @@ fn check_inline(rows: &[Value]) -> Result<(), ApiError> {
         if text.trim().is_empty() {
             return Err(ApiError::bad_request("BUTTON_TEXT_INVALID"));
         }
-        let actions = BUTTON_ACTIONS
-            .iter()
-            .filter(|a| button.get(**a).is_some())
-            .count();
+        let actions = BUTTON_ACTIONS.iter().filter(|a| button.get(**a).is_some()).count();
         if actions == 0 {
             return Err(ApiError::bad_request(
                 "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
@@ -107,8 +87,7 @@ fn check_inline(rows: &[Value]) -> Result<(), ApiError> {
             return Err(ApiError::bad_request("BUTTON_DATA_INVALID"));
         }
         if let Some(url) = button.get("url").and_then(Value::as_str) {
-            let ok =
-                url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "tg"));
+            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "tg"));
             if !ok {
                 return Err(ApiError::bad_request("BUTTON_URL_INVALID"));
             }

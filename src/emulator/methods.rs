@@ -30,15 +30,8 @@ pub fn get_me(state: &State) -> Value {
 
 /// Only private chats with users the test created exist.
 fn chat_id(state: &State, params: &Params) -> Result<i64, ApiError> {
-    let id = params
-        .get("chat_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(ApiError::chat_not_found)?;
-    if state.chats.contains_key(&id) {
-        Ok(id)
-    } else {
-        Err(ApiError::chat_not_found())
-    }
+    let id = params.get("chat_id").and_then(Value::as_i64).ok_or_else(ApiError::chat_not_found)?;
+    if state.chats.contains_key(&id) { Ok(id) } else { Err(ApiError::chat_not_found()) }
 }
 
 fn str_param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
@@ -54,51 +47,17 @@ struct Text {
 fn prepare_text(params: &Params) -> Result<Text, ApiError> {
     let raw = str_param(params, "text").unwrap_or_default();
     let mode = str_param(params, "parse_mode").unwrap_or_default();
-    let (parsed, html_source) = match mode.to_ascii_lowercase().as_str() {
-        "" => {
-            let entities = params
-                .get("entities")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let trimmed = raw.trim();
-            // Explicit entities count from the untrimmed start; only shift
-            // them when there is something to shift.
-            let lead = raw.len() - raw.trim_start().len();
-            let entities = if lead == 0 {
-                entities
-            } else {
-                let lead_units = raw[..lead].encode_utf16().count() as i64;
-                entities
-                    .into_iter()
-                    .map(|mut e| {
-                        let offset = e["offset"].as_i64().unwrap_or(0);
-                        e["offset"] = json!((offset - lead_units).max(0));
-                        e
-                    })
-                    .collect()
-            };
-            (
-                Text {
-                    text: trimmed.to_owned(),
-                    html: None,
-                    entities,
-                },
-                None,
-            )
-        }
+    let text = match mode.to_ascii_lowercase().as_str() {
+        "" => plain_text(raw, params.get("entities")),
         "html" => {
-            let parsed = html::parse(raw)
-                .map_err(|e| ApiError::bad_request(format!("can't parse entities: {e}")))?;
+            let parsed =
+                html::parse(raw).map_err(|e| ApiError::bad_request(format!("can't parse entities: {e}")))?;
             let parsed = html::trim(parsed);
-            (
-                Text {
-                    text: parsed.text,
-                    html: None,
-                    entities: parsed.entities.iter().map(html::Entity::to_json).collect(),
-                },
-                Some(raw.to_owned()),
-            )
+            Text {
+                text: parsed.text,
+                html: Some(raw.to_owned()),
+                entities: parsed.entities.iter().map(html::Entity::to_json).collect(),
+            }
         }
         "markdown" | "markdownv2" => {
             return Err(ApiError::bad_request(format!(
@@ -107,16 +66,32 @@ fn prepare_text(params: &Params) -> Result<Text, ApiError> {
         }
         _ => return Err(ApiError::bad_request("unsupported parse_mode")),
     };
-    if parsed.text.is_empty() {
+    if text.text.is_empty() {
         return Err(ApiError::bad_request("message text is empty"));
     }
-    if parsed.text.chars().count() > MAX_TEXT_CHARS {
+    if text.text.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError::bad_request("message is too long"));
     }
-    Ok(Text {
-        html: html_source,
-        ..parsed
-    })
+    Ok(text)
+}
+
+/// Trimmed like Telegram does; explicit entities count from the untrimmed
+/// start, so they move left with it.
+fn plain_text(raw: &str, entities: Option<&Value>) -> Text {
+    let entities = entities.and_then(Value::as_array).cloned().unwrap_or_default();
+    let lead = raw.len() - raw.trim_start().len();
+    let lead_units = raw[..lead].encode_utf16().count() as i64;
+    let entities = entities
+        .into_iter()
+        .map(|mut e| {
+            if lead_units > 0 {
+                let offset = e["offset"].as_i64().unwrap_or(0);
+                e["offset"] = json!((offset - lead_units).max(0));
+            }
+            e
+        })
+        .collect();
+    Text { text: raw.trim().to_owned(), html: None, entities }
 }
 
 fn rate_limit(state: &mut State, chat_id: i64, charge: Charge, what: &str) -> Result<(), ApiError> {
@@ -155,21 +130,13 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
             return Err(ApiError::bad_request("message to be replied not found"));
         }
     }
-    let blocked = u64::try_from(chat_id)
-        .ok()
-        .and_then(|id| state.users.get(&id))
-        .is_some_and(|u| u.blocked);
+    let blocked = u64::try_from(chat_id).ok().and_then(|id| state.users.get(&id)).is_some_and(|u| u.blocked);
     if blocked {
         let chat = state.chats.get_mut(&chat_id).expect("checked");
         chat.log("bot", &format!("✗ 403 blocked ({})", preview(&text.text)));
         return Err(ApiError::blocked());
     }
-    rate_limit(
-        state,
-        chat_id,
-        Charge::Send,
-        &format!("send «{}»", preview(&text.text)),
-    )?;
+    rate_limit(state, chat_id, Charge::Send, &format!("send «{}»", preview(&text.text)))?;
 
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     let msg = StoredMessage {
@@ -201,26 +168,17 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
 /// Locates the bot's own, live message for an edit.
 fn editable(state: &State, params: &Params) -> Result<(i64, i32), ApiError> {
     if params.contains_key("inline_message_id") {
-        return Err(ApiError::bad_request(
-            "inline messages are not supported by the emulator",
-        ));
+        return Err(ApiError::bad_request("inline messages are not supported by the emulator"));
     }
     if !params.contains_key("chat_id") || !params.contains_key("message_id") {
         return Err(ApiError::bad_request("message identifier is not specified"));
     }
     let chat_id = chat_id(state, params)?;
-    let message_id = params["message_id"]
-        .as_i64()
-        .and_then(|id| i32::try_from(id).ok())
-        .unwrap_or(0);
+    let message_id = params["message_id"].as_i64().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
     let found = state.chats[&chat_id]
         .message(message_id)
         .is_some_and(|m| m.from_bot && !m.deleted && matches!(m.content, Content::Text));
-    if found {
-        Ok((chat_id, message_id))
-    } else {
-        Err(ApiError::bad_request("message to edit not found"))
-    }
+    if found { Ok((chat_id, message_id)) } else { Err(ApiError::bad_request("message to edit not found")) }
 }
 
 fn not_modified() -> ApiError {
@@ -252,10 +210,7 @@ pub fn edit_message_text(state: &mut State, params: &Params) -> Result<Value, Ap
     let line = format!("edited #{message_id} → {}", msg.render());
     chat.activity += 1;
     chat.log("bot", &line);
-    Ok(state.message_json(
-        chat_id,
-        state.chats[&chat_id].message(message_id).expect("editable"),
-    ))
+    Ok(state.message_json(chat_id, state.chats[&chat_id].message(message_id).expect("editable")))
 }
 
 pub fn edit_message_reply_markup(state: &mut State, params: &Params) -> Result<Value, ApiError> {
@@ -265,12 +220,7 @@ pub fn edit_message_reply_markup(state: &mut State, params: &Params) -> Result<V
     if current.inline_markup == inline {
         return Err(not_modified());
     }
-    rate_limit(
-        state,
-        chat_id,
-        Charge::Edit,
-        &format!("edit markup #{message_id}"),
-    )?;
+    rate_limit(state, chat_id, Charge::Edit, &format!("edit markup #{message_id}"))?;
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     let msg = chat.message_mut(message_id).expect("editable");
     msg.inline_markup = inline;
@@ -278,18 +228,12 @@ pub fn edit_message_reply_markup(state: &mut State, params: &Params) -> Result<V
     let line = format!("edited markup #{message_id} → {}", msg.render());
     chat.activity += 1;
     chat.log("bot", &line);
-    Ok(state.message_json(
-        chat_id,
-        state.chats[&chat_id].message(message_id).expect("editable"),
-    ))
+    Ok(state.message_json(chat_id, state.chats[&chat_id].message(message_id).expect("editable")))
 }
 
 pub fn delete_message(state: &mut State, params: &Params) -> Result<Value, ApiError> {
     let chat_id = chat_id(state, params)?;
-    let message_id = params["message_id"]
-        .as_i64()
-        .and_then(|id| i32::try_from(id).ok())
-        .unwrap_or(0);
+    let message_id = params["message_id"].as_i64().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     // In private chats a bot may delete the user's messages as well as its own.
     match chat.message_mut(message_id) {
@@ -303,11 +247,8 @@ pub fn delete_message(state: &mut State, params: &Params) -> Result<Value, ApiEr
 
 pub fn answer_callback_query(state: &mut State, params: &Params) -> Result<Value, ApiError> {
     let id = str_param(params, "callback_query_id").unwrap_or_default();
-    let invalid = || {
-        ApiError::bad_request(
-            "query is too old and response timeout expired or query ID is invalid",
-        )
-    };
+    let invalid =
+        || ApiError::bad_request("query is too old and response timeout expired or query ID is invalid");
     let chat_id = match state.callbacks.get(id) {
         Some(cb) if !cb.answered => cb.chat_id,
         _ => return Err(invalid()),
@@ -316,10 +257,7 @@ pub fn answer_callback_query(state: &mut State, params: &Params) -> Result<Value
     if text.chars().count() > MAX_CALLBACK_ANSWER_CHARS {
         return Err(ApiError::bad_request("MESSAGE_TOO_LONG"));
     }
-    let show_alert = params
-        .get("show_alert")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let show_alert = params.get("show_alert").and_then(Value::as_bool).unwrap_or(false);
     state.callbacks.get_mut(id).expect("checked").answered = true;
     if let Some(chat) = state.chats.get_mut(&chat_id) {
         let line = match (text.is_empty(), show_alert) {
@@ -340,35 +278,20 @@ fn scope_key(state: &State, scope: Option<&Value>) -> Result<String, ApiError> {
     };
     let kind = scope["type"].as_str().unwrap_or("default");
     let chat = || -> Result<i64, ApiError> {
-        let id = scope["chat_id"]
-            .as_i64()
-            .ok_or_else(ApiError::chat_not_found)?;
-        if state.chats.contains_key(&id) {
-            Ok(id)
-        } else {
-            Err(ApiError::chat_not_found())
-        }
+        let id = scope["chat_id"].as_i64().ok_or_else(ApiError::chat_not_found)?;
+        if state.chats.contains_key(&id) { Ok(id) } else { Err(ApiError::chat_not_found()) }
     };
     Ok(match kind {
         "chat" | "chat_administrators" => format!("{kind}:{}", chat()?),
-        "chat_member" => format!(
-            "chat_member:{}:{}",
-            chat()?,
-            scope["user_id"].as_i64().unwrap_or(0)
-        ),
+        "chat_member" => format!("chat_member:{}:{}", chat()?, scope["user_id"].as_i64().unwrap_or(0)),
         other => other.to_owned(),
     })
 }
 
 fn language(params: &Params) -> Result<String, ApiError> {
     let code = str_param(params, "language_code").unwrap_or_default();
-    let valid =
-        code.is_empty() || (code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()));
-    if valid {
-        Ok(code.to_owned())
-    } else {
-        Err(ApiError::bad_request("invalid language code specified"))
-    }
+    let valid = code.is_empty() || (code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()));
+    if valid { Ok(code.to_owned()) } else { Err(ApiError::bad_request("invalid language code specified")) }
 }
 
 pub fn set_my_commands(state: &mut State, params: &Params) -> Result<Value, ApiError> {
@@ -381,9 +304,7 @@ pub fn set_my_commands(state: &mut State, params: &Params) -> Result<Value, ApiE
         let command = c["command"].as_str().unwrap_or_default();
         let description = c["description"].as_str().unwrap_or_default();
         let valid_command = (1..=32).contains(&command.len())
-            && command
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            && command.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
         if !valid_command {
             return Err(ApiError::bad_request("BOT_COMMAND_INVALID"));
         }
@@ -430,19 +351,13 @@ pub fn set_webhook(state: &mut State, params: &Params) -> Result<Value, ApiError
     }
     let https = url::Url::parse(url).is_ok_and(|u| u.scheme() == "https");
     if !https {
-        return Err(ApiError::bad_request(
-            "bad webhook: An HTTPS URL must be provided for webhook",
-        ));
+        return Err(ApiError::bad_request("bad webhook: An HTTPS URL must be provided for webhook"));
     }
     state.webhook = Some(WebhookState {
         url: url.to_owned(),
         max_connections: params.get("max_connections").and_then(Value::as_i64),
         allowed_updates: params.get("allowed_updates").and_then(|v| {
-            v.as_array().map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
+            v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
         }),
     });
     Ok(json!(true))

@@ -81,11 +81,8 @@ impl Inner {
 
 impl Emulator {
     pub fn new(config: EmulatorConfig) -> Emulator {
-        let bot = BotInfo {
-            id: config.bot_id,
-            username: config.bot_username,
-            first_name: "ENT Bot".to_owned(),
-        };
+        let bot =
+            BotInfo { id: config.bot_id, username: config.bot_username, first_name: "ENT Bot".to_owned() };
         let limiter = RateLimiter::new(config.global_rate_per_sec, config.per_chat_rate_per_sec);
         Emulator {
             inner: Arc::new(Inner {
@@ -125,11 +122,7 @@ impl Emulator {
     /// # Panics
     /// Before [`Emulator::serve`]: a router-only emulator has no address of its own.
     pub fn api_url(&self) -> url::Url {
-        let addr = self
-            .inner
-            .addr
-            .get()
-            .expect("Emulator::api_url is only known after Emulator::serve");
+        let addr = self.inner.addr.get().expect("Emulator::api_url is only known after Emulator::serve");
         url::Url::parse(&format!("http://{addr}/")).expect("valid URL")
     }
 
@@ -165,11 +158,7 @@ impl Emulator {
             state = self.inner.lock();
         }
         state.users.get_mut(&user_id).expect("created").blocked = blocked;
-        let line = if blocked {
-            "blocked the bot"
-        } else {
-            "unblocked the bot"
-        };
+        let line = if blocked { "blocked the bot" } else { "unblocked the bot" };
         state.user_chat(user_id).log("user", line);
     }
 
@@ -216,47 +205,26 @@ impl Emulator {
     /// Commands stored by setMyCommands for `scope` ("default",
     /// "all_private_chats", "chat:42", "chat_member:42:7", ...) and language;
     /// `None` when never set or deleted.
-    pub fn commands(
-        &self,
-        scope: &str,
-        language_code: Option<&str>,
-    ) -> Option<Vec<(String, String)>> {
-        let key = (
-            scope.to_owned(),
-            language_code.unwrap_or_default().to_owned(),
-        );
+    pub fn commands(&self, scope: &str, language_code: Option<&str>) -> Option<Vec<(String, String)>> {
+        let key = (scope.to_owned(), language_code.unwrap_or_default().to_owned());
         self.inner.lock().commands.get(&key).cloned()
     }
 
     /// Bumped on every accepted bot send, edit or delete in the chat.
     pub fn chat_activity(&self, chat_id: i64) -> u64 {
-        self.inner
-            .lock()
-            .chats
-            .get(&chat_id)
-            .map_or(0, |c| c.activity)
+        self.inner.lock().chats.get(&chat_id).map_or(0, |c| c.activity)
     }
 
     /// True as soon as `chat_activity(chat_id) > above`, false after `timeout`.
     pub async fn wait_chat_activity(&self, chat_id: i64, above: u64, timeout: Duration) -> bool {
-        self.wait_until(timeout, || self.chat_activity(chat_id) > above)
-            .await
+        self.wait_until(timeout, || self.chat_activity(chat_id) > above).await
     }
 
     /// True as soon as the chat has more than `above` callback answers;
     /// answers are not chat activity, since they change no message.
-    pub async fn wait_callback_answers(
-        &self,
-        chat_id: i64,
-        above: usize,
-        timeout: Duration,
-    ) -> bool {
+    pub async fn wait_callback_answers(&self, chat_id: i64, above: usize, timeout: Duration) -> bool {
         self.wait_until(timeout, || {
-            self.inner
-                .lock()
-                .chats
-                .get(&chat_id)
-                .is_some_and(|c| c.callback_answers.len() > above)
+            self.inner.lock().chats.get(&chat_id).is_some_and(|c| c.callback_answers.len() > above)
         })
         .await
     }

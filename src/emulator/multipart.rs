@@ -51,9 +51,7 @@ fn field(part: &[u8]) -> Result<(String, String), String> {
     let name = param("name").ok_or("multipart part without a name")?;
     let value = match param("filename") {
         Some(file) => file,
-        None => {
-            String::from_utf8(content.to_vec()).map_err(|_| format!("field {name} is not UTF-8"))?
-        }
+        None => String::from_utf8(content.to_vec()).map_err(|_| format!("field {name} is not UTF-8"))?,
     };
     Ok((name, value))
 }

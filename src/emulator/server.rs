@@ -17,9 +17,7 @@ use super::spec::{self, ParamError, validate_params};
 use super::updates;
 
 pub fn router(emu: Emulator) -> Router {
-    Router::new()
-        .route("/{bot_token}/{method}", any(handle))
-        .with_state(emu)
+    Router::new().route("/{bot_token}/{method}", any(handle)).with_state(emu)
 }
 
 async fn handle(
@@ -55,10 +53,7 @@ fn read_params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(params);
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     // The boundary is case-sensitive; only the media type is not.
     let media_type = content_type.to_ascii_lowercase();
     if media_type.starts_with("multipart/form-data") {
@@ -119,14 +114,10 @@ impl Emulator {
         if bot_token.strip_prefix("bot") != Some(self.token()) {
             return Err(ApiError::unauthorized());
         }
-        let spec = spec::spec()
-            .method(method)
-            .ok_or_else(ApiError::not_found)?;
+        let spec = spec::spec().method(method).ok_or_else(ApiError::not_found)?;
         let name = spec.name.as_str();
         if !IMPLEMENTED.contains(&name) {
-            return Err(ApiError::bad_request(
-                "method is not supported by the emulator",
-            ));
+            return Err(ApiError::bad_request("method is not supported by the emulator"));
         }
         let params = validate_params(spec, params).map_err(|e| {
             // Telegram names a missing or empty text by what it is.
@@ -159,11 +150,7 @@ impl Emulator {
     }
 }
 
-fn dispatch(
-    state: &mut super::state::State,
-    name: &str,
-    params: &Params,
-) -> Result<Value, ApiError> {
+fn dispatch(state: &mut super::state::State, name: &str, params: &Params) -> Result<Value, ApiError> {
     match name {
         "getMe" => Ok(methods::get_me(state)),
         "sendMessage" => methods::send_message(state, params),
@@ -177,8 +164,6 @@ fn dispatch(
         "setWebhook" => methods::set_webhook(state, params),
         "deleteWebhook" => methods::delete_webhook(state, params),
         "getWebhookInfo" => Ok(methods::get_webhook_info(state)),
-        _ => Err(ApiError::bad_request(
-            "method is not supported by the emulator",
-        )),
+        _ => Err(ApiError::bad_request("method is not supported by the emulator")),
     }
 }

@@ -122,11 +122,7 @@ impl fmt::Display for Ty {
 }
 
 fn describe(types: &[Ty]) -> String {
-    types
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" or ")
+    types.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ")
 }
 
 /// `Type of the chat, always "user"` / `Scope type, must be chat`.
@@ -138,10 +134,7 @@ fn discriminator_value(description: &str) -> Option<String> {
         return rest.split('”').next().map(str::to_owned);
     }
     let rest = description.split("must be ").nth(1)?;
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     (!word.is_empty()).then_some(word)
 }
 
@@ -195,16 +188,8 @@ impl Spec {
                 (name.clone(), spec)
             })
             .collect();
-        let methods_lower = methods
-            .keys()
-            .map(|k| (k.to_ascii_lowercase(), k.clone()))
-            .collect();
-        Spec {
-            version: raw.version,
-            methods,
-            methods_lower,
-            types,
-        }
+        let methods_lower = methods.keys().map(|k| (k.to_ascii_lowercase(), k.clone())).collect();
+        Spec { version: raw.version, methods, methods_lower, types }
     }
 
     /// The method as the spec spells it, whatever case the caller used.
@@ -226,24 +211,10 @@ impl Spec {
 /// [`ParamError::description`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamError {
-    Missing {
-        param: String,
-        path: String,
-    },
-    WrongType {
-        param: String,
-        path: String,
-        expected: String,
-    },
-    UnknownField {
-        param: String,
-        path: String,
-    },
-    BadValue {
-        param: String,
-        path: String,
-        detail: String,
-    },
+    Missing { param: String, path: String },
+    WrongType { param: String, path: String, expected: String },
+    UnknownField { param: String, path: String },
+    BadValue { param: String, path: String, detail: String },
 }
 
 impl ParamError {
@@ -264,30 +235,18 @@ impl ParamError {
             ParamError::Missing { param, path } => {
                 format!("Bad Request: can't parse {param}: field \"{path}\" is required")
             }
-            ParamError::WrongType {
-                param,
-                path,
-                expected,
-            } if param == path => {
+            ParamError::WrongType { param, path, expected } if param == path => {
                 format!("Bad Request: wrong type of parameter \"{param}\": expected {expected}")
             }
-            ParamError::WrongType {
-                param,
-                path,
-                expected,
-            } => {
-                format!(
-                    "Bad Request: can't parse {param}: field \"{path}\" must be of type {expected}"
-                )
+            ParamError::WrongType { param, path, expected } => {
+                format!("Bad Request: can't parse {param}: field \"{path}\" must be of type {expected}")
             }
             ParamError::UnknownField { param, path } => {
                 format!("Bad Request: can't parse {param}: unknown field \"{path}\"")
             }
-            ParamError::BadValue {
-                param,
-                path,
-                detail,
-            } => format!("Bad Request: can't parse {param}: field \"{path}\" {detail}"),
+            ParamError::BadValue { param, path, detail } => {
+                format!("Bad Request: can't parse {param}: field \"{path}\" {detail}")
+            }
         }
     }
 }
@@ -319,18 +278,11 @@ pub fn validate_params(
         let value = params.remove(&field.name).filter(|v| !v.is_null());
         let Some(value) = value else {
             if field.required {
-                return Err(ParamError::Missing {
-                    param: field.name.clone(),
-                    path: field.name.clone(),
-                });
+                return Err(ParamError::Missing { param: field.name.clone(), path: field.name.clone() });
             }
             continue;
         };
-        let walker = Walker {
-            spec,
-            mode: Mode::Lenient,
-            param: &field.name,
-        };
+        let walker = Walker { spec, mode: Mode::Lenient, param: &field.name };
         let normalised = walker.any_of(&field.types, value, &field.name)?;
         params.insert(field.name.clone(), normalised);
     }
@@ -347,22 +299,13 @@ pub fn check_produced(type_expr: &str, value: &Value) -> Result<(), String> {
 
 /// Checks a successful result of `method` against the method's `returns`.
 pub fn check_method_result(method: &str, value: &Value) -> Result<(), String> {
-    let m = spec()
-        .method(method)
-        .ok_or_else(|| format!("unknown method {method}"))?;
+    let m = spec().method(method).ok_or_else(|| format!("unknown method {method}"))?;
     check_produced_any(&m.returns, value)
 }
 
 fn check_produced_any(types: &[Ty], value: &Value) -> Result<(), String> {
-    let walker = Walker {
-        spec: spec(),
-        mode: Mode::Strict,
-        param: "result",
-    };
-    walker
-        .any_of(types, value.clone(), "result")
-        .map(|_| ())
-        .map_err(|e| e.description())
+    let walker = Walker { spec: spec(), mode: Mode::Strict, param: "result" };
+    walker.any_of(types, value.clone(), "result").map(|_| ()).map_err(|e| e.description())
 }
 
 impl Walker<'_> {
@@ -375,12 +318,21 @@ impl Walker<'_> {
     }
 
     fn any_of(&self, types: &[Ty], value: Value, path: &str) -> Result<Value, ParamError> {
+        if let [ty] = types {
+            return self.one(ty, value, path);
+        }
+        // A form field holds the object as JSON text; judge what it encodes.
+        let decoded = match &value {
+            Value::String(s) if self.mode == Mode::Lenient => serde_json::from_str(s).ok(),
+            _ => None,
+        };
+        let shape = decoded.as_ref().unwrap_or(&value);
         let mut best: Option<(usize, ParamError)> = None;
         for ty in types {
             match self.one(ty, value.clone(), path) {
                 Ok(v) => return Ok(v),
                 Err(e) => {
-                    let score = self.affinity(ty, &value);
+                    let score = self.affinity(ty, shape);
                     if best.as_ref().is_none_or(|(s, _)| score > *s) {
                         best = Some((score, e));
                     }
@@ -390,7 +342,7 @@ impl Walker<'_> {
         match best {
             // A structural error deep inside the likeliest alternative says more
             // than "must be A or B or C".
-            Some((score, e)) if score > 0 || types.len() == 1 => Err(e),
+            Some((score, e)) if score > 0 => Err(e),
             _ => Err(self.wrong(types, path)),
         }
     }
@@ -405,16 +357,9 @@ impl Walker<'_> {
             return 0;
         };
         if !t.subtypes.is_empty() {
-            return t
-                .subtypes
-                .iter()
-                .map(|s| self.affinity(&Ty::Named(s.clone()), value))
-                .max()
-                .unwrap_or(0);
+            return t.subtypes.iter().map(|s| self.affinity(&Ty::Named(s.clone()), value)).max().unwrap_or(0);
         }
-        obj.keys()
-            .filter(|k| t.fields.iter().any(|f| &f.name == *k))
-            .count()
+        obj.keys().filter(|k| t.fields.iter().any(|f| &f.name == *k)).count()
     }
 
     fn one(&self, ty: &Ty, value: Value, path: &str) -> Result<Value, ParamError> {
@@ -435,13 +380,11 @@ impl Walker<'_> {
                 .map(Value::Number)
                 .ok_or_else(|| self.wrong(std::slice::from_ref(ty), path)),
             (Ty::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
-            (Ty::Boolean, Value::String(s)) if lenient => {
-                match s.trim().to_ascii_lowercase().as_str() {
-                    "true" | "1" => Ok(Value::Bool(true)),
-                    "false" | "0" => Ok(Value::Bool(false)),
-                    _ => Err(self.wrong(std::slice::from_ref(ty), path)),
-                }
-            }
+            (Ty::Boolean, Value::String(s)) if lenient => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(Value::Bool(true)),
+                "false" | "0" => Ok(Value::Bool(false)),
+                _ => Err(self.wrong(std::slice::from_ref(ty), path)),
+            },
             (Ty::String, Value::String(s)) => Ok(Value::String(s)),
             // Telegram stringifies numbers passed where it expects a string.
             (Ty::String, Value::Number(n)) if lenient => Ok(Value::String(n.to_string())),
@@ -450,9 +393,7 @@ impl Walker<'_> {
                 .enumerate()
                 .map(|(i, item)| {
                     if item.is_null() {
-                        return Err(
-                            self.wrong(std::slice::from_ref(inner), &format!("{path}[{i}]"))
-                        );
+                        return Err(self.wrong(std::slice::from_ref(inner), &format!("{path}[{i}]")));
                     }
                     self.one(inner, item, &format!("{path}[{i}]"))
                 })
@@ -460,12 +401,10 @@ impl Walker<'_> {
                 .map(Value::Array),
             (Ty::Named(name), value) => self.named(name, value, path),
             // Form fields and even JSON bodies may carry nested values as JSON text.
-            (Ty::Array(_), Value::String(s)) if lenient => {
-                match serde_json::from_str::<Value>(&s) {
-                    Ok(parsed @ Value::Array(_)) => self.one(ty, parsed, path),
-                    _ => Err(self.wrong(std::slice::from_ref(ty), path)),
-                }
-            }
+            (Ty::Array(_), Value::String(s)) if lenient => match serde_json::from_str::<Value>(&s) {
+                Ok(parsed @ Value::Array(_)) => self.one(ty, parsed, path),
+                _ => Err(self.wrong(std::slice::from_ref(ty), path)),
+            },
             _ => Err(self.wrong(std::slice::from_ref(ty), path)),
         }
     }
@@ -510,10 +449,7 @@ impl Walker<'_> {
             let field_path = || format!("{path}.{}", field.name);
             match v {
                 None if field.required => {
-                    return Err(ParamError::Missing {
-                        param: self.param.to_owned(),
-                        path: field_path(),
-                    });
+                    return Err(ParamError::Missing { param: self.param.to_owned(), path: field_path() });
                 }
                 None => {}
                 Some(Value::Null) => return Err(self.wrong(&field.types, &field_path())),
@@ -560,10 +496,7 @@ impl Walker<'_> {
                     path: format!("{path}.{field}"),
                 });
             };
-            return match tagged
-                .iter()
-                .find(|s| s.discriminator.as_ref().is_some_and(|(_, v)| *v == tag))
-            {
+            return match tagged.iter().find(|s| s.discriminator.as_ref().is_some_and(|(_, v)| *v == tag)) {
                 Some(member) => self.named(&member.name, value, path),
                 None => Err(ParamError::BadValue {
                     param: self.param.to_owned(),
@@ -592,10 +525,7 @@ mod tests {
         assert!(s.method_count() > 150);
         assert!(s.method("sendmessage").is_some());
         let chat = s.type_spec("BotCommandScopeChat").expect("type");
-        assert_eq!(
-            chat.discriminator,
-            Some(("type".to_owned(), "chat".to_owned()))
-        );
+        assert_eq!(chat.discriminator, Some(("type".to_owned(), "chat".to_owned())));
     }
 
     #[test]
@@ -608,10 +538,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(out["chat_id"], json!(42));
-        assert_eq!(
-            out["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
-            json!("b")
-        );
+        assert_eq!(out["reply_markup"]["inline_keyboard"][0][0]["callback_data"], json!("b"));
     }
 
     #[test]
@@ -637,46 +564,33 @@ mod tests {
     }
 
     #[test]
+    fn json_text_in_a_union_reports_the_intended_member() {
+        let m = spec().method("sendMessage").expect("method");
+        let markup = json!({"inline_keyboard": [[{"text": "a", "callback_data": {"k": 1}}]]}).to_string();
+        let err = validate_params(m, params(json!({"chat_id": 1, "text": "x", "reply_markup": markup})))
+            .expect_err("object callback_data");
+        assert!(err.description().contains("callback_data"), "{err:?}");
+    }
+
+    #[test]
     fn tagged_unions_pick_by_tag() {
         let m = spec().method("setMyCommands").expect("method");
-        let err = validate_params(
-            m,
-            params(json!({"commands": [], "scope": {"type": "chat"}})),
-        )
-        .expect_err("chat_id missing");
+        let err = validate_params(m, params(json!({"commands": [], "scope": {"type": "chat"}})))
+            .expect_err("chat_id missing");
         assert!(err.description().contains("scope.chat_id"), "{err:?}");
         assert!(
-            validate_params(
-                m,
-                params(json!({"commands": [], "scope": {"type": "chat", "chat_id": 5}}))
-            )
-            .is_ok()
+            validate_params(m, params(json!({"commands": [], "scope": {"type": "chat", "chat_id": 5}})))
+                .is_ok()
         );
     }
 
     #[test]
     fn strict_mode_rejects_coercions_and_unknown_fields() {
-        assert!(
-            check_produced(
-                "User",
-                &json!({"id": 1, "is_bot": false, "first_name": "A"})
-            )
-            .is_ok()
-        );
-        assert!(
-            check_produced(
-                "User",
-                &json!({"id": "1", "is_bot": false, "first_name": "A"})
-            )
-            .is_err()
-        );
+        assert!(check_produced("User", &json!({"id": 1, "is_bot": false, "first_name": "A"})).is_ok());
+        assert!(check_produced("User", &json!({"id": "1", "is_bot": false, "first_name": "A"})).is_err());
         assert!(check_produced("User", &json!({"id": 1, "is_bot": false})).is_err());
         assert!(
-            check_produced(
-                "User",
-                &json!({"id": 1, "is_bot": false, "first_name": "A", "x": 1})
-            )
-            .is_err()
+            check_produced("User", &json!({"id": 1, "is_bot": false, "first_name": "A", "x": 1})).is_err()
         );
         assert!(check_produced("Array of Update", &json!([{"update_id": 1}])).is_ok());
     }

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 
 use super::limits::RateLimiter;
 use super::spec;
-use super::transcript::{
-    EmuButton, EmuMessage, EmuReplyButton, indent, render_inline, render_reply,
-};
+use super::transcript::{EmuButton, EmuMessage, EmuReplyButton, indent, render_inline, render_reply};
 
 #[derive(Debug, Clone)]
 pub struct BotInfo {
@@ -31,11 +29,7 @@ pub struct UserState {
 #[derive(Debug, Clone)]
 pub enum Content {
     Text,
-    Contact {
-        phone: String,
-        first_name: String,
-        user_id: Option<u64>,
-    },
+    Contact { phone: String, first_name: String, user_id: Option<u64> },
     Photo,
     Sticker,
 }
@@ -67,11 +61,7 @@ pub struct StoredMessage {
 
 impl StoredMessage {
     pub fn inline_keyboard(&self) -> Vec<Vec<EmuButton>> {
-        let Some(rows) = self
-            .inline_markup
-            .as_ref()
-            .and_then(|m| m["inline_keyboard"].as_array())
-        else {
+        let Some(rows) = self.inline_markup.as_ref().and_then(|m| m["inline_keyboard"].as_array()) else {
             return Vec::new();
         };
         rows.iter()
@@ -295,11 +285,7 @@ impl State {
     }
 
     pub fn message_json(&self, chat_id: i64, msg: &StoredMessage) -> Value {
-        let from = if msg.from_bot {
-            self.bot_user_json()
-        } else {
-            self.user_json(chat_id as u64)
-        };
+        let from = if msg.from_bot { self.bot_user_json() } else { self.user_json(chat_id as u64) };
         let mut v = json!({
             "message_id": msg.id,
             "from": from,
@@ -316,11 +302,7 @@ impl State {
                     v["entities"] = json!(msg.entities);
                 }
             }
-            Content::Contact {
-                phone,
-                first_name,
-                user_id,
-            } => {
+            Content::Contact { phone, first_name, user_id } => {
                 let mut contact = json!({"phone_number": phone, "first_name": first_name});
                 if let Some(id) = user_id {
                     contact["user_id"] = json!(id);
@@ -368,19 +350,14 @@ impl State {
             self.updates.push_back(QueuedUpdate { id, json });
         } else if let Some(chat) = self.chats.get_mut(&chat_id) {
             // Otherwise a test waiting for this update only sees a timeout.
-            chat.log(
-                "telegram",
-                &format!("update {id} dropped: the bot's allowed_updates exclude {kind}"),
-            );
+            chat.log("telegram", &format!("update {id} dropped: the bot's allowed_updates exclude {kind}"));
         }
         id
     }
 
     pub fn user_chat(&mut self, user_id: u64) -> &mut ChatState {
         let chat_id = user_id as i64;
-        self.chats
-            .entry(chat_id)
-            .or_insert_with(|| ChatState::new(chat_id))
+        self.chats.entry(chat_id).or_insert_with(|| ChatState::new(chat_id))
     }
 
     pub fn transcript(&self, chat_id: i64) -> Vec<EmuMessage> {
@@ -396,10 +373,7 @@ impl State {
 fn allowed(list: Option<&[String]>, kind: &str) -> bool {
     match list {
         Some(list) if !list.is_empty() => list.iter().any(|k| k == kind),
-        _ => !matches!(
-            kind,
-            "chat_member" | "message_reaction" | "message_reaction_count"
-        ),
+        _ => !matches!(kind, "chat_member" | "message_reaction" | "message_reaction_count"),
     }
 }
 

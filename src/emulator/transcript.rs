@@ -39,18 +39,11 @@ pub struct EmuReplyButton {
 impl EmuMessage {
     /// Every inline button's text, row by row.
     pub fn button_texts(&self) -> Vec<String> {
-        self.inline_keyboard
-            .iter()
-            .flatten()
-            .map(|b| b.text.clone())
-            .collect()
+        self.inline_keyboard.iter().flatten().map(|b| b.text.clone()).collect()
     }
 
     pub fn button(&self, text: &str) -> Option<&EmuButton> {
-        self.inline_keyboard
-            .iter()
-            .flatten()
-            .find(|b| b.text == text)
+        self.inline_keyboard.iter().flatten().find(|b| b.text == text)
     }
 }
 

@@ -17,23 +17,12 @@ const MAX_TIMEOUT_SECS: i64 = 600;
 
 pub async fn get_updates(inner: &Inner, params: &Params) -> Result<Value, ApiError> {
     let offset = params.get("offset").and_then(Value::as_i64);
-    let limit = params
-        .get("limit")
-        .and_then(Value::as_i64)
-        .unwrap_or(MAX_LIMIT)
-        .clamp(1, MAX_LIMIT) as usize;
-    let timeout = params
-        .get("timeout")
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
-        .clamp(0, MAX_TIMEOUT_SECS) as u64;
-    let allowed: Option<Vec<String>> = params.get("allowed_updates").and_then(|v| {
-        v.as_array().map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-    });
+    let limit = params.get("limit").and_then(Value::as_i64).unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT) as usize;
+    let timeout =
+        params.get("timeout").and_then(Value::as_i64).unwrap_or(0).clamp(0, MAX_TIMEOUT_SECS) as u64;
+    let allowed: Option<Vec<String>> = params
+        .get("allowed_updates")
+        .and_then(|v| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()));
 
     let generation = {
         let mut state = inner.lock();
@@ -67,12 +56,7 @@ pub async fn get_updates(inner: &Inner, params: &Params) -> Result<Value, ApiErr
                 ));
             }
             if !state.updates.is_empty() || Instant::now() >= deadline {
-                let batch = state
-                    .updates
-                    .iter()
-                    .take(limit)
-                    .map(|u| u.json.clone())
-                    .collect();
+                let batch = state.updates.iter().take(limit).map(|u| u.json.clone()).collect();
                 return Ok(Value::Array(batch));
             }
         }

@@ -89,9 +89,7 @@ impl EmuUser {
     pub fn send_command(&self, text: &str) -> i32 {
         let command = text.split_whitespace().next().unwrap_or_default();
         let entities = if command.starts_with('/') {
-            vec![
-                json!({"type": "bot_command", "offset": 0, "length": command.encode_utf16().count()}),
-            ]
+            vec![json!({"type": "bot_command", "offset": 0, "length": command.encode_utf16().count()})]
         } else {
             Vec::new()
         };
@@ -110,11 +108,7 @@ impl EmuUser {
             Some(id) => format!("[contact {phone} of user {id}]"),
             None => format!("[contact {phone}]"),
         };
-        let content = Content::Contact {
-            phone: phone.to_owned(),
-            first_name,
-            user_id: contact_user_id,
-        };
+        let content = Content::Contact { phone: phone.to_owned(), first_name, user_id: contact_user_id };
         self.post("", Vec::new(), content, &log)
     }
 
@@ -132,14 +126,8 @@ impl EmuUser {
         let message_id = {
             let state = self.emu.inner.lock();
             let chat = &state.chats[&self.chat_id()];
-            let live = || {
-                chat.messages
-                    .iter()
-                    .rev()
-                    .filter(|m| m.from_bot && !m.deleted)
-            };
-            let found =
-                live().find(|m| m.inline_keyboard().iter().flatten().any(|b| b.text == text));
+            let live = || chat.messages.iter().rev().filter(|m| m.from_bot && !m.deleted);
+            let found = live().find(|m| m.inline_keyboard().iter().flatten().any(|b| b.text == text));
             match found {
                 Some(m) => m.id,
                 None => {
@@ -166,41 +154,26 @@ impl EmuUser {
             let msg = state.chats[&self.chat_id()]
                 .message(message_id)
                 .filter(|m| !m.deleted)
-                .ok_or(EmuError::MessageNotFound {
-                    chat_id: self.chat_id(),
-                    message_id,
-                })?;
+                .ok_or(EmuError::MessageNotFound { chat_id: self.chat_id(), message_id })?;
             let emu_msg = msg.to_emu();
-            let button = emu_msg
-                .button(text)
-                .ok_or_else(|| EmuError::ButtonNotOnMessage {
-                    chat_id: self.chat_id(),
-                    message_id,
-                    text: text.to_owned(),
-                    available: emu_msg.button_texts(),
-                })?;
+            let button = emu_msg.button(text).ok_or_else(|| EmuError::ButtonNotOnMessage {
+                chat_id: self.chat_id(),
+                message_id,
+                text: text.to_owned(),
+                available: emu_msg.button_texts(),
+            })?;
             button
                 .callback_data
                 .clone()
-                .ok_or_else(|| EmuError::NotACallbackButton {
-                    text: text.to_owned(),
-                })?
+                .ok_or_else(|| EmuError::NotACallbackButton { text: text.to_owned() })?
         };
-        Ok(self.callback(
-            message_id,
-            &data,
-            &format!("pressed [{text}] on #{message_id}"),
-        ))
+        Ok(self.callback(message_id, &data, &format!("pressed [{text}] on #{message_id}")))
     }
 
     /// A callback with arbitrary data, as a modified client could send;
     /// an unknown message arrives as Telegram's InaccessibleMessage.
     pub fn press_callback_data(&self, message_id: i32, data: &str) -> i32 {
-        self.callback(
-            message_id,
-            data,
-            &format!("forged callback {data:?} on #{message_id}"),
-        )
+        self.callback(message_id, data, &format!("forged callback {data:?} on #{message_id}"))
     }
 
     fn callback(&self, message_id: i32, data: &str, log: &str) -> i32 {
@@ -217,13 +190,7 @@ impl EmuUser {
             };
             let query_id = format!("{}{:07}", self.id, state.next_callback);
             state.next_callback += 1;
-            state.callbacks.insert(
-                query_id.clone(),
-                CallbackState {
-                    chat_id,
-                    answered: false,
-                },
-            );
+            state.callbacks.insert(query_id.clone(), CallbackState { chat_id, answered: false });
             let query = json!({
                 "id": query_id,
                 "from": state.user_json(self.id),
@@ -243,18 +210,14 @@ impl EmuUser {
     /// Taps a button of the reply keyboard the chat shows now: its text is
     /// sent, or the user's own contact for a `request_contact` button.
     pub fn press_reply(&self, text: &str) -> Result<i32, EmuError> {
-        let keyboard = self.reply_keyboard().ok_or(EmuError::NoReplyKeyboard {
-            chat_id: self.chat_id(),
-        })?;
-        let button = keyboard
-            .iter()
-            .flatten()
-            .find(|b| b.text == text)
-            .ok_or_else(|| EmuError::ReplyButtonNotFound {
+        let keyboard = self.reply_keyboard().ok_or(EmuError::NoReplyKeyboard { chat_id: self.chat_id() })?;
+        let button = keyboard.iter().flatten().find(|b| b.text == text).ok_or_else(|| {
+            EmuError::ReplyButtonNotFound {
                 chat_id: self.chat_id(),
                 text: text.to_owned(),
                 available: keyboard.iter().flatten().map(|b| b.text.clone()).collect(),
-            })?;
+            }
+        })?;
         if button.request_contact {
             Ok(self.share_contact(&self.phone(), Some(self.id)))
         } else {
@@ -264,11 +227,7 @@ impl EmuUser {
 
     /// The bot's messages, current state, without deleted ones.
     pub fn messages(&self) -> Vec<EmuMessage> {
-        self.emu
-            .transcript(self.chat_id())
-            .into_iter()
-            .filter(|m| m.from_bot && !m.deleted)
-            .collect()
+        self.emu.transcript(self.chat_id()).into_iter().filter(|m| m.from_bot && !m.deleted).collect()
     }
 
     pub fn last_message(&self) -> Option<EmuMessage> {
@@ -278,15 +237,11 @@ impl EmuUser {
     /// What the keyboard area shows: the last reply keyboard sent, until a
     /// ReplyKeyboardRemove.
     pub fn reply_keyboard(&self) -> Option<Vec<Vec<EmuReplyButton>>> {
-        self.emu.inner.lock().chats[&self.chat_id()]
-            .reply_keyboard
-            .clone()
+        self.emu.inner.lock().chats[&self.chat_id()].reply_keyboard.clone()
     }
 
     /// `(text, show_alert)` of every answerCallbackQuery in this chat.
     pub fn callback_answers(&self) -> Vec<(String, bool)> {
-        self.emu.inner.lock().chats[&self.chat_id()]
-            .callback_answers
-            .clone()
+        self.emu.inner.lock().chats[&self.chat_id()].callback_answers.clone()
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod booking;
 pub mod email_code;
+pub mod history;
 pub mod identity;
 pub mod onboarding;

@@ -3,6 +3,7 @@
 
 mod emulator;
 mod helpers;
+mod history;
 mod import;
 mod onboarding;
 mod seed;

@@ -1,0 +1,326 @@
+//! «My applications» and «Test information». Buttons are `h:<verb>:<id>[:<value>]`; every
+//! action re-checks the application in the database, so an old button cannot do harm.
+
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
+
+use super::{HandlerResult, Session, payment};
+use crate::app::Ctx;
+use crate::db::applications::{ApplicationView, Editable};
+use crate::db::catalog;
+use crate::domain::Money;
+use crate::format;
+use crate::i18n::Locale;
+use crate::services::history::{self, Change, Withdrawal};
+
+/// How many applications the list shows; older ones are rarely needed.
+const LIST_LIMIT: usize = 10;
+
+fn pick<'a>(l: Locale, kk: &'a str, ru: &'a str) -> &'a str {
+    if l == Locale::Kk { kk } else { ru }
+}
+
+fn button(text: impl Into<String>, data: String) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(text, data)
+}
+
+fn status(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
+    ctx.i18n.t(l, &format!("status-{}", app.status))
+}
+
+/// Sends the list, or replaces `message` with it.
+pub async fn show_list(bot: &Bot, ctx: &Ctx, s: &Session, message: Option<MessageId>) -> HandlerResult {
+    let l = s.locale;
+    let apps = history::list(ctx, s.user_id).await?;
+    if apps.is_empty() {
+        return render(bot, s, message, ctx.i18n.t(l, "history-empty"), InlineKeyboardMarkup::default())
+            .await;
+    }
+    let tz = ctx.config.timezone;
+    let mut text = ctx.i18n.t(l, "history-title");
+    let mut rows = vec![];
+    for app in apps.iter().take(LIST_LIMIT) {
+        let args = [
+            ("id", app.id.into()),
+            ("status", status(ctx, l, app).into()),
+            ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
+            ("language", pick(l, &app.language_kk, &app.language_ru).into()),
+            ("city", pick(l, &app.city_kk, &app.city_ru).into()),
+            ("when", format::date_time(app.starts_at, tz, l).into()),
+        ];
+        text.push_str("\n\n");
+        text.push_str(&ctx.i18n.f(l, "history-item", &args));
+        rows.push(vec![button(
+            ctx.i18n.f(l, "history-open", &[("id", app.id.into())]),
+            format!("h:v:{}", app.id),
+        )]);
+    }
+    render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
+}
+
+async fn render(
+    bot: &Bot,
+    s: &Session,
+    message: Option<MessageId>,
+    text: String,
+    keyboard: InlineKeyboardMarkup,
+) -> HandlerResult {
+    if let Some(id) = message {
+        let edited = bot.edit_message_text(s.chat_id, id, text.clone()).reply_markup(keyboard.clone()).await;
+        match edited {
+            Ok(_) => return Ok(()),
+            Err(e) => tracing::debug!(error = %e, "history message not edited; sending a new one"),
+        }
+    }
+    bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
+    Ok(())
+}
+
+fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
+    let tz = ctx.config.timezone;
+    let now = ctx.clock.now();
+    let args = [
+        ("id", app.id.into()),
+        ("status", status(ctx, l, app).into()),
+        ("campaign", pick(l, &app.campaign_kk, &app.campaign_ru).into()),
+        ("category", capitalize(pick(l, &app.category_kk, &app.category_ru)).into()),
+        ("language", pick(l, &app.language_kk, &app.language_ru).into()),
+        ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
+        ("city", pick(l, &app.city_kk, &app.city_ru).into()),
+        ("venue", pick(l, &app.venue_kk, &app.venue_ru).into()),
+        ("address", pick(l, &app.address_kk, &app.address_ru).into()),
+        ("when", format::date_time(app.starts_at, tz, l).into()),
+    ];
+    let mut text = ctx.i18n.f(l, "history-details", &args);
+    let closed = app.database_closed_at.is_some_and(|t| t <= now);
+    match app.status.as_str() {
+        "awaiting_payment" => {
+            let deadline = format::time(app.payment_deadline, tz);
+            text.push_str(&format!(
+                "\n\n{}",
+                ctx.i18n.f(l, "history-deadline", &[("deadline", deadline.into())])
+            ));
+        }
+        "paid" if closed => text.push_str(&format!("\n\n{}", ctx.i18n.t(l, "history-db-closed-note"))),
+        "paid" => text.push_str(&format!("\n\n{}", ctx.i18n.t(l, "history-fixed-place"))),
+        _ => {}
+    }
+    text
+}
+
+fn details_keyboard(ctx: &Ctx, l: Locale, app: &ApplicationView) -> InlineKeyboardMarkup {
+    let t = |id: &str| ctx.i18n.t(l, id);
+    let id = app.id;
+    let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
+    let mut rows = vec![];
+    match app.status.as_str() {
+        "awaiting_payment" => {
+            rows.push(vec![button(t("history-pay"), format!("h:pay:{id}"))]);
+            rows.push(vec![button(t("history-cancel"), format!("h:c:{id}"))]);
+        }
+        "paid" => {
+            if !closed {
+                rows.push(vec![button(t("history-edit-language"), format!("h:el:{id}"))]);
+                rows.push(vec![button(t("history-edit-combination"), format!("h:ec:{id}"))]);
+            }
+            rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
+        }
+        _ => {}
+    }
+    rows.push(vec![button(t("history-back"), "h:l:0".into())]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+async fn show_details(
+    bot: &Bot,
+    ctx: &Ctx,
+    s: &Session,
+    message: Option<MessageId>,
+    app: &ApplicationView,
+    notice: Option<String>,
+) -> HandlerResult {
+    let mut text = details_text(ctx, s.locale, app);
+    if let Some(n) = notice {
+        text = format!("{n}\n\n{text}");
+    }
+    render(bot, s, message, text, details_keyboard(ctx, s.locale, app)).await
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+pub fn is_history_button(q: CallbackQuery) -> bool {
+    q.data.as_deref().is_some_and(|d| d.starts_with("h:"))
+}
+
+pub async fn on_button(bot: Bot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+    let l = s.locale;
+    let data = q.data.clone().unwrap_or_default();
+    let mut parts = data.split(':').skip(1);
+    let verb = parts.next().unwrap_or_default();
+    let id: i64 = parts.next().and_then(|x| x.parse().ok()).unwrap_or(-1);
+    let value = parts.next().unwrap_or_default().to_string();
+    let message = q.regular_message().map(|m| m.id);
+
+    if verb == "l" {
+        bot.answer_callback_query(q.id).await?;
+        return show_list(&bot, &ctx, &s, message).await;
+    }
+    let Some(app) = history::get(&ctx, s.user_id, id).await? else {
+        bot.answer_callback_query(q.id).text(ctx.i18n.t(l, "history-gone")).await?;
+        return Ok(());
+    };
+    let t = |id: &str| ctx.i18n.t(l, id);
+    let not_allowed = |app: ApplicationView| {
+        let bot = bot.clone();
+        let ctx = ctx.clone();
+        let s = s.clone();
+        let q = q.clone();
+        async move {
+            bot.answer_callback_query(q.id).text(ctx.i18n.t(s.locale, "history-not-allowed")).await?;
+            show_details(&bot, &ctx, &s, message, &app, None).await
+        }
+    };
+    match verb {
+        "v" => {
+            bot.answer_callback_query(q.id.clone()).await?;
+            show_details(&bot, &ctx, &s, message, &app, None).await
+        }
+        "pay" if app.status == "awaiting_payment" => {
+            bot.answer_callback_query(q.id.clone()).await?;
+            payment::offer(&bot, &ctx, &s, app.id).await
+        }
+        "c" if app.status == "awaiting_payment" => {
+            bot.answer_callback_query(q.id.clone()).await?;
+            let keyboard = InlineKeyboardMarkup::new([[
+                button(t("history-cancel-yes"), format!("h:cy:{id}")),
+                button(t("history-keep"), format!("h:v:{id}")),
+            ]]);
+            render(&bot, &s, message, t("history-cancel-ask"), keyboard).await
+        }
+        "cy" => {
+            if !history::cancel_unpaid(&ctx, s.user_id, id).await? {
+                return not_allowed(app).await;
+            }
+            bot.answer_callback_query(q.id.clone()).await?;
+            let text = ctx.i18n.f(l, "history-cancelled", &[("id", id.into())]);
+            render(&bot, &s, message, text, back_to_list(&ctx, l)).await
+        }
+        "el" | "ec" if app.status == "paid" => {
+            bot.answer_callback_query(q.id.clone()).await?;
+            let (prompt, rows) = if verb == "el" {
+                let options = catalog::test_languages(&ctx.db).await?;
+                let rows: Vec<_> = options
+                    .iter()
+                    .map(|o| {
+                        let mark = if o.id == app.language_code { "✓ " } else { "" };
+                        vec![button(format!("{mark}{}", o.name(l)), format!("h:sl:{id}:{}", o.id))]
+                    })
+                    .collect();
+                (t("history-choose-language"), rows)
+            } else {
+                let options = catalog::combinations(&ctx.db).await?;
+                let rows: Vec<_> = options
+                    .iter()
+                    .map(|o| {
+                        let mark = if o.id == app.combination_id { "✓ " } else { "" };
+                        vec![button(format!("{mark}{}", o.name(l)), format!("h:sc:{id}:{}", o.id))]
+                    })
+                    .collect();
+                (t("history-choose-combination"), rows)
+            };
+            let mut rows = rows;
+            rows.push(vec![button(t("history-keep"), format!("h:v:{id}"))]);
+            render(&bot, &s, message, prompt, InlineKeyboardMarkup::new(rows)).await
+        }
+        "sl" | "sc" => {
+            let field = if verb == "sl" { Editable::TestLanguage } else { Editable::Combination };
+            match history::change(&ctx, s.user_id, id, field, &value).await? {
+                Change::Done => {
+                    bot.answer_callback_query(q.id.clone()).await?;
+                    let fresh = history::get(&ctx, s.user_id, id).await?.unwrap_or(app);
+                    let (key, shown) = match field {
+                        Editable::TestLanguage => {
+                            ("history-language-changed", pick(l, &fresh.language_kk, &fresh.language_ru))
+                        }
+                        Editable::Combination => (
+                            "history-combination-changed",
+                            pick(l, &fresh.combination_kk, &fresh.combination_ru),
+                        ),
+                    };
+                    let notice = ctx.i18n.f(l, key, &[("value", shown.into())]);
+                    show_details(&bot, &ctx, &s, message, &fresh, Some(notice)).await
+                }
+                Change::DatabaseClosed => {
+                    bot.answer_callback_query(q.id.clone()).text(t("history-edit-closed")).await?;
+                    show_details(&bot, &ctx, &s, message, &app, Some(t("history-edit-closed"))).await
+                }
+                Change::NotAllowed => not_allowed(app).await,
+            }
+        }
+        "w" if app.status == "paid" => {
+            bot.answer_callback_query(q.id.clone()).await?;
+            let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
+            let text = if closed {
+                t("history-withdraw-ask-no-refund")
+            } else {
+                let fee = Money::try_from(app.fee_tenge)?.to_string();
+                let args = [("fee", fee.into()), ("email", ctx.config.refund_email.as_str().into())];
+                ctx.i18n.f(l, "history-withdraw-ask-refund", &args)
+            };
+            let keyboard = InlineKeyboardMarkup::new([[
+                button(t("history-withdraw-yes"), format!("h:wy:{id}")),
+                button(t("history-keep"), format!("h:v:{id}")),
+            ]]);
+            render(&bot, &s, message, text, keyboard).await
+        }
+        "wy" => match history::withdraw(&ctx, s.user_id, l, id).await? {
+            Withdrawal::Withdrawn { refundable } => {
+                bot.answer_callback_query(q.id.clone()).await?;
+                let text = if refundable {
+                    let args = [("id", id.into()), ("email", ctx.config.refund_email.as_str().into())];
+                    ctx.i18n.f(l, "history-withdrawn-refund", &args)
+                } else {
+                    ctx.i18n.f(l, "history-withdrawn-no-refund", &[("id", id.into())])
+                };
+                render(&bot, &s, message, text, back_to_list(&ctx, l)).await
+            }
+            Withdrawal::NotAllowed => not_allowed(app).await,
+        },
+        _ => not_allowed(app).await,
+    }
+}
+
+fn back_to_list(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[button(ctx.i18n.t(l, "history-back"), "h:l:0".into())]])
+}
+
+/// Place, time and what to bring, for every paid application.
+pub async fn show_test_info(bot: &Bot, ctx: &Ctx, s: &Session) -> HandlerResult {
+    let l = s.locale;
+    let tz = ctx.config.timezone;
+    let paid: Vec<_> =
+        history::list(ctx, s.user_id).await?.into_iter().filter(|a| a.status == "paid").collect();
+    if paid.is_empty() {
+        bot.send_message(s.chat_id, ctx.i18n.t(l, "test-info-none")).await?;
+        return Ok(());
+    }
+    for app in paid {
+        let args = [
+            ("id", app.id.into()),
+            ("when", format::date_time(app.starts_at, tz, l).into()),
+            ("city", pick(l, &app.city_kk, &app.city_ru).into()),
+            ("venue", pick(l, &app.venue_kk, &app.venue_ru).into()),
+            ("address", pick(l, &app.address_kk, &app.address_ru).into()),
+            ("language", pick(l, &app.language_kk, &app.language_ru).into()),
+            ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
+        ];
+        let test_day = format::local_date(app.starts_at, tz);
+        let under_16 = app.birth_date.is_some_and(|b| test_day.years_since(b).unwrap_or(0) < 16);
+        let bring = ctx.i18n.t(l, if under_16 { "test-info-bring-under-16" } else { "test-info-bring" });
+        bot.send_message(s.chat_id, format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args))).await?;
+    }
+    Ok(())
+}

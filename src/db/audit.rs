@@ -1,0 +1,20 @@
+//! The audit log: who changed what, for staff actions and post-payment edits.
+
+use serde_json::Value;
+
+pub async fn record(
+    db: impl sqlx::PgExecutor<'_>,
+    actor_id: i64,
+    action: &str,
+    target: &str,
+    details: Value,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, $2, $3, $4)")
+        .bind(actor_id)
+        .bind(action)
+        .bind(target)
+        .bind(details)
+        .execute(db)
+        .await?;
+    Ok(())
+}

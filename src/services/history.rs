@@ -1,0 +1,119 @@
+//! «My applications»: what an applicant may do with his applications after submitting:
+//! pay or cancel while unpaid; change test language and subjects while paid and the
+//! database is open (never time or place); withdraw, with a refund only before closure.
+
+use crate::app::Ctx;
+use crate::db::applications::{self, ApplicationView, Editable};
+use crate::db::{applicants, audit, catalog};
+use crate::domain::{Email, Money};
+use crate::i18n::Locale;
+use crate::mail::OutgoingEmail;
+
+pub async fn list(ctx: &Ctx, user: i64) -> sqlx::Result<Vec<ApplicationView>> {
+    applications::views(&ctx.db, user).await
+}
+
+pub async fn get(ctx: &Ctx, user: i64, id: i64) -> sqlx::Result<Option<ApplicationView>> {
+    applications::view(&ctx.db, user, id).await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Change {
+    Done,
+    DatabaseClosed,
+    NotAllowed,
+}
+
+/// Changes the test language or the subject combination of a paid application.
+pub async fn change(ctx: &Ctx, user: i64, id: i64, field: Editable, value: &str) -> anyhow::Result<Change> {
+    let now = ctx.clock.now();
+    let Some(app) = get(ctx, user, id).await? else {
+        return Ok(Change::NotAllowed);
+    };
+    if app.database_closed_at.is_some_and(|t| t <= now) {
+        return Ok(Change::DatabaseClosed);
+    }
+    let valid = match field {
+        Editable::TestLanguage => catalog::test_languages(&ctx.db).await?.iter().any(|l| l.id == value),
+        Editable::Combination => {
+            let combos = catalog::combinations(&ctx.db).await?;
+            value.parse::<i16>().is_ok_and(|v| combos.iter().any(|c| c.id == v))
+        }
+    };
+    if !valid || !applications::edit(&ctx.db, user, id, field, value, now).await? {
+        return Ok(Change::NotAllowed);
+    }
+    let (action, before) = match field {
+        Editable::TestLanguage => ("application.test_language", app.language_code.clone()),
+        Editable::Combination => ("application.combination", app.combination_id.to_string()),
+    };
+    let details = serde_json::json!({ "from": before, "to": value });
+    audit::record(&ctx.db, user, action, &format!("application:{id}"), details).await?;
+    tracing::info!(user, application_id = id, action, "application edited after payment");
+    Ok(Change::Done)
+}
+
+/// Cancels an unpaid application; its seat goes back at once.
+pub async fn cancel_unpaid(ctx: &Ctx, user: i64, id: i64) -> anyhow::Result<bool> {
+    let now = ctx.clock.now();
+    let done =
+        applications::close_and_release(&ctx.db, user, id, &["awaiting_payment"], "cancelled", now).await?;
+    if done.is_some() {
+        tracing::info!(user, application_id = id, "unpaid application cancelled; seat released");
+    }
+    Ok(done.is_some())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Withdrawal {
+    Withdrawn { refundable: bool },
+    NotAllowed,
+}
+
+/// Withdraws a paid application. Before the database closes the payment is refundable:
+/// the refund instructions are emailed to the verified address as well.
+pub async fn withdraw(ctx: &Ctx, user: i64, locale: Locale, id: i64) -> anyhow::Result<Withdrawal> {
+    let now = ctx.clock.now();
+    let Some(app) = get(ctx, user, id).await? else {
+        return Ok(Withdrawal::NotAllowed);
+    };
+    let refundable = !app.database_closed_at.is_some_and(|t| t <= now);
+    let mut tx = ctx.db.begin().await?;
+    if applications::close_and_release(&mut *tx, user, id, &["paid"], "withdrawn", now).await?.is_none() {
+        return Ok(Withdrawal::NotAllowed);
+    }
+    let details = serde_json::json!({ "refundable": refundable });
+    audit::record(&mut *tx, user, "application.withdraw", &format!("application:{id}"), details).await?;
+    tx.commit().await?;
+    tracing::info!(user, application_id = id, refundable, "paid application withdrawn");
+    if refundable {
+        email_refund_instructions(ctx, user, locale, &app).await?;
+    }
+    Ok(Withdrawal::Withdrawn { refundable })
+}
+
+async fn email_refund_instructions(
+    ctx: &Ctx,
+    user: i64,
+    locale: Locale,
+    app: &ApplicationView,
+) -> anyhow::Result<()> {
+    let Some(address) = applicants::by_user(&ctx.db, user).await?.and_then(|a| a.email) else {
+        return Ok(());
+    };
+    let to = Email::parse(&address)?;
+    let fee = Money::try_from(app.fee_tenge)?.to_string();
+    let args =
+        [("id", app.id.into()), ("fee", fee.into()), ("email", ctx.config.refund_email.as_str().into())];
+    let message = OutgoingEmail {
+        to: to.clone(),
+        subject: ctx.i18n.t(locale, "mail-refund-subject"),
+        text: ctx.i18n.f(locale, "mail-refund-text", &args),
+        html: ctx.i18n.f(locale, "mail-refund-html", &args),
+    };
+    // The instructions are in the chat too; a mail failure must not undo the withdrawal.
+    if let Err(e) = ctx.mailer.send(message, ctx.clock.now()).await {
+        tracing::warn!(user, email = %to.masked(), error = %e, "refund instructions not emailed");
+    }
+    Ok(())
+}
