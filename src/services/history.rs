@@ -77,7 +77,7 @@ pub async fn withdraw(ctx: &Ctx, user: i64, locale: Locale, id: i64) -> anyhow::
     let Some(app) = get(ctx, user, id).await? else {
         return Ok(Withdrawal::NotAllowed);
     };
-    let refundable = !app.database_closed_at.is_some_and(|t| t <= now);
+    let refundable = app.database_closed_at.is_none_or(|t| t > now);
     let mut tx = ctx.db.begin().await?;
     if applications::close_and_release(&mut *tx, user, id, &["paid"], "withdrawn", now).await?.is_none() {
         return Ok(Withdrawal::NotAllowed);

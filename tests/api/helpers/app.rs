@@ -179,13 +179,18 @@ impl TestApp {
 
     /// A Telegram user whose client reports `language_code`.
     pub fn user(&self, id: u64, language_code: Option<&str>) -> TestUser {
-        TestUser { emu: self.emulator.user(id, "Айгерім", language_code), probe: self.probe.clone() }
+        TestUser {
+            emu: self.emulator.user(id, "Айгерім", language_code),
+            probe: self.probe.clone(),
+            emulator: self.emulator.clone(),
+        }
     }
 }
 
 pub struct TestUser {
     pub emu: EmuUser,
     probe: UpdateProbe,
+    emulator: Emulator,
 }
 
 impl TestUser {
