@@ -43,7 +43,13 @@ pub struct Options {
 }
 
 impl App {
-    pub async fn build(config: Config, options: Options) -> anyhow::Result<App> {
+    pub async fn build(mut config: Config, options: Options) -> anyhow::Result<App> {
+        let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
+        let http_addr = listener.local_addr()?;
+        if config.http_addr.port() == 0 && config.public_url.port() == Some(0) {
+            // Bound to any free port (tests): links and the webhook must name the real one.
+            config.public_url = format!("http://{http_addr}/").parse()?;
+        }
         let db = match options.pool {
             Some(pool) => pool,
             None => crate::db::connect(&config.database_url, config.database_max_connections).await?,
@@ -59,12 +65,17 @@ impl App {
         };
 
         let router = crate::http::router(ctx.clone());
+        let (router, webhook) = match ctx.config.webhook_secret.clone() {
+            Some(secret) => {
+                let (route, listener) = crate::bot::webhook::listener(secret);
+                (router.merge(route), Some(listener))
+            }
+            None => (router, None),
+        };
         let router = match options.extra_routes {
             Some(extra) => router.merge(extra),
             None => router,
         };
-        let listener = tokio::net::TcpListener::bind(ctx.config.http_addr).await?;
-        let http_addr = listener.local_addr()?;
         let http = tokio::spawn(async move {
             if let Err(e) =
                 axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
@@ -83,9 +94,9 @@ impl App {
             if ctx.config.is_sandbox() { SANDBOX_TOKEN.to_string() } else { ctx.config.bot_token.clone() };
         let bot = Bot::new(token).set_api_url(api_url);
         let probe = options.probe.unwrap_or_default();
-        let polling = tokio::spawn(crate::bot::run_polling(bot.clone(), ctx.clone(), probe.clone()));
+        let updates = tokio::spawn(crate::bot::run(bot.clone(), ctx.clone(), probe.clone(), webhook));
 
-        Ok(App { ctx, probe, http_addr, bot, tasks: vec![http, polling] })
+        Ok(App { ctx, probe, http_addr, bot, tasks: vec![http, updates] })
     }
 
     /// Stops everything at once, as a killed process would: what is in the database stays.

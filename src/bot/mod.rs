@@ -8,6 +8,7 @@ pub mod payment;
 pub mod probe;
 pub mod start;
 pub mod state;
+pub mod webhook;
 pub mod wizard;
 
 use std::ops::ControlFlow;
@@ -159,20 +160,39 @@ fn enter_dialogue() -> UpdateHandler<anyhow::Error> {
         })
 }
 
-/// The running bot: long polling until the task is aborted.
-pub async fn run_polling(bot: Bot, ctx: Ctx, probe: UpdateProbe) {
+/// The running bot, until the task is aborted: long polling, or the webhook's channel
+/// when `WEBHOOK_SECRET` is set (then Telegram is told where to POST updates).
+pub async fn run<L>(bot: Bot, ctx: Ctx, probe: UpdateProbe, webhook: Option<L>)
+where
+    L: teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible> + Send,
+{
     let storage = PgStorage::<State>::new(ctx.db.clone());
     set_commands(&bot, &ctx).await;
-    let listener = teloxide::update_listeners::Polling::builder(bot.clone())
-        .timeout(std::time::Duration::from_secs(25))
-        .build();
-    let mut dispatcher: Dispatcher<Bot, anyhow::Error, DefaultKey> = Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![ctx, storage, probe])
-        .default_handler(|_| async {})
-        .build();
-    dispatcher
-        .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("update listener error"))
-        .await;
+    let mut dispatcher: Dispatcher<Bot, anyhow::Error, DefaultKey> =
+        Dispatcher::builder(bot.clone(), schema())
+            .dependencies(dptree::deps![ctx.clone(), storage, probe])
+            .default_handler(|_| async {})
+            .build();
+    let errors = LoggingErrorHandler::with_custom_text("update listener error");
+    match (webhook, ctx.config.webhook_secret.clone()) {
+        (Some(listener), Some(secret)) => {
+            let url = ctx.config.public_url.join(webhook::PATH.trim_start_matches('/')).expect("a valid URL");
+            if let Err(e) = bot.set_webhook(url.clone()).secret_token(secret).await {
+                tracing::error!(error = %e, %url, "setWebhook failed; Telegram will not deliver updates");
+            }
+            dispatcher.dispatch_with_listener(listener, errors).await;
+        }
+        _ => {
+            // A webhook left over from a webhook deployment would make getUpdates fail.
+            if let Err(e) = bot.delete_webhook().await {
+                tracing::warn!(error = %e, "deleteWebhook failed");
+            }
+            let listener = teloxide::update_listeners::Polling::builder(bot.clone())
+                .timeout(std::time::Duration::from_secs(25))
+                .build();
+            dispatcher.dispatch_with_listener(listener, errors).await;
+        }
+    }
 }
 
 /// The command menu in each language; Telegram picks it by the client's language.

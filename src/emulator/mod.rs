@@ -18,6 +18,7 @@ mod state;
 mod transcript;
 mod updates;
 mod user;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -114,6 +115,7 @@ impl Emulator {
                 tracing::error!(error = %e, "Bot API emulator stopped");
             }
         });
+        tokio::spawn(emu.clone().deliver_webhook_updates());
         Ok((emu, addr))
     }
 

@@ -183,7 +183,7 @@ impl ChatState {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct QueuedUpdate {
     pub id: i64,
     pub json: Value,
@@ -198,6 +198,7 @@ pub struct CallbackState {
 #[derive(Debug, Default, Clone)]
 pub struct WebhookState {
     pub url: String,
+    pub secret_token: Option<String>,
     pub max_connections: Option<i64>,
     pub allowed_updates: Option<Vec<String>>,
 }

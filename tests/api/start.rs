@@ -176,3 +176,26 @@ async fn health_check_answers_when_the_database_does() {
     let response = reqwest::get(app.http_url("/healthz")).await.unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn webhook_mode_receives_updates_from_telegram_and_refuses_a_wrong_secret() {
+    let app = crate::helpers::spawn_app_with(&[("WEBHOOK_SECRET", "s3cret-token")]).await;
+    let user = app.user(1020, Some("ru"));
+
+    // The emulator POSTs updates to the webhook the bot registered, with the secret.
+    user.send("/start").await.press("Русский").await;
+    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+
+    let client = reqwest::Client::new();
+    let update = serde_json::json!({"update_id": 999_999, "message": {"message_id": 1, "date": 0,
+        "chat": {"id": 1020, "type": "private", "first_name": "X"}, "from": {"id": 1020, "is_bot": false, "first_name": "X"},
+        "text": "/start"}});
+    for secret in [None, Some("wrong")] {
+        let mut request = client.post(app.http_url("/telegram/webhook")).json(&update);
+        if let Some(s) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401);
+    }
+    assert!(!app.probe.is_done(999_999), "a forged update is never handled");
+}
