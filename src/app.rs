@@ -33,13 +33,21 @@ pub struct App {
 }
 
 /// Set by tests: a clock they move, a pool on their fresh database, extra HTTP routes.
-#[derive(Default)]
 pub struct Options {
     pub clock: Option<Clock>,
     pub pool: Option<PgPool>,
     pub extra_routes: Option<axum::Router>,
     /// Kept across restarts by tests that wait on handled updates.
     pub probe: Option<UpdateProbe>,
+    /// Run the due-job runner and the outbox sender. Tests that single-step them
+    /// (`workers::jobs::run_due`, `workers::outbox::send_due`) turn this off.
+    pub workers: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { clock: None, pool: None, extra_routes: None, probe: None, workers: true }
+    }
 }
 
 impl App {
@@ -96,7 +104,14 @@ impl App {
         let probe = options.probe.unwrap_or_default();
         let updates = tokio::spawn(crate::bot::run(bot.clone(), ctx.clone(), probe.clone(), webhook));
 
-        Ok(App { ctx, probe, http_addr, bot, tasks: vec![http, updates] })
+        let mut tasks = vec![http, updates];
+        if options.workers {
+            tasks.push(tokio::spawn(crate::workers::jobs::run(ctx.clone())));
+            tasks.push(tokio::spawn(crate::workers::outbox::run(ctx.clone(), bot.clone())));
+            tasks.push(tokio::spawn(crate::workers::notices::run(ctx.clone(), bot.clone())));
+        }
+
+        Ok(App { ctx, probe, http_addr, bot, tasks })
     }
 
     /// Stops everything at once, as a killed process would: what is in the database stays.
@@ -113,18 +128,18 @@ impl App {
 /// The token the in-process emulator accepts in sandbox mode.
 pub const SANDBOX_TOKEN: &str = "123456:TEST";
 
-/// Sandbox mode: demo data if the database is empty, and the emulated Bot API.
-async fn sandbox_routes(_config: &Config) -> anyhow::Result<axum::Router> {
-    Ok(axum::Router::new())
-}
-
 /// `ent-bot serve`: runs until Ctrl-C.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let sandbox = config.is_sandbox();
-    let extra_routes = if sandbox { Some(sandbox_routes(&config).await?) } else { None };
-    let app = App::build(config, Options { extra_routes, ..Options::default() }).await?;
+    let app = if sandbox {
+        // Demo data if the database is empty, the emulated Bot API and the sandbox pages.
+        crate::http::sandbox::start(config, Options::default()).await?.0
+    } else {
+        App::build(config, Options::default()).await?
+    };
     if sandbox {
         println!("ent-bot sandbox is running: open http://{}/", app.http_addr);
+        println!("  mailbox: http://{}/mailbox", app.http_addr);
     } else {
         tracing::info!(addr = %app.http_addr, "ent-bot is running");
     }

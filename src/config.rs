@@ -26,6 +26,8 @@ pub struct Config {
     pub card_api_secret: String,
     pub send_rate_per_sec: u32,
     pub refund_email: String,
+    /// Local hour (in `TIMEZONE`) from which the day-before test reminders go out.
+    pub test_day_reminder_hour: u32,
     /// How applicants reach NCT support (shown when an IIN cannot be bound).
     pub support_contact: String,
     pub database_max_connections: u32,
@@ -100,6 +102,13 @@ impl Config {
             card_api_secret: var("CARD_API_SECRET").unwrap_or_default(),
             send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
             refund_email: var("REFUND_EMAIL").unwrap_or_else(|| "uto@testcenter.kz".into()),
+            test_day_reminder_hour: match var("TEST_DAY_REMINDER_HOUR") {
+                None => 18,
+                Some(h) => match h.parse::<u32>() {
+                    Ok(h) if h < 24 => h,
+                    _ => bail!("TEST_DAY_REMINDER_HOUR must be an hour from 0 to 23, got `{h}`"),
+                },
+            },
             support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
             database_max_connections: number(
                 var("DATABASE_MAX_CONNECTIONS"),

@@ -52,7 +52,7 @@ impl Locale {
 }
 
 /// Every `.ftl` file, per locale. A test checks this list against the `locales/` folder.
-pub const FILES: &[&str] = &["main", "onboarding", "wizard", "history"];
+pub const FILES: &[&str] = &["main", "onboarding", "wizard", "payments", "history", "staff"];
 
 macro_rules! sources {
     ($lang:literal) => {
@@ -60,7 +60,9 @@ macro_rules! sources {
             ("main", include_str!(concat!("../locales/", $lang, "/main.ftl"))),
             ("onboarding", include_str!(concat!("../locales/", $lang, "/onboarding.ftl"))),
             ("wizard", include_str!(concat!("../locales/", $lang, "/wizard.ftl"))),
+            ("payments", include_str!(concat!("../locales/", $lang, "/payments.ftl"))),
             ("history", include_str!(concat!("../locales/", $lang, "/history.ftl"))),
+            ("staff", include_str!(concat!("../locales/", $lang, "/staff.ftl"))),
         ]
     };
 }

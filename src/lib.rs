@@ -13,6 +13,8 @@ pub mod http;
 pub mod i18n;
 pub mod import;
 pub mod mail;
+pub mod payments;
 pub mod seed;
 pub mod services;
 pub mod telemetry;
+pub mod workers;

@@ -1,11 +1,13 @@
 //! Telegram adapter: the handler tree, dialogue state, keyboards; one file per journey.
 //! A handler reads the update, calls one service, renders the answer. No SQL here.
 
+pub mod admin;
 pub mod history;
 pub mod keyboards;
 pub mod onboarding;
 pub mod payment;
 pub mod probe;
+pub mod staff;
 pub mod start;
 pub mod state;
 pub mod webhook;
@@ -63,6 +65,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
     let messages = Update::filter_message()
         .branch(case![State::Broken].endpoint(start::recover))
         .branch(commands)
+        .branch(staff::commands())
+        .branch(admin::commands())
         .branch(
             dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(start::unknown_command),
@@ -75,7 +79,13 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::AskIin].endpoint(onboarding::on_iin))
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::iin_expected))
         .branch(case![State::AskPhone].endpoint(onboarding::on_phone))
-        .branch(case![State::Wizard(w)].endpoint(wizard::on_text));
+        .branch(case![State::Wizard(w)].endpoint(wizard::on_text))
+        .branch(case![State::BroadcastAudience].endpoint(admin::broadcast_buttons_expected))
+        .branch(case![State::BroadcastSlot].endpoint(admin::on_broadcast_slot))
+        .branch(case![State::BroadcastText { audience }].endpoint(admin::on_broadcast_text))
+        .branch(
+            case![State::BroadcastConfirm { audience, text }].endpoint(admin::broadcast_buttons_expected),
+        );
 
     let callbacks = Update::filter_callback_query()
         .branch(
@@ -89,6 +99,11 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         )
         .branch(case![State::Broken].endpoint(start::recover_callback))
         .branch(dptree::filter(history::is_history_button).endpoint(history::on_button))
+        .branch(dptree::filter(admin::is_admin_button).endpoint(admin::on_admin_button))
+        .branch(
+            dptree::filter(|q: CallbackQuery| q.data.as_deref().is_some_and(|d| d.starts_with("bc:")))
+                .endpoint(admin::on_broadcast_button),
+        )
         .branch(payment::callbacks())
         .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
@@ -197,17 +212,61 @@ where
 
 /// The command menu in each language; Telegram picks it by the client's language.
 async fn set_commands(bot: &Bot, ctx: &Ctx) {
-    for (locale, lang) in [(Locale::Kk, Some("kk")), (Locale::Ru, Some("ru")), (Locale::Kk, None)] {
-        let commands: Vec<BotCommand> = ["start", "language", "help", "cancel"]
-            .iter()
-            .map(|c| BotCommand::new(*c, ctx.i18n.t(locale, &format!("command-{c}"))))
-            .collect();
-        let mut req = bot.set_my_commands(commands).scope(BotCommandScope::Default);
+    for lang in [Some("kk"), Some("ru"), None] {
+        let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Kk);
+        let mut req = bot.set_my_commands(command_menu(ctx, locale, false)).scope(BotCommandScope::Default);
         if let Some(lang) = lang {
             req = req.language_code(lang);
         }
         if let Err(e) = req.await {
             tracing::warn!(error = %e, "setMyCommands failed");
+        }
+    }
+    match crate::db::staff::all(&ctx.db).await {
+        Ok(staff) => {
+            for (id, _) in staff {
+                set_staff_commands(bot, ctx, id).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "staff command menus not set"),
+    }
+}
+
+const APPLICANT_COMMANDS: [&str; 4] = ["start", "language", "help", "cancel"];
+
+fn command_menu(ctx: &Ctx, locale: Locale, staff: bool) -> Vec<BotCommand> {
+    let staff_commands: &[&str] = if staff { &admin::MENU } else { &[] };
+    APPLICANT_COMMANDS
+        .iter()
+        .chain(staff_commands)
+        .map(|c| BotCommand::new(*c, ctx.i18n.t(locale, &format!("command-{c}"))))
+        .collect()
+}
+
+/// The larger menu for a staff member's own chat, in both languages.
+pub async fn set_staff_commands(bot: &Bot, ctx: &Ctx, user_id: i64) {
+    for lang in [Some("kk"), Some("ru"), None] {
+        let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Ru);
+        let scope = BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(user_id)) };
+        let mut req = bot.set_my_commands(command_menu(ctx, locale, true)).scope(scope);
+        if let Some(lang) = lang {
+            req = req.language_code(lang);
+        }
+        if let Err(e) = req.await {
+            tracing::warn!(user = user_id, error = %e, "staff setMyCommands failed");
+        }
+    }
+}
+
+pub async fn clear_staff_commands(bot: &Bot, user_id: i64) {
+    for lang in [Some("kk"), Some("ru"), None] {
+        let scope = BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(user_id)) };
+        let mut req = bot.delete_my_commands().scope(scope);
+        if let Some(lang) = lang {
+            req = req.language_code(lang);
+        }
+        if let Err(e) = req.await {
+            tracing::warn!(user = user_id, error = %e, "staff deleteMyCommands failed");
         }
     }
 }

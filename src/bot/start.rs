@@ -72,6 +72,15 @@ pub async fn resume(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: St
         | State::AskPhone => onboarding::ask(bot, ctx, s, &state).await,
         // The wizard message may be far up the chat: show the step again at the bottom.
         State::Wizard(w) => wizard::again(bot, ctx, s, dialogue, w, None).await,
+        // A broadcast being composed is not worth resuming after a language switch.
+        State::BroadcastAudience
+        | State::BroadcastSlot
+        | State::BroadcastText { .. }
+        | State::BroadcastConfirm { .. } => {
+            show_menu(bot, ctx, s, None).await?;
+            dialogue.update(State::Menu).await?;
+            Ok(())
+        }
     }
 }
 

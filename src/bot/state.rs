@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::db::dialogue::Recoverable;
+use crate::db::notifications::Audience;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -27,6 +28,16 @@ pub enum State {
     AskPhone,
     /// Submitting an application (see `bot::wizard`).
     Wizard(Wizard),
+    // Staff composing a broadcast (see `bot::admin`).
+    BroadcastAudience,
+    BroadcastSlot,
+    BroadcastText {
+        audience: Audience,
+    },
+    BroadcastConfirm {
+        audience: Audience,
+        text: String,
+    },
     /// Stands for a stored state that no longer parses; never written on purpose.
     Broken,
 }

@@ -168,3 +168,24 @@ pub async fn slot_place(pool: &PgPool, slot: i64) -> sqlx::Result<Option<SlotPla
     .fetch_optional(pool)
     .await
 }
+
+pub async fn all_cities(pool: &PgPool) -> sqlx::Result<Vec<Named<i32>>> {
+    sqlx::query_as("SELECT id, name_kk, name_ru FROM cities ORDER BY sort_order, id").fetch_all(pool).await
+}
+
+pub async fn all_venues(pool: &PgPool) -> sqlx::Result<Vec<Named<i32>>> {
+    sqlx::query_as(
+        "SELECT v.id, c.name_kk || ': ' || v.name_kk AS name_kk, c.name_ru || ': ' || v.name_ru AS name_ru
+         FROM venues v JOIN cities c ON c.id = v.city_id ORDER BY c.sort_order, v.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A venue by its code (`ast-1`) or id.
+pub async fn venue_id(pool: &PgPool, key: &str) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar("SELECT id FROM venues WHERE code = $1 OR id::text = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}

@@ -1,6 +1,31 @@
-//! Staff roles.
+//! Staff roles and what staff look up.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "staff_role", rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Operator,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+        }
+    }
+}
 
 /// `ADMIN_IDS` makes these Telegram users admins at every start.
 pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<()> {
@@ -16,4 +41,205 @@ pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<()> {
     .execute(pool)
     .await?;
     Ok(())
+}
+
+pub async fn role(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Role>> {
+    sqlx::query_scalar("SELECT role FROM staff WHERE telegram_user_id = $1")
+        .bind(telegram_user_id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<(i64, Role)>> {
+    sqlx::query_as("SELECT telegram_user_id, role FROM staff ORDER BY telegram_user_id").fetch_all(pool).await
+}
+
+pub async fn put(pool: &PgPool, telegram_user_id: i64, role: Role, added_by: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO staff (telegram_user_id, role, added_by) VALUES ($1, $2, $3)
+         ON CONFLICT (telegram_user_id) DO UPDATE SET role = EXCLUDED.role, added_by = EXCLUDED.added_by",
+    )
+    .bind(telegram_user_id)
+    .bind(role)
+    .bind(added_by)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM staff WHERE telegram_user_id = $1")
+        .bind(telegram_user_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FoundApplicant {
+    pub id: i64,
+    pub telegram_user_id: i64,
+    pub full_name: Option<String>,
+    pub iin: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Applicants matching an IIN, an email, an order number or an application id.
+pub async fn find_applicants(pool: &PgPool, query: &str) -> sqlx::Result<Vec<FoundApplicant>> {
+    sqlx::query_as(
+        "SELECT DISTINCT ap.id, ap.telegram_user_id, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone
+         FROM applicants ap
+         LEFT JOIN applications a ON a.applicant_id = ap.id
+         LEFT JOIN payments p ON p.application_id = a.id
+         WHERE ap.iin = $1 OR ap.email = lower($1) OR p.order_number = $1 OR a.id::text = $1
+         ORDER BY ap.id LIMIT 10",
+    )
+    .bind(query)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FoundApplication {
+    pub id: i64,
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub city_ru: String,
+    pub city_kk: String,
+    pub venue_ru: String,
+    pub venue_kk: String,
+}
+
+pub async fn applications_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundApplication>> {
+    sqlx::query_as(
+        "SELECT a.id, a.status::text AS status, s.starts_at, c.name_ru AS city_ru, c.name_kk AS city_kk,
+                v.name_ru AS venue_ru, v.name_kk AS venue_kk
+         FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
+         JOIN cities c ON c.id = v.city_id
+         WHERE a.applicant_id = $1 ORDER BY a.created_at DESC",
+    )
+    .bind(applicant_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FoundPayment {
+    pub order_number: String,
+    pub method: String,
+    pub amount_tenge: i32,
+    pub status: String,
+}
+
+pub async fn payments_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundPayment>> {
+    sqlx::query_as(
+        "SELECT p.order_number, p.method::text AS method, p.amount_tenge, p.status::text AS status
+         FROM payments p JOIN applications a ON a.id = p.application_id
+         WHERE a.applicant_id = $1 ORDER BY p.created_at DESC",
+    )
+    .bind(applicant_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Stats {
+    pub awaiting: i64,
+    pub paid: i64,
+    pub annulled: i64,
+    pub cancelled: i64,
+    pub withdrawn: i64,
+    pub no_show: i64,
+    pub booked: i64,
+    pub capacity: i64,
+    pub payments_sum: i64,
+    pub late: i64,
+    pub outbox: i64,
+    pub unreachable: i64,
+}
+
+pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
+    sqlx::query_as(
+        "SELECT
+            (SELECT count(*) FILTER (WHERE status = 'awaiting_payment') FROM applications WHERE campaign_id = $1) AS awaiting,
+            (SELECT count(*) FILTER (WHERE status = 'paid') FROM applications WHERE campaign_id = $1) AS paid,
+            (SELECT count(*) FILTER (WHERE status = 'annulled') FROM applications WHERE campaign_id = $1) AS annulled,
+            (SELECT count(*) FILTER (WHERE status = 'cancelled') FROM applications WHERE campaign_id = $1) AS cancelled,
+            (SELECT count(*) FILTER (WHERE status = 'withdrawn') FROM applications WHERE campaign_id = $1) AS withdrawn,
+            (SELECT count(*) FILTER (WHERE status = 'no_show') FROM applications WHERE campaign_id = $1) AS no_show,
+            (SELECT COALESCE(sum(booked), 0)::bigint FROM slots WHERE campaign_id = $1) AS booked,
+            (SELECT COALESCE(sum(capacity), 0)::bigint FROM slots WHERE campaign_id = $1) AS capacity,
+            (SELECT COALESCE(sum(p.amount_tenge), 0)::bigint FROM payments p JOIN applications a ON a.id = p.application_id
+              WHERE a.campaign_id = $1 AND p.status = 'paid') AS payments_sum,
+            (SELECT count(*) FROM payments p JOIN applications a ON a.id = p.application_id
+              WHERE a.campaign_id = $1 AND p.status = 'late') AS late,
+            (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
+            (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable",
+    )
+    .bind(campaign_id)
+    .fetch_one(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlotLoad {
+    pub id: i64,
+    pub city_kk: String,
+    pub city_ru: String,
+    pub starts_at: DateTime<Utc>,
+    pub free: i32,
+    pub capacity: i32,
+}
+
+/// Future slots of the campaign with their load, soonest first.
+pub async fn slot_load(
+    pool: &PgPool,
+    campaign_id: i64,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<SlotLoad>> {
+    sqlx::query_as(
+        "SELECT s.id, c.name_kk AS city_kk, c.name_ru AS city_ru, s.starts_at, s.capacity - s.booked AS free, s.capacity
+         FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities c ON c.id = v.city_id
+         WHERE s.campaign_id = $1 AND s.starts_at > $2
+         ORDER BY c.sort_order, s.starts_at, v.id LIMIT $3",
+    )
+    .bind(campaign_id)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Marks a paid application as a no-show; the seat stays used.
+pub async fn mark_no_show(
+    db: impl sqlx::PgExecutor<'_>,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE applications SET status = 'no_show', closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'paid'",
+    )
+    .bind(application_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes a campaign's database; false when it was closed already.
+pub async fn close_database(
+    db: impl sqlx::PgExecutor<'_>,
+    campaign_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE campaigns SET database_closed_at = $2 WHERE id = $1 AND (database_closed_at IS NULL OR database_closed_at > $2)",
+    )
+    .bind(campaign_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -48,3 +48,11 @@ pub async fn set_locale(pool: &PgPool, id: i64, locale: Locale) -> sqlx::Result<
         .await?;
     Ok(())
 }
+
+pub async fn locale(pool: &PgPool, id: i64) -> sqlx::Result<Option<Locale>> {
+    Ok(sqlx::query_scalar::<_, Option<Locale>>("SELECT locale FROM telegram_users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .flatten())
+}

@@ -1,5 +1,8 @@
 //! One axum server: health, payment callbacks, webhook, sandbox pages.
 
+pub mod payments;
+pub mod sandbox;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -8,7 +11,7 @@ use axum::Router;
 use crate::app::Ctx;
 
 pub fn router(ctx: Ctx) -> Router {
-    Router::new().route("/healthz", get(healthz)).with_state(ctx)
+    Router::new().route("/healthz", get(healthz)).merge(payments::routes()).with_state(ctx)
 }
 
 /// 200 when the database answers.

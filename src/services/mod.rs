@@ -3,6 +3,10 @@
 
 pub mod booking;
 pub mod email_code;
+pub mod expiry;
 pub mod history;
 pub mod identity;
+pub mod notifications;
 pub mod onboarding;
+pub mod staff;
+pub mod payments;

@@ -6,6 +6,8 @@ mod helpers;
 mod history;
 mod import;
 mod onboarding;
+mod payments;
 mod seed;
 mod start;
 mod wizard;
+mod staff;

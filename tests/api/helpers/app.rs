@@ -17,6 +17,8 @@ use super::smtp::SmtpSink;
 
 /// How long a test waits for the bot to finish handling one update.
 const HANDLED_WITHIN: Duration = Duration::from_secs(15);
+/// How long a test waits for a message pushed by a worker (rate limits may delay it).
+const PUSHED_WITHIN: Duration = Duration::from_secs(30);
 
 pub struct TestApp {
     pub db: TestDb,
@@ -81,6 +83,11 @@ impl TestApp {
 
     pub fn pool(&self) -> &PgPool {
         &self.db.pool
+    }
+
+    /// The running app's shared context (for single-stepping workers in tests).
+    pub fn ctx(&self) -> &ent_bot::app::Ctx {
+        &self.app.as_ref().expect("app runs").ctx
     }
 
     pub fn http_url(&self, path: &str) -> String {
@@ -263,6 +270,23 @@ impl TestUser {
         let id = self.emu.send_photo();
         self.handled(id).await;
         self
+    }
+
+    /// Waits for a message the bot sends on its own (outbox, workers): until some bot
+    /// message satisfies `pred`, or panics after `PUSHED_WITHIN`.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&EmuMessage) -> bool) -> EmuMessage {
+        let deadline = tokio::time::Instant::now() + PUSHED_WITHIN;
+        loop {
+            let seen = self.emulator.chat_activity(self.id());
+            if let Some(m) = self.messages().into_iter().find(|m| pred(m)) {
+                return m;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                panic!("no message {what} arrived; chat:\n{}", self.transcript());
+            }
+            self.emulator.wait_chat_activity(self.id(), seen, left).await;
+        }
     }
 
     pub fn messages(&self) -> Vec<EmuMessage> {

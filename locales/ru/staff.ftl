@@ -1,0 +1,70 @@
+# Staff commands and the notifications they send. Russian.
+
+staff-usage-find = Использование: /find <ИИН | email | номер заказа | № заявления>
+staff-usage-noshow = Использование: /noshow <№ заявления>
+staff-usage-notify = Использование: /notify slot <№> <текст> · /notify venue <код> <текст> · /notify all <текст>
+staff-usage-staff = Использование: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
+staff-admin-only = Эта команда только для администратора.
+staff-not-found = Ничего не найдено.
+staff-find-applicant = 👤 { $name } · ИИН { $iin } · { $phone } · { $email } · Telegram { $tg }
+staff-find-application = №{ $id } · { $status } · { $when } · { $place }
+staff-find-payment = 💳 { $order } · { $method } · { $amount } · { $status }
+staff-stats = 📊 { $campaign }
+    Заявления: ожидают оплаты { $awaiting }, оплачены { $paid }, аннулированы { $annulled }, отменены { $cancelled }, отозваны { $withdrawn }, неявка { $no_show }
+    Места: { $booked } / { $capacity }
+    Оплаты: { $payments_sum } · к возврату (поздние оплаты): { $late }
+    Очередь сообщений: { $outbox } · недоступных пользователей: { $unreachable }
+staff-slots-title = 🗓 Свободные места (город · дата · время · свободно/всего):
+staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
+staff-noshow-done = Заявление №{ $id } отмечено как неявка.
+staff-noshow-refused = Заявление №{ $id } нельзя отметить: неявкой может быть только оплаченное заявление.
+staff-closedb-ask = Закрыть базу «{ $campaign }»? После этого изменить заявления и вернуть оплату будет нельзя.
+staff-closedb-yes = Да, закрыть
+staff-closedb-no = Нет
+staff-closedb-done = База «{ $campaign }» закрыта.
+staff-closedb-already = База уже закрыта.
+staff-notify-queued = Сообщение поставлено в очередь для { $count } чел.
+staff-added = Пользователь { $id } добавлен: { $role }.
+staff-removed = Пользователь { $id } удалён из сотрудников.
+staff-cancelled = Отменено.
+
+broadcast-audience = Кому отправить?
+broadcast-all = Всем
+broadcast-campaign = Подавшим заявление в этой сессии
+broadcast-status = По статусу заявления
+broadcast-city = По городу
+broadcast-venue = По пункту тестирования
+broadcast-slot = По времени (слот №)
+broadcast-choose = Выберите:
+broadcast-slot-ask = Напишите номер слота:
+broadcast-text-ask = Напишите текст сообщения (до 4096 символов):
+broadcast-too-long = Текст слишком длинный: { $length } символов, максимум 4096.
+broadcast-preview = Предпросмотр. Получателей: { $count }.
+
+    { $text }
+broadcast-send = ✅ Отправить
+broadcast-cancel = ✖️ Отмена
+broadcast-nobody = В этой группе никого нет.
+broadcast-progress = 📤 Рассылка №{ $id }: отправлено { $sent } из { $total }, ошибок { $failed }, недоступны { $unreachable }
+broadcast-done = ✅ Рассылка №{ $id } завершена: отправлено { $sent } из { $total }, ошибок { $failed }, недоступны { $unreachable }
+
+notice-header = 📢 Сообщение НЦТ:
+slot-changed = ⚠️ Изменились время или место тестирования (заявление №{ $id }):
+    📅 { $when }
+    📍 { $city }, { $venue }
+    { $address }
+test-day-reminder = ⏰ Завтра тестирование (заявление №{ $id }):
+    📅 { $when }
+    📍 { $city }, { $venue }
+    { $address }
+    Не забудьте удостоверение личности (или электронный документ) и ручку.
+
+command-find = Поиск: ИИН, email, заказ, заявление
+command-stats = Статистика
+command-slots = Свободные места
+command-markpaid = Подтвердить оплату вручную
+command-noshow = Отметить неявку
+command-closedb = Закрыть базу
+command-notify = Отправить уведомление
+command-broadcast = Рассылка
+command-staff = Сотрудники

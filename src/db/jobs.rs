@@ -1,0 +1,111 @@
+//! `scheduled_jobs`: work due at a time, written in the same transaction as its cause.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueJob {
+    pub id: i64,
+    pub kind: String,
+    pub application_id: Option<i64>,
+    pub payload: Value,
+    pub due_at: DateTime<Utc>,
+    pub attempts: i32,
+}
+
+/// The oldest due job of the `kinds` this runner knows that no other runner holds, locked
+/// until the caller's transaction ends. Kinds it does not know are left to a newer
+/// process (a rolling deploy runs both for a while).
+pub async fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>, kinds: &[&str]) -> sqlx::Result<Option<DueJob>> {
+    sqlx::query_as(
+        "SELECT id, kind, application_id, payload, due_at, attempts FROM scheduled_jobs
+         WHERE status = 'pending' AND due_at <= $1 AND kind = ANY($2)
+         ORDER BY due_at, id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(kinds)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Done; `note` says why nothing was done (paid meanwhile, superseded …).
+pub async fn finish(conn: &mut PgConnection, id: i64, now: DateTime<Utc>, note: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE scheduled_jobs SET status = 'done', attempts = attempts + 1, finished_at = $2, last_error = $3
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts a failed attempt: the job is due again at `retry_at`, or `failed` for good
+/// once it has had `max_attempts`.
+pub async fn record_failure(
+    pool: &PgPool,
+    id: i64,
+    now: DateTime<Utc>,
+    error: &str,
+    retry_at: DateTime<Utc>,
+    max_attempts: i32,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE scheduled_jobs
+         SET attempts = attempts + 1, last_error = $3,
+             status = CASE WHEN attempts + 1 >= $5 THEN 'failed'::job_status ELSE status END,
+             finished_at = CASE WHEN attempts + 1 >= $5 THEN $2 END,
+             due_at = CASE WHEN attempts + 1 >= $5 THEN due_at ELSE $4 END
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(error)
+    .bind(retry_at)
+    .bind(max_attempts)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The application's reminders and expiry are moot once it is settled.
+pub async fn cancel_for_application(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE scheduled_jobs SET status = 'cancelled', finished_at = $2
+         WHERE application_id = $1 AND status = 'pending'",
+    )
+    .bind(application_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// True when a later reminder of the same application is due as well (the runner was
+/// down): only the latest is worth sending.
+pub async fn later_reminder_due(conn: &mut PgConnection, job: &DueJob, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM scheduled_jobs
+                        WHERE application_id = $1 AND kind = $2 AND status = 'pending'
+                          AND due_at > $3 AND due_at <= $4)",
+    )
+    .bind(job.application_id)
+    .bind(&job.kind)
+    .bind(job.due_at)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// When the next pending job of the `kinds` falls due.
+pub async fn next_due(pool: &PgPool, kinds: &[&str]) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar("SELECT min(due_at) FROM scheduled_jobs WHERE status = 'pending' AND kind = ANY($1)")
+        .bind(kinds)
+        .fetch_one(pool)
+        .await
+}

@@ -1,0 +1,251 @@
+//! Who is told what: paid applicants of a slot, broadcast audiences, test-day reminders.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+
+use crate::i18n::Locale;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Recipient {
+    pub application_id: i64,
+    pub telegram_user_id: i64,
+    pub locale: Option<Locale>,
+}
+
+/// Paid applications of a slot and who holds them.
+pub async fn paid_on_slot(pool: &PgPool, slot_id: i64) -> sqlx::Result<Vec<Recipient>> {
+    sqlx::query_as(
+        "SELECT a.id AS application_id, ap.telegram_user_id, u.locale
+         FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id
+         WHERE a.slot_id = $1 AND a.status = 'paid' ORDER BY a.id",
+    )
+    .bind(slot_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Paid applications whose test is on `day` (local date in `tz`).
+pub async fn paid_on_day(pool: &PgPool, day: chrono::NaiveDate, tz: &str) -> sqlx::Result<Vec<Recipient>> {
+    sqlx::query_as(
+        "SELECT a.id AS application_id, ap.telegram_user_id, u.locale
+         FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id
+         JOIN slots s ON s.id = a.slot_id
+         WHERE a.status = 'paid' AND (s.starts_at AT TIME ZONE $2)::date = $1 ORDER BY a.id",
+    )
+    .bind(day)
+    .bind(tz)
+    .fetch_all(pool)
+    .await
+}
+
+/// Whom a staff notification or broadcast reaches. Stored with the broadcast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Audience {
+    /// Everyone who ever started the bot.
+    All,
+    /// Applicants with a live (awaiting payment or paid) application in the campaign.
+    Campaign {
+        campaign_id: i64,
+    },
+    Status {
+        campaign_id: i64,
+        status: String,
+    },
+    City {
+        campaign_id: i64,
+        city_id: i32,
+    },
+    Venue {
+        campaign_id: i64,
+        venue_id: i32,
+    },
+    Slot {
+        slot_id: i64,
+    },
+    /// Paid applicants only (staff `/notify`): of a slot, a venue, or the whole campaign.
+    PaidSlot {
+        slot_id: i64,
+    },
+    PaidVenue {
+        venue_id: i32,
+    },
+    PaidCampaign {
+        campaign_id: i64,
+    },
+}
+
+struct Filter {
+    everyone: bool,
+    campaign: Option<i64>,
+    status: Option<String>,
+    city: Option<i32>,
+    venue: Option<i32>,
+    slot: Option<i64>,
+}
+
+impl Audience {
+    fn filter(&self) -> Filter {
+        let none =
+            Filter { everyone: false, campaign: None, status: None, city: None, venue: None, slot: None };
+        match self.clone() {
+            Audience::All => Filter { everyone: true, ..none },
+            Audience::Campaign { campaign_id } => Filter { campaign: Some(campaign_id), ..none },
+            Audience::Status { campaign_id, status } => {
+                Filter { campaign: Some(campaign_id), status: Some(status), ..none }
+            }
+            Audience::City { campaign_id, city_id } => {
+                Filter { campaign: Some(campaign_id), city: Some(city_id), ..none }
+            }
+            Audience::Venue { campaign_id, venue_id } => {
+                Filter { campaign: Some(campaign_id), venue: Some(venue_id), ..none }
+            }
+            Audience::Slot { slot_id } => Filter { slot: Some(slot_id), ..none },
+            Audience::PaidSlot { slot_id } => {
+                Filter { slot: Some(slot_id), status: Some("paid".into()), ..none }
+            }
+            Audience::PaidVenue { venue_id } => {
+                Filter { venue: Some(venue_id), status: Some("paid".into()), ..none }
+            }
+            Audience::PaidCampaign { campaign_id } => {
+                Filter { campaign: Some(campaign_id), status: Some("paid".into()), ..none }
+            }
+        }
+    }
+}
+
+/// Reachable users in the audience, each once however many applications match.
+const AUDIENCE: &str = "FROM telegram_users u
+    WHERE NOT u.unreachable AND ($1 OR EXISTS (
+        SELECT 1 FROM applicants ap JOIN applications a ON a.applicant_id = ap.id
+        JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
+        WHERE ap.telegram_user_id = u.id
+          AND ($2::bigint IS NULL OR a.campaign_id = $2)
+          AND (($3::text IS NULL AND a.status IN ('awaiting_payment', 'paid')) OR a.status::text = $3)
+          AND ($4::int IS NULL OR v.city_id = $4)
+          AND ($5::int IS NULL OR s.venue_id = $5)
+          AND ($6::bigint IS NULL OR s.id = $6)))";
+
+pub async fn count(pool: &PgPool, audience: &Audience) -> sqlx::Result<i64> {
+    let f = audience.filter();
+    sqlx::query_scalar(&format!("SELECT count(*) {AUDIENCE}"))
+        .bind(f.everyone)
+        .bind(f.campaign)
+        .bind(f.status)
+        .bind(f.city)
+        .bind(f.venue)
+        .bind(f.slot)
+        .fetch_one(pool)
+        .await
+}
+
+/// Queues one message per user of the audience, the text chosen by his interface
+/// language; `key` makes a repeat of the same notice queue nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_for(
+    conn: &mut PgConnection,
+    audience: &Audience,
+    text_kk: &str,
+    text_ru: &str,
+    key: &str,
+    broadcast_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let f = audience.filter();
+    let done = sqlx::query(&format!(
+        "INSERT INTO outbox (telegram_user_id, chat_id, text, dedup_key, broadcast_id, not_before, created_at)
+         SELECT u.id, u.chat_id, CASE WHEN u.locale = 'kk' THEN $7 ELSE $8 END, $9 || ':' || u.id, $10, $11, $11
+         {AUDIENCE}
+         ON CONFLICT (dedup_key) DO NOTHING"
+    ))
+    .bind(f.everyone)
+    .bind(f.campaign)
+    .bind(f.status)
+    .bind(f.city)
+    .bind(f.venue)
+    .bind(f.slot)
+    .bind(text_kk)
+    .bind(text_ru)
+    .bind(key)
+    .bind(broadcast_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn create_broadcast(
+    conn: &mut PgConnection,
+    created_by: i64,
+    audience: &Audience,
+    text: &str,
+    progress: Option<(i64, i32)>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO broadcasts (created_by, audience, text, recipients, progress_chat_id, progress_message_id)
+         VALUES ($1, $2, $3, 0, $4, $5) RETURNING id",
+    )
+    .bind(created_by)
+    .bind(serde_json::to_value(audience).expect("audience serializes"))
+    .bind(text)
+    .bind(progress.map(|p| p.0))
+    .bind(progress.map(|p| p.1))
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn set_recipients(conn: &mut PgConnection, id: i64, recipients: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE broadcasts SET recipients = $2 WHERE id = $1")
+        .bind(id)
+        .bind(recipients as i32)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Progress {
+    pub id: i64,
+    pub created_by: i64,
+    pub progress_chat_id: Option<i64>,
+    pub progress_message_id: Option<i32>,
+    pub total: i32,
+    pub sent: i64,
+    pub failed: i64,
+    pub unreachable: i64,
+    /// Still to send to reachable users.
+    pub pending: i64,
+}
+
+/// Broadcasts still sending, with their counts. A message to a user who became
+/// unreachable is counted as such even if it was never tried.
+pub async fn sending(pool: &PgPool) -> sqlx::Result<Vec<Progress>> {
+    sqlx::query_as(
+        "SELECT b.id, b.created_by, b.progress_chat_id, b.progress_message_id, b.recipients AS total,
+                count(*) FILTER (WHERE o.status = 'sent') AS sent,
+                count(*) FILTER (WHERE o.status = 'failed') AS failed,
+                count(*) FILTER (WHERE o.status IN ('pending', 'skipped') AND u.unreachable) AS unreachable,
+                count(*) FILTER (WHERE o.status = 'pending' AND NOT u.unreachable) AS pending
+         FROM broadcasts b
+         LEFT JOIN outbox o ON o.broadcast_id = b.id
+         LEFT JOIN telegram_users u ON u.id = o.telegram_user_id
+         WHERE b.status = 'sending'
+         GROUP BY b.id ORDER BY b.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn finish_broadcast(pool: &PgPool, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,180 @@
+//! `outbox`: every message the system sends on its own, drained by the sender worker.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+
+pub struct NewMessage<'a> {
+    pub telegram_user_id: i64,
+    pub text: &'a str,
+    pub reply_markup: Option<Value>,
+    /// The same key twice queues one message: a retried cause cannot message twice.
+    pub dedup_key: Option<&'a str>,
+    pub not_before: DateTime<Utc>,
+}
+
+/// Queues a message to the user's current chat. False when the dedup key was seen before.
+pub async fn enqueue(conn: &mut PgConnection, m: &NewMessage<'_>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (telegram_user_id, chat_id, text, reply_markup, dedup_key, not_before, created_at)
+         SELECT u.id, u.chat_id, $2, $3, $4, $5, $5 FROM telegram_users u WHERE u.id = $1
+         ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind(m.telegram_user_id)
+    .bind(m.text)
+    .bind(&m.reply_markup)
+    .bind(m.dedup_key)
+    .bind(m.not_before)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub telegram_user_id: i64,
+    pub chat_id: i64,
+    pub text: String,
+    pub reply_markup: Option<Value>,
+    pub attempts: i32,
+}
+
+/// Leases up to `limit` due messages until `lease_until`: the oldest pending one of each
+/// chat whose user is reachable. `now` is the clock (when a message is due), `wall` real
+/// time (whether another sender's lease ran out).
+pub async fn claim(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    wall: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Claimed>> {
+    sqlx::query_as(
+        "UPDATE outbox o SET claimed_until = $3
+         WHERE o.id IN (
+             SELECT c.id FROM outbox c
+             JOIN telegram_users u ON u.id = c.telegram_user_id
+             WHERE c.status = 'pending' AND c.not_before <= $1
+               AND (c.claimed_until IS NULL OR c.claimed_until < $2)
+               AND NOT u.unreachable
+               AND NOT EXISTS (SELECT 1 FROM outbox e
+                               WHERE e.chat_id = c.chat_id AND e.status = 'pending' AND e.id < c.id)
+             ORDER BY c.not_before, c.id
+             LIMIT $4
+             FOR UPDATE OF c SKIP LOCKED)
+         RETURNING o.id, o.telegram_user_id, o.chat_id, o.text, o.reply_markup, o.attempts",
+    )
+    .bind(now)
+    .bind(wall)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn mark_sent(pool: &PgPool, id: i64, telegram_message_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $3, telegram_message_id = $2, claimed_until = NULL,
+                           last_error = NULL
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(telegram_message_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Counts a failed attempt: pending again from `not_before`, or `failed` with the reason
+/// once it has had `max_attempts`.
+pub async fn retry_later(
+    pool: &PgPool,
+    id: i64,
+    error: &str,
+    not_before: DateTime<Utc>,
+    max_attempts: i32,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox
+         SET attempts = attempts + 1, last_error = $2, claimed_until = NULL,
+             status = CASE WHEN attempts + 1 >= $4 THEN 'failed'::outbox_status ELSE 'pending' END,
+             not_before = CASE WHEN attempts + 1 >= $4 THEN not_before ELSE $3 END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(not_before)
+    .bind(max_attempts)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn fail(pool: &PgPool, id: i64, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Hands a leased message back untouched (flood control outlasted our patience).
+pub async fn release(pool: &PgPool, id: i64, note: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET claimed_until = NULL, last_error = $2 WHERE id = $1")
+        .bind(id)
+        .bind(note)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends every lease. Only for a sender that just took the sender lock: the leases it finds
+/// belong to a sender that died, whose rows would otherwise wait out their lease.
+pub async fn release_all_leases(pool: &PgPool) -> sqlx::Result<u64> {
+    let done = sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL")
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The user blocked the bot: remember it, and drop what is queued for him.
+pub async fn mark_unreachable(pool: &PgPool, telegram_user_id: i64, reason: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE telegram_users SET unreachable = TRUE, unreachable_at = $2, updated_at = $2 WHERE id = $1")
+        .bind(telegram_user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE outbox SET status = 'skipped', last_error = $2, claimed_until = NULL
+         WHERE telegram_user_id = $1 AND status = 'pending'",
+    )
+    .bind(telegram_user_id)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Messages queued for users known to be unreachable are skipped, not sent.
+pub async fn skip_unreachable(pool: &PgPool) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox o SET status = 'skipped', last_error = 'recipient unreachable', claimed_until = NULL
+         FROM telegram_users u
+         WHERE u.id = o.telegram_user_id AND u.unreachable AND o.status = 'pending'",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// When the next pending message falls due.
+pub async fn next_due(pool: &PgPool) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar("SELECT min(not_before) FROM outbox WHERE status = 'pending'").fetch_one(pool).await
+}

@@ -1,0 +1,279 @@
+//! Payments: orders, provider callbacks, the application's paid/late/annulled transitions.
+//! Functions taking `&mut PgConnection` run inside the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+
+use crate::i18n::Locale;
+use crate::payments::Method;
+
+/// The unique constraint on order numbers: a random number that is taken is drawn again.
+pub const ORDER_NUMBER_TAKEN: &str = "payments_order_number_key";
+
+/// An application as its owner sees it when paying.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnApplication {
+    pub id: i64,
+    pub status: String,
+    pub payment_deadline: DateTime<Utc>,
+    pub fee_tenge: i32,
+}
+
+pub async fn own_application(pool: &PgPool, telegram_user_id: i64, application_id: i64) -> sqlx::Result<Option<OwnApplication>> {
+    sqlx::query_as(
+        "SELECT a.id, a.status::text AS status, a.payment_deadline, c.fee_tenge
+         FROM applications a
+         JOIN applicants ap ON ap.id = a.applicant_id
+         JOIN campaigns c ON c.id = a.campaign_id
+         WHERE a.id = $2 AND ap.telegram_user_id = $1",
+    )
+    .bind(telegram_user_id)
+    .bind(application_id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Order {
+    pub id: i64,
+    pub order_number: String,
+    pub amount_tenge: i32,
+    pub payment_url: Option<String>,
+}
+
+/// The pending payment of this method, created with `order_number` and the campaign's fee
+/// if there is none yet and the application still awaits payment. `None` when the
+/// application no longer awaits payment, or a concurrent tap won the insert (ask again).
+/// An `order_number` already in use fails with [`ORDER_NUMBER_TAKEN`].
+pub async fn pending_or_new(
+    pool: &PgPool,
+    application_id: i64,
+    method: Method,
+    order_number: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Order>> {
+    sqlx::query_as(
+        "WITH existing AS (
+             SELECT id, order_number, amount_tenge, payment_url FROM payments
+             WHERE application_id = $1 AND method = $2 AND status = 'pending'
+         ), created AS (
+             INSERT INTO payments (application_id, order_number, method, amount_tenge, created_at, updated_at)
+             SELECT a.id, $3, $2, c.fee_tenge, $4, $4
+             FROM applications a JOIN campaigns c ON c.id = a.campaign_id
+             WHERE a.id = $1 AND a.status = 'awaiting_payment' AND a.payment_deadline > $4
+               AND NOT EXISTS (SELECT 1 FROM existing)
+             ON CONFLICT (application_id, method) WHERE status = 'pending' DO NOTHING
+             RETURNING id, order_number, amount_tenge, payment_url
+         )
+         SELECT * FROM existing UNION ALL SELECT * FROM created",
+    )
+    .bind(application_id)
+    .bind(method)
+    .bind(order_number)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn application_status(pool: &PgPool, application_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT status::text FROM applications WHERE id = $1").bind(application_id).fetch_optional(pool).await
+}
+
+pub async fn set_url(pool: &PgPool, payment_id: i64, url: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE payments SET payment_url = $2 WHERE id = $1 AND payment_url IS NULL")
+        .bind(payment_id)
+        .bind(url)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// An order with its application, as callbacks and staff see it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderState {
+    pub payment_id: i64,
+    pub method: Method,
+    pub payment_status: String,
+    pub provider_txn_id: Option<String>,
+    pub amount_tenge: i32,
+    pub application_id: i64,
+    pub application_status: String,
+    pub payment_deadline: DateTime<Utc>,
+    pub slot_id: i64,
+    pub telegram_user_id: i64,
+    pub locale: Option<Locale>,
+}
+
+const ORDER_STATE: &str = "SELECT p.id AS payment_id, p.method, p.status::text AS payment_status, p.provider_txn_id,
+            p.amount_tenge, a.id AS application_id, a.status::text AS application_status,
+            a.payment_deadline, a.slot_id, u.id AS telegram_user_id, u.locale
+     FROM payments p
+     JOIN applications a ON a.id = p.application_id
+     JOIN applicants ap ON ap.id = a.applicant_id
+     JOIN telegram_users u ON u.id = ap.telegram_user_id
+     WHERE p.order_number = $1";
+
+pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Option<OrderState>> {
+    sqlx::query_as(ORDER_STATE).bind(order_number).fetch_optional(pool).await
+}
+
+/// Like [`order_state`], holding the payment and the application until commit, so that a
+/// concurrent callback, staff action or expiry waits and then sees the outcome.
+pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Result<Option<OrderState>> {
+    sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p, a"))
+        .bind(order_number)
+        .fetch_optional(conn)
+        .await
+}
+
+/// pending → paid. False when the payment was settled already.
+pub async fn mark_paid(conn: &mut PgConnection, payment_id: i64, txn_id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'paid', provider_txn_id = $2, paid_at = $3, updated_at = $3
+         WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
+    )
+    .bind(payment_id)
+    .bind(txn_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Money that came when the application no longer awaited it: kept, not applied.
+pub async fn mark_late(conn: &mut PgConnection, payment_id: i64, txn_id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'late', provider_txn_id = $2, paid_at = $3, updated_at = $3
+         WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
+    )
+    .bind(payment_id)
+    .bind(txn_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// awaiting_payment → paid, only before the deadline.
+pub async fn mark_application_paid(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE applications SET status = 'paid', paid_at = $2, updated_at = $2
+         WHERE id = $1 AND status = 'awaiting_payment' AND payment_deadline > $2",
+    )
+    .bind(application_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---- provider callbacks: one answer per transaction id ----
+
+/// Serialises callbacks with the same key until commit; the first one's answer is then
+/// found by the others. A hash collision only makes two unrelated callbacks wait in turn.
+pub async fn lock_callback(conn: &mut PgConnection, provider: Method, command: &str, txn_id: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("{}:{command}:{txn_id}", provider.code()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn stored_answer(conn: &mut PgConnection, provider: Method, command: &str, txn_id: &str) -> sqlx::Result<Option<Value>> {
+    sqlx::query_scalar("SELECT response FROM payment_callbacks WHERE provider = $1 AND command = $2 AND txn_id = $3")
+        .bind(provider)
+        .bind(command)
+        .bind(txn_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub struct Callback<'a> {
+    pub provider: Method,
+    pub command: &'a str,
+    pub txn_id: &'a str,
+    pub request: &'a Value,
+    pub response: &'a Value,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn store_callback(conn: &mut PgConnection, c: &Callback<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO payment_callbacks (provider, command, txn_id, request, response, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(c.provider)
+    .bind(c.command)
+    .bind(c.txn_id)
+    .bind(c.request)
+    .bind(c.response)
+    .bind(c.now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---- the deadline ----
+
+/// What the reminder needs, while the application still awaits payment before its deadline.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Awaiting {
+    pub telegram_user_id: i64,
+    pub locale: Option<Locale>,
+    pub payment_deadline: DateTime<Utc>,
+    pub fee_tenge: i32,
+}
+
+pub async fn awaiting(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<Awaiting>> {
+    sqlx::query_as(
+        "SELECT u.id AS telegram_user_id, u.locale, a.payment_deadline, c.fee_tenge
+         FROM applications a
+         JOIN campaigns c ON c.id = a.campaign_id
+         JOIN applicants ap ON ap.id = a.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id
+         WHERE a.id = $1 AND a.status = 'awaiting_payment' AND a.payment_deadline > $2",
+    )
+    .bind(application_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Annulled {
+    pub telegram_user_id: i64,
+    pub locale: Option<Locale>,
+    pub payment_window_minutes: i32,
+}
+
+/// Annuls an unpaid application whose deadline has passed, releases its seat and cancels
+/// its pending payments, in one statement. `None` when it was paid, annulled or
+/// withdrawn meanwhile, or its deadline has not come.
+pub async fn annul_unpaid(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<Annulled>> {
+    sqlx::query_as(
+        "WITH app AS (
+             UPDATE applications SET status = 'annulled', closed_at = $2, updated_at = $2
+             WHERE id = $1 AND status = 'awaiting_payment' AND payment_deadline <= $2
+             RETURNING id, slot_id, applicant_id, campaign_id
+         ), seat AS (
+             UPDATE slots SET booked = booked - 1, updated_at = $2
+             WHERE id = (SELECT slot_id FROM app)
+             RETURNING id
+         ), payments_cancelled AS (
+             UPDATE payments SET status = 'cancelled', updated_at = $2
+             WHERE application_id = (SELECT id FROM app) AND status = 'pending'
+             RETURNING id
+         )
+         SELECT u.id AS telegram_user_id, u.locale, c.payment_window_minutes
+         FROM app
+         JOIN seat ON TRUE
+         JOIN campaigns c ON c.id = app.campaign_id
+         JOIN applicants ap ON ap.id = app.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id",
+    )
+    .bind(application_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}

@@ -1,0 +1,174 @@
+//! What the applicant is told about paying, whether he asked (a button) or not (a reminder,
+//! the confirmation, the annulment, a late payment): texts and their buttons. Rendered
+//! here so the bot and the workers say exactly the same thing.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::Method;
+use crate::db::catalog::SlotPlace;
+use crate::domain::Money;
+use crate::format;
+use crate::i18n::{I18n, Locale};
+
+/// `pay:card:<application id>`: the application rides along so a button under an old
+/// message is recognised as stale by its status, not by the dialogue step.
+const PREFIX: &str = "pay:";
+
+pub fn callback_data(method: Method, application_id: i64) -> String {
+    format!("{PREFIX}{}:{application_id}", method.code())
+}
+
+pub fn parse_callback(data: &str) -> Option<(Method, i64)> {
+    let (method, id) = data.strip_prefix(PREFIX)?.split_once(':')?;
+    Some((Method::from_code(method)?, id.parse().ok()?))
+}
+
+/// Whole minutes left, rounded up: «1 min» until the very last second.
+pub fn minutes_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let seconds = (deadline - now).num_seconds().max(0);
+    (seconds + 59) / 60
+}
+
+/// A message with optional inline buttons.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub text: String,
+    pub markup: Option<InlineKeyboardMarkup>,
+}
+
+/// Everything the texts about one held seat mention.
+#[derive(Clone, Copy, Debug)]
+pub struct Due {
+    pub application_id: i64,
+    pub fee: Money,
+    pub deadline: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+}
+
+impl Due {
+    fn args(&self) -> Vec<(&'static str, fluent_bundle::FluentValue<'static>)> {
+        vec![
+            ("id", self.application_id.into()),
+            ("fee", self.fee.to_string().into()),
+            ("deadline", format::time(self.deadline, self.tz).into()),
+            ("minutes", minutes_left(self.deadline, self.now).into()),
+        ]
+    }
+}
+
+pub fn options_keyboard(i18n: &I18n, locale: Locale, application_id: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(i18n.t(locale, "pay-button-card"), callback_data(Method::Card, application_id)),
+        InlineKeyboardButton::callback(i18n.t(locale, "pay-button-kaspi"), callback_data(Method::Kaspi, application_id)),
+    ]])
+}
+
+pub fn options(i18n: &I18n, locale: Locale, due: &Due) -> Notice {
+    Notice {
+        text: i18n.f(locale, "pay-choose", &due.args()),
+        markup: Some(options_keyboard(i18n, locale, due.application_id)),
+    }
+}
+
+pub fn reminder(i18n: &I18n, locale: Locale, due: &Due) -> Notice {
+    Notice {
+        text: i18n.f(locale, "pay-reminder", &due.args()),
+        markup: Some(options_keyboard(i18n, locale, due.application_id)),
+    }
+}
+
+pub fn kaspi(i18n: &I18n, locale: Locale, due: &Due, order: &str) -> Notice {
+    let mut args = due.args();
+    args.push(("order", order.to_string().into()));
+    Notice { text: i18n.f(locale, "pay-kaspi", &args), markup: None }
+}
+
+pub fn card(i18n: &I18n, locale: Locale, due: &Due, order: &str, url: &str) -> Notice {
+    let mut args = due.args();
+    args.push(("order", order.to_string().into()));
+    args.push(("url", url.to_string().into()));
+    let markup = url::Url::parse(url).ok().map(|u| {
+        let open = i18n.f(locale, "pay-card-open", &[("fee", due.fee.to_string().into())]);
+        InlineKeyboardMarkup::new([[InlineKeyboardButton::url(open, u)]])
+    });
+    Notice { text: i18n.f(locale, "pay-card", &args), markup }
+}
+
+pub fn confirmed(i18n: &I18n, locale: Locale, application_id: i64, fee: Money, order: &str, place: &SlotPlace, tz: Tz) -> String {
+    let args = [
+        ("id", application_id.into()),
+        ("fee", fee.to_string().into()),
+        ("order", order.to_string().into()),
+        ("venue", place.venue(locale).to_string().into()),
+        ("address", place.address(locale).to_string().into()),
+        ("city", place.city(locale).to_string().into()),
+        ("date", format::long_date(format::local_date(place.starts_at, tz), locale).into()),
+        ("time", format::time(place.starts_at, tz).into()),
+    ];
+    i18n.f(locale, "pay-confirmed", &args)
+}
+
+pub fn late(i18n: &I18n, locale: Locale, application_id: i64, fee: Money, order: &str, refund_email: &str) -> String {
+    let args = [
+        ("id", application_id.into()),
+        ("fee", fee.to_string().into()),
+        ("order", order.to_string().into()),
+        ("email", refund_email.to_string().into()),
+    ];
+    i18n.f(locale, "pay-late", &args)
+}
+
+pub fn annulled(i18n: &I18n, locale: Locale, application_id: i64, window_minutes: i32) -> String {
+    i18n.f(locale, "pay-annulled", &[("id", application_id.into()), ("window", window_minutes.into())])
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn callback_data_round_trips_and_stays_short() {
+        let data = callback_data(Method::Kaspi, i64::MAX);
+        assert!(data.len() <= 64 && data.is_ascii(), "{data}");
+        assert_eq!(parse_callback(&data), Some((Method::Kaspi, i64::MAX)));
+        assert_eq!(parse_callback("pay:card:17"), Some((Method::Card, 17)));
+        assert_eq!(parse_callback("pay:cash:17"), None);
+        assert_eq!(parse_callback("pay:card:x"), None);
+        assert_eq!(parse_callback("lang:kk"), None);
+    }
+
+    #[test]
+    fn minutes_round_up() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 22, 5, 0, 0).unwrap();
+        assert_eq!(minutes_left(t + Duration::minutes(60), t), 60);
+        assert_eq!(minutes_left(t + Duration::seconds(61), t), 2);
+        assert_eq!(minutes_left(t + Duration::seconds(1), t), 1);
+        assert_eq!(minutes_left(t, t), 0);
+        assert_eq!(minutes_left(t - Duration::minutes(5), t), 0);
+    }
+
+    #[test]
+    fn texts_carry_the_amount_and_time_in_both_languages() {
+        let i18n = I18n::load().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 12, 22, 5, 0, 0).unwrap();
+        let due = Due {
+            application_id: 7,
+            fee: Money::from_tenge(5640),
+            deadline: now + Duration::minutes(60),
+            now,
+            tz: chrono_tz::Asia::Almaty,
+        };
+        for locale in Locale::ALL {
+            let k = kaspi(&i18n, locale, &due, "123456789012");
+            assert!(k.text.contains("5\u{a0}640\u{a0}₸") && k.text.contains("123456789012") && k.text.contains("11:00"), "{}", k.text);
+            let o = options(&i18n, locale, &due);
+            assert!(o.text.contains("60"), "{}", o.text);
+            assert_eq!(o.markup.unwrap().inline_keyboard[0].len(), 2);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The 60-minute payment deadline (instruction §3): reminders while it runs, annulment
+//! when it passes. Called by the due-job runner inside the job's transaction, so the job
+//! is marked done exactly when its effect is committed.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::app::Ctx;
+use crate::db::jobs::{self, DueJob};
+use crate::db::{outbox, payments as db};
+use crate::domain::Money;
+use crate::i18n::Locale;
+use crate::payments::notices::{self, Due};
+
+/// What a deadline job did; `Skipped` says why it had nothing to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    Sent,
+    Annulled,
+    Skipped(&'static str),
+}
+
+/// Reminds the applicant, with the payment buttons, if the application still awaits
+/// payment and no later reminder is due as well.
+pub async fn remind(conn: &mut PgConnection, ctx: &Ctx, job: &DueJob, now: DateTime<Utc>) -> anyhow::Result<Done> {
+    let Some(application_id) = job.application_id else {
+        return Ok(Done::Skipped("no application"));
+    };
+    let Some(a) = db::awaiting(conn, application_id, now).await? else {
+        return Ok(Done::Skipped("no longer awaiting payment"));
+    };
+    if jobs::later_reminder_due(conn, job, now).await? {
+        return Ok(Done::Skipped("superseded by a later reminder"));
+    }
+    let locale = a.locale.unwrap_or(Locale::Kk);
+    let due = Due {
+        application_id,
+        fee: Money::try_from(a.fee_tenge)?,
+        deadline: a.payment_deadline,
+        now,
+        tz: ctx.config.timezone,
+    };
+    let notice = notices::reminder(&ctx.i18n, locale, &due);
+    let key = format!("reminder:{}", job.id);
+    let message = outbox::NewMessage {
+        telegram_user_id: a.telegram_user_id,
+        text: &notice.text,
+        reply_markup: notice.markup.as_ref().map(serde_json::to_value).transpose()?,
+        dedup_key: Some(&key),
+        not_before: now,
+    };
+    outbox::enqueue(conn, &message).await?;
+    Ok(Done::Sent)
+}
+
+/// Annuls the application if it is still unpaid at its deadline: seat released, pending
+/// payments and the remaining reminders cancelled, the applicant told he may apply again.
+pub async fn expire(conn: &mut PgConnection, ctx: &Ctx, job: &DueJob, now: DateTime<Utc>) -> anyhow::Result<Done> {
+    let Some(application_id) = job.application_id else {
+        return Ok(Done::Skipped("no application"));
+    };
+    let Some(a) = db::annul_unpaid(conn, application_id, now).await? else {
+        return Ok(Done::Skipped("paid or closed before the deadline"));
+    };
+    jobs::cancel_for_application(conn, application_id, now).await?;
+    let locale = a.locale.unwrap_or(Locale::Kk);
+    let text = notices::annulled(&ctx.i18n, locale, application_id, a.payment_window_minutes);
+    let key = format!("annulled:{application_id}");
+    let message = outbox::NewMessage {
+        telegram_user_id: a.telegram_user_id,
+        text: &text,
+        reply_markup: None,
+        dedup_key: Some(&key),
+        not_before: now,
+    };
+    outbox::enqueue(conn, &message).await?;
+    tracing::info!(application_id, "application annulled at its payment deadline; seat released");
+    Ok(Done::Annulled)
+}

@@ -1,0 +1,144 @@
+//! Messages the NCT pushes: slot changes (from a PostgreSQL trigger), the day-before
+//! reminder, staff `/notify` and broadcasts. All go through the outbox, so the sender's
+//! rate limits and its 429/403 handling apply, and a repeat of the same cause (a retried
+//! job, a restart) queues nothing twice thanks to dedup keys.
+
+use chrono::{Duration, Timelike};
+use sqlx::PgConnection;
+
+use crate::app::Ctx;
+use crate::db::applications::ApplicationView;
+use crate::db::notifications::{self as store, Audience, Recipient};
+use crate::db::outbox::{self, NewMessage};
+use crate::format;
+use crate::i18n::Locale;
+
+fn place_args<'a>(
+    ctx: &Ctx,
+    l: Locale,
+    app: &'a ApplicationView,
+) -> Vec<(&'static str, fluent_bundle::FluentValue<'a>)> {
+    let pick = |kk: &'a str, ru: &'a str| if l == Locale::Kk { kk } else { ru };
+    vec![
+        ("id", app.id.into()),
+        ("when", format::date_time(app.starts_at, ctx.config.timezone, l).into()),
+        ("city", pick(&app.city_kk, &app.city_ru).into()),
+        ("venue", pick(&app.venue_kk, &app.venue_ru).into()),
+        ("address", pick(&app.address_kk, &app.address_ru).into()),
+    ]
+}
+
+/// Renders `message` with each recipient's application and queues it once per `key`.
+async fn queue_each(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    recipients: &[Recipient],
+    message: &str,
+    key: &str,
+) -> anyhow::Result<usize> {
+    let now = ctx.clock.now();
+    let mut queued = 0;
+    for r in recipients {
+        let Some(app) = crate::db::applications::view(&ctx.db, r.telegram_user_id, r.application_id).await?
+        else {
+            continue;
+        };
+        let l = r.locale.unwrap_or(Locale::Kk);
+        let text = ctx.i18n.f(l, message, &place_args(ctx, l, &app));
+        let dedup = format!("{key}:{}", r.application_id);
+        let m = NewMessage {
+            telegram_user_id: r.telegram_user_id,
+            text: &text,
+            reply_markup: None,
+            dedup_key: Some(&dedup),
+            not_before: now,
+        };
+        if outbox::enqueue(conn, &m).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// A slot moved (time or venue): tell its paid applicants where and when now. Runs in
+/// the job's transaction, so the messages and the job's completion commit together.
+pub async fn slot_changed(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    job_id: i64,
+    slot_id: i64,
+) -> anyhow::Result<usize> {
+    let recipients = store::paid_on_slot(&ctx.db, slot_id).await?;
+    let queued =
+        queue_each(conn, ctx, &recipients, "slot-changed", &format!("slot-changed:{job_id}")).await?;
+    tracing::info!(slot_id, queued, "slot change notified");
+    Ok(queued)
+}
+
+/// The day before the test, from the configured local hour on: a reminder to every paid
+/// applicant, once (the key carries the test date, so a moved slot reminds again).
+pub async fn test_day_reminders(ctx: &Ctx) -> anyhow::Result<usize> {
+    let tz = ctx.config.timezone;
+    let local = ctx.clock.now().with_timezone(&tz);
+    if local.hour() < ctx.config.test_day_reminder_hour {
+        return Ok(0);
+    }
+    let tomorrow = local.date_naive() + Duration::days(1);
+    let recipients = store::paid_on_day(&ctx.db, tomorrow, tz.name()).await?;
+    let mut tx = ctx.db.begin().await?;
+    let queued =
+        queue_each(&mut tx, ctx, &recipients, "test-day-reminder", &format!("test-day:{tomorrow}")).await?;
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// Staff `/notify`: the text as typed, under a localized header.
+pub async fn notify(ctx: &Ctx, actor: i64, audience: &Audience, text: &str) -> anyhow::Result<u64> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let kk = format!("{}\n\n{text}", ctx.i18n.t(Locale::Kk, "notice-header"));
+    let ru = format!("{}\n\n{text}", ctx.i18n.t(Locale::Ru, "notice-header"));
+    let event: i64 = sqlx::query_scalar(
+        "INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, 'notify', $2, $3) RETURNING id",
+    )
+    .bind(actor)
+    .bind(serde_json::to_string(audience)?)
+    .bind(serde_json::json!({ "length": text.chars().count() }))
+    .fetch_one(&mut *tx)
+    .await?;
+    let queued =
+        store::enqueue_for(&mut tx, audience, &kk, &ru, &format!("notify:{event}"), None, now).await?;
+    tx.commit().await?;
+    Ok(queued)
+}
+
+pub async fn audience_size(ctx: &Ctx, audience: &Audience) -> sqlx::Result<i64> {
+    store::count(&ctx.db, audience).await
+}
+
+/// Starts a broadcast: one outbox row per person, in one transaction with the audit entry.
+pub async fn broadcast(
+    ctx: &Ctx,
+    actor: i64,
+    audience: &Audience,
+    text: &str,
+    progress: Option<(i64, i32)>,
+) -> anyhow::Result<(i64, u64)> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let id = store::create_broadcast(&mut tx, actor, audience, text, progress).await?;
+    let queued =
+        store::enqueue_for(&mut tx, audience, text, text, &format!("bc:{id}"), Some(id), now).await?;
+    store::set_recipients(&mut tx, id, queued as i64).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        actor,
+        "broadcast",
+        &format!("broadcast:{id}"),
+        serde_json::json!({ "audience": audience, "recipients": queued }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(broadcast_id = id, recipients = queued, "broadcast queued");
+    Ok((id, queued))
+}

@@ -1,0 +1,121 @@
+//! Staff actions. Each one checks the actor's role and writes the audit log.
+
+use crate::app::Ctx;
+use crate::db::audit;
+use crate::db::campaigns::{self, Campaign};
+use crate::db::staff::{
+    self as store, FoundApplicant, FoundApplication, FoundPayment, Role, SlotLoad, Stats,
+};
+
+/// What a command needs: any staff member, or an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Staff,
+    Admin,
+}
+
+/// The actor's role if it is enough for the command; `None` means "not staff" (the
+/// caller answers as to any unknown command) and `Some(Err)` "staff, but not admin".
+pub async fn authorize(ctx: &Ctx, actor: i64, needs: Needs) -> sqlx::Result<Option<Result<Role, ()>>> {
+    Ok(match store::role(&ctx.db, actor).await? {
+        None => None,
+        Some(Role::Admin) => Some(Ok(Role::Admin)),
+        Some(Role::Operator) if needs == Needs::Staff => Some(Ok(Role::Operator)),
+        Some(Role::Operator) => Some(Err(())),
+    })
+}
+
+pub struct Found {
+    pub applicant: FoundApplicant,
+    pub applications: Vec<FoundApplication>,
+    pub payments: Vec<FoundPayment>,
+}
+
+pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Found>> {
+    let query = query.trim();
+    let mut found = vec![];
+    for applicant in store::find_applicants(&ctx.db, query).await? {
+        let applications = store::applications_of(&ctx.db, applicant.id).await?;
+        let payments = store::payments_of(&ctx.db, applicant.id).await?;
+        found.push(Found { applicant, applications, payments });
+    }
+    // The query itself may be personal data: the log keeps its shape only.
+    audit::record(&ctx.db, actor, "find", "", serde_json::json!({ "matches": found.len() })).await?;
+    Ok(found)
+}
+
+pub async fn stats(ctx: &Ctx) -> anyhow::Result<Option<(Campaign, Stats)>> {
+    let Some(campaign) = campaigns::current(&ctx.db, ctx.clock.now()).await? else {
+        return Ok(None);
+    };
+    let stats = store::stats(&ctx.db, campaign.id).await?;
+    Ok(Some((campaign, stats)))
+}
+
+pub async fn slots(ctx: &Ctx) -> anyhow::Result<Vec<SlotLoad>> {
+    let Some(campaign) = campaigns::current(&ctx.db, ctx.clock.now()).await? else {
+        return Ok(vec![]);
+    };
+    Ok(store::slot_load(&ctx.db, campaign.id, ctx.clock.now(), 60).await?)
+}
+
+pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<bool> {
+    let mut tx = ctx.db.begin().await?;
+    if !store::mark_no_show(&mut *tx, application_id, ctx.clock.now()).await? {
+        return Ok(false);
+    }
+    audit::record(
+        &mut *tx,
+        actor,
+        "no_show",
+        &format!("application:{application_id}"),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn current_campaign(ctx: &Ctx) -> sqlx::Result<Option<Campaign>> {
+    campaigns::current(&ctx.db, ctx.clock.now()).await
+}
+
+pub async fn close_database(ctx: &Ctx, actor: i64, campaign_id: i64) -> anyhow::Result<bool> {
+    let mut tx = ctx.db.begin().await?;
+    if !store::close_database(&mut *tx, campaign_id, ctx.clock.now()).await? {
+        return Ok(false);
+    }
+    audit::record(
+        &mut *tx,
+        actor,
+        "close_database",
+        &format!("campaign:{campaign_id}"),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::warn!(actor, campaign_id, "database closed");
+    Ok(true)
+}
+
+pub async fn put_staff(ctx: &Ctx, actor: i64, who: i64, role: Role) -> anyhow::Result<()> {
+    store::put(&ctx.db, who, role, actor).await?;
+    audit::record(
+        &ctx.db,
+        actor,
+        "staff.add",
+        &format!("telegram:{who}"),
+        serde_json::json!({ "role": role.as_str() }),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_staff(ctx: &Ctx, actor: i64, who: i64) -> anyhow::Result<bool> {
+    let removed = store::remove(&ctx.db, who).await?;
+    if removed {
+        audit::record(&ctx.db, actor, "staff.remove", &format!("telegram:{who}"), serde_json::json!({}))
+            .await?;
+    }
+    Ok(removed)
+}

@@ -1,0 +1,84 @@
+//! The due-job runner: payment reminders and expiry (and, later, other kinds). Each job
+//! runs in its own transaction that also marks it done, so a crash either loses nothing
+//! or has done everything; a restart picks up what is due from the table.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::Ctx;
+use crate::db::jobs::{self, DueJob};
+use crate::services::expiry::{self, Done};
+
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// The job kinds this runner handles; see [`step`].
+pub const KINDS: &[&str] = &["payment_reminder", "payment_expiry", "slot_changed"];
+
+/// Runs every job due by the clock's now; returns how many were taken (done or failed).
+pub async fn run_due(ctx: &Ctx) -> anyhow::Result<usize> {
+    let mut taken = 0;
+    while step(ctx, ctx.clock.now()).await? {
+        taken += 1;
+    }
+    Ok(taken)
+}
+
+/// Runs the oldest due job; false when none is due.
+async fn step(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let mut tx = ctx.db.begin().await?;
+    let Some(job) = jobs::claim_next(&mut tx, now, KINDS).await? else {
+        return Ok(false);
+    };
+    let result = match job.kind.as_str() {
+        "payment_reminder" => expiry::remind(&mut tx, ctx, &job, now).await,
+        "payment_expiry" => expiry::expire(&mut tx, ctx, &job, now).await,
+        "slot_changed" => slot_changed(&mut tx, ctx, &job).await,
+        other => Err(anyhow::anyhow!("job kind `{other}` is in KINDS but has no handler")),
+    };
+    match result {
+        Ok(done) => {
+            let note = match done {
+                Done::Skipped(why) => Some(why),
+                Done::Sent | Done::Annulled => None,
+            };
+            jobs::finish(&mut tx, job.id, now, note).await?;
+            tx.commit().await?;
+            tracing::debug!(job = job.id, kind = %job.kind, ?done, "job done");
+        }
+        Err(e) => {
+            // Undo the half-done work before counting the attempt.
+            drop(tx);
+            fail(ctx, &job, now, &format!("{e:#}")).await?;
+        }
+    }
+    Ok(true)
+}
+
+/// Written by the `slots_changed` trigger when the NCT moves a slot.
+async fn slot_changed(tx: &mut sqlx::PgConnection, ctx: &Ctx, job: &DueJob) -> anyhow::Result<Done> {
+    let slot_id = job.payload["slot_id"].as_i64().ok_or_else(|| anyhow::anyhow!("slot_changed job without slot_id"))?;
+    crate::services::notifications::slot_changed(tx, ctx, job.id, slot_id).await?;
+    Ok(Done::Sent)
+}
+
+async fn fail(ctx: &Ctx, job: &DueJob, now: DateTime<Utc>, error: &str) -> anyhow::Result<()> {
+    let retry_at = now + super::backoff(job.attempts, Duration::seconds(30), Duration::hours(1));
+    tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts + 1, error, "job failed");
+    jobs::record_failure(&ctx.db, job.id, now, error, retry_at, MAX_ATTEMPTS).await?;
+    Ok(())
+}
+
+/// The runner task: runs what is due, then sleeps until the next due time or a NOTIFY
+/// on `jobs` (a new job was written).
+pub async fn run(ctx: Ctx) {
+    let mut wake = super::wake::Wake::new(ctx.db.clone(), "jobs").await;
+    loop {
+        if let Err(e) = run_due(&ctx).await {
+            tracing::error!(error = %format!("{e:#}"), "due-job runner");
+        }
+        let next = jobs::next_due(&ctx.db, KINDS).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the next due time");
+            None
+        });
+        wake.wait(super::pause(&ctx.clock, next)).await;
+    }
+}

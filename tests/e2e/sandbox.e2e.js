@@ -1,0 +1,363 @@
+// End-to-end: the sandbox chat page in headless Chromium, as an applicant on a phone.
+//
+// Starts `target/debug/ent-bot serve` in sandbox mode (no BOT_TOKEN) on a free port with a
+// fresh database, then registers an applicant in Kazakh through the page: /start →
+// Қазақша → email → the code read from /mailbox → IIN → Yes → share contact → menu →
+// the application wizard → card payment on the sandbox payment page → the confirmation
+// arriving in the chat. Screenshots go to artifacts/e2e/*.png.
+//
+// Environment: ENT_BOT_BIN (default target/debug/ent-bot), TEST_DATABASE_URL (the server
+// to create the database on), CHROMIUM (default /usr/bin/chromium).
+'use strict';
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = process.env.ENT_BOT_BIN || path.join(ROOT, 'target', 'debug', 'ent-bot');
+const SERVER_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'artifacts', 'e2e');
+const WAIT = 20_000;
+
+const DEMO_IIN = '080315600016';
+const EMAIL = 'aigerim.e2e@mail.kz';
+
+// ── the server under test ────────────────────────────────────────────────
+
+function psql(url, sql) {
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function databaseUrl(name) {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  // ent_test_* databases left by an interrupted run are dropped by scripts/test.sh.
+  const dbName = `ent_test_e2e_${Date.now()}_${process.pid}`;
+  psql(SERVER_URL, `CREATE DATABASE "${dbName}"`);
+  const port = await freePort();
+  const log = fs.createWriteStream(path.join(ARTIFACTS, 'server.log'));
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl(dbName),
+    HTTP_ADDR: `127.0.0.1:${port}`,
+    BOT_TOKEN: '',
+    SMTP_URL: '',
+    PUBLIC_URL: '',
+    CARD_API_URL: '',
+    CARD_API_SECRET: '',
+    WEBHOOK_SECRET: '',
+    RUST_LOG: process.env.RUST_LOG || 'info',
+  };
+  // A temporary working directory: a developer's .env must not change the sandbox.
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ent-e2e-'));
+  const child = spawn(BIN, ['serve'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.pipe(log);
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not start within 60 s; see artifacts/e2e/server.log')), 60_000);
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      log.write(chunk);
+      buffered += chunk.toString();
+      const match = buffered.match(/open (http:\/\/\S+?)\/?\s/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}; see artifacts/e2e/server.log`));
+    });
+  });
+  return {
+    base,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      try {
+        psql(SERVER_URL, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      } catch (e) {
+        console.error(`e2e: could not drop ${dbName}: ${e.message}`);
+      }
+      fs.rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+// ── chat helpers: what a person sees and taps ────────────────────────────
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Waits until some bot message contains `text`. */
+async function seeBot(page, text) {
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('.msg.bot .text')].some((e) => e.textContent.includes(t)),
+    text,
+    { timeout: WAIT },
+  ).catch(() => { throw new Error(`the bot never said «${text}»`); });
+}
+
+/** Waits until the newest bot message starts with `text`. */
+async function lastBotStartsWith(page, text) {
+  await page.waitForFunction(
+    (t) => {
+      const all = document.querySelectorAll('.msg.bot .text');
+      return all.length > 0 && all[all.length - 1].textContent.startsWith(t);
+    },
+    text,
+    { timeout: WAIT },
+  ).catch(async () => {
+    const last = await page.locator('.msg.bot .text').last().textContent().catch(() => '');
+    throw new Error(`the newest bot message does not start with «${text}»; it is «${last}»`);
+  });
+}
+
+async function type(page, text) {
+  await page.fill('#input', text);
+  await page.press('#input', 'Enter');
+}
+
+/** Taps an inline button on the newest bot message that shows one with exactly this text. */
+async function tapInline(page, text) {
+  const message = page.locator('.msg.bot').filter({ has: page.getByRole('button', { name: text, exact: true }) }).last();
+  await message.getByRole('button', { name: text, exact: true }).click({ timeout: WAIT });
+}
+
+/** The inline button texts of the newest bot message that has an inline keyboard. */
+async function inlineButtons(page) {
+  return page.locator('.msg.bot').filter({ has: page.locator('.inline-kb') }).last().locator('.ikb').allTextContents();
+}
+
+async function tapKeyboard(page, text) {
+  await page.locator('#reply-keyboard').getByRole('button', { name: text, exact: true }).click({ timeout: WAIT });
+}
+
+/** The page has shown its first snapshot of the chat. */
+async function loaded(page) {
+  await page.waitForFunction(() => document.body.dataset.version !== undefined, null, { timeout: WAIT });
+}
+
+async function idle(page) {
+  await page.waitForFunction(() => (document.body.dataset.pending || '0') === '0', null, { timeout: WAIT });
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// ── the scenario ─────────────────────────────────────────────────────────
+
+async function registersAndPaysInKazakh({ base, context }) {
+  const page = await context.newPage();
+  await page.goto(`${base}/?user=1001`);
+  await loaded(page);
+  expect((await page.inputValue('#user')) === '1001', 'the page acts as user 1001');
+  expect((await page.inputValue('#lang')) === 'kk', 'user 1001 reports a Kazakh Telegram client');
+
+  await type(page, '/start');
+  await seeBot(page, 'Тілді таңдаңыз');
+  await shot(page, '01-start');
+
+  await tapInline(page, 'Қазақша');
+  await seeBot(page, 'Электрондық поштаңызды жазыңыз');
+  await type(page, EMAIL);
+  await seeBot(page, 'поштасына код жібердік');
+
+  // The code, as the applicant reads it in his mail.
+  const mailbox = await context.newPage();
+  await mailbox.goto(`${base}/mailbox`);
+  const mail = mailbox.locator('article.mail').filter({ has: mailbox.locator('.mail-to', { hasText: EMAIL }) }).first();
+  const mailText = await mail.locator('.mail-text').textContent({ timeout: WAIT });
+  const code = (mailText.match(/\b(\d{6})\b/) || [])[1];
+  expect(code, `a 6-digit code in the email: «${mailText}»`);
+  await shot(mailbox, '02-mailbox');
+  await mailbox.close();
+
+  await page.bringToFront();
+  await type(page, code);
+  await seeBot(page, 'Пошта расталды');
+  await seeBot(page, 'ЖСН-іңізді жазыңыз');
+  await type(page, DEMO_IIN);
+  await seeBot(page, 'Бұл сізсіз бе?');
+  await seeBot(page, 'Сейтқали Айгерим');
+  await shot(page, '03-iin');
+  await tapInline(page, '✅ Иә, менмін');
+  await seeBot(page, 'Байланыс телефоныңызды жіберіңіз');
+  await page.waitForSelector('#reply-keyboard .rkb.contact', { timeout: WAIT });
+  await shot(page, '04-share-contact');
+  await tapKeyboard(page, '📱 Нөмірімді жіберу');
+  await seeBot(page, 'Тіркелу аяқталды');
+  await page.waitForSelector('#reply-keyboard >> text=📝 Өтініш беру', { timeout: WAIT });
+  expect(await page.locator('.msg.user .contact').count() === 1, 'the shared contact shows as a contact bubble');
+  await idle(page);
+  await shot(page, '05-menu');
+
+  // The wizard: one message, edited in place at every step.
+  await tapKeyboard(page, '📝 Өтініш беру');
+  await lastBotStartsWith(page, 'Қадам 1/8');
+  await tapInline(page, '1');
+  await lastBotStartsWith(page, 'Қадам 2/8');
+  await tapInline(page, 'Қазақ тілі');
+  await lastBotStartsWith(page, 'Қадам 3/8');
+  await tapInline(page, 'Физика – Математика');
+  await lastBotStartsWith(page, 'Қадам 4/8');
+  await tapInline(page, 'Алматы');
+  await lastBotStartsWith(page, 'Қадам 5/8');
+  const dates = await inlineButtons(page);
+  await tapInline(page, dates[0]);
+  await lastBotStartsWith(page, 'Қадам 6/8');
+  const times = await inlineButtons(page);
+  expect(/^\d\d:\d\d/.test(times[0]), `a time with free seats: ${times}`);
+  await tapInline(page, times[0]);
+  await lastBotStartsWith(page, 'Қадам 7/8');
+  await tapInline(page, '✅ Ережелермен таныстым');
+  await lastBotStartsWith(page, 'Қадам 8/8');
+  await seeBot(page, 'Пәндер: Физика – Математика');
+  expect(await page.locator('.msg.bot .meta', { hasText: 'edited' }).count() >= 1, 'the wizard message is marked edited');
+  await shot(page, '06-summary');
+  await tapInline(page, '✅ Растау');
+  await seeBot(page, 'қабылданды ✅');
+
+  // Payment by card: the bot's link opens the sandbox payment page.
+  await seeBot(page, 'Төлем тәсілін таңдаңыз');
+  await idle(page);
+  await shot(page, '07-booked');
+  await tapInline(page, '💳 Банк картасы');
+  const link = page.locator('.msg.bot a.ikb.url').last();
+  await link.waitFor({ timeout: WAIT });
+  const href = await link.getAttribute('href');
+  expect(/\/pay\/\d{10,12}$/.test(href), `a sandbox payment link: ${href}`);
+  await idle(page);
+  await shot(page, '08-card-link');
+  const [payPage] = await Promise.all([context.waitForEvent('page'), link.click()]);
+  await payPage.waitForLoadState();
+  await payPage.waitForSelector('#pay-card', { timeout: WAIT });
+  await shot(payPage, '09-pay-page');
+  await payPage.click('#pay-card');
+  await payPage.waitForSelector('#result.ok', { timeout: WAIT });
+  expect((await payPage.textContent('#status')) === 'paid', 'the order is paid');
+  await shot(payPage, '10-paid');
+  await payPage.close();
+
+  // The confirmation comes through the outbox worker into the chat that stayed open.
+  await page.bringToFront();
+  await seeBot(page, 'Төлем қабылданды');
+  await page.waitForSelector('#orders', { state: 'hidden', timeout: WAIT });
+  await shot(page, '11-confirmed');
+
+  // What a user types is shown as text, never as markup.
+  const hostile = '<img src=x onerror="document.body.dataset.pwned=1"><b>bold?</b>';
+  await type(page, hostile);
+  await page.waitForFunction((t) => [...document.querySelectorAll('.msg.user .text')].some((e) => e.textContent === t), hostile);
+  expect(await page.locator('#messages img, #messages .text b').count() === 0, 'no markup from user text');
+  expect(await page.evaluate(() => document.body.dataset.pwned) === undefined, 'no script ran');
+}
+
+async function otherUsersAndMailboxPage({ base, context }) {
+  const page = await context.newPage();
+  await page.goto(`${base}/?user=1003`);
+  await loaded(page);
+  expect((await page.inputValue('#lang')) === 'ru', 'user 1003 reports a Russian Telegram client');
+  await type(page, '/start');
+  await seeBot(page, 'Выберите язык');
+  // Switching users shows the other chat, and back.
+  await page.selectOption('#user', '1001');
+  await seeBot(page, 'Төлем қабылданды');
+  await page.selectOption('#user', '1003');
+  await seeBot(page, 'Выберите язык');
+  expect(await page.locator('.msg.bot', { hasText: 'Төлем' }).count() === 0, 'chats do not mix');
+  await page.close();
+
+  const mailbox = await context.newPage();
+  await mailbox.goto(`${base}/mailbox`);
+  // Email HTML is shown in a frame that may run nothing.
+  const sandboxAttr = await mailbox.locator('article.mail iframe').first().getAttribute('sandbox');
+  expect(sandboxAttr === '', `email HTML is in a fully sandboxed frame (sandbox="${sandboxAttr}")`);
+  await mailbox.close();
+}
+
+// ── runner ───────────────────────────────────────────────────────────────
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of fs.readdirSync(ARTIFACTS)) if (f.endsWith('.png')) fs.rmSync(path.join(ARTIFACTS, f));
+  const scenarios = [
+    ['registers an applicant in Kazakh and pays by card', registersAndPaysInKazakh],
+    ['switches users and shows the mailbox safely', otherUsersAndMailboxPage],
+  ];
+  let passed = 0;
+  let failed = 0;
+  let server = null;
+  let browser = null;
+  const started = Date.now();
+  try {
+    server = await startServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+    // A phone: 390×844 CSS pixels, touch.
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'kk-KZ',
+    });
+    for (const [name, run] of scenarios) {
+      const t0 = Date.now();
+      try {
+        await run({ base: server.base, context });
+        passed += 1;
+        console.log(`e2e: ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (e) {
+        failed += 1;
+        console.log(`e2e: FAIL ${name}: ${e.message}`);
+        for (const [i, p] of context.pages().entries()) {
+          await p.screenshot({ path: path.join(ARTIFACTS, `failure-${i}.png`) }).catch(() => {});
+        }
+      }
+    }
+  } catch (e) {
+    failed += 1;
+    console.log(`e2e: FAIL setup: ${e.stack || e.message}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (server) await server.stop();
+  }
+  console.log(`e2e: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in artifacts/e2e/)`);
+  process.exit(failed === 0 && passed === scenarios.length ? 0 : 1);
+}
+
+main();
