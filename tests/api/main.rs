@@ -7,6 +7,8 @@ mod history;
 mod import;
 mod onboarding;
 mod payments;
+mod privacy;
+mod sandbox;
 mod seed;
 mod start;
 mod wizard;
