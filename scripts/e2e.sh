@@ -9,20 +9,25 @@ source scripts/ensure-postgres.sh
 
 say() { echo "e2e: $*" >&2; }
 fail() { say "$*"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+# Whatever stops the preparation (apt-get, npm, cargo) still ends with the closing line.
+trap 'echo "e2e: 0 passed, 1 failed"' ERR
 
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-# Without it the screenshots show the bot's emoji as empty boxes.
-[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
-if [ ${#missing[@]} -gt 0 ]; then
-    [ "$(id -u)" -eq 0 ] || fail "missing ${missing[*]}: install them (apt-get install ${missing[*]}) or run as root"
-    say "installing ${missing[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ "$(id -u)" -eq 0 ]; then
+    # Optional: without it the screenshots show the bot's emoji as empty boxes.
+    [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]} with apt-get"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+elif [ ${#missing[@]} -gt 0 ]; then
+    fail "missing ${missing[*]}: run as root, or install them (apt-get install ${missing[*]})"
 fi
 
 # The installed playwright-core must be the one package-lock.json pins.

@@ -19,6 +19,7 @@
     // Bumped on every user switch: answers for an earlier user are dropped.
     generation: 0,
     poll: null,
+    instance: null,
     version: -1,
     activity: 0,
     answers: 0,
@@ -216,7 +217,17 @@
   // ── rendering ──────────────────────────────────────────────────────────
 
   function render(snap) {
-    if (snap.user.id !== state.user || snap.version < state.version) return;
+    if (snap.user.id !== state.user) return;
+    if (state.instance && snap.instance !== state.instance) {
+      // The server restarted: its emulator starts from an empty chat.
+      state.version = -1;
+      state.activity = 0;
+      state.answers = 0;
+      state.loaded = false;
+      state.rendered.clear();
+    }
+    state.instance = snap.instance;
+    if (snap.version < state.version) return;
     state.version = snap.version;
     state.activity = snap.activity;
 

@@ -17,7 +17,11 @@ pub struct DueJob {
 /// The oldest due job of the `kinds` this runner knows that no other runner holds, locked
 /// until the caller's transaction ends. Kinds it does not know are left to a newer
 /// process (a rolling deploy runs both for a while).
-pub async fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>, kinds: &[&str]) -> sqlx::Result<Option<DueJob>> {
+pub async fn claim_next(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    kinds: &[&str],
+) -> sqlx::Result<Option<DueJob>> {
     sqlx::query_as(
         "SELECT id, kind, application_id, payload, due_at, attempts FROM scheduled_jobs
          WHERE status = 'pending' AND due_at <= $1 AND kind = ANY($2)
@@ -32,7 +36,12 @@ pub async fn claim_next(conn: &mut PgConnection, now: DateTime<Utc>, kinds: &[&s
 }
 
 /// Done; `note` says why nothing was done (paid meanwhile, superseded …).
-pub async fn finish(conn: &mut PgConnection, id: i64, now: DateTime<Utc>, note: Option<&str>) -> sqlx::Result<()> {
+pub async fn finish(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    note: Option<&str>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE scheduled_jobs SET status = 'done', attempts = attempts + 1, finished_at = $2, last_error = $3
          WHERE id = $1",
@@ -74,7 +83,11 @@ pub async fn record_failure(
 }
 
 /// The application's reminders and expiry are moot once it is settled.
-pub async fn cancel_for_application(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
+pub async fn cancel_for_application(
+    conn: &mut PgConnection,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE scheduled_jobs SET status = 'cancelled', finished_at = $2
          WHERE application_id = $1 AND status = 'pending'",
@@ -88,7 +101,11 @@ pub async fn cancel_for_application(conn: &mut PgConnection, application_id: i64
 
 /// True when a later reminder of the same application is due as well (the runner was
 /// down): only the latest is worth sending.
-pub async fn later_reminder_due(conn: &mut PgConnection, job: &DueJob, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn later_reminder_due(
+    conn: &mut PgConnection,
+    job: &DueJob,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM scheduled_jobs
                         WHERE application_id = $1 AND kind = $2 AND status = 'pending'

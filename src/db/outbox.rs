@@ -73,7 +73,12 @@ pub async fn claim(
     .await
 }
 
-pub async fn mark_sent(pool: &PgPool, id: i64, telegram_message_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn mark_sent(
+    pool: &PgPool,
+    id: i64,
+    telegram_message_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $3, telegram_message_id = $2, claimed_until = NULL,
                            last_error = NULL
@@ -137,20 +142,29 @@ pub async fn release(pool: &PgPool, id: i64, note: &str) -> sqlx::Result<()> {
 /// Ends every lease. Only for a sender that just took the sender lock: the leases it finds
 /// belong to a sender that died, whose rows would otherwise wait out their lease.
 pub async fn release_all_leases(pool: &PgPool) -> sqlx::Result<u64> {
-    let done = sqlx::query("UPDATE outbox SET claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL")
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE outbox SET claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL",
+    )
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected())
 }
 
 /// The user blocked the bot: remember it, and drop what is queued for him.
-pub async fn mark_unreachable(pool: &PgPool, telegram_user_id: i64, reason: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+pub async fn mark_unreachable(
+    pool: &PgPool,
+    telegram_user_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE telegram_users SET unreachable = TRUE, unreachable_at = $2, updated_at = $2 WHERE id = $1")
-        .bind(telegram_user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE telegram_users SET unreachable = TRUE, unreachable_at = $2, updated_at = $2 WHERE id = $1",
+    )
+    .bind(telegram_user_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "UPDATE outbox SET status = 'skipped', last_error = $2, claimed_until = NULL
          WHERE telegram_user_id = $1 AND status = 'pending'",

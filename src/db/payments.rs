@@ -20,7 +20,11 @@ pub struct OwnApplication {
     pub fee_tenge: i32,
 }
 
-pub async fn own_application(pool: &PgPool, telegram_user_id: i64, application_id: i64) -> sqlx::Result<Option<OwnApplication>> {
+pub async fn own_application(
+    pool: &PgPool,
+    telegram_user_id: i64,
+    application_id: i64,
+) -> sqlx::Result<Option<OwnApplication>> {
     sqlx::query_as(
         "SELECT a.id, a.status::text AS status, a.payment_deadline, c.fee_tenge
          FROM applications a
@@ -77,7 +81,10 @@ pub async fn pending_or_new(
 }
 
 pub async fn application_status(pool: &PgPool, application_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT status::text FROM applications WHERE id = $1").bind(application_id).fetch_optional(pool).await
+    sqlx::query_scalar("SELECT status::text FROM applications WHERE id = $1")
+        .bind(application_id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn set_url(pool: &PgPool, payment_id: i64, url: &str) -> sqlx::Result<()> {
@@ -105,7 +112,8 @@ pub struct OrderState {
     pub locale: Option<Locale>,
 }
 
-const ORDER_STATE: &str = "SELECT p.id AS payment_id, p.method, p.status::text AS payment_status, p.provider_txn_id,
+const ORDER_STATE: &str =
+    "SELECT p.id AS payment_id, p.method, p.status::text AS payment_status, p.provider_txn_id,
             p.amount_tenge, a.id AS application_id, a.status::text AS application_status,
             a.payment_deadline, a.slot_id, u.id AS telegram_user_id, u.locale
      FROM payments p
@@ -121,14 +129,16 @@ pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Opti
 /// Like [`order_state`], holding the payment and the application until commit, so that a
 /// concurrent callback, staff action or expiry waits and then sees the outcome.
 pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Result<Option<OrderState>> {
-    sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p, a"))
-        .bind(order_number)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p, a")).bind(order_number).fetch_optional(conn).await
 }
 
 /// pending → paid. False when the payment was settled already.
-pub async fn mark_paid(conn: &mut PgConnection, payment_id: i64, txn_id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn mark_paid(
+    conn: &mut PgConnection,
+    payment_id: i64,
+    txn_id: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE payments SET status = 'paid', provider_txn_id = $2, paid_at = $3, updated_at = $3
          WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
@@ -142,7 +152,12 @@ pub async fn mark_paid(conn: &mut PgConnection, payment_id: i64, txn_id: &str, n
 }
 
 /// Money that came when the application no longer awaited it: kept, not applied.
-pub async fn mark_late(conn: &mut PgConnection, payment_id: i64, txn_id: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn mark_late(
+    conn: &mut PgConnection,
+    payment_id: i64,
+    txn_id: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE payments SET status = 'late', provider_txn_id = $2, paid_at = $3, updated_at = $3
          WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
@@ -156,7 +171,11 @@ pub async fn mark_late(conn: &mut PgConnection, payment_id: i64, txn_id: &str, n
 }
 
 /// awaiting_payment → paid, only before the deadline.
-pub async fn mark_application_paid(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+pub async fn mark_application_paid(
+    conn: &mut PgConnection,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE applications SET status = 'paid', paid_at = $2, updated_at = $2
          WHERE id = $1 AND status = 'awaiting_payment' AND payment_deadline > $2",
@@ -172,7 +191,12 @@ pub async fn mark_application_paid(conn: &mut PgConnection, application_id: i64,
 
 /// Serialises callbacks with the same key until commit; the first one's answer is then
 /// found by the others. A hash collision only makes two unrelated callbacks wait in turn.
-pub async fn lock_callback(conn: &mut PgConnection, provider: Method, command: &str, txn_id: &str) -> sqlx::Result<()> {
+pub async fn lock_callback(
+    conn: &mut PgConnection,
+    provider: Method,
+    command: &str,
+    txn_id: &str,
+) -> sqlx::Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(format!("{}:{command}:{txn_id}", provider.code()))
         .execute(conn)
@@ -180,13 +204,20 @@ pub async fn lock_callback(conn: &mut PgConnection, provider: Method, command: &
     Ok(())
 }
 
-pub async fn stored_answer(conn: &mut PgConnection, provider: Method, command: &str, txn_id: &str) -> sqlx::Result<Option<Value>> {
-    sqlx::query_scalar("SELECT response FROM payment_callbacks WHERE provider = $1 AND command = $2 AND txn_id = $3")
-        .bind(provider)
-        .bind(command)
-        .bind(txn_id)
-        .fetch_optional(conn)
-        .await
+pub async fn stored_answer(
+    conn: &mut PgConnection,
+    provider: Method,
+    command: &str,
+    txn_id: &str,
+) -> sqlx::Result<Option<Value>> {
+    sqlx::query_scalar(
+        "SELECT response FROM payment_callbacks WHERE provider = $1 AND command = $2 AND txn_id = $3",
+    )
+    .bind(provider)
+    .bind(command)
+    .bind(txn_id)
+    .fetch_optional(conn)
+    .await
 }
 
 pub struct Callback<'a> {
@@ -225,7 +256,11 @@ pub struct Awaiting {
     pub fee_tenge: i32,
 }
 
-pub async fn awaiting(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<Awaiting>> {
+pub async fn awaiting(
+    conn: &mut PgConnection,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Awaiting>> {
     sqlx::query_as(
         "SELECT u.id AS telegram_user_id, u.locale, a.payment_deadline, c.fee_tenge
          FROM applications a
@@ -250,7 +285,11 @@ pub struct Annulled {
 /// Annuls an unpaid application whose deadline has passed, releases its seat and cancels
 /// its pending payments, in one statement. `None` when it was paid, annulled or
 /// withdrawn meanwhile, or its deadline has not come.
-pub async fn annul_unpaid(conn: &mut PgConnection, application_id: i64, now: DateTime<Utc>) -> sqlx::Result<Option<Annulled>> {
+pub async fn annul_unpaid(
+    conn: &mut PgConnection,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Annulled>> {
     sqlx::query_as(
         "WITH app AS (
              UPDATE applications SET status = 'annulled', closed_at = $2, updated_at = $2

@@ -13,9 +13,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::app::Ctx;
+use crate::payments::Method;
 use crate::payments::card::{self, Kind};
 use crate::payments::kaspi::{self, Command};
-use crate::payments::Method;
 use crate::services::payments as service;
 
 pub fn routes() -> Router<Ctx> {
@@ -118,7 +118,8 @@ async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::R
             // The applicant may try another card on the same page: nothing changes here.
             let txn = n.transaction_id.as_deref().unwrap_or_default();
             tracing::info!(reason = n.reason.as_deref().unwrap_or("-"), "card payment declined");
-            service::note(ctx, Method::Card, kind.code(), txn, &request, &json!({ "code": card::code::OK })).await
+            service::note(ctx, Method::Card, kind.code(), txn, &request, &json!({ "code": card::code::OK }))
+                .await
         }
     }
 }

@@ -120,6 +120,8 @@ struct Inner {
     /// Set once the app is built: the routes exist before the context they read.
     attached: OnceLock<Attached>,
     http: reqwest::Client,
+    /// Tells the page that the process restarted and its chat view is void.
+    instance: String,
 }
 
 struct Attached {
@@ -155,6 +157,7 @@ impl Sandbox {
                 languages: Mutex::new(languages),
                 attached: OnceLock::new(),
                 http,
+                instance: format!("{:016x}", rand::random::<u64>()),
             }),
         }
     }
@@ -317,6 +320,7 @@ async fn api_users(State(sandbox): State<Sandbox>) -> Result<Json<Value>, ApiErr
 
 #[derive(Serialize)]
 struct ChatSnapshot {
+    instance: String,
     user: UserView,
     /// Grows with every change the page shows (a bot send, edit or delete, a user's
     /// message, a callback answer): the page drops a snapshot older than the one it shows.
@@ -385,6 +389,7 @@ fn snapshot(sandbox: &Sandbox, sim: SimUser, emu: &EmuUser) -> ChatSnapshot {
     });
     let language = sandbox.language(sim.id);
     ChatSnapshot {
+        instance: sandbox.inner.instance.clone(),
         version: activity + last_id.max(0) as u64 + answers.len() as u64,
         activity,
         answers: answers.len(),
@@ -451,11 +456,17 @@ struct ChatQuery {
 
 /// Long poll: answers when the bot did something in the chat past what the page shows
 /// (or at once without `after`), else after [`LONG_POLL`] with the same snapshot.
-async fn api_chat(State(sandbox): State<Sandbox>, Query(q): Query<ChatQuery>) -> Result<Json<ChatSnapshot>, ApiError> {
+async fn api_chat(
+    State(sandbox): State<Sandbox>,
+    Query(q): Query<ChatQuery>,
+) -> Result<Json<ChatSnapshot>, ApiError> {
     let (sim, emu) = sandbox.user(q.user)?;
-    if let Some(after) = q.after {
-        let emulator = &sandbox.inner.emulator;
-        let chat_id = sim.id as i64;
+    let emulator = &sandbox.inner.emulator;
+    let chat_id = sim.id as i64;
+    // A page ahead of the chat saw an earlier process: it needs the new state at once.
+    let stale = q.after.is_some_and(|after| after > emulator.chat_activity(chat_id))
+        || q.answers.is_some_and(|answers| answers > emu.callback_answers().len());
+    if let Some(after) = q.after.filter(|_| !stale) {
         let answers = q.answers.unwrap_or(usize::MAX);
         tokio::select! {
             _ = emulator.wait_chat_activity(chat_id, after, LONG_POLL) => {}
@@ -544,7 +555,8 @@ async fn api_reply(
     Json(body): Json<ReplyBody>,
 ) -> Result<Json<ActionAnswer>, ApiError> {
     let (sim, emu) = sandbox.user(body.user)?;
-    let update_id = emu.press_reply(&body.text).map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))?;
+    let update_id =
+        emu.press_reply(&body.text).map_err(|e| ApiError::new(StatusCode::CONFLICT, e.to_string()))?;
     Ok(action(&sandbox, sim, &emu, update_id))
 }
 
@@ -577,12 +589,16 @@ async fn api_language(
 ) -> Result<Json<ChatSnapshot>, ApiError> {
     let language = body.language_code.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     if let Some(l) = &language {
-        let well_formed = l.len() <= 10 && l.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic()));
+        let well_formed = l.len() <= 10
+            && l.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic()));
         if !well_formed {
             return Err(ApiError::bad_request("language_code looks like kk, ru or en"));
         }
     }
-    USERS.iter().find(|u| u.id == body.user).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such user"))?;
+    USERS
+        .iter()
+        .find(|u| u.id == body.user)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such user"))?;
     sandbox.inner.languages.lock().unwrap_or_else(|e| e.into_inner()).insert(body.user, language);
     let (sim, emu) = sandbox.user(body.user)?;
     Ok(Json(snapshot(&sandbox, sim, &emu)))
@@ -778,7 +794,12 @@ fn random_txn_id() -> String {
 
 /// The card gateway (TipTop Pay / CloudPayments): `check`, then `pay` or `fail`, each a
 /// form POST signed with `Content-HMAC`, stopping when our endpoint refuses.
-async fn card_flow(sandbox: &Sandbox, attached: &Attached, order: &Order, approve: bool) -> (Vec<Call>, Outcome) {
+async fn card_flow(
+    sandbox: &Sandbox,
+    attached: &Attached,
+    order: &Order,
+    approve: bool,
+) -> (Vec<Call>, Outcome) {
     let now = attached.ctx.clock.now();
     let mut fields: Vec<(&str, String)> = vec![
         ("TransactionId", random_txn_id()),
@@ -839,7 +860,13 @@ async fn card_call(sandbox: &Sandbox, attached: &Attached, kind: &str, fields: &
 /// Kaspi's biller protocol: `check`, then `pay` with the same transaction, from loopback.
 async fn kaspi_flow(sandbox: &Sandbox, attached: &Attached, order: &Order) -> (Vec<Call>, Outcome) {
     let txn_id = random_txn_id();
-    let txn_date = attached.ctx.clock.now().with_timezone(&attached.ctx.config.timezone).format("%Y%m%d%H%M%S").to_string();
+    let txn_date = attached
+        .ctx
+        .clock
+        .now()
+        .with_timezone(&attached.ctx.config.timezone)
+        .format("%Y%m%d%H%M%S")
+        .to_string();
     let mut calls = Vec::new();
     for command in ["check", "pay"] {
         let mut pairs = vec![("command", command), ("txn_id", &txn_id)];
@@ -877,13 +904,19 @@ async fn finish_call(
     }
 }
 
+/// Computed here rather than with `payments::card`, as the gateway computes it on its side:
+/// a mistake in our verification then fails instead of agreeing with itself.
 fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body);
     BASE64.encode(mac.finalize().into_bytes())
 }
 
-async fn render_pay(ctx: &Ctx, order_number: &str, flow: Option<(Vec<Call>, Outcome)>) -> Result<Response, ApiError> {
+async fn render_pay(
+    ctx: &Ctx,
+    order_number: &str,
+    flow: Option<(Vec<Call>, Outcome)>,
+) -> Result<Response, ApiError> {
     let Some(order) = find_order(&ctx.db, order_number).await? else {
         let body = format!(
             "<header class=\"bar\"><a class=\"back\" href=\"/\">← Chat</a><h1>Sandbox payment</h1></header>\
@@ -908,8 +941,14 @@ async fn render_pay(ctx: &Ctx, order_number: &str, flow: Option<(Vec<Call>, Outc
     );
     if let Some((calls, outcome)) = &flow {
         let (class, text) = match outcome {
-            Outcome::Paid => ("ok", "✅ Payment sent · Төлем жіберілді · Платёж отправлен. The bot confirms it in the chat."),
-            Outcome::Declined => ("warn", "❌ The bank declined the payment · Банк төлемнен бас тартты · Банк отклонил платёж."),
+            Outcome::Paid => (
+                "ok",
+                "✅ Payment sent · Төлем жіберілді · Платёж отправлен. The bot confirms it in the chat.",
+            ),
+            Outcome::Declined => (
+                "warn",
+                "❌ The bank declined the payment · Банк төлемнен бас тартты · Банк отклонил платёж.",
+            ),
             Outcome::Refused => ("warn", "⚠️ Our endpoint refused the payment: see its answer below."),
         };
         body.push_str(&format!(
@@ -1006,7 +1045,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"<img src=x onerror="a('b')">&"#), "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;");
+        assert_eq!(
+            escape(r#"<img src=x onerror="a('b')">&"#),
+            "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;"
+        );
     }
 
     #[test]

@@ -153,7 +153,8 @@ mod tests {
 
     #[test]
     fn parses_the_form() {
-        let n = parse(Kind::Pay, b"InvoiceId=123456789012&Amount=5640.00&Currency=KZT&TransactionId=42").unwrap();
+        let n =
+            parse(Kind::Pay, b"InvoiceId=123456789012&Amount=5640.00&Currency=KZT&TransactionId=42").unwrap();
         assert_eq!(n.invoice_id, "123456789012");
         assert_eq!(n.amount_tiyn, 564_000);
         assert!(n.is_tenge());

@@ -74,7 +74,9 @@ pub async fn create_link(config: &Config, base: &url::Url, order: &Order<'_>) ->
     }
     let answer: Answer = response.json().await.context("card gateway answer is not the expected JSON")?;
     match (answer.success, answer.model) {
-        (true, Some(model)) if model.url.starts_with("https://") || model.url.starts_with("http://") => Ok(model.url),
+        (true, Some(model)) if model.url.starts_with("https://") || model.url.starts_with("http://") => {
+            Ok(model.url)
+        }
         (true, _) => bail!("card gateway answered without a payment URL"),
         (false, _) => bail!("card gateway refused the order: {}", answer.message.unwrap_or_default()),
     }

@@ -77,7 +77,10 @@ pub fn temporary(txn_id: &str) -> Answer {
 pub fn parse(params: &HashMap<String, String>) -> Result<Request, Answer> {
     let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let txn_id = get("txn_id").unwrap_or_default();
-    if txn_id.is_empty() || txn_id.len() > 64 || !txn_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if txn_id.is_empty()
+        || txn_id.len() > 64
+        || !txn_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
         return Err(answer("", result::OTHER, "txn_id is missing or malformed"));
     }
     let command = match get("command") {
@@ -136,7 +139,9 @@ pub fn pay_answer(req: &Request, outcome: &PayOutcome) -> Answer {
         }
         // The money is ours to give back: accepting it keeps Kaspi from retrying forever,
         // and staff see the order as needing a refund.
-        PayOutcome::Late { payment_id, .. } => accepted(payment_id, "accepted late: the order had expired, refund follows"),
+        PayOutcome::Late { payment_id, .. } => {
+            accepted(payment_id, "accepted late: the order had expired, refund follows")
+        }
         PayOutcome::PaidByOtherTxn { .. } => answer(&req.txn_id, result::FORBIDDEN, "order already paid"),
         PayOutcome::NotFound => answer(&req.txn_id, result::NOT_FOUND, "order not found"),
         PayOutcome::WrongAmount { expected } => {

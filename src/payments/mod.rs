@@ -52,9 +52,14 @@ pub struct PaymentEvent {
 /// May this order be paid now, for this amount?
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CheckOutcome {
-    Payable { payment_id: i64, amount: Money },
+    Payable {
+        payment_id: i64,
+        amount: Money,
+    },
     NotFound,
-    WrongAmount { expected: Money },
+    WrongAmount {
+        expected: Money,
+    },
     /// Expired, annulled, or already paid.
     NotPayable,
 }
@@ -63,13 +68,25 @@ pub enum CheckOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PayOutcome {
     /// The application is paid now.
-    Applied { payment_id: i64, application_id: i64 },
+    Applied {
+        payment_id: i64,
+        application_id: i64,
+    },
     /// The money came when the application no longer awaited it: kept for a refund.
-    Late { payment_id: i64, application_id: i64 },
+    Late {
+        payment_id: i64,
+        application_id: i64,
+    },
     /// This very transaction was recorded before (a repeat that missed the stored answer).
-    AlreadyRecorded { payment_id: i64 },
+    AlreadyRecorded {
+        payment_id: i64,
+    },
     /// The order was settled by another transaction.
-    PaidByOtherTxn { payment_id: i64 },
+    PaidByOtherTxn {
+        payment_id: i64,
+    },
     NotFound,
-    WrongAmount { expected: Money },
+    WrongAmount {
+        expected: Money,
+    },
 }

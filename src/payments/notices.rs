@@ -61,8 +61,14 @@ impl Due {
 
 pub fn options_keyboard(i18n: &I18n, locale: Locale, application_id: i64) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(i18n.t(locale, "pay-button-card"), callback_data(Method::Card, application_id)),
-        InlineKeyboardButton::callback(i18n.t(locale, "pay-button-kaspi"), callback_data(Method::Kaspi, application_id)),
+        InlineKeyboardButton::callback(
+            i18n.t(locale, "pay-button-card"),
+            callback_data(Method::Card, application_id),
+        ),
+        InlineKeyboardButton::callback(
+            i18n.t(locale, "pay-button-kaspi"),
+            callback_data(Method::Kaspi, application_id),
+        ),
     ]])
 }
 
@@ -97,7 +103,15 @@ pub fn card(i18n: &I18n, locale: Locale, due: &Due, order: &str, url: &str) -> N
     Notice { text: i18n.f(locale, "pay-card", &args), markup }
 }
 
-pub fn confirmed(i18n: &I18n, locale: Locale, application_id: i64, fee: Money, order: &str, place: &SlotPlace, tz: Tz) -> String {
+pub fn confirmed(
+    i18n: &I18n,
+    locale: Locale,
+    application_id: i64,
+    fee: Money,
+    order: &str,
+    place: &SlotPlace,
+    tz: Tz,
+) -> String {
     let args = [
         ("id", application_id.into()),
         ("fee", fee.to_string().into()),
@@ -111,7 +125,14 @@ pub fn confirmed(i18n: &I18n, locale: Locale, application_id: i64, fee: Money, o
     i18n.f(locale, "pay-confirmed", &args)
 }
 
-pub fn late(i18n: &I18n, locale: Locale, application_id: i64, fee: Money, order: &str, refund_email: &str) -> String {
+pub fn late(
+    i18n: &I18n,
+    locale: Locale,
+    application_id: i64,
+    fee: Money,
+    order: &str,
+    refund_email: &str,
+) -> String {
     let args = [
         ("id", application_id.into()),
         ("fee", fee.to_string().into()),
@@ -165,7 +186,13 @@ mod tests {
         };
         for locale in Locale::ALL {
             let k = kaspi(&i18n, locale, &due, "123456789012");
-            assert!(k.text.contains("5\u{a0}640\u{a0}₸") && k.text.contains("123456789012") && k.text.contains("11:00"), "{}", k.text);
+            assert!(
+                k.text.contains("5\u{a0}640\u{a0}₸")
+                    && k.text.contains("123456789012")
+                    && k.text.contains("11:00"),
+                "{}",
+                k.text
+            );
             let o = options(&i18n, locale, &due);
             assert!(o.text.contains("60"), "{}", o.text);
             assert_eq!(o.markup.unwrap().inline_keyboard[0].len(), 2);

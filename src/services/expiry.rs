@@ -22,7 +22,12 @@ pub enum Done {
 
 /// Reminds the applicant, with the payment buttons, if the application still awaits
 /// payment and no later reminder is due as well.
-pub async fn remind(conn: &mut PgConnection, ctx: &Ctx, job: &DueJob, now: DateTime<Utc>) -> anyhow::Result<Done> {
+pub async fn remind(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    job: &DueJob,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Done> {
     let Some(application_id) = job.application_id else {
         return Ok(Done::Skipped("no application"));
     };
@@ -55,7 +60,12 @@ pub async fn remind(conn: &mut PgConnection, ctx: &Ctx, job: &DueJob, now: DateT
 
 /// Annuls the application if it is still unpaid at its deadline: seat released, pending
 /// payments and the remaining reminders cancelled, the applicant told he may apply again.
-pub async fn expire(conn: &mut PgConnection, ctx: &Ctx, job: &DueJob, now: DateTime<Utc>) -> anyhow::Result<Done> {
+pub async fn expire(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    job: &DueJob,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Done> {
     let Some(application_id) = job.application_id else {
         return Ok(Done::Skipped("no application"));
     };

@@ -25,7 +25,11 @@ pub enum NotPayable {
 }
 
 /// The application's fee and deadline while it awaits payment.
-pub async fn due(ctx: &Ctx, telegram_user_id: i64, application_id: i64) -> anyhow::Result<Result<Due, NotPayable>> {
+pub async fn due(
+    ctx: &Ctx,
+    telegram_user_id: i64,
+    application_id: i64,
+) -> anyhow::Result<Result<Due, NotPayable>> {
     let now = ctx.clock.now();
     let Some(app) = db::own_application(&ctx.db, telegram_user_id, application_id).await? else {
         return Ok(Err(NotPayable::NotAwaiting));
@@ -47,15 +51,30 @@ pub async fn due(ctx: &Ctx, telegram_user_id: i64, application_id: i64) -> anyho
 
 #[derive(Clone, Debug)]
 pub enum Choice {
-    Kaspi { due: Due, order: String },
-    Card { due: Due, order: String, url: String },
+    Kaspi {
+        due: Due,
+        order: String,
+    },
+    Card {
+        due: Due,
+        order: String,
+        url: String,
+    },
     /// The gateway did not give a payment page; Kaspi still works.
-    CardUnavailable { due: Due },
+    CardUnavailable {
+        due: Due,
+    },
     NotPayable(NotPayable),
 }
 
 /// The order for paying by `method`: the pending one of that method, or a new one.
-pub async fn choose(ctx: &Ctx, telegram_user_id: i64, locale: Locale, application_id: i64, method: Method) -> anyhow::Result<Choice> {
+pub async fn choose(
+    ctx: &Ctx,
+    telegram_user_id: i64,
+    locale: Locale,
+    application_id: i64,
+    method: Method,
+) -> anyhow::Result<Choice> {
     let due = match due(ctx, telegram_user_id, application_id).await? {
         Ok(due) => due,
         Err(why) => return Ok(Choice::NotPayable(why)),
@@ -66,14 +85,21 @@ pub async fn choose(ctx: &Ctx, telegram_user_id: i64, locale: Locale, applicatio
     };
     // The amount is the one fixed on the order, even if the campaign's fee changed since.
     let due = Due { fee: Money::try_from(order.amount_tenge)?, ..due };
-    tracing::info!(user = telegram_user_id, application_id, payment_id = order.id, method = method.code(), "payment method chosen");
+    tracing::info!(
+        user = telegram_user_id,
+        application_id,
+        payment_id = order.id,
+        method = method.code(),
+        "payment method chosen"
+    );
     match method {
         Method::Kaspi => Ok(Choice::Kaspi { due, order: order.order_number }),
         Method::Card => {
             if let Some(url) = order.payment_url {
                 return Ok(Choice::Card { due, order: order.order_number, url });
             }
-            match card_link(ctx, locale, telegram_user_id, application_id, &order.order_number, due.fee).await {
+            match card_link(ctx, locale, telegram_user_id, application_id, &order.order_number, due.fee).await
+            {
                 Ok(url) => {
                     db::set_url(&ctx.db, order.id, &url).await?;
                     Ok(Choice::Card { due, order: order.order_number, url })
@@ -88,7 +114,12 @@ pub async fn choose(ctx: &Ctx, telegram_user_id: i64, locale: Locale, applicatio
 }
 
 /// A new order number is random: on the rare collision, draw again.
-async fn order(ctx: &Ctx, application_id: i64, method: Method, now: DateTime<Utc>) -> anyhow::Result<Option<db::Order>> {
+async fn order(
+    ctx: &Ctx,
+    application_id: i64,
+    method: Method,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<db::Order>> {
     for _ in 0..8 {
         let number = order_number::generate(&mut rand::thread_rng());
         match db::pending_or_new(&ctx.db, application_id, method, &number, now).await {
@@ -163,7 +194,14 @@ pub async fn pay(
     }
     let outcome = apply(&mut tx, ctx, event, place.as_ref(), now).await?;
     let response = answer(&outcome);
-    let callback = Callback { provider: event.method, command: "pay", txn_id: &event.txn_id, request, response: &response, now };
+    let callback = Callback {
+        provider: event.method,
+        command: "pay",
+        txn_id: &event.txn_id,
+        request,
+        response: &response,
+        now,
+    };
     db::store_callback(&mut tx, &callback).await?;
     tx.commit().await?;
     log_outcome(event, &outcome);
@@ -171,7 +209,14 @@ pub async fn pay(
 }
 
 /// Remembers a notification that changes nothing (a declined card), once per transaction.
-pub async fn note(ctx: &Ctx, provider: Method, command: &str, txn_id: &str, request: &Value, response: &Value) -> anyhow::Result<Value> {
+pub async fn note(
+    ctx: &Ctx,
+    provider: Method,
+    command: &str,
+    txn_id: &str,
+    request: &Value,
+    response: &Value,
+) -> anyhow::Result<Value> {
     let mut tx = ctx.db.begin().await?;
     db::lock_callback(&mut tx, provider, command, txn_id).await?;
     if let Some(first) = db::stored_answer(&mut tx, provider, command, txn_id).await? {
@@ -228,21 +273,48 @@ pub async fn apply(
             bail!("payment {} changed under its lock", o.payment_id);
         }
         jobs::cancel_for_application(conn, o.application_id, now).await?;
-        let text = notices::confirmed(&ctx.i18n, locale, o.application_id, expected, &event.order_number, place, ctx.config.timezone);
+        let text = notices::confirmed(
+            &ctx.i18n,
+            locale,
+            o.application_id,
+            expected,
+            &event.order_number,
+            place,
+            ctx.config.timezone,
+        );
         let key = format!("paid:{}", o.application_id);
         queue(conn, o.telegram_user_id, &text, &key, now).await?;
         Ok(PayOutcome::Applied { payment_id: o.payment_id, application_id: o.application_id })
     } else {
         db::mark_late(conn, o.payment_id, &event.txn_id, now).await?;
-        let text = notices::late(&ctx.i18n, locale, o.application_id, expected, &event.order_number, &ctx.config.refund_email);
+        let text = notices::late(
+            &ctx.i18n,
+            locale,
+            o.application_id,
+            expected,
+            &event.order_number,
+            &ctx.config.refund_email,
+        );
         let key = format!("late:{}", o.payment_id);
         queue(conn, o.telegram_user_id, &text, &key, now).await?;
         Ok(PayOutcome::Late { payment_id: o.payment_id, application_id: o.application_id })
     }
 }
 
-async fn queue(conn: &mut PgConnection, telegram_user_id: i64, text: &str, key: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    let message = outbox::NewMessage { telegram_user_id, text, reply_markup: None, dedup_key: Some(key), not_before: now };
+async fn queue(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+    text: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let message = outbox::NewMessage {
+        telegram_user_id,
+        text,
+        reply_markup: None,
+        dedup_key: Some(key),
+        not_before: now,
+    };
     outbox::enqueue(conn, &message).await
 }
 

@@ -55,7 +55,8 @@ async fn step(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<bool> {
 
 /// Written by the `slots_changed` trigger when the NCT moves a slot.
 async fn slot_changed(tx: &mut sqlx::PgConnection, ctx: &Ctx, job: &DueJob) -> anyhow::Result<Done> {
-    let slot_id = job.payload["slot_id"].as_i64().ok_or_else(|| anyhow::anyhow!("slot_changed job without slot_id"))?;
+    let slot_id =
+        job.payload["slot_id"].as_i64().ok_or_else(|| anyhow::anyhow!("slot_changed job without slot_id"))?;
     crate::services::notifications::slot_changed(tx, ctx, job.id, slot_id).await?;
     Ok(Done::Sent)
 }

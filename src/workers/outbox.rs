@@ -63,7 +63,13 @@ fn lock(pacer: &Mutex<Pacer>) -> std::sync::MutexGuard<'_, Pacer> {
     pacer.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-async fn deliver(ctx: Ctx, bot: Bot, pacer: Arc<Mutex<Pacer>>, m: Claimed, mut start: Instant) -> anyhow::Result<()> {
+async fn deliver(
+    ctx: Ctx,
+    bot: Bot,
+    pacer: Arc<Mutex<Pacer>>,
+    m: Claimed,
+    mut start: Instant,
+) -> anyhow::Result<()> {
     let markup = match m.reply_markup.clone().map(serde_json::from_value::<ReplyMarkup>).transpose() {
         Ok(markup) => markup,
         Err(e) => {
@@ -87,13 +93,22 @@ async fn deliver(ctx: Ctx, bot: Bot, pacer: Arc<Mutex<Pacer>>, m: Claimed, mut s
         match classify(&error) {
             Failure::Flood(wait) => {
                 let wait = wait.min(MAX_FLOOD_WAIT);
-                tracing::warn!(outbox = m.id, seconds = wait.as_secs(), "flood control: waiting before sending again");
+                tracing::warn!(
+                    outbox = m.id,
+                    seconds = wait.as_secs(),
+                    "flood control: waiting before sending again"
+                );
                 start = Instant::now() + wait;
                 lock(&pacer).hold(m.chat_id, start);
             }
             Failure::Unreachable => {
-                tracing::info!(outbox = m.id, user = m.telegram_user_id, "recipient blocked the bot; marked unreachable");
-                outbox::mark_unreachable(&ctx.db, m.telegram_user_id, &error.to_string(), ctx.clock.now()).await?;
+                tracing::info!(
+                    outbox = m.id,
+                    user = m.telegram_user_id,
+                    "recipient blocked the bot; marked unreachable"
+                );
+                outbox::mark_unreachable(&ctx.db, m.telegram_user_id, &error.to_string(), ctx.clock.now())
+                    .await?;
                 return Ok(());
             }
             Failure::Permanent => {
@@ -140,7 +155,9 @@ fn classify(e: &RequestError) -> Failure {
         // Unrecognised answers include Telegram's own 5xx.
         RequestError::Api(ApiError::Unknown(_)) => Failure::Transient,
         RequestError::Network(_) | RequestError::Io(_) => Failure::Transient,
-        RequestError::Api(_) | RequestError::MigrateToChatId(_) | RequestError::InvalidJson { .. } => Failure::Permanent,
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) | RequestError::InvalidJson { .. } => {
+            Failure::Permanent
+        }
     }
 }
 
@@ -206,10 +223,16 @@ mod tests {
 
     #[test]
     fn sorts_telegram_failures() {
-        assert_eq!(classify(&RequestError::RetryAfter(Seconds::from_seconds(3))), Failure::Flood(Duration::from_secs(3)));
+        assert_eq!(
+            classify(&RequestError::RetryAfter(Seconds::from_seconds(3))),
+            Failure::Flood(Duration::from_secs(3))
+        );
         assert_eq!(classify(&RequestError::Api(ApiError::BotBlocked)), Failure::Unreachable);
         assert_eq!(classify(&RequestError::Api(ApiError::UserDeactivated)), Failure::Unreachable);
         assert_eq!(classify(&RequestError::Api(ApiError::MessageTextIsEmpty)), Failure::Permanent);
-        assert_eq!(classify(&RequestError::Api(ApiError::Unknown("Internal Server Error".into()))), Failure::Transient);
+        assert_eq!(
+            classify(&RequestError::Api(ApiError::Unknown("Internal Server Error".into()))),
+            Failure::Transient
+        );
     }
 }

@@ -73,7 +73,10 @@ async fn count(app: &TestApp, sql: &str, id: i64) -> i64 {
 }
 
 async fn first_slot(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT id FROM slots ORDER BY starts_at, id LIMIT 1").fetch_one(app.pool()).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM slots ORDER BY starts_at, id LIMIT 1")
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
 }
 
 async fn choices(app: &TestApp, slot_id: i64) -> Choices {
@@ -83,14 +86,19 @@ async fn choices(app: &TestApp, slot_id: i64) -> Choices {
         .fetch_one(pool)
         .await
         .unwrap();
-    let category_id: i16 =
-        sqlx::query_scalar("SELECT id FROM categories ORDER BY sort_order, id LIMIT 1").fetch_one(pool).await.unwrap();
-    let test_language: String =
-        sqlx::query_scalar("SELECT code FROM test_languages WHERE code = 'ru'").fetch_one(pool).await.unwrap();
-    let combination_id: i16 = sqlx::query_scalar("SELECT id FROM subject_combinations ORDER BY sort_order, id LIMIT 1")
+    let category_id: i16 = sqlx::query_scalar("SELECT id FROM categories ORDER BY sort_order, id LIMIT 1")
         .fetch_one(pool)
         .await
         .unwrap();
+    let test_language: String = sqlx::query_scalar("SELECT code FROM test_languages WHERE code = 'ru'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let combination_id: i16 =
+        sqlx::query_scalar("SELECT id FROM subject_combinations ORDER BY sort_order, id LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
     Choices { campaign_id, category_id, test_language, combination_id, slot_id }
 }
 
@@ -117,12 +125,14 @@ async fn applicant_with_seat(app: &TestApp, id: u64) -> (TestUser, i64) {
 }
 
 async fn order_of(app: &TestApp, application_id: i64, method: &str) -> String {
-    sqlx::query_scalar("SELECT order_number FROM payments WHERE application_id = $1 AND method = $2::payment_method")
-        .bind(application_id)
-        .bind(method)
-        .fetch_one(app.pool())
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT order_number FROM payments WHERE application_id = $1 AND method = $2::payment_method",
+    )
+    .bind(application_id)
+    .bind(method)
+    .fetch_one(app.pool())
+    .await
+    .unwrap()
 }
 
 async fn status_of(app: &TestApp, application_id: i64) -> String {
@@ -152,13 +162,20 @@ async fn kaspi(app: &TestApp, params: &[(&str, &str)]) -> (u16, Value) {
 }
 
 async fn kaspi_check(app: &TestApp, order: &str, sum: &str) -> Value {
-    let (status, answer) = kaspi(app, &[("command", "check"), ("txn_id", "5550001"), ("account", order), ("sum", sum)]).await;
+    let (status, answer) =
+        kaspi(app, &[("command", "check"), ("txn_id", "5550001"), ("account", order), ("sum", sum)]).await;
     assert_eq!(status, 200);
     answer
 }
 
 async fn kaspi_pay(app: &TestApp, order: &str, txn: &str, sum: &str) -> Value {
-    let params = [("command", "pay"), ("txn_id", txn), ("txn_date", "20261222101500"), ("account", order), ("sum", sum)];
+    let params = [
+        ("command", "pay"),
+        ("txn_id", txn),
+        ("txn_date", "20261222101500"),
+        ("account", order),
+        ("sum", sum),
+    ];
     let (status, answer) = kaspi(app, &params).await;
     assert_eq!(status, 200);
     answer
@@ -227,7 +244,8 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     user.press_on(options.message_id, "Kaspi").await;
     assert!(user.last_text().contains(&order));
     assert_eq!(count(&app, "SELECT count(*) FROM payments WHERE application_id = $1", application).await, 1);
-    let amount: i32 = scalar(&app, "SELECT amount_tenge FROM payments WHERE application_id = $1", application).await;
+    let amount: i32 =
+        scalar(&app, "SELECT amount_tenge FROM payments WHERE application_id = $1", application).await;
     assert_eq!(amount, 5640);
 
     let check = kaspi_check(&app, &order, "5640.00").await;
@@ -238,7 +256,8 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     let paid = kaspi_pay(&app, &order, "7770001", "5640.00").await;
     assert_eq!(paid["result"], 0, "{paid}");
     assert_eq!(paid["txn_id"], "7770001");
-    let payment_id: i64 = scalar(&app, "SELECT id FROM payments WHERE application_id = $1", application).await;
+    let payment_id: i64 =
+        scalar(&app, "SELECT id FROM payments WHERE application_id = $1", application).await;
     assert_eq!(paid["prv_txn_id"], payment_id.to_string());
 
     assert_eq!(status_of(&app, application).await, "paid");
@@ -256,9 +275,15 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     .fetch_one(app.pool())
     .await
     .unwrap();
-    assert!(confirmation.starts_with(&format!("✅ Оплата получена: {FEE}, заказ № {order}.")), "{confirmation}");
+    assert!(
+        confirmation.starts_with(&format!("✅ Оплата получена: {FEE}, заказ № {order}.")),
+        "{confirmation}"
+    );
     assert!(confirmation.contains(&format!("Заявление №{application} оплачено")));
-    assert!(confirmation.contains(&format!("Пункт: {venue}")) && confirmation.contains(&address), "{confirmation}");
+    assert!(
+        confirmation.contains(&format!("Пункт: {venue}")) && confirmation.contains(&address),
+        "{confirmation}"
+    );
     let tz = chrono_tz::Asia::Almaty;
     let date = ent_bot::format::long_date(ent_bot::format::local_date(starts_at, tz), Locale::Ru);
     assert!(date.ends_with("января, понедельник"), "the demo week starts on a Monday in January: {date}");
@@ -268,7 +293,10 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     let again = kaspi_pay(&app, &order, "7770001", "5640.00").await;
     assert_eq!(again, paid);
     assert_eq!(outbox_rows(&app, &user).await, 1);
-    assert_eq!(count(&app, "SELECT count(*) FROM payment_callbacks WHERE txn_id = '7770001' AND $1 > 0", 1).await, 1);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM payment_callbacks WHERE txn_id = '7770001' AND $1 > 0", 1).await,
+        1
+    );
     // And a check now says the order is settled.
     assert_eq!(kaspi_check(&app, &order, "5640.00").await["result"], 7);
 
@@ -291,14 +319,18 @@ async fn card_link_without_a_gateway_points_at_the_sandbox_page() {
     assert!(message.text.contains(&link), "{}", message.text);
     let button = message.button(&format!("Оплатить {FEE}")).expect("a pay button").clone();
     assert_eq!(button.url.as_deref(), Some(link.as_str()));
-    let stored: Option<String> = scalar(&app, "SELECT payment_url FROM payments WHERE application_id = $1", application).await;
+    let stored: Option<String> =
+        scalar(&app, "SELECT payment_url FROM payments WHERE application_id = $1", application).await;
     assert_eq!(stored.as_deref(), Some(link.as_str()));
 }
 
+/// What the fake gateway received: the Authorization header and the JSON body.
+type GatewayCalls = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 /// A stand-in for the TipTop Pay API: records each `orders/create` and answers with a URL.
-async fn fake_gateway() -> (String, Arc<Mutex<Vec<(Option<String>, Value)>>>) {
+async fn fake_gateway() -> (String, GatewayCalls) {
     use axum::http::HeaderMap;
-    let calls: Arc<Mutex<Vec<(Option<String>, Value)>>> = Arc::default();
+    let calls: GatewayCalls = Arc::default();
     let seen = calls.clone();
     let router = axum::Router::new().route(
         "/orders/create",
@@ -335,7 +367,10 @@ async fn card_link_from_the_gateway_then_a_signed_check_and_pay() {
     assert_eq!(recorded.len(), 1);
     let (auth, body) = &recorded[0];
     use base64::Engine;
-    let expected_auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("pk_test_ent:{SECRET}")));
+    let expected_auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("pk_test_ent:{SECRET}"))
+    );
     assert_eq!(auth.as_deref(), Some(expected_auth.as_str()));
     assert_eq!(body["Amount"], 5640);
     assert_eq!(body["Currency"], "KZT");
@@ -355,7 +390,8 @@ async fn card_link_from_the_gateway_then_a_signed_check_and_pay() {
     let (status, paid) = card(&app, "pay", &card_fields(&order, "5640.00", "901"), Some(SECRET)).await;
     assert_eq!((status, paid), (200, json!({ "code": 0 })));
     assert_eq!(status_of(&app, application).await, "paid");
-    let txn: Option<String> = scalar(&app, "SELECT provider_txn_id FROM payments WHERE application_id = $1", application).await;
+    let txn: Option<String> =
+        scalar(&app, "SELECT provider_txn_id FROM payments WHERE application_id = $1", application).await;
     assert_eq!(txn.as_deref(), Some("901"));
     deliver(&app).await;
     assert!(user.last_text().starts_with(&format!("✅ Оплата получена: {FEE}, заказ № {order}.")));
@@ -421,7 +457,15 @@ async fn a_wrong_amount_is_refused_by_both_providers() {
     assert_eq!(pay, json!({ "code": 12 }));
 
     assert_eq!(status_of(&app, application).await, "awaiting_payment");
-    assert_eq!(count(&app, "SELECT count(*) FROM payments WHERE application_id = $1 AND status = 'pending'", application).await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM payments WHERE application_id = $1 AND status = 'pending'",
+            application
+        )
+        .await,
+        2
+    );
     assert_eq!(outbox_rows(&app, &user).await, 0);
 }
 
@@ -442,7 +486,11 @@ async fn unknown_orders_and_malformed_requests_get_their_codes() {
     let mut typo = order.clone().into_bytes();
     typo[5] = if typo[5] == b'9' { b'0' } else { typo[5] + 1 };
     let typo = String::from_utf8(typo).unwrap();
-    assert_eq!(kaspi_check(&app, &typo, "5640.00").await["result"], 4, "a mistyped digit fails the check digit");
+    assert_eq!(
+        kaspi_check(&app, &typo, "5640.00").await["result"],
+        4,
+        "a mistyped digit fails the check digit"
+    );
     assert_eq!(kaspi_check(&app, "12345", "5640.00").await["result"], 4);
 
     let malformed: [&[(&str, &str)]; 5] = [
@@ -450,7 +498,13 @@ async fn unknown_orders_and_malformed_requests_get_their_codes() {
         &[("command", "refund"), ("txn_id", "1"), ("account", &order), ("sum", "5640.00")],
         &[("command", "check"), ("txn_id", "1"), ("account", &order), ("sum", "5 640")],
         &[("command", "pay"), ("txn_id", "1"), ("account", &order), ("sum", "5640.00")],
-        &[("command", "pay"), ("txn_id", "1"), ("txn_date", "22.12.2026"), ("account", &order), ("sum", "5640.00")],
+        &[
+            ("command", "pay"),
+            ("txn_id", "1"),
+            ("txn_date", "22.12.2026"),
+            ("account", &order),
+            ("sum", "5640.00"),
+        ],
     ];
     for params in malformed {
         let (status, answer) = kaspi(&app, params).await;
@@ -461,9 +515,11 @@ async fn unknown_orders_and_malformed_requests_get_their_codes() {
     assert_eq!(check, json!({ "code": 10 }));
     let (_, pay) = card(&app, "pay", &card_fields(&unknown, "5640.00", "906"), Some(SECRET)).await;
     assert_eq!(pay, json!({ "code": 10 }));
-    let (_, no_invoice) = card(&app, "check", &[("Amount", "5640.00"), ("Currency", "KZT")], Some(SECRET)).await;
+    let (_, no_invoice) =
+        card(&app, "check", &[("Amount", "5640.00"), ("Currency", "KZT")], Some(SECRET)).await;
     assert_eq!(no_invoice, json!({ "code": 10 }));
-    let (_, no_txn) = card(&app, "pay", &[("InvoiceId", order.as_str()), ("Amount", "5640.00")], Some(SECRET)).await;
+    let (_, no_txn) =
+        card(&app, "pay", &[("InvoiceId", order.as_str()), ("Amount", "5640.00")], Some(SECRET)).await;
     assert_eq!(no_txn, json!({ "code": 13 }));
 
     assert_eq!(status_of(&app, application).await, "awaiting_payment");
@@ -477,7 +533,13 @@ async fn kaspi_may_call_only_from_its_allowed_addresses() {
     let (user, application) = applicant_with_seat(&app, 3007).await;
     user.press("Kaspi").await;
     let order = order_of(&app, application, "kaspi").await;
-    let params = [("command", "pay"), ("txn_id", "7770005"), ("txn_date", "20261222101500"), ("account", &order), ("sum", "5640.00")];
+    let params = [
+        ("command", "pay"),
+        ("txn_id", "7770005"),
+        ("txn_date", "20261222101500"),
+        ("account", &order),
+        ("sum", "5640.00"),
+    ];
     let (status, _) = kaspi(&app, &params).await;
     assert_eq!(status, 403, "loopback is not in the list");
     assert_eq!(payment_status(&app, &order).await, "pending");
@@ -493,7 +555,8 @@ async fn ten_identical_pay_callbacks_at_once_pay_once_and_message_once() {
     user.press("Kaspi").await;
     let order = order_of(&app, application, "kaspi").await;
 
-    let answers = futures::future::join_all((0..10).map(|_| kaspi_pay(&app, &order, "8880001", "5640.00"))).await;
+    let answers =
+        futures::future::join_all((0..10).map(|_| kaspi_pay(&app, &order, "8880001", "5640.00"))).await;
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:#?}");
     assert_eq!(answers[0]["result"], 0);
     assert_eq!(status_of(&app, application).await, "paid");
@@ -544,7 +607,10 @@ async fn reminders_at_30_and_10_minutes_left_speak_each_applicants_language() {
     assert!(kk_text.contains(&format!("Сомасы: {FEE}. Төлем мерзімі — 11:00.")), "{kk_text}");
     assert_eq!(kk.buttons(), ["💳 Банк картасы", "Kaspi"]);
     let ru_text = ru.last_text();
-    assert!(ru_text.starts_with(&format!("⏰ Заявление №{ru_app} ещё не оплачено: осталось 30 мин.")), "{ru_text}");
+    assert!(
+        ru_text.starts_with(&format!("⏰ Заявление №{ru_app} ещё не оплачено: осталось 30 мин.")),
+        "{ru_text}"
+    );
     assert!(ru_text.contains("Срок оплаты — 11:00."), "{ru_text}");
     assert_eq!(ru.buttons(), ["💳 Банковская карта", "Kaspi"]);
 
@@ -592,7 +658,10 @@ async fn expiry_annuls_releases_the_seat_and_another_applicant_takes_it() {
     assert_eq!(count(&app, pending, application).await, 0);
     let annulled = first.last_text();
     assert!(annulled.starts_with(&format!("Заявление №{application} аннулировано")), "{annulled}");
-    assert!(annulled.contains("Место освобождено") && annulled.contains("подать заявление снова"), "{annulled}");
+    assert!(
+        annulled.contains("Место освобождено") && annulled.contains("подать заявление снова"),
+        "{annulled}"
+    );
     assert_eq!(kaspi_check(&app, &order, "5640.00").await["result"], 7);
 
     match booking::confirm(ctx(&app), second.id(), &choices(&app, slot).await).await.unwrap() {
@@ -628,7 +697,10 @@ async fn a_payment_after_the_deadline_is_kept_as_late_and_the_applicant_told() {
     let told = user.last_text();
     assert!(told.contains(&format!("по заказу № {order}")) && told.contains("не засчитана"), "{told}");
     assert!(told.contains("Деньги вернут") && told.contains("uto@testcenter.kz"), "{told}");
-    let late: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status = 'late'").fetch_one(app.pool()).await.unwrap();
+    let late: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status = 'late'")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(late, 1, "staff find it among late payments");
 }
 
@@ -719,7 +791,8 @@ async fn flood_control_waits_retry_after_and_sends_the_message_once() {
     let new: Vec<String> = texts(&user).split_off(before);
     assert_eq!(new.len(), 1, "{new:?}");
     assert!(new[0].starts_with('⏰'));
-    let status: String = scalar(&app, "SELECT status::text FROM outbox WHERE telegram_user_id = $1", user.id()).await;
+    let status: String =
+        scalar(&app, "SELECT status::text FROM outbox WHERE telegram_user_id = $1", user.id()).await;
     assert_eq!(status, "sent");
     assert_eq!(send_due(ctx(&app), bot(&app)).await.unwrap(), 0);
 }
@@ -734,9 +807,11 @@ async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_skipped() {
     let before = texts(&user).len();
     assert_eq!(send_due(ctx(&app), bot(&app)).await.unwrap(), 1);
 
-    let unreachable: bool = scalar(&app, "SELECT unreachable FROM telegram_users WHERE id = $1", user.id()).await;
+    let unreachable: bool =
+        scalar(&app, "SELECT unreachable FROM telegram_users WHERE id = $1", user.id()).await;
     assert!(unreachable);
-    let status: String = scalar(&app, "SELECT status::text FROM outbox WHERE telegram_user_id = $1", user.id()).await;
+    let status: String =
+        scalar(&app, "SELECT status::text FROM outbox WHERE telegram_user_id = $1", user.id()).await;
     assert_eq!(status, "skipped");
 
     // Later messages are skipped without another attempt.
@@ -774,13 +849,16 @@ async fn staff_mark_an_order_paid_others_get_the_unknown_command_answer() {
     operator.send(&format!("/markpaid {order}")).await;
     assert_eq!(
         operator.last_text(),
-        format!("✅ Заказ {order} отмечен оплаченным, заявление №{application} оплачено. Заявителю отправлено подтверждение.")
+        format!(
+            "✅ Заказ {order} отмечен оплаченным, заявление №{application} оплачено. Заявителю отправлено подтверждение."
+        )
     );
     assert_eq!(status_of(&app, application).await, "paid");
-    let audit: (i64, String, String) = sqlx::query_as("SELECT actor_id, action, target FROM audit_log WHERE action = 'markpaid'")
-        .fetch_one(app.pool())
-        .await
-        .unwrap();
+    let audit: (i64, String, String) =
+        sqlx::query_as("SELECT actor_id, action, target FROM audit_log WHERE action = 'markpaid'")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
     assert_eq!(audit, (operator.id(), "markpaid".to_string(), order.clone()));
     deliver(&app).await;
     assert!(applicant.last_text().starts_with(&format!("✅ Оплата получена: {FEE}, заказ № {order}.")));
