@@ -98,6 +98,10 @@ async fn run(database_url: &str) -> anyhow::Result<()> {
         .await?;
 
     let (emulator, _) = Emulator::serve(EmulatorConfig::default()).await?;
+    for i in 0..SAMPLES as i64 {
+        // A chat Telegram knows: the applicant wrote to the bot before.
+        emulator.user((FIRST_USER + i) as u64, "Bench", Some("ru"));
+    }
     let app = start_app(database_url, &emulator, pool.clone()).await?;
 
     let mut waiters = vec![];

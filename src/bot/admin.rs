@@ -10,6 +10,7 @@ use teloxide::utils::command::BotCommands;
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::db::catalog;
 use crate::db::notifications::Audience;
 use crate::db::staff::Role;
@@ -51,7 +52,7 @@ pub fn commands() -> UpdateHandler<anyhow::Error> {
     teloxide::filter_command::<StaffCommand, _>().endpoint(on_command)
 }
 
-async fn on_command(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffCommand) -> HandlerResult {
+async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffCommand) -> HandlerResult {
     let role = match staff::authorize(&ctx, s.user_id, cmd.needs()).await? {
         None => return start::unknown_command(bot, ctx, s).await,
         Some(Err(())) => return say(&bot, &s, ctx.i18n.t(s.locale, "staff-admin-only")).await,
@@ -104,12 +105,12 @@ async fn on_command(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffCom
     }
 }
 
-async fn say(bot: &Bot, s: &Session, text: String) -> HandlerResult {
+async fn say(bot: &TgBot, s: &Session, text: String) -> HandlerResult {
     bot.send_message(s.chat_id, text).await?;
     Ok(())
 }
 
-async fn find(bot: &Bot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult {
+async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult {
     let l = s.locale;
     let found = staff::find(ctx, s.user_id, query).await?;
     if found.is_empty() {
@@ -173,7 +174,7 @@ fn truncate(text: String) -> String {
     cut
 }
 
-async fn stats(bot: &Bot, ctx: &Ctx, s: &Session) -> HandlerResult {
+async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     let l = s.locale;
     let Some((campaign, st)) = staff::stats(ctx).await? else {
         return say(bot, s, ctx.i18n.t(l, "apply-no-campaign")).await;
@@ -197,7 +198,7 @@ async fn stats(bot: &Bot, ctx: &Ctx, s: &Session) -> HandlerResult {
     say(bot, s, ctx.i18n.f(l, "staff-stats", &args)).await
 }
 
-async fn slots(bot: &Bot, ctx: &Ctx, s: &Session) -> HandlerResult {
+async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     let l = s.locale;
     let tz = ctx.config.timezone;
     let mut lines = vec![ctx.i18n.t(l, "staff-slots-title")];
@@ -222,7 +223,7 @@ async fn slots(bot: &Bot, ctx: &Ctx, s: &Session) -> HandlerResult {
     say(bot, s, truncate(lines.join("\n"))).await
 }
 
-async fn notify(bot: &Bot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
     let l = s.locale;
     let usage = || ctx.i18n.t(l, "staff-usage-notify");
     let mut words = arg.trim().splitn(2, char::is_whitespace);
@@ -263,7 +264,7 @@ async fn notify(bot: &Bot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
     say(bot, s, ctx.i18n.f(l, "staff-notify-queued", &[("count", queued.into())])).await
 }
 
-async fn staff_members(bot: &Bot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
     let l = s.locale;
     let words: Vec<&str> = arg.split_whitespace().collect();
     match words.as_slice() {
@@ -301,7 +302,7 @@ pub fn is_admin_button(q: CallbackQuery) -> bool {
     q.data.as_deref().is_some_and(|d| d.starts_with("adm:"))
 }
 
-pub async fn on_admin_button(bot: Bot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
     let l = s.locale;
     let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
         return start::stale_button(bot, ctx, s, q).await;
@@ -354,7 +355,7 @@ fn audience_keyboard(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
 }
 
 pub async fn on_broadcast_button(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -466,13 +467,19 @@ pub async fn on_broadcast_button(
     Ok(())
 }
 
-async fn ask_text(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, audience: Audience) -> HandlerResult {
+async fn ask_text(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, audience: Audience) -> HandlerResult {
     say(bot, s, ctx.i18n.t(s.locale, "broadcast-text-ask")).await?;
     dialogue.update(State::BroadcastText { audience }).await?;
     Ok(())
 }
 
-pub async fn on_broadcast_slot(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+pub async fn on_broadcast_slot(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    msg: Message,
+) -> HandlerResult {
     match msg.text().map(|t| t.trim().trim_start_matches('#')).and_then(|t| t.parse::<i64>().ok()) {
         Some(slot_id) => ask_text(&bot, &ctx, &s, &dialogue, Audience::Slot { slot_id }).await,
         None => say(&bot, &s, ctx.i18n.t(s.locale, "broadcast-slot-ask")).await,
@@ -480,7 +487,7 @@ pub async fn on_broadcast_slot(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, ms
 }
 
 pub async fn on_broadcast_text(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -512,6 +519,6 @@ pub async fn on_broadcast_text(
     Ok(())
 }
 
-pub async fn broadcast_buttons_expected(bot: Bot, ctx: Ctx, s: Session) -> HandlerResult {
+pub async fn broadcast_buttons_expected(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResult {
     say(&bot, &s, ctx.i18n.t(s.locale, "use-buttons")).await
 }

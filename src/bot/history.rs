@@ -6,6 +6,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::db::applications::{ApplicationView, Editable};
 use crate::db::catalog;
 use crate::domain::Money;
@@ -29,7 +30,7 @@ fn status(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
 }
 
 /// Sends the list, or replaces `message` with it.
-pub async fn show_list(bot: &Bot, ctx: &Ctx, s: &Session, message: Option<MessageId>) -> HandlerResult {
+pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<MessageId>) -> HandlerResult {
     let l = s.locale;
     let apps = history::list(ctx, s.user_id).await?;
     if apps.is_empty() {
@@ -59,7 +60,7 @@ pub async fn show_list(bot: &Bot, ctx: &Ctx, s: &Session, message: Option<Messag
 }
 
 async fn render(
-    bot: &Bot,
+    bot: &TgBot,
     s: &Session,
     message: Option<MessageId>,
     text: String,
@@ -132,7 +133,7 @@ fn details_keyboard(ctx: &Ctx, l: Locale, app: &ApplicationView) -> InlineKeyboa
 }
 
 async fn show_details(
-    bot: &Bot,
+    bot: &TgBot,
     ctx: &Ctx,
     s: &Session,
     message: Option<MessageId>,
@@ -155,7 +156,7 @@ pub fn is_history_button(q: CallbackQuery) -> bool {
     q.data.as_deref().is_some_and(|d| d.starts_with("h:"))
 }
 
-pub async fn on_button(bot: Bot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
     let l = s.locale;
     let data = q.data.clone().unwrap_or_default();
     let mut parts = data.split(':').skip(1);
@@ -298,7 +299,7 @@ fn back_to_list(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
 }
 
 /// Place, time and what to bring, for every paid application.
-pub async fn show_test_info(bot: &Bot, ctx: &Ctx, s: &Session) -> HandlerResult {
+pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     let l = s.locale;
     let tz = ctx.config.timezone;
     let paid: Vec<_> =

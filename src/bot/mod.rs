@@ -31,6 +31,10 @@ use probe::UpdateProbe;
 use state::State;
 
 pub type HandlerResult = anyhow::Result<()>;
+/// The bot as handlers use it: paced within Telegram's limits, and a 429 is waited out
+/// and retried instead of failing the reply. (The outbox sender paces itself and uses the
+/// plain `Bot`.)
+pub type TgBot = teloxide::adaptors::Throttle<Bot>;
 pub type Storage_ = PgStorage<State>;
 pub type Dlg = Dialogue<State, Storage_>;
 
@@ -127,7 +131,7 @@ fn observed() -> UpdateHandler<anyhow::Error> {
             let ok = !matches!(result, ControlFlow::Break(Err(_)));
             if let ControlFlow::Break(Err(e)) = &result {
                 tracing::error!(update_id = update.id.0, error = %format!("{e:#}"), "update handler failed");
-                let bot: Arc<Bot> = deps.get();
+                let bot: Arc<TgBot> = deps.get();
                 let ctx: Arc<Ctx> = deps.get();
                 start::apologise(&bot, &ctx, &update).await;
             }
@@ -182,8 +186,9 @@ where
     L: teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible> + Send,
 {
     let storage = PgStorage::<State>::new(ctx.db.clone());
+    let bot = throttled(bot);
     set_commands(&bot, &ctx).await;
-    let mut dispatcher: Dispatcher<Bot, anyhow::Error, DefaultKey> =
+    let mut dispatcher: Dispatcher<TgBot, anyhow::Error, DefaultKey> =
         Dispatcher::builder(bot.clone(), schema())
             .dependencies(dptree::deps![ctx.clone(), storage, probe])
             .default_handler(|_| async {})
@@ -211,7 +216,20 @@ where
 }
 
 /// The command menu in each language; Telegram picks it by the client's language.
-async fn set_commands(bot: &Bot, ctx: &Ctx) {
+/// Telegram's documented limits, except that a private chat may get a few messages in a
+/// second (a notice and the next question) without waiting.
+pub fn throttled(bot: Bot) -> TgBot {
+    use teloxide::adaptors::throttle::Limits;
+    use teloxide::requests::RequesterExt;
+    bot.throttle(Limits {
+        messages_per_sec_chat: 5,
+        messages_per_min_chat: 60,
+        messages_per_min_channel_or_supergroup: 20,
+        messages_per_sec_overall: 30,
+    })
+}
+
+async fn set_commands(bot: &TgBot, ctx: &Ctx) {
     for lang in [Some("kk"), Some("ru"), None] {
         let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Kk);
         let mut req = bot.set_my_commands(command_menu(ctx, locale, false)).scope(BotCommandScope::Default);
@@ -244,7 +262,7 @@ fn command_menu(ctx: &Ctx, locale: Locale, staff: bool) -> Vec<BotCommand> {
 }
 
 /// The larger menu for a staff member's own chat, in both languages.
-pub async fn set_staff_commands(bot: &Bot, ctx: &Ctx, user_id: i64) {
+pub async fn set_staff_commands(bot: &TgBot, ctx: &Ctx, user_id: i64) {
     for lang in [Some("kk"), Some("ru"), None] {
         let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Ru);
         let scope = BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(user_id)) };
@@ -258,7 +276,7 @@ pub async fn set_staff_commands(bot: &Bot, ctx: &Ctx, user_id: i64) {
     }
 }
 
-pub async fn clear_staff_commands(bot: &Bot, user_id: i64) {
+pub async fn clear_staff_commands(bot: &TgBot, user_id: i64) {
     for lang in [Some("kk"), Some("ru"), None] {
         let scope = BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(user_id)) };
         let mut req = bot.delete_my_commands().scope(scope);

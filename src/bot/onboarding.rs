@@ -8,6 +8,7 @@ use teloxide::types::{
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::domain::{Email, Iin, IinError, Phone};
 use crate::services::email_code::{self, SendOutcome, VerifyOutcome};
 use crate::services::identity::{self, Bind, Lookup};
@@ -19,7 +20,7 @@ const IIN_YES: &str = "iin:y:";
 const IIN_NO: &str = "iin:n:";
 
 /// Takes the applicant to the first unfinished onboarding step, or to the menu.
-pub async fn proceed(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
+pub async fn proceed(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
     let state = match onboarding::next_step(ctx, s.user_id).await? {
         Step::Email => State::AskEmail,
         Step::Iin => State::AskIin,
@@ -36,7 +37,7 @@ pub async fn proceed(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Handl
 }
 
 /// The question of an onboarding step, with its buttons.
-pub async fn ask(bot: &Bot, ctx: &Ctx, s: &Session, state: &State) -> HandlerResult {
+pub async fn ask(bot: &TgBot, ctx: &Ctx, s: &Session, state: &State) -> HandlerResult {
     let t = |id: &str| ctx.i18n.t(s.locale, id);
     match state {
         State::AskEmail => {
@@ -91,14 +92,14 @@ fn iin_keyboard(ctx: &Ctx, s: &Session, iin: &str) -> InlineKeyboardMarkup {
     ]])
 }
 
-async fn say(bot: &Bot, chat: ChatId, text: String) -> HandlerResult {
+async fn say(bot: &TgBot, chat: ChatId, text: String) -> HandlerResult {
     bot.send_message(chat, text).await?;
     Ok(())
 }
 
 // ---- email ----
 
-pub async fn on_email(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+pub async fn on_email(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
     let Some(text) = msg.text() else {
         return ask(&bot, &ctx, &s, &State::AskEmail).await;
     };
@@ -108,7 +109,7 @@ pub async fn on_email(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Messag
     }
 }
 
-async fn send_code(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, email: &Email) -> HandlerResult {
+async fn send_code(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, email: &Email) -> HandlerResult {
     match email_code::send_code(ctx, s.user_id, s.locale, email).await? {
         SendOutcome::Sent => {
             let state = State::AwaitCode { email: email.as_str().to_string() };
@@ -125,7 +126,7 @@ async fn send_code(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, email: &Em
 }
 
 pub async fn on_code(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -167,7 +168,7 @@ pub async fn on_code(
 }
 
 pub async fn on_code_button(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -190,7 +191,7 @@ pub async fn on_code_button(
     }
 }
 
-async fn change_email(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
+async fn change_email(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
     ask(bot, ctx, s, &State::AskEmail).await?;
     dialogue.update(State::AskEmail).await?;
     Ok(())
@@ -198,7 +199,7 @@ async fn change_email(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Hand
 
 // ---- IIN ----
 
-pub async fn on_iin(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+pub async fn on_iin(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
     let Some(text) = msg.text() else {
         return ask(&bot, &ctx, &s, &State::AskIin).await;
     };
@@ -230,7 +231,7 @@ pub async fn on_iin(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message)
 
 /// Text while the Yes / No buttons are shown: maybe another IIN, else the question again.
 pub async fn iin_expected(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -245,7 +246,7 @@ pub async fn iin_expected(
 }
 
 pub async fn on_iin_button(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -299,7 +300,7 @@ pub async fn on_iin_button(
 
 // ---- phone ----
 
-pub async fn on_phone(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+pub async fn on_phone(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
     let typed = if let Some(contact) = msg.contact() {
         // Only the sender's own contact: a forwarded or picked contact is someone else's.
         let own = contact.user_id.zip(msg.from.as_ref()).is_some_and(|(owner, from)| owner == from.id);

@@ -5,13 +5,14 @@ use teloxide::prelude::*;
 
 use super::{HandlerResult, Session};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::payments::Method;
 use crate::payments::notices::{self, Notice};
 use crate::services::payments::{self as service, Choice, NotPayable};
 
 /// Shown right after a seat is held (and again from «My applications»): the payment
 /// options with the time left.
-pub async fn offer(bot: &Bot, ctx: &Ctx, s: &Session, application_id: i64) -> HandlerResult {
+pub async fn offer(bot: &TgBot, ctx: &Ctx, s: &Session, application_id: i64) -> HandlerResult {
     match service::due(ctx, s.user_id, application_id).await? {
         Ok(due) => send(bot, s, notices::options(&ctx.i18n, s.locale, &due)).await,
         Err(why) => {
@@ -29,7 +30,13 @@ pub fn callbacks() -> UpdateHandler<anyhow::Error> {
 
 /// The button names the application, so an old one is answered from its current status:
 /// nothing is created for an application that no longer awaits payment.
-async fn on_choice(bot: Bot, ctx: Ctx, s: Session, q: CallbackQuery, choice: (Method, i64)) -> HandlerResult {
+async fn on_choice(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    q: CallbackQuery,
+    choice: (Method, i64),
+) -> HandlerResult {
     let (method, application_id) = choice;
     let notice = match service::choose(&ctx, s.user_id, s.locale, application_id, method).await? {
         Choice::NotPayable(why) => {
@@ -54,7 +61,7 @@ fn not_payable_id(why: NotPayable) -> &'static str {
     }
 }
 
-async fn send(bot: &Bot, s: &Session, notice: Notice) -> HandlerResult {
+async fn send(bot: &TgBot, s: &Session, notice: Notice) -> HandlerResult {
     let request = bot.send_message(s.chat_id, notice.text);
     match notice.markup {
         Some(markup) => request.reply_markup(markup).await?,

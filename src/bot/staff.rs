@@ -7,6 +7,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::{HandlerResult, Session};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::payments::PayOutcome;
 use crate::services::payments as service;
 
@@ -32,7 +33,7 @@ async fn is_staff(ctx: Ctx, s: Session) -> bool {
     }
 }
 
-async fn markpaid(bot: Bot, ctx: Ctx, s: Session, order: String) -> HandlerResult {
+async fn markpaid(bot: TgBot, ctx: Ctx, s: Session, order: String) -> HandlerResult {
     let order = order.trim();
     if order.is_empty() {
         bot.send_message(s.chat_id, ctx.i18n.t(s.locale, "markpaid-usage")).await?;

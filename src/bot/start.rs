@@ -8,9 +8,10 @@ use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use super::{history, keyboards, onboarding, wizard};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::i18n::Locale;
 
-pub async fn on_start(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
+pub async fn on_start(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     if !s.locale_chosen {
         ask_language(&bot, &ctx, s.chat_id).await?;
         dialogue.update(State::ChoosingLanguage).await?;
@@ -22,7 +23,7 @@ pub async fn on_start(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerR
 /// `/language` works from any step and does not lose the step: after the choice the
 /// current question is asked again in the new language.
 pub async fn on_language_command(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -36,7 +37,7 @@ pub async fn on_language_command(
 }
 
 pub async fn on_language_chosen(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -59,7 +60,7 @@ pub async fn on_language_chosen(
 
 /// Asks the question of the current step again (after a language switch, `/help`, or
 /// input of the wrong kind).
-pub async fn resume(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: State) -> HandlerResult {
+pub async fn resume(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: State) -> HandlerResult {
     match state {
         State::Start | State::ChoosingLanguage | State::Broken => {
             onboarding::proceed(bot, ctx, s, dialogue).await
@@ -84,11 +85,11 @@ pub async fn resume(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: St
     }
 }
 
-pub async fn language_expected(bot: Bot, ctx: Ctx, s: Session) -> HandlerResult {
+pub async fn language_expected(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResult {
     ask_language(&bot, &ctx, s.chat_id).await
 }
 
-pub async fn on_help(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, state: State) -> HandlerResult {
+pub async fn on_help(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, state: State) -> HandlerResult {
     match state {
         State::Start | State::ChoosingLanguage => ask_language(&bot, &ctx, s.chat_id).await,
         _ => {
@@ -99,7 +100,7 @@ pub async fn on_help(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, state: State
     }
 }
 
-pub async fn on_cancel(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
+pub async fn on_cancel(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     if !s.locale_chosen {
         ask_language(&bot, &ctx, s.chat_id).await?;
         dialogue.update(State::ChoosingLanguage).await?;
@@ -110,7 +111,7 @@ pub async fn on_cancel(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> Handler
     Ok(())
 }
 
-pub async fn on_menu_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+pub async fn on_menu_text(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
     let item = msg.text().and_then(|t| keyboards::menu_item(&ctx.i18n, t));
     match item {
         Some("menu-help") => on_help(bot, ctx, s, dialogue, State::Menu).await,
@@ -132,19 +133,19 @@ pub async fn on_menu_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Me
     }
 }
 
-pub async fn unknown_command(bot: Bot, ctx: Ctx, s: Session) -> HandlerResult {
+pub async fn unknown_command(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResult {
     bot.send_message(s.chat_id, ctx.i18n.t(s.locale, "unknown-command")).await?;
     Ok(())
 }
 
 /// A button whose step has passed: say so on the button itself and change nothing.
-pub async fn stale_button(bot: Bot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+pub async fn stale_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
     bot.answer_callback_query(q.id).text(ctx.i18n.t(s.locale, "stale-button")).await?;
     Ok(())
 }
 
 /// The stored state no longer parses: apologise and start again from the menu.
-pub async fn recover(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
+pub async fn recover(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     if !s.locale_chosen {
         ask_language(&bot, &ctx, s.chat_id).await?;
         dialogue.update(State::ChoosingLanguage).await?;
@@ -156,7 +157,7 @@ pub async fn recover(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerRe
 }
 
 pub async fn recover_callback(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -167,13 +168,13 @@ pub async fn recover_callback(
 }
 
 /// Reached when the user or his dialogue could not be loaded (database trouble).
-pub async fn unavailable(bot: Bot, ctx: Ctx, update: Update) -> HandlerResult {
+pub async fn unavailable(bot: TgBot, ctx: Ctx, update: Update) -> HandlerResult {
     apologise(&bot, &ctx, &update).await;
     Ok(())
 }
 
 /// Best effort: a short apology in the language Telegram reports for the user.
-pub async fn apologise(bot: &Bot, ctx: &Ctx, update: &Update) {
+pub async fn apologise(bot: &TgBot, ctx: &Ctx, update: &Update) {
     let locale = Locale::guess(update.from().and_then(|u| u.language_code.as_deref()));
     let text = ctx.i18n.t(locale, "technical-error");
     if let teloxide::types::UpdateKind::CallbackQuery(q) = &update.kind {
@@ -186,7 +187,7 @@ pub async fn apologise(bot: &Bot, ctx: &Ctx, update: &Update) {
     }
 }
 
-pub async fn ask_language(bot: &Bot, ctx: &Ctx, chat: ChatId) -> HandlerResult {
+pub async fn ask_language(bot: &TgBot, ctx: &Ctx, chat: ChatId) -> HandlerResult {
     bot.send_message(chat, ctx.i18n.t(Locale::Kk, "choose-language"))
         .reply_markup(keyboards::language(&ctx.i18n))
         .await?;
@@ -194,7 +195,7 @@ pub async fn ask_language(bot: &Bot, ctx: &Ctx, chat: ChatId) -> HandlerResult {
 }
 
 /// The main menu, optionally preceded by a one-line notice in the same message.
-pub async fn show_menu(bot: &Bot, ctx: &Ctx, s: &Session, notice: Option<&str>) -> HandlerResult {
+pub async fn show_menu(bot: &TgBot, ctx: &Ctx, s: &Session, notice: Option<&str>) -> HandlerResult {
     let menu = ctx.i18n.t(s.locale, "menu-title");
     let text = match notice {
         Some(id) => format!("{}\n\n{menu}", ctx.i18n.t(s.locale, id)),

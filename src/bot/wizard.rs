@@ -9,6 +9,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use super::state::{State, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, payment, start};
 use crate::app::Ctx;
+use crate::bot::TgBot;
 use crate::db::{applicants, campaigns, catalog};
 use crate::domain::Money;
 use crate::format;
@@ -51,7 +52,7 @@ fn button(text: impl Into<String>, seq: u32, action: &str) -> InlineKeyboardButt
 }
 
 /// Entry from the menu: refuse with the reason, or start at the first step.
-pub async fn begin(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
+pub async fn begin(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
     let campaign = match booking::eligibility(ctx, s.user_id).await? {
         Ok(c) => c,
         Err(refusal) => {
@@ -92,7 +93,7 @@ pub fn refusal_text(ctx: &Ctx, locale: Locale, refusal: &Refusal) -> String {
 /// Renders the current step: edits the wizard message, or sends a new one when there is
 /// none or it can no longer be edited.
 async fn show(
-    bot: &Bot,
+    bot: &TgBot,
     ctx: &Ctx,
     s: &Session,
     dialogue: &Dlg,
@@ -314,7 +315,7 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
 }
 
 /// Text instead of a button: the step again, as a new message at the bottom of the chat.
-pub async fn on_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, w: Wizard) -> HandlerResult {
+pub async fn on_text(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, w: Wizard) -> HandlerResult {
     let notice = ctx.i18n.t(s.locale, "use-buttons");
     again(&bot, &ctx, &s, &dialogue, w, Some(notice)).await
 }
@@ -322,7 +323,7 @@ pub async fn on_text(bot: Bot, ctx: Ctx, s: Session, dialogue: Dlg, w: Wizard) -
 /// The current step as a new message (after a language switch or stray input); the old
 /// message's buttons become stale.
 pub async fn again(
-    bot: &Bot,
+    bot: &TgBot,
     ctx: &Ctx,
     s: &Session,
     dialogue: &Dlg,
@@ -333,7 +334,7 @@ pub async fn again(
 }
 
 pub async fn on_button(
-    bot: Bot,
+    bot: TgBot,
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
@@ -421,7 +422,7 @@ pub async fn on_button(
     show(&bot, &ctx, &s, &dialogue, next, None).await
 }
 
-async fn cancel(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizard) -> HandlerResult {
+async fn cancel(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizard) -> HandlerResult {
     if let Some(id) = w.message_id {
         let _ =
             bot.edit_message_text(s.chat_id, MessageId(id), ctx.i18n.t(s.locale, "wizard-cancelled")).await;
@@ -431,7 +432,7 @@ async fn cancel(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizard) -
     Ok(())
 }
 
-async fn confirm(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard) -> HandlerResult {
+async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard) -> HandlerResult {
     let (Some(category_id), Some(test_language), Some(combination_id), Some(slot_id)) =
         (w.category, w.language.clone(), w.combination, w.slot)
     else {
@@ -462,7 +463,7 @@ async fn confirm(bot: &Bot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard) -
 }
 
 /// Replaces the wizard message by the outcome and leaves the wizard.
-async fn finish(bot: &Bot, s: &Session, dialogue: &Dlg, w: &Wizard, text: String) -> HandlerResult {
+async fn finish(bot: &TgBot, s: &Session, dialogue: &Dlg, w: &Wizard, text: String) -> HandlerResult {
     dialogue.update(State::Menu).await?;
     let edited = match w.message_id {
         Some(id) => bot.edit_message_text(s.chat_id, MessageId(id), text.clone()).await.is_ok(),

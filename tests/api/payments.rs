@@ -113,7 +113,7 @@ async fn hold_seat(app: &TestApp, user: &TestUser, slot_id: i64) -> i64 {
 /// What the wizard shows right after booking: the payment options.
 async fn offer(app: &TestApp, user: &TestUser, locale: Locale, application_id: i64) {
     let s = Session { user_id: user.id(), chat_id: ChatId(user.id()), locale, locale_chosen: true };
-    ent_bot::bot::payment::offer(bot(app), ctx(app), &s, application_id).await.unwrap();
+    ent_bot::bot::payment::offer(&ent_bot::bot::throttled(bot(app).clone()), ctx(app), &s, application_id).await.unwrap();
 }
 
 /// A Russian-speaking applicant at the menu with a seat held and the options shown.
@@ -401,6 +401,24 @@ async fn card_link_from_the_gateway_then_a_signed_check_and_pay() {
     assert_eq!(outbox_rows(&app, &user).await, 1);
 }
 
+#[tokio::test]
+async fn an_unreachable_card_gateway_offers_kaspi_instead() {
+    // Nothing listens on port 1: the connection is refused at once.
+    let app = spawn(&[("CARD_API_URL", "http://127.0.0.1:1/"), ("CARD_PUBLIC_ID", "pk_test_ent")]).await;
+    let (user, application) = applicant_with_seat(&app, 3023).await;
+    user.press("💳 Банковская карта").await;
+    assert_eq!(
+        user.last_text(),
+        "Оплата картой сейчас недоступна. Попробуйте ещё раз через минуту или оплатите через Kaspi."
+    );
+    assert_eq!(user.buttons(), ["💳 Банковская карта", "Kaspi"]);
+    let url: Option<String> =
+        scalar(&app, "SELECT payment_url FROM payments WHERE application_id = $1", application).await;
+    assert_eq!(url, None, "no link is stored, the next tap asks the gateway again");
+    user.press("Kaspi").await;
+    assert!(user.last_text().starts_with("Оплата через Kaspi.kz"), "{}", user.last_text());
+}
+
 // ---- refusing bad callbacks ----
 
 #[tokio::test]
@@ -548,6 +566,50 @@ async fn kaspi_may_call_only_from_its_allowed_addresses() {
 
 // ---- concurrency ----
 
+/// Ten Kaspi calls (`txn_id` 99900..99909 unless `params` has one) that truly overlap: the
+/// order's payment row is held locked until all ten are inside the database waiting on a
+/// lock, then released.
+async fn all_at_once(app: &TestApp, order: &str, params: &[(&str, &str)]) -> Vec<Value> {
+    let mut blocker = app.pool().begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM payments WHERE order_number = $1 FOR UPDATE")
+        .bind(order)
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let calls: Vec<_> = (0..10)
+        .map(|i| {
+            let mut query: Vec<(String, String)> =
+                params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            if !params.iter().any(|(k, _)| *k == "txn_id") {
+                query.push(("txn_id".into(), format!("99900{i}")));
+            }
+            query.push(("sum".into(), "5640.00".into()));
+            let url = app.http_url("/payments/kaspi");
+            tokio::spawn(async move {
+                let response = reqwest::Client::new().get(url).query(&query).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.json::<Value>().await.unwrap()
+            })
+        })
+        .collect();
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(15);
+    loop {
+        let n: i64 = sqlx::query_scalar(waiting).fetch_one(app.pool()).await.unwrap();
+        if n >= 10 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "only {n} of 10 calls reached the database");
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    blocker.rollback().await.unwrap();
+    let mut answers = vec![];
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    answers
+}
+
 #[tokio::test]
 async fn ten_identical_pay_callbacks_at_once_pay_once_and_message_once() {
     let app = spawn(&[]).await;
@@ -555,8 +617,9 @@ async fn ten_identical_pay_callbacks_at_once_pay_once_and_message_once() {
     user.press("Kaspi").await;
     let order = order_of(&app, application, "kaspi").await;
 
-    let answers =
-        futures::future::join_all((0..10).map(|_| kaspi_pay(&app, &order, "8880001", "5640.00"))).await;
+    let params =
+        [("command", "pay"), ("txn_id", "8880001"), ("txn_date", "20261222101500"), ("account", &order)];
+    let answers = all_at_once(&app, &order, &params).await;
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:#?}");
     assert_eq!(answers[0]["result"], 0);
     assert_eq!(status_of(&app, application).await, "paid");
@@ -577,8 +640,9 @@ async fn ten_different_transactions_for_one_order_at_once_apply_one() {
     let (user, application) = applicant_with_seat(&app, 3009).await;
     user.press("Kaspi").await;
     let order = order_of(&app, application, "kaspi").await;
-    let txns: Vec<String> = (0..10).map(|i| format!("99900{i}")).collect();
-    let answers = futures::future::join_all(txns.iter().map(|t| kaspi_pay(&app, &order, t, "5640.00"))).await;
+    let answers =
+        all_at_once(&app, &order, &[("command", "pay"), ("txn_date", "20261222101500"), ("account", &order)])
+            .await;
     let accepted = answers.iter().filter(|a| a["result"] == 0).count();
     let forbidden = answers.iter().filter(|a| a["result"] == 7).count();
     assert_eq!((accepted, forbidden), (1, 9), "{answers:#?}");
@@ -664,6 +728,12 @@ async fn expiry_annuls_releases_the_seat_and_another_applicant_takes_it() {
     );
     assert_eq!(kaspi_check(&app, &order, "5640.00").await["result"], 7);
 
+    // The options shown before the deadline are stale now: a notice, and no new order.
+    let options = first.messages().into_iter().rfind(|m| m.button("Kaspi").is_some()).unwrap();
+    first.press_on(options.message_id, "💳 Банковская карта").await;
+    assert_eq!(first.callback_answers().last().unwrap().0, "Это заявление уже не ожидает оплаты.");
+    assert_eq!(count(&app, "SELECT count(*) FROM payments WHERE application_id = $1", application).await, 1);
+
     match booking::confirm(ctx(&app), second.id(), &choices(&app, slot).await).await.unwrap() {
         Booking::Booked { .. } => {}
         other => panic!("the released seat was not free: {other:?}"),
@@ -681,6 +751,9 @@ async fn a_payment_after_the_deadline_is_kept_as_late_and_the_applicant_told() {
     user.press("Kaspi").await;
     let order = order_of(&app, application, "kaspi").await;
     app.clock.advance(Duration::minutes(61));
+    // Past the deadline the order is no longer payable, even before the expiry job ran.
+    assert_eq!(kaspi_check(&app, &order, "5640.00").await["result"], 7);
+    assert_eq!(status_of(&app, application).await, "awaiting_payment");
     deliver(&app).await;
     assert_eq!(status_of(&app, application).await, "annulled");
     let slot = first_slot(&app).await;
@@ -820,7 +893,7 @@ async fn a_user_who_blocked_the_bot_is_marked_unreachable_and_skipped() {
     let skipped = "SELECT count(*) FROM outbox WHERE telegram_user_id = $1 AND status = 'skipped'";
     assert_eq!(count(&app, skipped, user.id()).await, 2);
     assert_eq!(texts(&user).len(), before);
-    let refusals = app.emulator.render_transcript(user.id()).matches("403").count();
+    let refusals = app.emulator.render_transcript(user.id()).matches("✗ 403").count();
     assert_eq!(refusals, 1, "{}", app.emulator.render_transcript(user.id()));
 }
 

@@ -54,7 +54,9 @@ function freePort() {
 async function startServer() {
   // ent_test_* databases left by an interrupted run are dropped by scripts/test.sh.
   const dbName = `ent_test_e2e_${Date.now()}_${process.pid}`;
+  const t0 = Date.now();
   psql(SERVER_URL, `CREATE DATABASE "${dbName}"`);
+  const created = Date.now();
   const port = await freePort();
   const log = fs.createWriteStream(path.join(ARTIFACTS, 'server.log'));
   const env = {
@@ -90,6 +92,7 @@ async function startServer() {
       reject(new Error(`the server exited with ${code}; see artifacts/e2e/server.log`));
     });
   });
+  console.log(`e2e: database created in ${seconds(created - t0)}, sandbox serving at ${base} after ${seconds(Date.now() - created)}`);
   return {
     base,
     async stop() {
@@ -107,6 +110,10 @@ async function startServer() {
       fs.rmSync(cwd, { recursive: true, force: true });
     },
   };
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 // ── chat helpers: what a person sees and taps ────────────────────────────
