@@ -113,7 +113,9 @@ async fn hold_seat(app: &TestApp, user: &TestUser, slot_id: i64) -> i64 {
 /// What the wizard shows right after booking: the payment options.
 async fn offer(app: &TestApp, user: &TestUser, locale: Locale, application_id: i64) {
     let s = Session { user_id: user.id(), chat_id: ChatId(user.id()), locale, locale_chosen: true };
-    ent_bot::bot::payment::offer(&ent_bot::bot::throttled(bot(app).clone()), ctx(app), &s, application_id).await.unwrap();
+    ent_bot::bot::payment::offer(&ent_bot::bot::throttled(bot(app).clone()), ctx(app), &s, application_id)
+        .await
+        .unwrap();
 }
 
 /// A Russian-speaking applicant at the menu with a seat held and the options shown.
