@@ -3,6 +3,7 @@
 //!    achieved rate as a fraction of the configured one, and the 429s served (aim: ≥ 0.95, 0).
 //! 2. The limits raised to 1,000/s: the sender's own throughput, next to a bare client
 //!    sending to the same emulator in the same run (the baseline).
+//!
 //! Run: `scripts/bench.sh broadcast`.
 
 use std::collections::HashMap;
@@ -47,20 +48,26 @@ async fn start(db_url: &str, emulator: &Emulator, rate: u32) -> anyhow::Result<A
 }
 
 async fn run(db_url: &str) -> anyhow::Result<()> {
-    let emulator_config =
-        EmulatorConfig { global_rate_per_sec: Some(30), per_chat_rate_per_sec: Some(1), ..Default::default() };
+    let emulator_config = EmulatorConfig {
+        global_rate_per_sec: Some(30),
+        per_chat_rate_per_sec: Some(1),
+        ..Default::default()
+    };
     let (emulator, _) = Emulator::serve(emulator_config).await?;
     for id in 1..=RECIPIENTS {
         emulator.user(id, "User", Some("ru"));
     }
     let app = start(db_url, &emulator, 30).await?;
-    sqlx::query("INSERT INTO telegram_users (id, chat_id, locale) SELECT g, g, 'ru' FROM generate_series(1, $1) g")
-        .bind(RECIPIENTS as i64)
-        .execute(&app.ctx.db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO telegram_users (id, chat_id, locale) SELECT g, g, 'ru' FROM generate_series(1, $1) g",
+    )
+    .bind(RECIPIENTS as i64)
+    .execute(&app.ctx.db)
+    .await?;
 
     let queued_at = Instant::now();
-    let (_, queued) = ent_bot::services::notifications::broadcast(&app.ctx, 0, &Audience::All, "Бенчмарк", None).await?;
+    let (_, queued) =
+        ent_bot::services::notifications::broadcast(&app.ctx, 0, &Audience::All, "Бенчмарк", None).await?;
     let queue_time = queued_at.elapsed();
 
     // Phase 1: Telegram's limit.
@@ -101,10 +108,17 @@ async fn run(db_url: &str) -> anyhow::Result<()> {
     let rate_1000 = (emulator.sent_count() - sent0) as f64 / WINDOW_AT_1000.as_secs_f64();
     app.stop().await;
 
-    println!("broadcast benchmark: {queued} messages queued in {:.2} s (one INSERT … SELECT)\n", queue_time.as_secs_f64());
+    println!(
+        "broadcast benchmark: {queued} messages queued in {:.2} s (one INSERT … SELECT)\n",
+        queue_time.as_secs_f64()
+    );
     println!("| phase | configured | achieved msg/s | ratio | 429s |");
     println!("|---|---:|---:|---:|---:|");
-    println!("| Telegram limit 30/s, {}s window | 30 | {rate_30:.1} | {:.3} | {tmr_30} |", WINDOW_AT_30.as_secs(), rate_30 / 30.0);
+    println!(
+        "| Telegram limit 30/s, {}s window | 30 | {rate_30:.1} | {:.3} | {tmr_30} |",
+        WINDOW_AT_30.as_secs(),
+        rate_30 / 30.0
+    );
     println!("| bare client, 16 tasks (baseline) | — | {baseline_rate:.0} | 1.000 | — |");
     println!(
         "| sender at 1000/s, {}s window | 1000 | {rate_1000:.0} | {:.3} of baseline | — |",

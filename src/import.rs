@@ -31,21 +31,13 @@ impl ImportError {
 }
 
 fn bad(line: usize, reason: impl Into<String>) -> ImportError {
-    ImportError::BadLine {
-        line,
-        reason: reason.into(),
-    }
+    ImportError::BadLine { line, reason: reason.into() }
 }
 
 /// Each column with the header names accepted for it.
 const PERSON_COLUMNS: [&[&str]; 4] = [&["iin"], &["last_name"], &["first_name"], &["patronymic"]];
-const SLOT_COLUMNS: [&[&str]; 5] = [
-    &["campaign_code", "campaign"],
-    &["venue_code", "venue"],
-    &["date"],
-    &["time"],
-    &["capacity"],
-];
+const SLOT_COLUMNS: [&[&str]; 5] =
+    [&["campaign_code", "campaign"], &["venue_code", "venue"], &["date"], &["time"], &["capacity"]];
 
 /// Keeps a registry-sized file (hundreds of thousands of rows) to a few hundred statements.
 const PERSONS_PER_STATEMENT: usize = 5_000;
@@ -58,15 +50,8 @@ struct Record {
 /// Data records with their 1-based line numbers in the file, header checked and removed.
 fn records(text: &str, columns: &[&[&str]]) -> Result<Vec<Record>, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let expected = columns
-        .iter()
-        .map(|names| names[0])
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let expected = columns.iter().map(|names| names[0]).collect::<Vec<_>>().join(",");
     let mut out = Vec::new();
     let mut first = true;
     for (index, result) in reader.records().enumerate() {
@@ -81,26 +66,16 @@ fn records(text: &str, columns: &[&[&str]]) -> Result<Vec<Record>, ImportError> 
         }
         if std::mem::take(&mut first) && is_header_name(columns[0], &fields[0]) {
             let matches = fields.len() == columns.len()
-                && fields
-                    .iter()
-                    .zip(columns)
-                    .all(|(field, names)| is_header_name(names, field));
+                && fields.iter().zip(columns).all(|(field, names)| is_header_name(names, field));
             if !matches {
-                return Err(bad(
-                    line,
-                    format!("the header must be {expected}, found {}", fields.join(",")),
-                ));
+                return Err(bad(line, format!("the header must be {expected}, found {}", fields.join(","))));
             }
             continue;
         }
         if fields.len() != columns.len() {
             return Err(bad(
                 line,
-                format!(
-                    "expected {} fields ({expected}), found {}",
-                    columns.len(),
-                    fields.len()
-                ),
+                format!("expected {} fields ({expected}), found {}", columns.len(), fields.len()),
             ));
         }
         out.push(Record { line, fields });
@@ -121,17 +96,11 @@ struct PersonLine {
 
 fn name_field(column: &str, value: &str, required: bool) -> Result<Option<String>, String> {
     if value.is_empty() {
-        return if required {
-            Err(format!("{column} is empty"))
-        } else {
-            Ok(None)
-        };
+        return if required { Err(format!("{column} is empty")) } else { Ok(None) };
     }
     // A digit in a name is nearly always a shifted column.
     if value.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
-        return Err(format!(
-            "{column} \"{value}\" contains a digit or a control character"
-        ));
+        return Err(format!("{column} \"{value}\" contains a digit or a control character"));
     }
     if value.chars().count() > 100 {
         return Err(format!("{column} is longer than 100 characters"));
@@ -143,13 +112,9 @@ fn parse_persons(text: &str) -> Result<Vec<PersonLine>, ImportError> {
     let mut seen: HashMap<Iin, usize> = HashMap::new();
     let mut persons = Vec::new();
     for Record { line, fields } in records(text, &PERSON_COLUMNS)? {
-        let iin =
-            Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", fields[0])))?;
+        let iin = Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", fields[0])))?;
         if let Some(first) = seen.insert(iin.clone(), line) {
-            return Err(bad(
-                line,
-                format!("iin \"{}\" already appears on line {first}", fields[0]),
-            ));
+            return Err(bad(line, format!("iin \"{}\" already appears on line {first}", fields[0])));
         }
         let last_name = name_field("last_name", &fields[1], true).map_err(|r| bad(line, r))?;
         let first_name = name_field("first_name", &fields[2], true).map_err(|r| bad(line, r))?;
@@ -212,47 +177,28 @@ fn parse_slots(
         let [campaign, venue, date, time, capacity] = &fields[..] else {
             unreachable!("records() checks the field count")
         };
-        let campaign_id = *campaigns.get(campaign).ok_or_else(|| {
-            bad(
-                line,
-                format!("campaign_code \"{campaign}\" is not a known campaign"),
-            )
-        })?;
+        let campaign_id = *campaigns
+            .get(campaign)
+            .ok_or_else(|| bad(line, format!("campaign_code \"{campaign}\" is not a known campaign")))?;
         let venue_id = *venues
             .get(venue)
             .ok_or_else(|| bad(line, format!("venue_code \"{venue}\" is not a known venue")))?;
-        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-            bad(
-                line,
-                format!("date \"{date}\" is not a real date in YYYY-MM-DD form"),
-            )
-        })?;
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_err(|_| bad(line, format!("date \"{date}\" is not a real date in YYYY-MM-DD form")))?;
         let clock = NaiveTime::parse_from_str(time, "%H:%M")
             .map_err(|_| bad(line, format!("time \"{time}\" is not a time in HH:MM form")))?;
         let starts_at = match tz.from_local_datetime(&day.and_time(clock)) {
             LocalResult::Single(t) => t.with_timezone(&Utc),
             LocalResult::None => {
-                return Err(bad(
-                    line,
-                    format!("{date} {time} does not exist in {tz} (the clocks change)"),
-                ));
+                return Err(bad(line, format!("{date} {time} does not exist in {tz} (the clocks change)")));
             }
             LocalResult::Ambiguous(..) => {
-                return Err(bad(
-                    line,
-                    format!("{date} {time} happens twice in {tz} (the clocks change)"),
-                ));
+                return Err(bad(line, format!("{date} {time} happens twice in {tz} (the clocks change)")));
             }
         };
-        let capacity = capacity
-            .parse::<i32>()
-            .ok()
-            .filter(|c| *c > 0)
-            .ok_or_else(|| {
-                bad(
-                    line,
-                    format!("capacity \"{capacity}\" is not a positive whole number"),
-                )
+        let capacity =
+            capacity.parse::<i32>().ok().filter(|c| *c > 0).ok_or_else(|| {
+                bad(line, format!("capacity \"{capacity}\" is not a positive whole number"))
             })?;
         if let Some(first) = seen.insert((campaign_id, venue_id, starts_at), line) {
             return Err(bad(
@@ -260,13 +206,7 @@ fn parse_slots(
                 format!("the same slot (campaign, venue, date and time) is on line {first}"),
             ));
         }
-        slots.push(SlotLine {
-            line,
-            campaign_id,
-            venue_id,
-            starts_at,
-            capacity,
-        });
+        slots.push(SlotLine { line, campaign_id, venue_id, starts_at, capacity });
     }
     Ok(slots)
 }
@@ -275,16 +215,10 @@ fn parse_slots(
 /// decides whether a smaller capacity fits, so a booking racing the import cannot slip past.
 pub async fn import_slots(pool: &PgPool, csv: &str, tz: Tz) -> Result<usize, ImportError> {
     let mut tx = pool.begin().await?;
-    let campaigns: HashMap<String, i64> = sqlx::query_as("SELECT code, id FROM campaigns")
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
-    let venues: HashMap<String, i32> = sqlx::query_as("SELECT code, id FROM venues")
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .collect();
+    let campaigns: HashMap<String, i64> =
+        sqlx::query_as("SELECT code, id FROM campaigns").fetch_all(&mut *tx).await?.into_iter().collect();
+    let venues: HashMap<String, i32> =
+        sqlx::query_as("SELECT code, id FROM venues").fetch_all(&mut *tx).await?.into_iter().collect();
     let slots = parse_slots(csv, tz, &campaigns, &venues)?;
     for slot in &slots {
         let result = sqlx::query(
@@ -325,13 +259,7 @@ async fn capacity_below_booked(pool: &PgPool, slot: &SlotLine) -> ImportError {
     .ok()
     .flatten();
     let seats = booked.map_or_else(|| "the seats".to_owned(), |n| format!("the {n} seats"));
-    bad(
-        slot.line,
-        format!(
-            "capacity {} is below {seats} already booked in this slot",
-            slot.capacity
-        ),
-    )
+    bad(slot.line, format!("capacity {} is below {seats} already booked in this slot", slot.capacity))
 }
 
 #[cfg(test)]
@@ -361,19 +289,14 @@ mod tests {
     #[test]
     fn names_the_line_and_the_field() {
         assert_eq!(
-            persons_error(
-                "iin,last_name,first_name,patronymic\n080315600016,А,Б,\n08031560001,В,Г,\n"
-            ),
+            persons_error("iin,last_name,first_name,patronymic\n080315600016,А,Б,\n08031560001,В,Г,\n"),
             "line 3: iin \"08031560001\" has 11 digits, expected 12"
         );
         assert_eq!(
             persons_error("080315600016,А,Б\n"),
             "line 1: expected 4 fields (iin,last_name,first_name,patronymic), found 3"
         );
-        assert_eq!(
-            persons_error("080315600016,А,Б,\n061211600012,,Г,\n"),
-            "line 2: last_name is empty"
-        );
+        assert_eq!(persons_error("080315600016,А,Б,\n061211600012,,Г,\n"), "line 2: last_name is empty");
         assert_eq!(
             persons_error("080315600016,А,Б,\n0803-1560-0016,В,Г,\n"),
             "line 2: iin \"0803-1560-0016\" already appears on line 1"
@@ -397,41 +320,21 @@ mod tests {
         let campaigns = HashMap::from([("ent-2027-01".to_owned(), 1)]);
         let venues = HashMap::from([("ast-1".to_owned(), 7)]);
         let tz: Tz = "Asia/Almaty".parse().unwrap();
-        let parse =
-            |text: &str| parse_slots(text, tz, &campaigns, &venues).map_err(|e| e.to_string());
-        let ok = parse(
-            "campaign_code,venue_code,date,time,capacity\nent-2027-01,ast-1,2027-01-11,09:00,40\n",
-        )
-        .unwrap();
+        let parse = |text: &str| parse_slots(text, tz, &campaigns, &venues).map_err(|e| e.to_string());
+        let ok =
+            parse("campaign_code,venue_code,date,time,capacity\nent-2027-01,ast-1,2027-01-11,09:00,40\n")
+                .unwrap();
         assert_eq!(ok[0].starts_at.to_rfc3339(), "2027-01-11T04:00:00+00:00");
         assert_eq!(
             parse("ent-2027-01,xxx,2027-01-11,09:00,40").err().unwrap(),
             "line 1: venue_code \"xxx\" is not a known venue"
         );
+        assert!(parse("ent-2099-01,ast-1,2027-01-11,09:00,40").err().unwrap().contains("campaign_code"));
         assert!(
-            parse("ent-2099-01,ast-1,2027-01-11,09:00,40")
-                .err()
-                .unwrap()
-                .contains("campaign_code")
+            parse("ent-2027-01,ast-1,2027-02-30,09:00,40").err().unwrap().contains("date \"2027-02-30\"")
         );
-        assert!(
-            parse("ent-2027-01,ast-1,2027-02-30,09:00,40")
-                .err()
-                .unwrap()
-                .contains("date \"2027-02-30\"")
-        );
-        assert!(
-            parse("ent-2027-01,ast-1,2027-01-11,25:00,40")
-                .err()
-                .unwrap()
-                .contains("time \"25:00\"")
-        );
-        assert!(
-            parse("ent-2027-01,ast-1,2027-01-11,09:00,0")
-                .err()
-                .unwrap()
-                .contains("capacity \"0\"")
-        );
+        assert!(parse("ent-2027-01,ast-1,2027-01-11,25:00,40").err().unwrap().contains("time \"25:00\""));
+        assert!(parse("ent-2027-01,ast-1,2027-01-11,09:00,0").err().unwrap().contains("capacity \"0\""));
         assert!(
             parse("ent-2027-01,ast-1,2027-01-11,09:00,40\nent-2027-01,ast-1,2027-01-11,09:00,50")
                 .err()

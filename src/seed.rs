@@ -19,11 +19,7 @@ pub struct SeedReport {
 
 impl std::fmt::Display for SeedReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "demo data: {} rows inserted (campaign {})",
-            self.inserted, self.campaign_code
-        )
+        write!(f, "demo data: {} rows inserted (campaign {})", self.inserted, self.campaign_code)
     }
 }
 
@@ -86,19 +82,11 @@ const SUBJECTS: [(&str, &str, &str); 14] = [
     ("foreign_language", "Шет тілі", "Иностранный язык"),
     ("world_history", "Дүниежүзі тарихы", "Всемирная история"),
     ("kazakh_language", "Қазақ тілі", "Казахский язык"),
-    (
-        "kazakh_literature",
-        "Қазақ әдебиеті",
-        "Казахская литература",
-    ),
+    ("kazakh_literature", "Қазақ әдебиеті", "Казахская литература"),
     ("russian_language", "Орыс тілі", "Русский язык"),
     ("russian_literature", "Орыс әдебиеті", "Русская литература"),
     ("law", "Құқық негіздері", "Основы права"),
-    (
-        "creative_exam",
-        "Шығармашылық емтихан",
-        "Творческий экзамен",
-    ),
+    ("creative_exam", "Шығармашылық емтихан", "Творческий экзамен"),
 ];
 
 /// (code, first subject, second subject) in the order and orientation of ENT-FACTS §1.2.
@@ -107,27 +95,11 @@ const COMBINATIONS: [(&str, &str, Option<&str>); 13] = [
     ("chemistry_biology", "chemistry", Some("biology")),
     ("geography_math", "geography", Some("math")),
     ("informatics_math", "informatics", Some("math")),
-    (
-        "foreign_world_history",
-        "foreign_language",
-        Some("world_history"),
-    ),
+    ("foreign_world_history", "foreign_language", Some("world_history")),
     ("geography_foreign", "geography", Some("foreign_language")),
-    (
-        "world_history_geography",
-        "world_history",
-        Some("geography"),
-    ),
-    (
-        "kazakh_language_literature",
-        "kazakh_language",
-        Some("kazakh_literature"),
-    ),
-    (
-        "russian_language_literature",
-        "russian_language",
-        Some("russian_literature"),
-    ),
+    ("world_history_geography", "world_history", Some("geography")),
+    ("kazakh_language_literature", "kazakh_language", Some("kazakh_literature")),
+    ("russian_language_literature", "russian_language", Some("russian_literature")),
     ("creative_exam", "creative_exam", None),
     ("biology_geography", "biology", Some("geography")),
     ("chemistry_physics", "chemistry", Some("physics")),
@@ -276,10 +248,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Res
     inserted += seed_persons(&mut tx, first_test_day).await?;
 
     tx.commit().await?;
-    Ok(SeedReport {
-        inserted,
-        campaign_code,
-    })
+    Ok(SeedReport { inserted, campaign_code })
 }
 
 /// Strictly after: a window that closes on a Monday leaves the week to prepare the rooms.
@@ -415,12 +384,8 @@ async fn seed_slots(
 
 async fn seed_persons(tx: &mut PgConnection, test_day: NaiveDate) -> anyhow::Result<u64> {
     let (last, first, patronymic) = DEMO_PERSON;
-    let mut persons = vec![(
-        Iin::parse(DEMO_PERSON_IIN)?,
-        last.to_owned(),
-        first.to_owned(),
-        Some(patronymic.to_owned()),
-    )];
+    let mut persons =
+        vec![(Iin::parse(DEMO_PERSON_IIN)?, last.to_owned(), first.to_owned(), Some(patronymic.to_owned()))];
     persons.extend(synthetic_persons(test_day));
     let mut inserted = 0;
     for (iin, last, first, patronymic) in persons {
@@ -454,42 +419,12 @@ const KAZAKH_SURNAMES: [(&str, &str); 12] = [
     ("Бекболат", "Бекболат"),
     ("Ержан", "Ержан"),
 ];
-const KAZAKH_MALE: [&str; 10] = [
-    "Нұрлан",
-    "Асқар",
-    "Ерлан",
-    "Дәурен",
-    "Айбек",
-    "Бауыржан",
-    "Ерболат",
-    "Алихан",
-    "Темірлан",
-    "Арман",
-];
-const KAZAKH_FEMALE: [&str; 10] = [
-    "Айгерім",
-    "Әсел",
-    "Дана",
-    "Жансая",
-    "Аружан",
-    "Мөлдір",
-    "Гүлназ",
-    "Інжу",
-    "Томирис",
-    "Ақбота",
-];
-const KAZAKH_FATHERS: [&str; 10] = [
-    "Нұрлан",
-    "Серік",
-    "Асқар",
-    "Бауыржан",
-    "Ерлан",
-    "Марат",
-    "Қайрат",
-    "Талғат",
-    "Дәурен",
-    "Бақыт",
-];
+const KAZAKH_MALE: [&str; 10] =
+    ["Нұрлан", "Асқар", "Ерлан", "Дәурен", "Айбек", "Бауыржан", "Ерболат", "Алихан", "Темірлан", "Арман"];
+const KAZAKH_FEMALE: [&str; 10] =
+    ["Айгерім", "Әсел", "Дана", "Жансая", "Аружан", "Мөлдір", "Гүлназ", "Інжу", "Томирис", "Ақбота"];
+const KAZAKH_FATHERS: [&str; 10] =
+    ["Нұрлан", "Серік", "Асқар", "Бауыржан", "Ерлан", "Марат", "Қайрат", "Талғат", "Дәурен", "Бақыт"];
 const RUSSIAN_SURNAMES: [(&str, &str); 8] = [
     ("Иванов", "Иванова"),
     ("Петров", "Петрова"),
@@ -501,14 +436,7 @@ const RUSSIAN_SURNAMES: [(&str, &str); 8] = [
     ("Шевченко", "Шевченко"),
 ];
 const RUSSIAN_MALE: [&str; 6] = ["Александр", "Дмитрий", "Максим", "Никита", "Артём", "Иван"];
-const RUSSIAN_FEMALE: [&str; 6] = [
-    "Анастасия",
-    "Екатерина",
-    "Дарья",
-    "Полина",
-    "Мария",
-    "Алина",
-];
+const RUSSIAN_FEMALE: [&str; 6] = ["Анастасия", "Екатерина", "Дарья", "Полина", "Мария", "Алина"];
 // (son's, daughter's) patronymic.
 const RUSSIAN_PATRONYMICS: [(&str, &str); 6] = [
     ("Сергеевич", "Сергеевна"),
@@ -550,23 +478,11 @@ fn synthetic_persons(test_day: NaiveDate) -> Vec<PersonRow> {
         let (last, first, patronymic) = if i % 3 == 2 {
             let (m, f) = RUSSIAN_SURNAMES[(i * 5) % RUSSIAN_SURNAMES.len()];
             let (son, daughter) = RUSSIAN_PATRONYMICS[(i * 7) % RUSSIAN_PATRONYMICS.len()];
-            let first = if female {
-                pick(&RUSSIAN_FEMALE, 5)
-            } else {
-                pick(&RUSSIAN_MALE, 5)
-            };
-            (
-                if female { f } else { m },
-                first,
-                Some(if female { daughter } else { son }.to_owned()),
-            )
+            let first = if female { pick(&RUSSIAN_FEMALE, 5) } else { pick(&RUSSIAN_MALE, 5) };
+            (if female { f } else { m }, first, Some(if female { daughter } else { son }.to_owned()))
         } else {
             let (m, f) = KAZAKH_SURNAMES[(i * 5) % KAZAKH_SURNAMES.len()];
-            let first = if female {
-                pick(&KAZAKH_FEMALE, 3)
-            } else {
-                pick(&KAZAKH_MALE, 3)
-            };
+            let first = if female { pick(&KAZAKH_FEMALE, 3) } else { pick(&KAZAKH_MALE, 3) };
             let father = KAZAKH_FATHERS[(i * 7) % KAZAKH_FATHERS.len()];
             // Some registry records have no patronymic at all.
             let patronymic =
@@ -599,13 +515,7 @@ mod tests {
         assert_eq!(iins.len(), SYNTHETIC_PERSONS);
         assert!(!iins.contains(&Iin::parse(DEMO_PERSON_IIN).unwrap()));
         assert!(people.iter().filter(|p| p.0.age_on(day) < 16).count() >= 3);
-        assert!(
-            people
-                .iter()
-                .filter(|p| (1990..2000).contains(&p.0.birth_date().year()))
-                .count()
-                >= 3
-        );
+        assert!(people.iter().filter(|p| (1990..2000).contains(&p.0.birth_date().year())).count() >= 3);
         assert!(people.iter().all(|p| p.0.age_on(day) <= 40));
         assert!(people.iter().any(|p| p.3.is_none()));
         assert!(people.iter().any(|p| p.1 == "Ким"));

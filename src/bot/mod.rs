@@ -1,7 +1,6 @@
 //! Telegram adapter: the handler tree, dialogue state, keyboards; one file per journey.
 //! A handler reads the update, calls one service, renders the answer. No SQL here.
 
-pub mod admin;
 pub mod history;
 pub mod keyboards;
 pub mod onboarding;
@@ -70,7 +69,6 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::Broken].endpoint(start::recover))
         .branch(commands)
         .branch(staff::commands())
-        .branch(admin::commands())
         .branch(
             dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(start::unknown_command),
@@ -84,11 +82,11 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::iin_expected))
         .branch(case![State::AskPhone].endpoint(onboarding::on_phone))
         .branch(case![State::Wizard(w)].endpoint(wizard::on_text))
-        .branch(case![State::BroadcastAudience].endpoint(admin::broadcast_buttons_expected))
-        .branch(case![State::BroadcastSlot].endpoint(admin::on_broadcast_slot))
-        .branch(case![State::BroadcastText { audience }].endpoint(admin::on_broadcast_text))
+        .branch(case![State::BroadcastAudience].endpoint(staff::broadcast_buttons_expected))
+        .branch(case![State::BroadcastSlot].endpoint(staff::on_broadcast_slot))
+        .branch(case![State::BroadcastText { audience }].endpoint(staff::on_broadcast_text))
         .branch(
-            case![State::BroadcastConfirm { audience, text }].endpoint(admin::broadcast_buttons_expected),
+            case![State::BroadcastConfirm { audience, text }].endpoint(staff::broadcast_buttons_expected),
         );
 
     let callbacks = Update::filter_callback_query()
@@ -103,10 +101,10 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         )
         .branch(case![State::Broken].endpoint(start::recover_callback))
         .branch(dptree::filter(history::is_history_button).endpoint(history::on_button))
-        .branch(dptree::filter(admin::is_admin_button).endpoint(admin::on_admin_button))
+        .branch(dptree::filter(staff::is_admin_button).endpoint(staff::on_admin_button))
         .branch(
             dptree::filter(|q: CallbackQuery| q.data.as_deref().is_some_and(|d| d.starts_with("bc:")))
-                .endpoint(admin::on_broadcast_button),
+                .endpoint(staff::on_broadcast_button),
         )
         .branch(payment::callbacks())
         .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
@@ -253,7 +251,7 @@ async fn set_commands(bot: &TgBot, ctx: &Ctx) {
 const APPLICANT_COMMANDS: [&str; 4] = ["start", "language", "help", "cancel"];
 
 fn command_menu(ctx: &Ctx, locale: Locale, staff: bool) -> Vec<BotCommand> {
-    let staff_commands: &[&str] = if staff { &admin::MENU } else { &[] };
+    let staff_commands: &[&str] = if staff { &staff::MENU } else { &[] };
     APPLICANT_COMMANDS
         .iter()
         .chain(staff_commands)

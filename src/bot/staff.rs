@@ -1,45 +1,546 @@
-//! Staff commands. Only `/markpaid` so far; the rest of the staff journey (issue 7) joins
-//! it here. A user who is not staff falls through to the ordinary «unknown command».
+//! Staff commands: `/find`, `/stats`, `/slots`, `/markpaid`, `/noshow`, `/closedb`,
+//! `/notify`, `/broadcast`, `/staff`. Non-staff get the ordinary unknown-command answer, so the
+//! commands are not even revealed to applicants.
 
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::command::BotCommands;
 
-use super::{HandlerResult, Session};
+use super::state::State;
+use super::{Dlg, HandlerResult, Session, start};
 use crate::app::Ctx;
 use crate::bot::TgBot;
+use crate::db::catalog;
+use crate::db::notifications::Audience;
+use crate::db::staff::Role;
+use crate::domain::Money;
+use crate::format;
+use crate::i18n::Locale;
 use crate::payments::PayOutcome;
-use crate::services::payments as service;
+use crate::services::notifications;
+use crate::services::payments as payment_service;
+use crate::services::staff::{self, Needs};
 
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
 pub enum StaffCommand {
+    Find(String),
+    Stats,
+    Slots,
     Markpaid(String),
+    Noshow(String),
+    Closedb,
+    Notify(String),
+    Broadcast,
+    Staff(String),
 }
 
-pub fn commands() -> UpdateHandler<anyhow::Error> {
-    teloxide::filter_command::<StaffCommand, _>()
-        .filter_async(is_staff)
-        .branch(dptree::case![StaffCommand::Markpaid(order)].endpoint(markpaid))
-}
-
-async fn is_staff(ctx: Ctx, s: Session) -> bool {
-    match crate::db::staff::role(&ctx.db, s.user_id).await {
-        Ok(role) => role.is_some(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read staff roles");
-            false
+impl StaffCommand {
+    fn needs(&self) -> Needs {
+        // Spelled out, so a new command must choose its role here.
+        match self {
+            StaffCommand::Find(_)
+            | StaffCommand::Stats
+            | StaffCommand::Slots
+            | StaffCommand::Markpaid(_)
+            | StaffCommand::Noshow(_) => Needs::Staff,
+            StaffCommand::Closedb
+            | StaffCommand::Notify(_)
+            | StaffCommand::Broadcast
+            | StaffCommand::Staff(_) => Needs::Admin,
         }
     }
 }
 
+/// The staff commands for the chat-scoped command menu, in the order shown.
+pub const MENU: [&str; 9] =
+    ["find", "stats", "slots", "markpaid", "noshow", "closedb", "notify", "broadcast", "staff"];
+
+pub fn commands() -> UpdateHandler<anyhow::Error> {
+    teloxide::filter_command::<StaffCommand, _>().endpoint(on_command)
+}
+
+async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffCommand) -> HandlerResult {
+    let role = match staff::authorize(&ctx, s.user_id, cmd.needs()).await? {
+        None => return start::unknown_command(bot, ctx, s).await,
+        Some(Err(())) => return say(&bot, &s, ctx.i18n.t(s.locale, "staff-admin-only")).await,
+        Some(Ok(role)) => role,
+    };
+    tracing::info!(actor = s.user_id, role = role.as_str(), command = ?std::mem::discriminant(&cmd), "staff command");
+    let l = s.locale;
+    let t = |id: &str| ctx.i18n.t(l, id);
+    match cmd {
+        StaffCommand::Find(q) if q.trim().is_empty() => say(&bot, &s, t("staff-usage-find")).await,
+        StaffCommand::Find(q) => find(&bot, &ctx, &s, &q).await,
+        StaffCommand::Stats => stats(&bot, &ctx, &s).await,
+        StaffCommand::Slots => slots(&bot, &ctx, &s).await,
+        StaffCommand::Markpaid(order) => markpaid(bot, ctx, s, order).await,
+        StaffCommand::Noshow(arg) => match arg.trim().trim_start_matches('№').parse::<i64>() {
+            Ok(id) => {
+                let key = if staff::no_show(&ctx, s.user_id, id).await? {
+                    "staff-noshow-done"
+                } else {
+                    "staff-noshow-refused"
+                };
+                say(&bot, &s, ctx.i18n.f(l, key, &[("id", id.into())])).await
+            }
+            Err(_) => say(&bot, &s, t("staff-usage-noshow")).await,
+        },
+        StaffCommand::Closedb => {
+            let Some(campaign) = staff::current_campaign(&ctx).await? else {
+                return say(&bot, &s, t("apply-no-campaign")).await;
+            };
+            let name = if l == Locale::Kk { campaign.name_kk } else { campaign.name_ru };
+            let keyboard = InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback(
+                    t("staff-closedb-yes"),
+                    format!("adm:closedb:{}", campaign.id),
+                ),
+                InlineKeyboardButton::callback(t("staff-closedb-no"), "adm:no".to_string()),
+            ]]);
+            let text = ctx.i18n.f(l, "staff-closedb-ask", &[("campaign", name.into())]);
+            bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
+            Ok(())
+        }
+        StaffCommand::Notify(arg) => notify(&bot, &ctx, &s, &arg).await,
+        StaffCommand::Broadcast => {
+            bot.send_message(s.chat_id, t("broadcast-audience"))
+                .reply_markup(audience_keyboard(&ctx, l))
+                .await?;
+            dialogue.update(State::BroadcastAudience).await?;
+            Ok(())
+        }
+        StaffCommand::Staff(arg) => staff_members(&bot, &ctx, &s, &arg).await,
+    }
+}
+
+async fn say(bot: &TgBot, s: &Session, text: String) -> HandlerResult {
+    bot.send_message(s.chat_id, text).await?;
+    Ok(())
+}
+
+async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult {
+    let l = s.locale;
+    let found = staff::find(ctx, s.user_id, query).await?;
+    if found.is_empty() {
+        return say(bot, s, ctx.i18n.t(l, "staff-not-found")).await;
+    }
+    let tz = ctx.config.timezone;
+    let mut blocks = vec![];
+    for f in found {
+        let a = &f.applicant;
+        let dash = || "—".to_string();
+        let mut lines = vec![ctx.i18n.f(
+            l,
+            "staff-find-applicant",
+            &[
+                ("name", a.full_name.clone().unwrap_or_else(dash).into()),
+                ("iin", a.iin.clone().unwrap_or_else(dash).into()),
+                ("phone", a.phone.clone().unwrap_or_else(dash).into()),
+                ("email", a.email.clone().unwrap_or_else(dash).into()),
+                ("tg", a.telegram_user_id.into()),
+            ],
+        )];
+        for app in &f.applications {
+            let (city, venue) =
+                if l == Locale::Kk { (&app.city_kk, &app.venue_kk) } else { (&app.city_ru, &app.venue_ru) };
+            lines.push(ctx.i18n.f(
+                l,
+                "staff-find-application",
+                &[
+                    ("id", app.id.into()),
+                    ("status", ctx.i18n.t(l, &format!("status-{}", app.status)).into()),
+                    ("when", format::date_time(app.starts_at, tz, l).into()),
+                    ("place", format!("{city}, {venue}").into()),
+                ],
+            ));
+        }
+        for p in &f.payments {
+            let amount = Money::try_from(p.amount_tenge).map(|m| m.to_string()).unwrap_or_default();
+            lines.push(ctx.i18n.f(
+                l,
+                "staff-find-payment",
+                &[
+                    ("order", p.order_number.as_str().into()),
+                    ("method", p.method.as_str().into()),
+                    ("amount", amount.into()),
+                    ("status", p.status.as_str().into()),
+                ],
+            ));
+        }
+        blocks.push(lines.join("\n"));
+    }
+    say(bot, s, truncate(blocks.join("\n\n"))).await
+}
+
+/// Telegram refuses messages over 4096 characters; a long staff answer is cut, not lost.
+fn truncate(text: String) -> String {
+    if text.chars().count() <= 4096 {
+        return text;
+    }
+    let mut cut: String = text.chars().take(4090).collect();
+    cut.push_str("\n…");
+    cut
+}
+
+async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+    let l = s.locale;
+    let Some((campaign, st)) = staff::stats(ctx).await? else {
+        return say(bot, s, ctx.i18n.t(l, "apply-no-campaign")).await;
+    };
+    let sum = Money::try_from(st.payments_sum).map(|m| m.to_string()).unwrap_or_default();
+    let args = [
+        ("campaign", (if l == Locale::Kk { campaign.name_kk } else { campaign.name_ru }).into()),
+        ("awaiting", st.awaiting.into()),
+        ("paid", st.paid.into()),
+        ("annulled", st.annulled.into()),
+        ("cancelled", st.cancelled.into()),
+        ("withdrawn", st.withdrawn.into()),
+        ("no_show", st.no_show.into()),
+        ("booked", st.booked.into()),
+        ("capacity", st.capacity.into()),
+        ("payments_sum", sum.into()),
+        ("late", st.late.into()),
+        ("outbox", st.outbox.into()),
+        ("unreachable", st.unreachable.into()),
+    ];
+    say(bot, s, ctx.i18n.f(l, "staff-stats", &args)).await
+}
+
+async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+    let l = s.locale;
+    let tz = ctx.config.timezone;
+    let mut lines = vec![ctx.i18n.t(l, "staff-slots-title")];
+    for slot in staff::slots(ctx).await? {
+        let city = if l == Locale::Kk { slot.city_kk } else { slot.city_ru };
+        let args = [
+            ("city", city.into()),
+            (
+                "when",
+                format!(
+                    "{} {}",
+                    format::short_date(format::local_date(slot.starts_at, tz), l),
+                    format::time(slot.starts_at, tz)
+                )
+                .into(),
+            ),
+            ("free", slot.free.into()),
+            ("capacity", slot.capacity.into()),
+        ];
+        lines.push(format!("#{} {}", slot.id, ctx.i18n.f(l, "staff-slots-line", &args)));
+    }
+    say(bot, s, truncate(lines.join("\n"))).await
+}
+
+async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    let l = s.locale;
+    let usage = || ctx.i18n.t(l, "staff-usage-notify");
+    let mut words = arg.trim().splitn(2, char::is_whitespace);
+    let target = words.next().unwrap_or_default();
+    let rest = words.next().unwrap_or_default().trim();
+    let (audience, text) = match target {
+        "all" => match staff::current_campaign(ctx).await? {
+            Some(c) if !rest.is_empty() => (Audience::PaidCampaign { campaign_id: c.id }, rest),
+            _ => return say(bot, s, usage()).await,
+        },
+        "slot" | "venue" => {
+            let mut more = rest.splitn(2, char::is_whitespace);
+            let key = more.next().unwrap_or_default();
+            let text = more.next().unwrap_or_default().trim();
+            if text.is_empty() {
+                return say(bot, s, usage()).await;
+            }
+            let audience = if target == "slot" {
+                match key.trim_start_matches('#').parse::<i64>() {
+                    Ok(slot_id) => Audience::PaidSlot { slot_id },
+                    Err(_) => return say(bot, s, usage()).await,
+                }
+            } else {
+                match catalog::venue_id(&ctx.db, key).await? {
+                    Some(venue_id) => Audience::PaidVenue { venue_id },
+                    None => return say(bot, s, ctx.i18n.t(l, "staff-not-found")).await,
+                }
+            };
+            (audience, text)
+        }
+        _ => return say(bot, s, usage()).await,
+    };
+    if text.chars().count() > 3500 {
+        let n = text.chars().count();
+        return say(bot, s, ctx.i18n.f(l, "broadcast-too-long", &[("length", n.into())])).await;
+    }
+    let queued = notifications::notify(ctx, s.user_id, &audience, text).await?;
+    say(bot, s, ctx.i18n.f(l, "staff-notify-queued", &[("count", queued.into())])).await
+}
+
+async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    let l = s.locale;
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    match words.as_slice() {
+        ["add", id, role] => match (id.parse::<i64>(), Role::parse(role)) {
+            (Ok(id), Some(role)) => {
+                staff::put_staff(ctx, s.user_id, id, role).await?;
+                super::set_staff_commands(bot, ctx, id).await;
+                say(
+                    bot,
+                    s,
+                    ctx.i18n.f(l, "staff-added", &[("id", id.into()), ("role", role.as_str().into())]),
+                )
+                .await
+            }
+            _ => say(bot, s, ctx.i18n.t(l, "staff-usage-staff")).await,
+        },
+        ["remove", id] => match id.parse::<i64>() {
+            Ok(id) => {
+                if staff::remove_staff(ctx, s.user_id, id).await? {
+                    super::clear_staff_commands(bot, id).await;
+                    say(bot, s, ctx.i18n.f(l, "staff-removed", &[("id", id.into())])).await
+                } else {
+                    say(bot, s, ctx.i18n.t(l, "staff-not-found")).await
+                }
+            }
+            Err(_) => say(bot, s, ctx.i18n.t(l, "staff-usage-staff")).await,
+        },
+        _ => say(bot, s, ctx.i18n.t(l, "staff-usage-staff")).await,
+    }
+}
+
+// ---- /closedb confirmation ----
+
+pub fn is_admin_button(q: CallbackQuery) -> bool {
+    q.data.as_deref().is_some_and(|d| d.starts_with("adm:"))
+}
+
+pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+    let l = s.locale;
+    let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
+        return start::stale_button(bot, ctx, s, q).await;
+    };
+    bot.answer_callback_query(q.id.clone()).await?;
+    let message = q.regular_message().map(|m| m.id);
+    let text = match q
+        .data
+        .as_deref()
+        .and_then(|d| d.strip_prefix("adm:closedb:"))
+        .and_then(|id| id.parse::<i64>().ok())
+    {
+        Some(campaign_id) => {
+            let name = crate::db::campaigns::by_id(&ctx.db, campaign_id)
+                .await?
+                .map(|c| if l == Locale::Kk { c.name_kk } else { c.name_ru })
+                .unwrap_or_default();
+            if staff::close_database(&ctx, s.user_id, campaign_id).await? {
+                ctx.i18n.f(l, "staff-closedb-done", &[("campaign", name.into())])
+            } else {
+                ctx.i18n.t(l, "staff-closedb-already")
+            }
+        }
+        None => ctx.i18n.t(l, "staff-cancelled"),
+    };
+    match message {
+        Some(id) => {
+            bot.edit_message_text(s.chat_id, id, text).await?;
+        }
+        None => {
+            bot.send_message(s.chat_id, text).await?;
+        }
+    }
+    Ok(())
+}
+
+// ---- /broadcast ----
+
+fn audience_keyboard(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
+    let b = |id: &str, data: &str| vec![InlineKeyboardButton::callback(ctx.i18n.t(l, id), data.to_string())];
+    InlineKeyboardMarkup::new([
+        b("broadcast-all", "bc:a:all"),
+        b("broadcast-campaign", "bc:a:campaign"),
+        b("broadcast-status", "bc:a:status"),
+        b("broadcast-city", "bc:a:city"),
+        b("broadcast-venue", "bc:a:venue"),
+        b("broadcast-slot", "bc:a:slot"),
+        b("broadcast-cancel", "bc:x"),
+    ])
+}
+
+pub async fn on_broadcast_button(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    q: CallbackQuery,
+    state: State,
+) -> HandlerResult {
+    let l = s.locale;
+    let t = |id: &str| ctx.i18n.t(l, id);
+    let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
+        return start::stale_button(bot, ctx, s, q).await;
+    };
+    let data = q.data.clone().unwrap_or_default();
+    let message = q.regular_message().map(|m| m.id);
+    let campaign = staff::current_campaign(&ctx).await?.map(|c| c.id).unwrap_or_default();
+    let edit = |text: String, keyboard: Option<InlineKeyboardMarkup>| {
+        let bot = bot.clone();
+        async move {
+            if let Some(id) = message {
+                let req = bot.edit_message_text(s.chat_id, id, text);
+                match keyboard {
+                    Some(k) => req.reply_markup(k).await?,
+                    None => req.await?,
+                };
+            }
+            anyhow::Ok(())
+        }
+    };
+    if data == "bc:x" {
+        bot.answer_callback_query(q.id).await?;
+        edit(t("staff-cancelled"), None).await?;
+        dialogue.update(State::Menu).await?;
+        return Ok(());
+    }
+    match (&state, data.as_str()) {
+        (State::BroadcastAudience, "bc:a:all") => ask_text(&bot, &ctx, &s, &dialogue, Audience::All).await?,
+        (State::BroadcastAudience, "bc:a:campaign") => {
+            ask_text(&bot, &ctx, &s, &dialogue, Audience::Campaign { campaign_id: campaign }).await?
+        }
+        (State::BroadcastAudience, "bc:a:slot") => {
+            say(&bot, &s, t("broadcast-slot-ask")).await?;
+            dialogue.update(State::BroadcastSlot).await?;
+        }
+        (State::BroadcastAudience, "bc:a:status" | "bc:a:city" | "bc:a:venue") => {
+            let rows: Vec<Vec<InlineKeyboardButton>> = match data.as_str() {
+                "bc:a:status" => {
+                    ["awaiting_payment", "paid", "annulled", "cancelled", "withdrawn", "no_show"]
+                        .iter()
+                        .map(|st| {
+                            vec![InlineKeyboardButton::callback(
+                                t(&format!("status-{st}")),
+                                format!("bc:s:{st}"),
+                            )]
+                        })
+                        .collect()
+                }
+                "bc:a:city" => catalog::all_cities(&ctx.db)
+                    .await?
+                    .iter()
+                    .map(|c| vec![InlineKeyboardButton::callback(c.name(l), format!("bc:c:{}", c.id))])
+                    .collect(),
+                _ => catalog::all_venues(&ctx.db)
+                    .await?
+                    .iter()
+                    .map(|v| vec![InlineKeyboardButton::callback(v.name(l), format!("bc:v:{}", v.id))])
+                    .collect(),
+            };
+            edit(t("broadcast-choose"), Some(InlineKeyboardMarkup::new(rows))).await?;
+        }
+        (State::BroadcastAudience, d) if d.starts_with("bc:s:") => {
+            let status = d.trim_start_matches("bc:s:").to_string();
+            ask_text(&bot, &ctx, &s, &dialogue, Audience::Status { campaign_id: campaign, status }).await?
+        }
+        (State::BroadcastAudience, d) if d.starts_with("bc:c:") => {
+            match d.trim_start_matches("bc:c:").parse() {
+                Ok(city_id) => {
+                    ask_text(&bot, &ctx, &s, &dialogue, Audience::City { campaign_id: campaign, city_id })
+                        .await?
+                }
+                Err(_) => return start::stale_button(bot, ctx, s, q).await,
+            }
+        }
+        (State::BroadcastAudience, d) if d.starts_with("bc:v:") => {
+            match d.trim_start_matches("bc:v:").parse() {
+                Ok(venue_id) => {
+                    ask_text(&bot, &ctx, &s, &dialogue, Audience::Venue { campaign_id: campaign, venue_id })
+                        .await?
+                }
+                Err(_) => return start::stale_button(bot, ctx, s, q).await,
+            }
+        }
+        (State::BroadcastConfirm { audience, text }, "bc:send") => {
+            bot.answer_callback_query(q.id).await?;
+            dialogue.update(State::Menu).await?;
+            let progress = message.map(|m| (s.chat_id.0, m.0));
+            let (id, total) = notifications::broadcast(&ctx, s.user_id, audience, text, progress).await?;
+            let args = [
+                ("id", id.into()),
+                ("sent", 0.into()),
+                ("total", total.into()),
+                ("failed", 0.into()),
+                ("unreachable", 0.into()),
+            ];
+            edit(ctx.i18n.f(l, "broadcast-progress", &args), None).await?;
+            return Ok(());
+        }
+        _ => return start::stale_button(bot, ctx, s, q).await,
+    }
+    bot.answer_callback_query(q.id).await?;
+    Ok(())
+}
+
+async fn ask_text(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, audience: Audience) -> HandlerResult {
+    say(bot, s, ctx.i18n.t(s.locale, "broadcast-text-ask")).await?;
+    dialogue.update(State::BroadcastText { audience }).await?;
+    Ok(())
+}
+
+pub async fn on_broadcast_slot(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    msg: Message,
+) -> HandlerResult {
+    match msg.text().map(|t| t.trim().trim_start_matches('#')).and_then(|t| t.parse::<i64>().ok()) {
+        Some(slot_id) => ask_text(&bot, &ctx, &s, &dialogue, Audience::Slot { slot_id }).await,
+        None => say(&bot, &s, ctx.i18n.t(s.locale, "broadcast-slot-ask")).await,
+    }
+}
+
+pub async fn on_broadcast_text(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    dialogue: Dlg,
+    audience: Audience,
+    msg: Message,
+) -> HandlerResult {
+    let l = s.locale;
+    let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
+        return say(&bot, &s, ctx.i18n.t(l, "broadcast-text-ask")).await;
+    };
+    // The preview wraps the text: leave room for it within Telegram's 4096.
+    let length = text.chars().count();
+    if length > 3500 {
+        return say(&bot, &s, ctx.i18n.f(l, "broadcast-too-long", &[("length", length.into())])).await;
+    }
+    let count = notifications::audience_size(&ctx, &audience).await?;
+    if count == 0 {
+        say(&bot, &s, ctx.i18n.t(l, "broadcast-nobody")).await?;
+        dialogue.update(State::Menu).await?;
+        return Ok(());
+    }
+    let preview = ctx.i18n.f(l, "broadcast-preview", &[("count", count.into()), ("text", text.into())]);
+    let keyboard = InlineKeyboardMarkup::new([[
+        InlineKeyboardButton::callback(ctx.i18n.t(l, "broadcast-send"), "bc:send".to_string()),
+        InlineKeyboardButton::callback(ctx.i18n.t(l, "broadcast-cancel"), "bc:x".to_string()),
+    ]]);
+    bot.send_message(s.chat_id, preview).reply_markup(keyboard).await?;
+    dialogue.update(State::BroadcastConfirm { audience, text: text.to_string() }).await?;
+    Ok(())
+}
+
+pub async fn broadcast_buttons_expected(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResult {
+    say(&bot, &s, ctx.i18n.t(s.locale, "use-buttons")).await
+}
+
+/// Payments verified by hand (a bank statement): the same apply function as the callbacks.
 async fn markpaid(bot: TgBot, ctx: Ctx, s: Session, order: String) -> HandlerResult {
     let order = order.trim();
     if order.is_empty() {
         bot.send_message(s.chat_id, ctx.i18n.t(s.locale, "markpaid-usage")).await?;
         return Ok(());
     }
-    let outcome = service::mark_paid_by_staff(&ctx, s.user_id, order).await?;
+    let outcome = payment_service::mark_paid_by_staff(&ctx, s.user_id, order).await?;
     let (id, application) = match outcome {
         PayOutcome::Applied { application_id, .. } => ("markpaid-done", application_id),
         PayOutcome::Late { application_id, .. } => ("markpaid-late", application_id),

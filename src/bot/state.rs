@@ -28,7 +28,7 @@ pub enum State {
     AskPhone,
     /// Submitting an application (see `bot::wizard`).
     Wizard(Wizard),
-    // Staff composing a broadcast (see `bot::admin`).
+    // Staff composing a broadcast (see `bot::staff`).
     BroadcastAudience,
     BroadcastSlot,
     BroadcastText {

@@ -6,9 +6,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Iin(String);
 
@@ -40,14 +38,8 @@ const WEIGHTS_SECOND: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
 /// The check digit for the first 11 digits (each 0–9), or `None` when both passes give 10:
 /// such numbers are never issued.
 pub fn check_digit(first11: &[u8; 11]) -> Option<u8> {
-    let pass = |weights: &[u32; 11]| {
-        first11
-            .iter()
-            .zip(weights)
-            .map(|(d, w)| u32::from(*d) * w)
-            .sum::<u32>()
-            % 11
-    };
+    let pass =
+        |weights: &[u32; 11]| first11.iter().zip(weights).map(|(d, w)| u32::from(*d) * w).sum::<u32>() % 11;
     match pass(&WEIGHTS_FIRST) {
         10 => match pass(&WEIGHTS_SECOND) {
             10 => None,
@@ -61,23 +53,15 @@ impl Iin {
     /// Accepts the digits as people type them: surrounding whitespace, and spaces or dashes
     /// between groups (`080315 600016`, `0803-1560-0016`).
     pub fn parse(input: &str) -> Result<Iin, IinError> {
-        let compact: String = input
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect();
+        let compact: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
         if !compact.chars().all(|c| c.is_ascii_digit()) {
             return Err(IinError::NotDigits);
         }
         let digits: Vec<u8> = compact.bytes().map(|b| b - b'0').collect();
-        let digits: [u8; 12] = digits
-            .try_into()
-            .map_err(|d: Vec<u8>| IinError::WrongLength(d.len()))?;
-        let (century, _) =
-            century_and_sex(digits[6]).ok_or(IinError::BadCenturyDigit(digits[6]))?;
+        let digits: [u8; 12] = digits.try_into().map_err(|d: Vec<u8>| IinError::WrongLength(d.len()))?;
+        let (century, _) = century_and_sex(digits[6]).ok_or(IinError::BadCenturyDigit(digits[6]))?;
         birth_date_of(&digits, century).ok_or(IinError::ImpossibleDate)?;
-        let first11: &[u8; 11] = digits[..11]
-            .try_into()
-            .expect("12 digits have 11 first ones");
+        let first11: &[u8; 11] = digits[..11].try_into().expect("12 digits have 11 first ones");
         if check_digit(first11) != Some(digits[11]) {
             return Err(IinError::BadCheckDigit);
         }
@@ -129,9 +113,7 @@ impl Iin {
     }
 
     pub fn sex(&self) -> Sex {
-        century_and_sex(self.digits()[6])
-            .expect("checked by parse")
-            .1
+        century_and_sex(self.digits()[6]).expect("checked by parse").1
     }
 
     /// Full years on `date`; 0 for a date before the birth.
@@ -235,17 +217,8 @@ mod tests {
 
     #[test]
     fn accepts_what_people_type() {
-        for typed in [
-            "080315 600016",
-            "0803-1560-0016",
-            "  080315600016\n",
-            "0803 1560 0016",
-        ] {
-            assert_eq!(
-                Iin::parse(typed).unwrap().as_str(),
-                "080315600016",
-                "{typed:?}"
-            );
+        for typed in ["080315 600016", "0803-1560-0016", "  080315600016\n", "0803 1560 0016"] {
+            assert_eq!(Iin::parse(typed).unwrap().as_str(), "080315600016", "{typed:?}");
         }
     }
 
@@ -256,14 +229,8 @@ mod tests {
         assert_eq!(Iin::parse(""), Err(IinError::WrongLength(0)));
         assert_eq!(Iin::parse("08031560001O"), Err(IinError::NotDigits));
         assert_eq!(Iin::parse("080315+600016"), Err(IinError::NotDigits));
-        assert_eq!(
-            Iin::parse("080315700016"),
-            Err(IinError::BadCenturyDigit(7))
-        );
-        assert_eq!(
-            Iin::parse("080315000016"),
-            Err(IinError::BadCenturyDigit(0))
-        );
+        assert_eq!(Iin::parse("080315700016"), Err(IinError::BadCenturyDigit(7)));
+        assert_eq!(Iin::parse("080315000016"), Err(IinError::BadCenturyDigit(0)));
         assert_eq!(Iin::parse("080230600016"), Err(IinError::ImpossibleDate));
         assert_eq!(Iin::parse("081315600016"), Err(IinError::ImpossibleDate));
         assert_eq!(Iin::parse("080315600017"), Err(IinError::BadCheckDigit));
@@ -295,16 +262,8 @@ mod tests {
     fn from_parts_refuses_what_cannot_be_encoded() {
         assert_eq!(Iin::from_parts(date(1799, 12, 31), Sex::Male, 1), None);
         assert_eq!(Iin::from_parts(date(2100, 1, 1), Sex::Male, 1), None);
-        assert_eq!(
-            Iin::from_parts(date(2008, 3, 15), Sex::Female, 10_000),
-            None
-        );
-        assert_eq!(
-            Iin::from_parts(date(2008, 3, 15), Sex::Female, 1)
-                .unwrap()
-                .as_str(),
-            "080315600016"
-        );
+        assert_eq!(Iin::from_parts(date(2008, 3, 15), Sex::Female, 10_000), None);
+        assert_eq!(Iin::from_parts(date(2008, 3, 15), Sex::Female, 1).unwrap().as_str(), "080315600016");
     }
 
     #[test]
@@ -330,8 +289,7 @@ mod tests {
         let year = century + d[0] * 10 + d[1];
         let month = d[2] * 10 + d[3];
         let day = d[4] * 10 + d[5];
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days_in_month = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,

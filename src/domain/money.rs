@@ -3,17 +3,7 @@
 use std::fmt;
 
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
 #[serde(transparent)]
 pub struct Money(u64);
@@ -36,18 +26,14 @@ impl Money {
 impl TryFrom<i32> for Money {
     type Error = NegativeAmount;
     fn try_from(tenge: i32) -> Result<Self, Self::Error> {
-        u64::try_from(tenge)
-            .map(Money)
-            .map_err(|_| NegativeAmount(tenge.into()))
+        u64::try_from(tenge).map(Money).map_err(|_| NegativeAmount(tenge.into()))
     }
 }
 
 impl TryFrom<i64> for Money {
     type Error = NegativeAmount;
     fn try_from(tenge: i64) -> Result<Self, Self::Error> {
-        u64::try_from(tenge)
-            .map(Money)
-            .map_err(|_| NegativeAmount(tenge))
+        u64::try_from(tenge).map(Money).map_err(|_| NegativeAmount(tenge))
     }
 }
 
@@ -73,17 +59,11 @@ mod tests {
     #[test]
     fn groups_thousands_with_no_break_spaces() {
         assert_eq!(Money::from_tenge(5640).to_string(), "5\u{a0}640\u{a0}₸");
-        assert_eq!(
-            Money::from_tenge(1_000_000).to_string(),
-            "1\u{a0}000\u{a0}000\u{a0}₸"
-        );
+        assert_eq!(Money::from_tenge(1_000_000).to_string(), "1\u{a0}000\u{a0}000\u{a0}₸");
         assert_eq!(Money::from_tenge(0).to_string(), "0\u{a0}₸");
         assert_eq!(Money::from_tenge(999).to_string(), "999\u{a0}₸");
         assert_eq!(Money::from_tenge(1000).to_string(), "1\u{a0}000\u{a0}₸");
-        assert_eq!(
-            Money::from_tenge(123_456).to_string(),
-            "123\u{a0}456\u{a0}₸"
-        );
+        assert_eq!(Money::from_tenge(123_456).to_string(), "123\u{a0}456\u{a0}₸");
     }
 
     #[test]

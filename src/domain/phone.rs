@@ -30,10 +30,7 @@ impl Phone {
         let trimmed = input.trim();
         let plus = trimmed.starts_with('+');
         let rest = trimmed.strip_prefix('+').unwrap_or(trimmed);
-        if !rest
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_whitespace() || "()-.".contains(c))
-        {
+        if !rest.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || "()-.".contains(c)) {
             return Err(PhoneError::NotDigits);
         }
         let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
@@ -139,51 +136,26 @@ mod tests {
     #[test]
     fn refuses_fixed_lines_and_unassigned_codes() {
         for code in [710, 717, 727, 729, 740, 750, 760, 780, 790] {
-            assert_eq!(
-                Phone::parse(&format!("+7{code}1234567")),
-                Err(PhoneError::NotMobile),
-                "{code}"
-            );
+            assert_eq!(Phone::parse(&format!("+7{code}1234567")), Err(PhoneError::NotMobile), "{code}");
         }
         assert_eq!(Phone::parse("+7 600 123 45 67"), Err(PhoneError::NotMobile));
     }
 
     #[test]
     fn refuses_other_countries() {
-        assert_eq!(
-            Phone::parse("+7 916 123 45 67"),
-            Err(PhoneError::NotKazakhstan)
-        );
-        assert_eq!(
-            Phone::parse("8 916 123 45 67"),
-            Err(PhoneError::NotKazakhstan)
-        );
-        assert_eq!(
-            Phone::parse("+998 90 123 45 67"),
-            Err(PhoneError::NotKazakhstan)
-        );
-        assert_eq!(
-            Phone::parse("+8 701 123 45 67"),
-            Err(PhoneError::NotKazakhstan)
-        );
+        assert_eq!(Phone::parse("+7 916 123 45 67"), Err(PhoneError::NotKazakhstan));
+        assert_eq!(Phone::parse("8 916 123 45 67"), Err(PhoneError::NotKazakhstan));
+        assert_eq!(Phone::parse("+998 90 123 45 67"), Err(PhoneError::NotKazakhstan));
+        assert_eq!(Phone::parse("+8 701 123 45 67"), Err(PhoneError::NotKazakhstan));
         assert_eq!(Phone::parse("97011234567"), Err(PhoneError::NotKazakhstan));
     }
 
     #[test]
     fn refuses_wrong_lengths_and_letters() {
         // A dropped digit after the trunk prefix must not read as a foreign number.
-        assert_eq!(
-            Phone::parse("8 701 123 45 6"),
-            Err(PhoneError::WrongLength(10))
-        );
-        assert_eq!(
-            Phone::parse("701 123 45 6"),
-            Err(PhoneError::WrongLength(9))
-        );
-        assert_eq!(
-            Phone::parse("+7 701 123 45 678"),
-            Err(PhoneError::WrongLength(12))
-        );
+        assert_eq!(Phone::parse("8 701 123 45 6"), Err(PhoneError::WrongLength(10)));
+        assert_eq!(Phone::parse("701 123 45 6"), Err(PhoneError::WrongLength(9)));
+        assert_eq!(Phone::parse("+7 701 123 45 678"), Err(PhoneError::WrongLength(12)));
         assert_eq!(Phone::parse("+"), Err(PhoneError::WrongLength(0)));
         assert_eq!(Phone::parse(""), Err(PhoneError::WrongLength(0)));
         assert_eq!(Phone::parse("8 701 ABC 45 67"), Err(PhoneError::NotDigits));

@@ -3,10 +3,10 @@
 pub mod payments;
 pub mod sandbox;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
 
 use crate::app::Ctx;
 

@@ -8,5 +8,5 @@ pub mod history;
 pub mod identity;
 pub mod notifications;
 pub mod onboarding;
-pub mod staff;
 pub mod payments;
+pub mod staff;

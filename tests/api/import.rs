@@ -10,9 +10,7 @@ use sqlx::PgPool;
 use crate::helpers::db::TestDb;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// A CSV file for one test, removed when dropped; its name is random so parallel tests do
@@ -54,32 +52,14 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn assert_imported(out: &Output, rows: usize) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    assert!(
-        text(&out.stdout).contains(&format!("imported {rows} rows")),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("imported {rows} rows")), "{}", text(&out.stdout));
 }
 
 fn assert_bad_line(out: &Output, line: usize, fragment: &str) {
     let stderr = text(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stdout: {}\nstderr: {stderr}",
-        text(&out.stdout)
-    );
-    assert!(
-        stderr.contains(&format!("line {line}: ")),
-        "line {line} not named in {stderr:?}"
-    );
+    assert_eq!(out.status.code(), Some(2), "stdout: {}\nstderr: {stderr}", text(&out.stdout));
+    assert!(stderr.contains(&format!("line {line}: ")), "line {line} not named in {stderr:?}");
     assert!(stderr.contains(fragment), "{fragment:?} not in {stderr:?}");
 }
 
@@ -101,19 +81,11 @@ async fn persons_file_with_header_bom_crlf_and_quoted_commas_imports() {
     );
     let db = TestDb::new().await;
 
-    assert_imported(
-        &ent_bot_import(&db, "persons", fixture("persons_good.csv")),
-        4,
-    );
+    assert_imported(&ent_bot_import(&db, "persons", fixture("persons_good.csv")), 4);
 
     let rows = persons(&db.pool).await;
     assert_eq!(rows.len(), 4);
-    assert!(rows.contains(&(
-        "061211600012".into(),
-        "Ким".into(),
-        "Дана, Виктория".into(),
-        None
-    )));
+    assert!(rows.contains(&("061211600012".into(), "Ким".into(), "Дана, Виктория".into(), None)));
     assert!(rows.contains(&(
         "990101301001".into(),
         "Иванов".into(),
@@ -131,48 +103,25 @@ async fn persons_file_with_header_bom_crlf_and_quoted_commas_imports() {
 #[tokio::test]
 async fn importing_persons_again_updates_names() {
     let db = TestDb::new().await;
-    assert_imported(
-        &ent_bot_import(&db, "persons", fixture("persons_good.csv")),
-        4,
-    );
+    assert_imported(&ent_bot_import(&db, "persons", fixture("persons_good.csv")), 4);
 
     let correction = csv_file("080315600016,Сейтқали,Айгерім,\n");
     assert_imported(&ent_bot_import(&db, "persons", &correction), 1);
 
     let rows = persons(&db.pool).await;
     assert_eq!(rows.len(), 4);
-    assert!(rows.contains(&(
-        "080315600016".into(),
-        "Сейтқали".into(),
-        "Айгерім".into(),
-        None
-    )));
+    assert!(rows.contains(&("080315600016".into(), "Сейтқали".into(), "Айгерім".into(), None)));
 }
 
 #[tokio::test]
 async fn a_bad_person_line_names_the_line_and_imports_nothing() {
     let db = TestDb::new().await;
     let cases = [
-        (
-            "08031560001A,Сейтқали,Айгерим,",
-            "iin \"08031560001A\" contains characters other than digits",
-        ),
-        (
-            "080315600017,Сейтқали,Айгерим,",
-            "iin \"080315600017\" has a wrong check digit",
-        ),
-        (
-            "08031560001,Сейтқали,Айгерим,",
-            "iin \"08031560001\" has 11 digits, expected 12",
-        ),
-        (
-            "080315600016,Сейтқали",
-            "expected 4 fields (iin,last_name,first_name,patronymic), found 2",
-        ),
-        (
-            "990101301001,Иванов,Сергей,",
-            "iin \"990101301001\" already appears on line 2",
-        ),
+        ("08031560001A,Сейтқали,Айгерим,", "iin \"08031560001A\" contains characters other than digits"),
+        ("080315600017,Сейтқали,Айгерим,", "iin \"080315600017\" has a wrong check digit"),
+        ("08031560001,Сейтқали,Айгерим,", "iin \"08031560001\" has 11 digits, expected 12"),
+        ("080315600016,Сейтқали", "expected 4 fields (iin,last_name,first_name,patronymic), found 2"),
+        ("990101301001,Иванов,Сергей,", "iin \"990101301001\" already appears on line 2"),
         ("051130501009,,Асқар,", "last_name is empty"),
     ];
     for (bad, message) in cases {
@@ -183,11 +132,7 @@ async fn a_bad_person_line_names_the_line_and_imports_nothing() {
              950721401001,Әбілова,Гүлназ,\n"
         ));
         assert_bad_line(&ent_bot_import(&db, "persons", &file), 3, message);
-        assert_eq!(
-            persons(&db.pool).await,
-            vec![],
-            "a bad file imported rows ({bad})"
-        );
+        assert_eq!(persons(&db.pool).await, vec![], "a bad file imported rows ({bad})");
     }
 }
 
@@ -203,10 +148,7 @@ const CAMPAIGN_AND_VENUES: &str = "
 
 async fn db_with_venues() -> TestDb {
     let db = TestDb::new().await;
-    sqlx::raw_sql(CAMPAIGN_AND_VENUES)
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::raw_sql(CAMPAIGN_AND_VENUES).execute(&db.pool).await.unwrap();
     db
 }
 
@@ -244,10 +186,7 @@ async fn slots_import_in_local_time_and_update_capacity() {
     assert_imported(&ent_bot_import(&db, "slots", &bigger), 1);
     let after = slots(&db.pool).await;
     assert_eq!(after.len(), 3);
-    assert_eq!(
-        after[0],
-        ("ast-1".into(), utc("2027-01-11T04:00:00Z"), 55, 0)
-    );
+    assert_eq!(after[0], ("ast-1".into(), utc("2027-01-11T04:00:00Z"), 55, 0));
 }
 
 #[tokio::test]
@@ -262,11 +201,7 @@ async fn an_unknown_venue_names_the_line_and_imports_nothing() {
          ent-2027-01,nowhere-7,2027-01-13,09:00,40\n\
          ent-2027-01,ast-2,2027-01-13,14:00,40\n",
     );
-    assert_bad_line(
-        &ent_bot_import(&db, "slots", &file),
-        3,
-        "venue_code \"nowhere-7\" is not a known venue",
-    );
+    assert_bad_line(&ent_bot_import(&db, "slots", &file), 3, "venue_code \"nowhere-7\" is not a known venue");
     assert_eq!(slots(&db.pool).await, before);
 }
 
@@ -274,10 +209,7 @@ async fn an_unknown_venue_names_the_line_and_imports_nothing() {
 async fn capacity_below_booked_seats_is_a_bad_line() {
     let db = db_with_venues().await;
     assert_imported(&ent_bot_import(&db, "slots", fixture("slots_good.csv")), 3);
-    sqlx::query("UPDATE slots SET booked = 25 WHERE capacity = 40")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE slots SET booked = 25 WHERE capacity = 40").execute(&db.pool).await.unwrap();
     let before = slots(&db.pool).await;
     assert!(before.iter().any(|s| s.3 == 25));
 
@@ -291,11 +223,7 @@ async fn capacity_below_booked_seats_is_a_bad_line() {
         3,
         "capacity 10 is below the 25 seats already booked",
     );
-    assert_eq!(
-        slots(&db.pool).await,
-        before,
-        "earlier lines of a refused file were kept"
-    );
+    assert_eq!(slots(&db.pool).await, before, "earlier lines of a refused file were kept");
 
     let exactly_booked = csv_file("ent-2027-01,ast-1,2027-01-11,09:00,25\n");
     assert_imported(&ent_bot_import(&db, "slots", &exactly_booked), 1);

@@ -10,6 +10,6 @@ mod payments;
 mod privacy;
 mod sandbox;
 mod seed;
+mod staff;
 mod start;
 mod wizard;
-mod staff;

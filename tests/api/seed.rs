@@ -22,11 +22,7 @@ fn ent_bot(db: &TestDb, args: &[&str]) -> Output {
 fn seed(db: &TestDb) -> u64 {
     let out = ent_bot(db, &["seed", "demo"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "seed failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "seed failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let count = stdout
         .split("demo data: ")
         .nth(1)
@@ -83,16 +79,9 @@ async fn seed_gives_the_reference_data_the_bot_needs() {
     seed(&db);
     let pool = &db.pool;
 
+    assert_eq!(count(pool, "SELECT count(*) FROM subject_combinations").await, 13);
     assert_eq!(
-        count(pool, "SELECT count(*) FROM subject_combinations").await,
-        13
-    );
-    assert_eq!(
-        count(
-            pool,
-            "SELECT count(*) FROM subject_combinations WHERE second_subject_id IS NULL"
-        )
-        .await,
+        count(pool, "SELECT count(*) FROM subject_combinations WHERE second_subject_id IS NULL").await,
         1
     );
     let kk_names: Vec<String> = sqlx::query_scalar(
@@ -108,25 +97,19 @@ async fn seed_gives_the_reference_data_the_bot_needs() {
     assert!(kk_names.contains(&"Дүниежүзі тарихы – Құқық негіздері".to_string()));
     assert!(kk_names.contains(&"Шығармашылық емтихан".to_string()));
 
-    let categories: Vec<String> =
-        sqlx::query_scalar("SELECT name_ru FROM categories ORDER BY sort_order")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let categories: Vec<String> = sqlx::query_scalar("SELECT name_ru FROM categories ORDER BY sort_order")
+        .fetch_all(pool)
+        .await
+        .unwrap();
     assert_eq!(categories.len(), 4);
     assert!(categories[0].starts_with("обучающихся выпускных 11 (12) классов"));
     assert!(categories[3].contains("\"Педагогические науки\" на платной основе"));
-    assert!(
-        categories
-            .iter()
-            .all(|c| !c.contains("  ") && !c.ends_with(';'))
-    );
+    assert!(categories.iter().all(|c| !c.contains("  ") && !c.ends_with(';')));
 
-    let languages: Vec<String> =
-        sqlx::query_scalar("SELECT code FROM test_languages ORDER BY sort_order")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let languages: Vec<String> = sqlx::query_scalar("SELECT code FROM test_languages ORDER BY sort_order")
+        .fetch_all(pool)
+        .await
+        .unwrap();
     assert_eq!(languages, ["kk", "ru", "en"]);
     assert!(count(pool, "SELECT count(*) FROM cities").await >= 5);
     let cities_without_venues = "SELECT count(*) FROM cities c \
@@ -160,23 +143,16 @@ async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
     .unwrap();
     let (code, opens, closes) = (c.code, c.registration_opens_at, c.registration_closes_at);
     let (closed, fee, window) = (c.database_closed_at, c.fee_tenge, c.payment_window_minutes);
-    assert_eq!(
-        code,
-        format!(
-            "ent-{}-01",
-            now.with_timezone(&chrono_tz::Asia::Almaty).year() + 1
-        )
-    );
+    assert_eq!(code, format!("ent-{}-01", now.with_timezone(&chrono_tz::Asia::Almaty).year() + 1));
     assert!(opens < now && now < closes, "registration is not open now");
     assert_eq!((closes - opens).num_days(), 10);
     assert_eq!((closed, fee, window), (None, 5640, 60));
 
-    let local: Vec<(NaiveDateTime, i32)> = sqlx::query_as(
-        "SELECT starts_at AT TIME ZONE 'Asia/Almaty', capacity FROM slots ORDER BY starts_at",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap();
+    let local: Vec<(NaiveDateTime, i32)> =
+        sqlx::query_as("SELECT starts_at AT TIME ZONE 'Asia/Almaty', capacity FROM slots ORDER BY starts_at")
+            .fetch_all(pool)
+            .await
+            .unwrap();
     let days: std::collections::BTreeSet<NaiveDate> = local.iter().map(|(t, _)| t.date()).collect();
     assert_eq!(days.len(), 7);
     let monday = *days.first().unwrap();
@@ -186,9 +162,7 @@ async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
     for day in &days {
         for hour in ["09:00", "14:00"] {
             assert!(
-                local
-                    .iter()
-                    .any(|(t, _)| t.date() == *day && t.format("%H:%M").to_string() == hour),
+                local.iter().any(|(t, _)| t.date() == *day && t.format("%H:%M").to_string() == hour),
                 "{day} {hour}"
             );
         }
@@ -198,19 +172,10 @@ async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
     let venues = count(pool, "SELECT count(*) FROM venues").await;
     assert_eq!(local.len() as i64, venues * 14);
 
-    let iins: Vec<String> = sqlx::query_scalar("SELECT iin FROM persons")
-        .fetch_all(pool)
-        .await
-        .unwrap();
+    let iins: Vec<String> = sqlx::query_scalar("SELECT iin FROM persons").fetch_all(pool).await.unwrap();
     assert!(iins.len() >= 50);
     assert!(iins.contains(&"080315600016".to_string()));
-    let iins: Vec<Iin> = iins
-        .iter()
-        .map(|s| Iin::parse(s).expect("seeded IINs are valid"))
-        .collect();
+    let iins: Vec<Iin> = iins.iter().map(|s| Iin::parse(s).expect("seeded IINs are valid")).collect();
     assert!(iins.iter().any(|i| i.age_on(monday) < 16));
-    assert!(
-        iins.iter()
-            .any(|i| (1990..2000).contains(&i.birth_date().year()))
-    );
+    assert!(iins.iter().any(|i| (1990..2000).contains(&i.birth_date().year())));
 }
