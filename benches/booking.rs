@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ent_bot::db::applications::{NewApplication, book};
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use sqlx::PgPool;
 
 const OPS_PER_RUN: usize = 3_000;
 const CLIENTS: [usize; 3] = [1, 16, 64];
@@ -20,22 +20,19 @@ struct Sample {
     p99: Duration,
 }
 
+mod common;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let server = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("ent_bench_{}", rand::random::<u32>());
-    let mut admin = PgConnection::connect(&server).await?;
-    admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await?;
-    let mut url = url::Url::parse(&server)?;
-    url.set_path(&name);
-    let pool = ent_bot::db::connect(url.as_str(), 70).await?;
-    ent_bot::db::migrate(&pool).await?;
-    ent_bot::seed::seed_demo(&pool, Utc::now(), chrono_tz::Asia::Almaty).await?;
-    let result = run(pool.clone()).await;
-    pool.close().await;
-    admin.execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str()).await?;
-    result
+    common::with_scratch_database("ent_bench_booking", |url| async move {
+        let pool = ent_bot::db::connect(&url, 70).await?;
+        ent_bot::db::migrate(&pool).await?;
+        ent_bot::seed::seed_demo(&pool, Utc::now(), chrono_tz::Asia::Almaty).await?;
+        let result = run(pool.clone()).await;
+        pool.close().await;
+        result
+    })
+    .await
 }
 
 async fn run(pool: PgPool) -> anyhow::Result<()> {

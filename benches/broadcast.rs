@@ -13,25 +13,17 @@ use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
 use ent_bot::db::notifications::Audience;
 use ent_bot::emulator::{Emulator, EmulatorConfig};
-use sqlx::{Connection, Executor, PgConnection};
 use teloxide::prelude::*;
 
 const RECIPIENTS: u64 = 100_000;
 const WINDOW_AT_30: Duration = Duration::from_secs(60);
 const WINDOW_AT_1000: Duration = Duration::from_secs(15);
 
+mod common;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let server = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("ent_bench_{}", rand::random::<u32>());
-    let mut admin = PgConnection::connect(&server).await?;
-    admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await?;
-    let mut url = url::Url::parse(&server)?;
-    url.set_path(&name);
-    let result = run(url.as_str()).await;
-    admin.execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str()).await?;
-    result
+    common::with_scratch_database("ent_bench_broadcast", |url| async move { run(&url).await }).await
 }
 
 async fn start(db_url: &str, emulator: &Emulator, rate: u32) -> anyhow::Result<App> {

@@ -25,7 +25,7 @@ use ent_bot::config::Config;
 use ent_bot::db::applications::{NewApplication, book};
 use ent_bot::emulator::{Emulator, EmulatorConfig};
 use ent_bot::payments::Method;
-use sqlx::{Connection, Executor, PgConnection, PgPool};
+use sqlx::PgPool;
 
 const PENDING_JOBS: i64 = 10_000;
 const SAMPLES: usize = 200;
@@ -55,19 +55,11 @@ impl Stats {
     }
 }
 
+mod common;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let server = std::env::var("DATABASE_URL")
-        .or_else(|_| std::env::var("TEST_DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("ent_bench_jobs_{}", rand::random::<u32>());
-    let mut admin = PgConnection::connect(&server).await?;
-    admin.execute(format!(r#"CREATE DATABASE "{name}""#).as_str()).await?;
-    let mut url = url::Url::parse(&server)?;
-    url.set_path(&name);
-    let result = run(url.as_str()).await;
-    admin.execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str()).await?;
-    result
+    common::with_scratch_database("ent_bench_jobs", |url| async move { run(&url).await }).await
 }
 
 async fn run(database_url: &str) -> anyhow::Result<()> {
