@@ -1,5 +1,6 @@
 //! Broadcast sending: 100,000 queued messages against the Bot API emulator.
-//! 1. Telegram's limit (30 messages/s) enforced, the sender configured for 30/s: the
+//! 1. Telegram's limit (30 messages/s) enforced, the sender at its default budget
+//!    (`SEND_RATE_PER_SEC` 25, kept under Telegram's limit so jitter never trips it): the
 //!    achieved rate as a fraction of the configured one, and the 429s served (aim: ≥ 0.95, 0).
 //! 2. The limits raised to 1,000/s: the sender's own throughput, next to a bare client
 //!    sending to the same emulator in the same run (the baseline).
@@ -16,6 +17,7 @@ use ent_bot::emulator::{Emulator, EmulatorConfig};
 use teloxide::prelude::*;
 
 const RECIPIENTS: u64 = 100_000;
+const CONFIGURED: u32 = 25;
 const WINDOW_AT_30: Duration = Duration::from_secs(60);
 const WINDOW_AT_1000: Duration = Duration::from_secs(15);
 
@@ -49,7 +51,7 @@ async fn run(db_url: &str) -> anyhow::Result<()> {
     for id in 1..=RECIPIENTS {
         emulator.user(id, "User", Some("ru"));
     }
-    let app = start(db_url, &emulator, 30).await?;
+    let app = start(db_url, &emulator, CONFIGURED).await?;
     sqlx::query(
         "INSERT INTO telegram_users (id, chat_id, locale) SELECT g, g, 'ru' FROM generate_series(1, $1) g",
     )
@@ -107,9 +109,9 @@ async fn run(db_url: &str) -> anyhow::Result<()> {
     println!("| phase | configured | achieved msg/s | ratio | 429s |");
     println!("|---|---:|---:|---:|---:|");
     println!(
-        "| Telegram limit 30/s, {}s window | 30 | {rate_30:.1} | {:.3} | {tmr_30} |",
+        "| Telegram limit 30/s, {}s window | {CONFIGURED} | {rate_30:.1} | {:.3} | {tmr_30} |",
         WINDOW_AT_30.as_secs(),
-        rate_30 / 30.0
+        rate_30 / f64::from(CONFIGURED)
     );
     println!("| bare client, 16 tasks (baseline) | — | {baseline_rate:.0} | 1.000 | — |");
     println!(

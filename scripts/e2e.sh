@@ -23,8 +23,14 @@ if [ "$(id -u)" -eq 0 ]; then
     if [ ${#missing[@]} -gt 0 ]; then
         say "installing ${missing[*]} with apt-get"
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq "${missing[@]}" >/dev/null
+        # A mirror hiccup should not fail the suite: try a few times.
+        for attempt in 1 2 3; do
+            if apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; then
+                break
+            fi
+            [ "$attempt" -lt 3 ] || fail "apt-get could not install ${missing[*]}"
+            sleep 10
+        done
     fi
 elif [ ${#missing[@]} -gt 0 ]; then
     fail "missing ${missing[*]}: run as root, or install them (apt-get install ${missing[*]})"

@@ -34,7 +34,9 @@ const LEADER_LOCK: i64 = 0x656e_745f_6f75_7462; // "ent_outb"
 /// Sends every message due by the clock's now; returns how many were taken.
 pub async fn send_due(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
     let pacer = pacer::for_bot(bot, ctx.config.send_rate_per_sec);
-    let batch_size = i64::from(ctx.config.send_rate_per_sec.clamp(1, 100));
+    // Several seconds of work per claim: the pause between batches (waiting for the last
+    // sends, claiming the next) then costs little of the budget.
+    let batch_size = i64::from(ctx.config.send_rate_per_sec.saturating_mul(4).clamp(1, 400));
     outbox::skip_unreachable(&ctx.db).await?;
     let mut taken = 0;
     loop {
