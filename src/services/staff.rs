@@ -25,6 +25,10 @@ pub async fn authorize(ctx: &Ctx, actor: i64, needs: Needs) -> sqlx::Result<Opti
     })
 }
 
+pub async fn is_staff(ctx: &Ctx, user: i64) -> sqlx::Result<bool> {
+    Ok(store::role(&ctx.db, user).await?.is_some())
+}
+
 pub struct Found {
     pub applicant: FoundApplicant,
     pub applications: Vec<FoundApplication>,

@@ -88,6 +88,11 @@ async fn roles_admins_add_operators_who_cannot_run_admin_commands() {
 
     operator.send("/stats").await;
     assert!(operator.last_text().starts_with("📊 "), "{}", operator.last_text());
+    // The admin wrote only after the bot started: /start gives him the staff menu.
+    assert!(app.emulator.commands("chat:9001", Some("ru")).is_none());
+    admin.send("/start").await;
+    let admin_menu = app.emulator.commands("chat:9001", Some("ru")).expect("the staff menu after /start");
+    assert!(admin_menu.iter().any(|(c, _)| c == "broadcast"));
     operator.send("/closedb").await;
     assert_eq!(operator.last_text(), "Эта команда только для администратора.");
     operator.send("/staff add 9003 admin").await;
