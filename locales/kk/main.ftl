@@ -28,5 +28,6 @@ cancelled = Тоқтатылды.
 
 command-start = Бастау
 command-language = Тілді ауыстыру
+command-email = Поштаны өзгерту
 command-help = Көмек
 command-cancel = Бас тарту, мәзірге оралу

@@ -28,5 +28,6 @@ cancelled = Отменено.
 
 command-start = Начать
 command-language = Сменить язык
+command-email = Изменить почту
 command-help = Помощь
 command-cancel = Отменить и вернуться в меню

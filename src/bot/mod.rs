@@ -54,6 +54,7 @@ pub enum Command {
     Language,
     Help,
     Cancel,
+    Email,
 }
 
 pub fn schema() -> UpdateHandler<anyhow::Error> {
@@ -63,7 +64,8 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![Command::Start].endpoint(start::on_start))
         .branch(case![Command::Language].endpoint(start::on_language_command))
         .branch(case![Command::Help].endpoint(start::on_help))
-        .branch(case![Command::Cancel].endpoint(start::on_cancel));
+        .branch(case![Command::Cancel].endpoint(start::on_cancel))
+        .branch(case![Command::Email].endpoint(onboarding::on_change_email_command));
 
     let messages = Update::filter_message()
         .branch(case![State::Broken].endpoint(start::recover))
@@ -248,7 +250,7 @@ async fn set_commands(bot: &TgBot, ctx: &Ctx) {
     }
 }
 
-const APPLICANT_COMMANDS: [&str; 4] = ["start", "language", "help", "cancel"];
+const APPLICANT_COMMANDS: [&str; 5] = ["start", "language", "email", "help", "cancel"];
 
 fn command_menu(ctx: &Ctx, locale: Locale, staff: bool) -> Vec<BotCommand> {
     let staff_commands: &[&str] = if staff { &staff::MENU } else { &[] };

@@ -191,6 +191,15 @@ pub async fn on_code_button(
     }
 }
 
+/// `/email`: a new address replaces the verified one only once its code is confirmed;
+/// until then the old one stays.
+pub async fn on_change_email_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
+    if !s.locale_chosen {
+        return start::on_start(bot, ctx, s, dialogue).await;
+    }
+    change_email(&bot, &ctx, &s, &dialogue).await
+}
+
 async fn change_email(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
     ask(bot, ctx, s, &State::AskEmail).await?;
     dialogue.update(State::AskEmail).await?;

@@ -394,3 +394,23 @@ async fn help_cancel_and_the_menu_during_onboarding() {
     assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
     assert_eq!(step(&app, &user).await, "ask_email");
 }
+
+#[tokio::test]
+async fn the_verified_email_can_be_changed_by_confirming_the_new_one() {
+    let app = spawn_app().await;
+    let user = app.onboarded_user(2018, "Русский").await;
+    assert_eq!(applicant(&app, &user).await.unwrap().email.as_deref(), Some("user2018@mail.kz"));
+
+    user.send("/email").await;
+    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    app.clock.advance(Duration::seconds(61));
+    user.send("new.address@mail.kz").await;
+    // Not confirmed yet: the old address stays.
+    assert_eq!(applicant(&app, &user).await.unwrap().email.as_deref(), Some("user2018@mail.kz"));
+    user.send(&app.smtp.last_code_for("new.address@mail.kz")).await;
+    assert!(user.messages().iter().any(|m| m.text == "Почта подтверждена ✅"));
+    assert!(user.last_text().contains("Главное меню"), "onboarding is complete: back to the menu");
+    let row = applicant(&app, &user).await.unwrap();
+    assert_eq!(row.email.as_deref(), Some("new.address@mail.kz"));
+    assert!(row.iin.is_some() && row.phone.is_some(), "nothing else changes");
+}
