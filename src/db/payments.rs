@@ -132,39 +132,34 @@ pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Re
     sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p, a")).bind(order_number).fetch_optional(conn).await
 }
 
-/// pending → paid. False when the payment was settled already.
-pub async fn mark_paid(
-    conn: &mut PgConnection,
-    payment_id: i64,
-    txn_id: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE payments SET status = 'paid', provider_txn_id = $2, paid_at = $3, updated_at = $3
-         WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
-    )
-    .bind(payment_id)
-    .bind(txn_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// How a pending payment is settled: applied to its application, or kept as late money
+/// (the application no longer awaited it) to be refunded.
+#[derive(Debug, Clone, Copy)]
+pub enum Settlement {
+    Paid,
+    Late,
 }
 
-/// Money that came when the application no longer awaited it: kept, not applied.
-pub async fn mark_late(
+/// pending → paid or late. False when the payment was settled already.
+pub async fn settle(
     conn: &mut PgConnection,
     payment_id: i64,
+    as_: Settlement,
     txn_id: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
+    let status = match as_ {
+        Settlement::Paid => "paid",
+        Settlement::Late => "late",
+    };
     let done = sqlx::query(
-        "UPDATE payments SET status = 'late', provider_txn_id = $2, paid_at = $3, updated_at = $3
+        "UPDATE payments SET status = $4::payment_status, provider_txn_id = $2, paid_at = $3, updated_at = $3
          WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
     )
     .bind(payment_id)
     .bind(txn_id)
     .bind(now)
+    .bind(status)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

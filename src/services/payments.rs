@@ -267,7 +267,7 @@ pub async fn apply(
     let applies = o.application_status == "awaiting_payment" && now < o.payment_deadline;
     if applies {
         let place = place.context("the seat's place was not read before the payment")?;
-        if !db::mark_paid(conn, o.payment_id, &event.txn_id, now).await?
+        if !db::settle(conn, o.payment_id, db::Settlement::Paid, &event.txn_id, now).await?
             || !db::mark_application_paid(conn, o.application_id, now).await?
         {
             bail!("payment {} changed under its lock", o.payment_id);
@@ -286,7 +286,7 @@ pub async fn apply(
         queue(conn, o.telegram_user_id, &text, &key, now).await?;
         Ok(PayOutcome::Applied { payment_id: o.payment_id, application_id: o.application_id })
     } else {
-        db::mark_late(conn, o.payment_id, &event.txn_id, now).await?;
+        db::settle(conn, o.payment_id, db::Settlement::Late, &event.txn_id, now).await?;
         let text = notices::late(
             &ctx.i18n,
             locale,
