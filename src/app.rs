@@ -12,16 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n::I18n;
 use crate::mail::Mailer;
-
-/// What every handler, service and worker shares. Cheap to clone.
-#[derive(Clone)]
-pub struct Ctx {
-    pub db: PgPool,
-    pub clock: Clock,
-    pub config: Arc<Config>,
-    pub i18n: Arc<I18n>,
-    pub mailer: Mailer,
-}
+use crate::services::Ctx;
 
 /// A running instance: the bot, the HTTP server and the workers.
 pub struct App {

@@ -5,7 +5,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::applications::{ApplicationView, Editable};
 use crate::db::catalog;

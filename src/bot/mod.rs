@@ -23,7 +23,7 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
 use teloxide::utils::command::BotCommands;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::dialogue::PgStorage;
 use crate::i18n::Locale;
 use probe::UpdateProbe;

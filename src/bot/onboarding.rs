@@ -7,7 +7,7 @@ use teloxide::types::{
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::domain::{Email, Iin, IinError, Phone};
 use crate::services::email_code::{self, SendOutcome, VerifyOutcome};

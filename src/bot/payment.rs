@@ -4,7 +4,7 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, Session};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::payments::Method;
 use crate::payments::notices::{self, Notice};

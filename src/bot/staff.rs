@@ -9,7 +9,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::catalog;
 use crate::db::notifications::Audience;

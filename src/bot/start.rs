@@ -7,7 +7,7 @@ use teloxide::types::{ChatId, Update};
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use super::{history, keyboards, onboarding, wizard};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::i18n::Locale;
 

@@ -8,7 +8,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::state::{State, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, payment, start};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::{applicants, campaigns, catalog};
 use crate::domain::Money;

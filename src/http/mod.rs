@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 
 pub fn router(ctx: Ctx) -> Router {
     Router::new().route("/healthz", get(healthz)).merge(payments::routes()).with_state(ctx)

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::payments::Method;
 use crate::payments::card::{self, Kind};
 use crate::payments::kaspi::{self, Command};

@@ -31,7 +31,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::app::{App, Ctx, Options, SANDBOX_TOKEN};
+use crate::app::{App, Options, SANDBOX_TOKEN};
+use crate::services::Ctx;
 use crate::bot::probe::UpdateProbe;
 use crate::clock::Clock;
 use crate::config::Config;

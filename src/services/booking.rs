@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::applications::{self, NewApplication};
 use crate::db::campaigns::{self, Campaign};
 

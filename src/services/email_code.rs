@@ -6,7 +6,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::email_verifications as store;
 use crate::domain::Email;
 use crate::i18n::Locale;

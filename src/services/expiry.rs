@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::jobs::{self, DueJob};
 use crate::db::{outbox, payments as db};
 use crate::domain::Money;

@@ -2,7 +2,7 @@
 //! pay or cancel while unpaid; change test language and subjects while paid and the
 //! database is open (never time or place); withdraw, with a refund only before closure.
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::applications::{self, ApplicationView, Editable};
 use crate::db::{applicants, audit, catalog};
 use crate::domain::{Email, Money};

@@ -1,6 +1,6 @@
 //! The IIN: looked up in the person registry, bound to exactly one Telegram account.
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::{applicants, persons};
 use crate::domain::Iin;
 

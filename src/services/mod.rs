@@ -1,6 +1,10 @@
 //! Use cases shared by the bot, HTTP callbacks and staff commands. They take plain
 //! values, enforce the rules over PostgreSQL and return outcomes the caller renders.
 
+mod ctx;
+
+pub use ctx::Ctx;
+
 pub mod booking;
 pub mod email_code;
 pub mod expiry;

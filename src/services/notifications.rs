@@ -6,7 +6,7 @@
 use chrono::{Duration, Timelike};
 use sqlx::PgConnection;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::applications::ApplicationView;
 use crate::db::notifications::{self as store, Audience, Recipient};
 use crate::db::outbox::{self, NewMessage};

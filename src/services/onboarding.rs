@@ -1,6 +1,6 @@
 //! Where an applicant stands in onboarding: email → IIN → phone.
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::catalog::{self, SlotPlace};
 use crate::db::payments::{self as db, Callback, OrderState};
 use crate::db::{jobs, outbox};

@@ -1,6 +1,6 @@
 //! Staff actions. Each one checks the actor's role and writes the audit log.
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::audit;
 use crate::db::campaigns::{self, Campaign};
 use crate::db::staff::{

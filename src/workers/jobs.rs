@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::jobs::{self, DueJob};
 use crate::services::expiry::{self, Done};
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::notifications as store;
 use crate::i18n::Locale;
 

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::pacer::{self, Pacer};
-use crate::app::Ctx;
+use crate::services::Ctx;
 use crate::db::outbox::{self, Claimed};
 
 pub const MAX_ATTEMPTS: i32 = 5;

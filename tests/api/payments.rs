@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use ent_bot::app::{App, Ctx, Options};
+use ent_bot::app::{App, Options};
+use ent_bot::services::Ctx;
 use ent_bot::bot::Session;
 use ent_bot::i18n::Locale;
 use ent_bot::payments::card::sign;

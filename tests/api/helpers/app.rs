@@ -86,7 +86,7 @@ impl TestApp {
     }
 
     /// The running app's shared context (for single-stepping workers in tests).
-    pub fn ctx(&self) -> &ent_bot::app::Ctx {
+    pub fn ctx(&self) -> &ent_bot::services::Ctx {
         &self.app.as_ref().expect("app runs").ctx
     }
 

@@ -1,0 +1,21 @@
+//! What every handler, service and worker shares. It lives below the adapters so that
+//! nothing needs to import the wiring (`app`) to get it.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::mail::Mailer;
+
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: PgPool,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+    pub i18n: Arc<I18n>,
+    pub mailer: Mailer,
+}
