@@ -1,11 +1,14 @@
-//! Wires configuration, database, bot and HTTP server together; used by `main` and tests.
+//! Wires configuration, database, bot, HTTP server and workers together, runs them, and
+//! stops them: gracefully on SIGTERM, or all at once as a crash would (tests). Used by
+//! `main` and the tests; nothing else imports it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::PgPool;
 use teloxide::Bot;
-use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
 
 use crate::bot::probe::UpdateProbe;
 use crate::clock::Clock;
@@ -13,6 +16,10 @@ use crate::config::Config;
 use crate::i18n::I18n;
 use crate::mail::Mailer;
 use crate::services::Ctx;
+use crate::shutdown::{self, Shutdown, Trigger};
+
+/// How long a graceful stop waits for handlers and workers to finish what they hold.
+pub const STOP_WITHIN: Duration = Duration::from_secs(10);
 
 /// A running instance: the bot, the HTTP server and the workers.
 pub struct App {
@@ -20,7 +27,10 @@ pub struct App {
     pub probe: UpdateProbe,
     pub http_addr: SocketAddr,
     pub bot: Bot,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: JoinSet<(&'static str, anyhow::Result<()>)>,
+    trigger: Trigger,
+    shutdown: Shutdown,
+    owns_pool: bool,
 }
 
 /// Set by tests: a clock they move, a pool on their fresh database, extra HTTP routes.
@@ -33,12 +43,21 @@ pub struct Options {
     /// Run the due-job runner and the outbox sender. Tests that single-step them
     /// (`workers::jobs::run_due`, `workers::outbox::send_due`) turn this off.
     pub workers: bool,
+    /// Handle updates from the inbox in this process (intake runs regardless).
+    pub handlers: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { clock: None, pool: None, extra_routes: None, probe: None, workers: true }
+        Options { clock: None, pool: None, extra_routes: None, probe: None, workers: true, handlers: true }
     }
+}
+
+/// A Bot API client whose own timeout outlasts the long poll it asks Telegram for.
+pub fn bot_client(token: String, api_url: url::Url) -> anyhow::Result<Bot> {
+    let poll = Duration::from_secs(u64::from(crate::bot::polling::POLL_TIMEOUT_SECS));
+    let client = teloxide::net::default_reqwest_settings().timeout(poll + Duration::from_secs(10)).build()?;
+    Ok(Bot::with_client(token, client).set_api_url(api_url))
 }
 
 impl App {
@@ -49,6 +68,7 @@ impl App {
             // Bound to any free port (tests): links and the webhook must name the real one.
             config.public_url = format!("http://{http_addr}/").parse()?;
         }
+        let owns_pool = options.pool.is_none();
         let db = match options.pool {
             Some(pool) => pool,
             None => crate::db::connect(&config.database_url, config.database_max_connections).await?,
@@ -61,26 +81,32 @@ impl App {
             i18n: Arc::new(I18n::load()?),
             mailer: Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?,
             config: Arc::new(config),
+            catalog: Default::default(),
+            wakeups: Default::default(),
+            health: Default::default(),
         };
+        if let Err(e) = ctx.catalog.reload(&ctx.db).await {
+            tracing::warn!(error = %e, "reference data not loaded yet; loaded on first use");
+        }
+        let (trigger, shutdown) = shutdown::channel();
+        let mut tasks = JoinSet::new();
 
-        let router = crate::http::router(ctx.clone());
-        let (router, webhook) = match ctx.config.webhook_secret.clone() {
-            Some(secret) => {
-                let (route, listener) = crate::bot::webhook::listener(secret);
-                (router.merge(route), Some(listener))
-            }
-            None => (router, None),
-        };
-        let router = match options.extra_routes {
-            Some(extra) => router.merge(extra),
-            None => router,
-        };
-        let http = tokio::spawn(async move {
-            if let Err(e) =
-                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
-            {
-                tracing::error!(error = %e, "HTTP server stopped");
-            }
+        let mut router = crate::http::router(ctx.clone(), crate::metrics::install());
+        if let Some(secret) = ctx.config.webhook_secret.clone() {
+            router = router.merge(crate::http::webhook::routes(ctx.clone(), secret, shutdown.clone()));
+        }
+        if let Some(extra) = options.extra_routes {
+            router = router.merge(extra);
+        }
+        let mut http_stop = shutdown.clone();
+        tasks.spawn(async move {
+            // Keeps answering (503 on the webhook) until the rest has stopped.
+            let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    http_stop.triggered().await;
+                    tokio::time::sleep(STOP_WITHIN).await;
+                });
+            ("http server", serve.await.map_err(anyhow::Error::from))
         });
 
         let api_url = if ctx.config.is_sandbox() {
@@ -91,38 +117,103 @@ impl App {
         };
         let token =
             if ctx.config.is_sandbox() { SANDBOX_TOKEN.to_string() } else { ctx.config.bot_token.clone() };
-        let bot = Bot::new(token).set_api_url(api_url);
+        let bot = bot_client(token, api_url)?;
         let probe = options.probe.unwrap_or_default();
-        let updates = tokio::spawn(crate::bot::run(bot.clone(), ctx.clone(), probe.clone(), webhook));
 
-        let mut tasks = vec![http, updates];
+        let wakeups = ctx.wakeups.clone();
+        let (pool, stop) = (ctx.db.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            wakeups.run(pool, stop).await;
+            ("listener", Ok(()))
+        });
+        tasks.spawn(named("catalog", crate::workers::catalog::run(ctx.clone(), shutdown.clone())));
+        if options.handlers {
+            let workers = ctx.config.update_workers;
+            let run = crate::bot::run(ctx.clone(), bot.clone(), probe.clone(), workers, shutdown.clone());
+            tasks.spawn(named("bot", run));
+        }
         if options.workers {
-            tasks.push(tokio::spawn(crate::workers::jobs::run(ctx.clone())));
-            tasks.push(tokio::spawn(crate::workers::outbox::run(ctx.clone(), bot.clone())));
-            tasks.push(tokio::spawn(crate::workers::notices::run(ctx.clone(), bot.clone())));
+            tasks.spawn(named("jobs", crate::workers::jobs::run(ctx.clone(), shutdown.clone())));
+            tasks.spawn(named(
+                "outbox",
+                crate::workers::outbox::run(ctx.clone(), bot.clone(), shutdown.clone()),
+            ));
+            tasks.spawn(named(
+                "notices",
+                crate::workers::notices::run(ctx.clone(), bot.clone(), shutdown.clone()),
+            ));
         }
 
-        Ok(App { ctx, probe, http_addr, bot, tasks })
+        Ok(App { ctx, probe, http_addr, bot, tasks, trigger, shutdown, owns_pool })
     }
 
     /// Stops everything at once, as a killed process would: what is in the database stays.
-    pub async fn stop(self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-        for task in self.tasks {
-            let _ = task.await;
+    pub async fn stop(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+        if self.owns_pool {
+            // Its connections die with it, taking their locks and open transactions along.
+            self.ctx.db.close().await;
         }
     }
+
+    /// A graceful stop (SIGTERM): intake refuses new updates (the webhook answers 503),
+    /// handlers and workers finish what they hold and release their leases, within `within`;
+    /// whatever is still running then is aborted and left to the next process.
+    pub async fn shutdown(mut self, within: Duration) {
+        tracing::info!("stopping: no new updates; finishing what is in hand");
+        self.ctx.health.set_stopping();
+        self.trigger.fire();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match tokio::time::timeout_at(deadline, self.tasks.join_next()).await {
+                Ok(Some(Ok((name, Err(e))))) => {
+                    tracing::warn!(task = name, error = %format!("{e:#}"), "stopped with an error")
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(left = self.tasks.len(), "stop took too long; aborting the rest");
+                    self.tasks.abort_all();
+                    while self.tasks.join_next().await.is_some() {}
+                    break;
+                }
+            }
+        }
+        tracing::info!("stopped");
+    }
+
+    /// Resolves when a task that must run for the life of the process ended: the process
+    /// is then no use and should exit non-zero so its supervisor restarts it.
+    pub async fn vital_task_ended(&mut self) -> anyhow::Error {
+        match self.tasks.join_next().await {
+            Some(Ok((name, Ok(())))) => anyhow::anyhow!("the {name} task stopped"),
+            Some(Ok((name, Err(e)))) => e.context(format!("the {name} task failed")),
+            Some(Err(e)) => anyhow::anyhow!("a task died: {e}"),
+            None => anyhow::anyhow!("no task is running"),
+        }
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.shutdown.is_triggered()
+    }
+}
+
+async fn named(
+    name: &'static str,
+    task: impl Future<Output = anyhow::Result<()>>,
+) -> (&'static str, anyhow::Result<()>) {
+    (name, task.await)
 }
 
 /// The token the in-process emulator accepts in sandbox mode.
 pub const SANDBOX_TOKEN: &str = "123456:TEST";
 
-/// `ent-bot serve`: runs until Ctrl-C.
+/// `ent-bot serve`: runs until SIGTERM or SIGINT (then exits 0 after a graceful stop), or
+/// until a vital task dies (then fails, so the supervisor restarts the process).
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let sandbox = config.is_sandbox();
-    let app = if sandbox {
+    let mut app = if sandbox {
         // Demo data if the database is empty, the emulated Bot API and the sandbox pages.
         crate::http::sandbox::start(config, Options::default()).await?.0
     } else {
@@ -134,8 +225,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         tracing::info!(addr = %app.http_addr, "ent-bot is running");
     }
-    tokio::signal::ctrl_c().await?;
-    tracing::info!("shutting down");
-    app.stop().await;
-    Ok(())
+    tokio::select! {
+        signal = stop_signal() => {
+            tracing::info!(signal, "stop requested");
+            app.shutdown(STOP_WITHIN).await;
+            Ok(())
+        }
+        e = app.vital_task_ended() => {
+            app.ctx.health.task_down();
+            tracing::error!(error = %format!("{e:#}"), "a vital task ended; exiting so the process is restarted");
+            Err(e)
+        }
+    }
+}
+
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
 }

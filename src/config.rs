@@ -31,6 +31,8 @@ pub struct Config {
     /// How applicants reach NCT support (shown when an IIN cannot be bound).
     pub support_contact: String,
     pub database_max_connections: u32,
+    /// Updates handled at once by this process (each holds two pool connections).
+    pub update_workers: usize,
 }
 
 impl Config {
@@ -115,6 +117,7 @@ impl Config {
                 20,
                 "DATABASE_MAX_CONNECTIONS",
             )?,
+            update_workers: number(var("UPDATE_WORKERS"), 8, "UPDATE_WORKERS")? as usize,
         })
     }
 }

@@ -73,6 +73,15 @@ pub fn date_time(at: DateTime<Utc>, tz: Tz, locale: Locale) -> String {
     format!("{}, {}", long_date(local_date(at, tz), locale), time(at, tz))
 }
 
+/// Category names in the instruction start in lower case (they continue a sentence).
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -51,6 +51,39 @@ impl Locale {
     }
 }
 
+/// One value in each language: a name, an address, a text. Reference data keeps its
+/// `name_kk`/`name_ru` columns; queries select them as one `ARRAY[kk, ru]` column that
+/// decodes into this (see `db::bilingual`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bilingual<T> {
+    pub kk: T,
+    pub ru: T,
+}
+
+impl<T> Bilingual<T> {
+    pub fn new(kk: T, ru: T) -> Self {
+        Bilingual { kk, ru }
+    }
+
+    pub fn get(&self, locale: Locale) -> &T {
+        match locale {
+            Locale::Kk => &self.kk,
+            Locale::Ru => &self.ru,
+        }
+    }
+
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Bilingual<U> {
+        Bilingual { kk: f(self.kk), ru: f(self.ru) }
+    }
+}
+
+impl Bilingual<String> {
+    /// The text in `locale` as a `&str`.
+    pub fn text(&self, locale: Locale) -> &str {
+        self.get(locale)
+    }
+}
+
 /// Every `.ftl` file, per locale. A test checks this list against the `locales/` folder.
 pub const FILES: &[&str] = &["main", "onboarding", "wizard", "payments", "history", "staff"];
 

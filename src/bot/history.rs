@@ -5,21 +5,17 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
-use crate::services::Ctx;
 use crate::bot::TgBot;
-use crate::db::applications::{ApplicationView, Editable};
-use crate::db::catalog;
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
+use crate::services::catalog;
 use crate::services::history::{self, Change, Withdrawal};
+use crate::services::history::{ApplicationView, Editable};
 
 /// How many applications the list shows; older ones are rarely needed.
 const LIST_LIMIT: usize = 10;
-
-fn pick<'a>(l: Locale, kk: &'a str, ru: &'a str) -> &'a str {
-    if l == Locale::Kk { kk } else { ru }
-}
 
 fn button(text: impl Into<String>, data: String) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(text, data)
@@ -44,9 +40,9 @@ pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<Mess
         let args = [
             ("id", app.id.into()),
             ("status", status(ctx, l, app).into()),
-            ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
-            ("language", pick(l, &app.language_kk, &app.language_ru).into()),
-            ("city", pick(l, &app.city_kk, &app.city_ru).into()),
+            ("combination", app.combination.text(l).into()),
+            ("language", app.language.text(l).into()),
+            ("city", app.city.text(l).into()),
             ("when", format::date_time(app.starts_at, tz, l).into()),
         ];
         text.push_str("\n\n");
@@ -83,13 +79,13 @@ fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
     let args = [
         ("id", app.id.into()),
         ("status", status(ctx, l, app).into()),
-        ("campaign", pick(l, &app.campaign_kk, &app.campaign_ru).into()),
-        ("category", capitalize(pick(l, &app.category_kk, &app.category_ru)).into()),
-        ("language", pick(l, &app.language_kk, &app.language_ru).into()),
-        ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
-        ("city", pick(l, &app.city_kk, &app.city_ru).into()),
-        ("venue", pick(l, &app.venue_kk, &app.venue_ru).into()),
-        ("address", pick(l, &app.address_kk, &app.address_ru).into()),
+        ("campaign", app.campaign.text(l).into()),
+        ("category", format::capitalize(app.category.text(l)).into()),
+        ("language", app.language.text(l).into()),
+        ("combination", app.combination.text(l).into()),
+        ("city", app.city.text(l).into()),
+        ("venue", app.venue.text(l).into()),
+        ("address", app.address.text(l).into()),
         ("when", format::date_time(app.starts_at, tz, l).into()),
     ];
     let mut text = ctx.i18n.f(l, "history-details", &args);
@@ -145,11 +141,6 @@ async fn show_details(
         text = format!("{n}\n\n{text}");
     }
     render(bot, s, message, text, details_keyboard(ctx, s.locale, app)).await
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 pub fn is_history_button(q: CallbackQuery) -> bool {
@@ -212,8 +203,9 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
         "el" | "ec" if app.status == "paid" => {
             bot.answer_callback_query(q.id.clone()).await?;
             let (prompt, rows) = if verb == "el" {
-                let options = catalog::test_languages(&ctx.db).await?;
-                let rows: Vec<_> = options
+                let cat = catalog::get(&ctx).await?;
+                let rows: Vec<_> = cat
+                    .test_languages
                     .iter()
                     .map(|o| {
                         let mark = if o.id == app.language_code { "✓ " } else { "" };
@@ -222,8 +214,9 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                     .collect();
                 (t("history-choose-language"), rows)
             } else {
-                let options = catalog::combinations(&ctx.db).await?;
-                let rows: Vec<_> = options
+                let cat = catalog::get(&ctx).await?;
+                let rows: Vec<_> = cat
+                    .combinations
                     .iter()
                     .map(|o| {
                         let mark = if o.id == app.combination_id { "✓ " } else { "" };
@@ -243,13 +236,8 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                     bot.answer_callback_query(q.id.clone()).await?;
                     let fresh = history::get(&ctx, s.user_id, id).await?.unwrap_or(app);
                     let (key, shown) = match field {
-                        Editable::TestLanguage => {
-                            ("history-language-changed", pick(l, &fresh.language_kk, &fresh.language_ru))
-                        }
-                        Editable::Combination => (
-                            "history-combination-changed",
-                            pick(l, &fresh.combination_kk, &fresh.combination_ru),
-                        ),
+                        Editable::TestLanguage => ("history-language-changed", fresh.language.text(l)),
+                        Editable::Combination => ("history-combination-changed", fresh.combination.text(l)),
                     };
                     let notice = ctx.i18n.f(l, key, &[("value", shown.into())]);
                     show_details(&bot, &ctx, &s, message, &fresh, Some(notice)).await
@@ -312,11 +300,11 @@ pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResul
         let args = [
             ("id", app.id.into()),
             ("when", format::date_time(app.starts_at, tz, l).into()),
-            ("city", pick(l, &app.city_kk, &app.city_ru).into()),
-            ("venue", pick(l, &app.venue_kk, &app.venue_ru).into()),
-            ("address", pick(l, &app.address_kk, &app.address_ru).into()),
-            ("language", pick(l, &app.language_kk, &app.language_ru).into()),
-            ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
+            ("city", app.city.text(l).into()),
+            ("venue", app.venue.text(l).into()),
+            ("address", app.address.text(l).into()),
+            ("language", app.language.text(l).into()),
+            ("combination", app.combination.text(l).into()),
         ];
         let test_day = format::local_date(app.starts_at, tz);
         let under_16 = app.birth_date.is_some_and(|b| test_day.years_since(b).unwrap_or(0) < 16);

@@ -1,40 +1,39 @@
 //! Telegram adapter: the handler tree, dialogue state, keyboards; one file per journey.
 //! A handler reads the update, calls one service, renders the answer. No SQL here.
 
+pub mod dialogue;
 pub mod history;
 pub mod keyboards;
 pub mod onboarding;
 pub mod payment;
+pub mod pipeline;
+pub mod polling;
 pub mod probe;
+pub mod replies;
 pub mod staff;
 pub mod start;
 pub mod state;
-pub mod webhook;
 pub mod wizard;
 
-use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::time::Duration;
 
-use dptree::HandlerSignature;
-use dptree::di::DependencyMap;
 use teloxide::dispatching::dialogue::{Dialogue, GetChatId};
-use teloxide::dispatching::{DefaultKey, Dispatcher, UpdateFilterExt, UpdateHandler};
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
 use teloxide::utils::command::BotCommands;
 
-use crate::services::Ctx;
-use crate::db::dialogue::PgStorage;
 use crate::i18n::Locale;
+use crate::services::Ctx;
+use crate::shutdown::Shutdown;
+use dialogue::UpdateStorage;
 use probe::UpdateProbe;
+pub use replies::TgBot;
 use state::State;
 
 pub type HandlerResult = anyhow::Result<()>;
-/// The bot as handlers use it: paced within Telegram's limits, and a 429 is waited out
-/// and retried instead of failing the reply. (The outbox sender paces itself and uses the
-/// plain `Bot`.)
-pub type TgBot = teloxide::adaptors::Throttle<Bot>;
-pub type Storage_ = PgStorage<State>;
+pub type Storage_ = UpdateStorage<State>;
 pub type Dlg = Dialogue<State, Storage_>;
 
 /// Who sent the update and in which language to answer; resolved once per update.
@@ -114,43 +113,23 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
         .endpoint(start::stale_button);
 
-    let dialogue =
-        dptree::filter_map_async(session).chain(enter_dialogue()).branch(messages).branch(callbacks);
+    let edits = Update::filter_edited_message().endpoint(start::on_edited);
 
-    observed().branch(dialogue).branch(dptree::endpoint(start::unavailable))
-}
+    let dialogue = dptree::filter_map_async(session)
+        .chain(enter_dialogue())
+        .branch(messages)
+        .branch(callbacks)
+        .branch(edits);
 
-/// Wraps the whole tree: records every update in the probe and, when a handler failed,
-/// tells the user instead of leaving him waiting.
-fn observed() -> UpdateHandler<anyhow::Error> {
-    dptree::from_fn(
-        |deps: DependencyMap, cont| async move {
-            let update: Arc<Update> = deps.get();
-            let probe: Arc<UpdateProbe> = deps.get();
-            let result = cont(deps.clone()).await;
-            let ok = !matches!(result, ControlFlow::Break(Err(_)));
-            if let ControlFlow::Break(Err(e)) = &result {
-                tracing::error!(update_id = update.id.0, error = %format!("{e:#}"), "update handler failed");
-                let bot: Arc<TgBot> = deps.get();
-                let ctx: Arc<Ctx> = deps.get();
-                start::apologise(&bot, &ctx, &update).await;
-            }
-            probe.record(update.id.0, ok);
-            match result {
-                // The failure was logged and answered above; the dispatcher need not log it again.
-                ControlFlow::Break(Err(_)) => ControlFlow::Break(Ok(())),
-                other => other,
-            }
-        },
-        HandlerSignature::Entry,
-    )
+    dptree::entry().branch(dialogue).branch(dptree::endpoint(start::unavailable))
 }
 
 async fn session(update: Update, ctx: Ctx) -> Option<Session> {
     let user = update.from()?;
     let chat_id = update.chat_id()?;
     let id = i64::try_from(user.id.0).ok()?;
-    match crate::db::users::touch(&ctx.db, id, chat_id.0, &user.first_name, user.username.as_deref()).await {
+    match crate::services::users::touch(&ctx, id, chat_id.0, &user.first_name, user.username.as_deref()).await
+    {
         Ok(row) => Some(Session {
             user_id: id,
             chat_id,
@@ -158,77 +137,109 @@ async fn session(update: Update, ctx: Ctx) -> Option<Session> {
             locale_chosen: row.locale.is_some(),
         }),
         Err(e) => {
-            tracing::error!(error = %e, "cannot record the user; answering with an apology");
+            tracing::error!(error = %format!("{e:#}"), "cannot record the user; the update will be retried");
             None
         }
     }
 }
 
-/// Like teloxide's `dialogue::enter`, but a storage failure falls through to the apology
-/// branch instead of dropping the update with only a log line.
+/// The chat's dialogue, loaded by the pipeline with the claim.
 fn enter_dialogue() -> UpdateHandler<anyhow::Error> {
     dptree::filter_map(|storage: Arc<Storage_>, upd: Update| upd.chat_id().map(|c| Dlg::new(storage, c)))
-        .filter_map_async(|dialogue: Dlg| async move {
-            match dialogue.get().await {
-                Ok(state) => Some(state.unwrap_or_default()),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot load the dialogue state");
-                    None
-                }
-            }
-        })
+        .filter_map_async(
+            |dialogue: Dlg| async move { dialogue.get().await.ok().map(Option::unwrap_or_default) },
+        )
 }
 
-/// The running bot, until the task is aborted: long polling, or the webhook's channel
-/// when `WEBHOOK_SECRET` is set (then Telegram is told where to POST updates).
-pub async fn run<L>(bot: Bot, ctx: Ctx, probe: UpdateProbe, webhook: Option<L>)
-where
-    L: teloxide::update_listeners::UpdateListener<Err = std::convert::Infallible> + Send,
-{
-    let storage = PgStorage::<State>::new(ctx.db.clone());
-    let bot = throttled(bot);
-    set_commands(&bot, &ctx).await;
-    let mut dispatcher: Dispatcher<TgBot, anyhow::Error, DefaultKey> =
-        Dispatcher::builder(bot.clone(), schema())
-            .dependencies(dptree::deps![ctx.clone(), storage, probe])
-            .default_handler(|_| async {})
-            .build();
-    let errors = LoggingErrorHandler::with_custom_text("update listener error");
-    match (webhook, ctx.config.webhook_secret.clone()) {
-        (Some(listener), Some(secret)) => {
-            let url = ctx.config.public_url.join(webhook::PATH.trim_start_matches('/')).expect("a valid URL");
-            if let Err(e) = bot.set_webhook(url.clone()).secret_token(secret).await {
-                tracing::error!(error = %e, %url, "setWebhook failed; Telegram will not deliver updates");
+/// The running bot until shutdown: learns who it is (retrying while the Bot API does not
+/// answer), sets the command menus, starts intake (long polling, or tells Telegram the
+/// webhook) and the handling workers. Returns when they stopped; an error is fatal.
+pub async fn run(
+    ctx: Ctx,
+    bot: Bot,
+    probe: UpdateProbe,
+    workers: usize,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let Some(me) = patiently("getMe", &shutdown, || bot.get_me().send()).await? else {
+        return Ok(());
+    };
+    ctx.health.set_bot_ready(true);
+    tracing::info!(username = me.username(), "connected to the Bot API");
+    let replies = TgBot::new(bot.clone());
+    set_commands(&replies, &ctx).await;
+
+    let mut tasks = tokio::task::JoinSet::new();
+    match ctx.config.webhook_secret.clone() {
+        Some(secret) => {
+            let url = ctx.config.public_url.join(crate::http::webhook::PATH.trim_start_matches('/'))?;
+            let set = || {
+                bot.set_webhook(url.clone())
+                    .secret_token(secret.clone())
+                    .allowed_updates(polling::allowed_updates())
+                    .max_connections(100)
+                    .send()
+            };
+            if patiently("setWebhook", &shutdown, set).await?.is_none() {
+                return Ok(());
             }
-            dispatcher.dispatch_with_listener(listener, errors).await;
         }
-        _ => {
+        None => {
             // A webhook left over from a webhook deployment would make getUpdates fail.
-            if let Err(e) = bot.delete_webhook().await {
+            if let Err(e) = bot.delete_webhook().send().await {
                 tracing::warn!(error = %e, "deleteWebhook failed");
             }
-            let listener = teloxide::update_listeners::Polling::builder(bot.clone())
-                .timeout(std::time::Duration::from_secs(25))
-                .build();
-            dispatcher.dispatch_with_listener(listener, errors).await;
+            tasks.spawn(polling::run(ctx.clone(), bot.clone(), shutdown.clone()));
         }
+    }
+    let pipeline = pipeline::Pipeline::new(ctx.clone(), replies, me, probe);
+    for _ in 0..workers.max(1) {
+        let (pipeline, shutdown) = (pipeline.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            pipeline::run_worker(pipeline, shutdown).await;
+            Ok(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) if shutdown.is_triggered() => {}
+            Ok(Ok(())) => anyhow::bail!("an update task stopped on its own"),
+            Ok(Err(e)) => return Err(e),
+            Err(e) => anyhow::bail!("an update task died: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// Calls the Bot API until it answers: at start Telegram (or the network) may be down for
+/// a while, and the bot must then start by itself. A refusal that retrying cannot change
+/// (a wrong token) is an error. `None` when shutdown came first.
+async fn patiently<T, F, Fut>(what: &str, shutdown: &Shutdown, mut call: F) -> anyhow::Result<Option<T>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
+{
+    let mut shutdown = shutdown.clone();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Ok(v) => return Ok(Some(v)),
+            Err(teloxide::RequestError::Api(e @ teloxide::ApiError::InvalidToken)) => {
+                anyhow::bail!("{what}: the Bot API refused the token: {e}")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in_ms = pause.as_millis() as u64, "{what} failed; retrying")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = shutdown.triggered() => return Ok(None),
+        }
+        pause = (pause * 2).min(Duration::from_secs(10));
     }
 }
 
 /// The command menu in each language; Telegram picks it by the client's language.
-/// Telegram's documented limits, except that a private chat may get a few messages in a
-/// second (a notice and the next question) without waiting.
-pub fn throttled(bot: Bot) -> TgBot {
-    use teloxide::adaptors::throttle::Limits;
-    use teloxide::requests::RequesterExt;
-    bot.throttle(Limits {
-        messages_per_sec_chat: 5,
-        messages_per_min_chat: 60,
-        messages_per_min_channel_or_supergroup: 20,
-        messages_per_sec_overall: 30,
-    })
-}
-
 async fn set_commands(bot: &TgBot, ctx: &Ctx) {
     for lang in [Some("kk"), Some("ru"), None] {
         let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Kk);
@@ -240,7 +251,7 @@ async fn set_commands(bot: &TgBot, ctx: &Ctx) {
             tracing::warn!(error = %e, "setMyCommands failed");
         }
     }
-    match crate::db::staff::all(&ctx.db).await {
+    match crate::services::staff::all(ctx).await {
         Ok(staff) => {
             for (id, _) in staff {
                 set_staff_commands(bot, ctx, id).await;

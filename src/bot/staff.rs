@@ -9,17 +9,17 @@ use teloxide::utils::command::BotCommands;
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
-use crate::db::catalog;
-use crate::db::notifications::Audience;
-use crate::db::staff::Role;
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
 use crate::payments::PayOutcome;
+use crate::services::Ctx;
+use crate::services::catalog;
 use crate::services::notifications;
+use crate::services::notifications::Audience;
 use crate::services::payments as payment_service;
+use crate::services::staff::Role;
 use crate::services::staff::{self, Needs};
 
 #[derive(BotCommands, Clone, Debug)]
@@ -91,7 +91,7 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
             let Some(campaign) = staff::current_campaign(&ctx).await? else {
                 return say(&bot, &s, t("apply-no-campaign")).await;
             };
-            let name = if l == Locale::Kk { campaign.name_kk } else { campaign.name_ru };
+            let name = campaign.name.get(l).clone();
             let keyboard = InlineKeyboardMarkup::new([[
                 InlineKeyboardButton::callback(
                     t("staff-closedb-yes"),
@@ -143,8 +143,7 @@ async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult
             ],
         )];
         for app in &f.applications {
-            let (city, venue) =
-                if l == Locale::Kk { (&app.city_kk, &app.venue_kk) } else { (&app.city_ru, &app.venue_ru) };
+            let (city, venue) = (app.city.text(l), app.venue.text(l));
             lines.push(ctx.i18n.f(
                 l,
                 "staff-find-application",
@@ -191,7 +190,7 @@ async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     };
     let sum = Money::try_from(st.payments_sum).map(|m| m.to_string()).unwrap_or_default();
     let args = [
-        ("campaign", (if l == Locale::Kk { campaign.name_kk } else { campaign.name_ru }).into()),
+        ("campaign", campaign.name.get(l).clone().into()),
         ("awaiting", st.awaiting.into()),
         ("paid", st.paid.into()),
         ("annulled", st.annulled.into()),
@@ -213,7 +212,7 @@ async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     let tz = ctx.config.timezone;
     let mut lines = vec![ctx.i18n.t(l, "staff-slots-title")];
     for slot in staff::slots(ctx).await? {
-        let city = if l == Locale::Kk { slot.city_kk } else { slot.city_ru };
+        let city = slot.city.get(l).clone();
         let args = [
             ("city", city.into()),
             (
@@ -257,7 +256,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult
                     Err(_) => return say(bot, s, usage()).await,
                 }
             } else {
-                match catalog::venue_id(&ctx.db, key).await? {
+                match catalog::venue_id(ctx, key).await? {
                     Some(venue_id) => Audience::PaidVenue { venue_id },
                     None => return say(bot, s, ctx.i18n.t(l, "staff-not-found")).await,
                 }
@@ -326,10 +325,8 @@ pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery)
         .and_then(|id| id.parse::<i64>().ok())
     {
         Some(campaign_id) => {
-            let name = crate::db::campaigns::by_id(&ctx.db, campaign_id)
-                .await?
-                .map(|c| if l == Locale::Kk { c.name_kk } else { c.name_ru })
-                .unwrap_or_default();
+            let name =
+                staff::campaign(&ctx, campaign_id).await?.map(|c| c.name.get(l).clone()).unwrap_or_default();
             if staff::close_database(&ctx, s.user_id, campaign_id).await? {
                 ctx.i18n.f(l, "staff-closedb-done", &[("campaign", name.into())])
             } else {
@@ -421,13 +418,15 @@ pub async fn on_broadcast_button(
                         })
                         .collect()
                 }
-                "bc:a:city" => catalog::all_cities(&ctx.db)
+                "bc:a:city" => catalog::get(&ctx)
                     .await?
+                    .cities
                     .iter()
                     .map(|c| vec![InlineKeyboardButton::callback(c.name(l), format!("bc:c:{}", c.id))])
                     .collect(),
-                _ => catalog::all_venues(&ctx.db)
+                _ => catalog::get(&ctx)
                     .await?
+                    .venues
                     .iter()
                     .map(|v| vec![InlineKeyboardButton::callback(v.name(l), format!("bc:v:{}", v.id))])
                     .collect(),

@@ -7,9 +7,9 @@ use teloxide::types::{ChatId, Update};
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use super::{history, keyboards, onboarding, wizard};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 
 pub async fn on_start(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     // Telegram refuses a chat-scoped command menu for a chat it has not seen, so a staff
@@ -50,7 +50,7 @@ pub async fn on_language_chosen(
     locale: Locale,
     state: State,
 ) -> HandlerResult {
-    crate::db::users::set_locale(&ctx.db, s.user_id, locale).await?;
+    crate::services::users::set_locale(&ctx, s.user_id, locale).await?;
     bot.answer_callback_query(q.id.clone()).await?;
     let s = Session { locale, locale_chosen: true, ..s };
     if let Some(message) = q.regular_message() {
@@ -172,9 +172,16 @@ pub async fn recover_callback(
     recover(bot, ctx, s, dialogue).await
 }
 
-/// Reached when the user or his dialogue could not be loaded (database trouble).
-pub async fn unavailable(bot: TgBot, ctx: Ctx, update: Update) -> HandlerResult {
-    apologise(&bot, &ctx, &update).await;
+/// Reached when the sender could not be recorded (database trouble): the update fails
+/// and is retried, and parked with one apology if the trouble lasts.
+pub async fn unavailable(update: Update) -> HandlerResult {
+    anyhow::bail!("update {} not handled: its sender could not be recorded", update.id.0)
+}
+
+/// An edited message changes nothing (the answer was taken as first sent): say so once,
+/// so a corrected typo is sent again as a new message.
+pub async fn on_edited(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResult {
+    bot.send_message(s.chat_id, ctx.i18n.t(s.locale, "edited-ignored")).await?;
     Ok(())
 }
 

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::db::dialogue::Recoverable;
-use crate::db::notifications::Audience;
+use super::dialogue::Recoverable;
+use crate::services::notifications::Audience;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]

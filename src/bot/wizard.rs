@@ -8,13 +8,13 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::state::{State, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, payment, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
-use crate::db::{applicants, campaigns, catalog};
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 use crate::services::booking::{self, Booking, Choices, Refusal};
+use crate::services::catalog;
 
 const PAGE: usize = 12;
 
@@ -128,16 +128,16 @@ async fn show(
 async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
     let l = s.locale;
     let t = |id: &str| ctx.i18n.t(l, id);
-    let now = ctx.clock.now();
     let tz = ctx.config.timezone;
     let seq = w.seq;
     let mut rows: Vec<Vec<InlineKeyboardButton>> = vec![];
     let body = match w.at {
         WizardStep::Category => {
-            let categories = catalog::categories(&ctx.db).await?;
+            let cat = catalog::get(ctx).await?;
+            let categories = &cat.categories;
             let mut text = t("wizard-category");
             for (i, c) in categories.iter().enumerate() {
-                text.push_str(&format!("\n\n{}. {}", i + 1, capitalize(c.name(l))));
+                text.push_str(&format!("\n\n{}. {}", i + 1, format::capitalize(c.name(l))));
             }
             rows.push(
                 categories
@@ -149,17 +149,21 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
             text
         }
         WizardStep::Language => {
-            let languages = catalog::test_languages(&ctx.db).await?;
-            rows.extend(languages.iter().map(|x| vec![button(x.name(l), seq, &format!("v:{}", x.id))]));
+            let cat = catalog::get(ctx).await?;
+            rows.extend(
+                cat.test_languages.iter().map(|x| vec![button(x.name(l), seq, &format!("v:{}", x.id))]),
+            );
             t("wizard-language")
         }
         WizardStep::Combination => {
-            let combinations = catalog::combinations(&ctx.db).await?;
-            rows.extend(combinations.iter().map(|x| vec![button(x.name(l), seq, &format!("v:{}", x.id))]));
+            let cat = catalog::get(ctx).await?;
+            rows.extend(
+                cat.combinations.iter().map(|x| vec![button(x.name(l), seq, &format!("v:{}", x.id))]),
+            );
             t("wizard-combination")
         }
         WizardStep::City => {
-            let cities = catalog::cities_with_seats(&ctx.db, w.campaign_id, now).await?;
+            let cities = catalog::cities_with_seats(ctx, w.campaign_id).await?;
             let buttons: Vec<_> =
                 cities.iter().map(|c| button(c.name(l), seq, &format!("v:{}", c.id))).collect();
             paged(&mut rows, buttons, 2, w.page, seq, ctx, l);
@@ -167,7 +171,7 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
         }
         WizardStep::Date => {
             let city = w.city.unwrap_or_default();
-            let dates = catalog::dates_with_seats(&ctx.db, w.campaign_id, city, now, tz).await?;
+            let dates = catalog::dates_with_seats(ctx, w.campaign_id, city).await?;
             let buttons: Vec<_> = dates
                 .iter()
                 .map(|d| {
@@ -187,9 +191,9 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
         }
         WizardStep::Time => {
             let (city, date) = (w.city.unwrap_or_default(), w.date.unwrap_or_default());
-            let slots = catalog::free_slots(&ctx.db, w.campaign_id, city, date, now, tz).await?;
+            let slots = catalog::free_slots(ctx, w.campaign_id, city, date).await?;
             for slot in &slots {
-                let venue = if l == Locale::Kk { &slot.venue_kk } else { &slot.venue_ru };
+                let venue = slot.venue.text(l);
                 let seats = ctx.i18n.f(l, "wizard-seats", &[("n", slot.free.into())]);
                 let label = format!("{} · {venue} · {seats}", format::time(slot.starts_at, tz));
                 rows.push(vec![button(label, seq, &format!("v:{}", slot.id))]);
@@ -253,51 +257,37 @@ fn paged(
     }
 }
 
-/// Category names in the instruction start in lower case (they continue a sentence).
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 async fn city_name(ctx: &Ctx, city: i32, l: Locale) -> anyhow::Result<String> {
-    Ok(catalog::city(&ctx.db, city).await?.map(|c| c.name(l).to_string()).unwrap_or_default())
+    Ok(catalog::get_with(ctx, |c| c.city(city).is_some()).await?.city_name(city, l))
 }
 
 async fn under_16_on_test_day(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<bool> {
-    let (Some(slot), Some(applicant)) = (w.slot, applicants::by_user(&ctx.db, s.user_id).await?) else {
-        return Ok(false);
-    };
-    let (Some(birth), Some(place)) = (applicant.birth_date, catalog::slot_place(&ctx.db, slot).await?) else {
-        return Ok(false);
-    };
-    let test_day = format::local_date(place.starts_at, ctx.config.timezone);
-    Ok(test_day.years_since(birth).unwrap_or(0) < 16)
+    match w.slot {
+        Some(slot) => booking::under_16_on_test_day(ctx, s.user_id, slot).await,
+        None => Ok(false),
+    }
 }
 
 async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
-    let find = |list: Vec<catalog::Named<i16>>, id: Option<i16>| {
-        list.into_iter().find(|x| Some(x.id) == id).map(|x| capitalize(x.name(l))).unwrap_or_default()
-    };
-    let category = find(catalog::categories(&ctx.db).await?, w.category);
-    let combination = find(catalog::combinations(&ctx.db).await?, w.combination);
-    let language = catalog::test_languages(&ctx.db)
-        .await?
-        .into_iter()
-        .find(|x| Some(&x.id) == w.language.as_ref())
+    let cat = catalog::get(ctx).await?;
+    let name = |x: Option<&catalog::Named<i16>>| x.map(|x| format::capitalize(x.name(l))).unwrap_or_default();
+    let category = name(w.category.and_then(|id| cat.category(id)));
+    let combination = name(w.combination.and_then(|id| cat.combination(id)));
+    let language = w
+        .language
+        .as_deref()
+        .and_then(|code| cat.test_language(code))
         .map(|x| x.name(l).to_string())
         .unwrap_or_default();
     let place = match w.slot {
-        Some(slot) => catalog::slot_place(&ctx.db, slot).await?,
+        Some(slot) => catalog::slot_place(ctx, slot).await?,
         None => None,
     };
-    let fee = campaigns::by_id(&ctx.db, w.campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default();
+    let fee = booking::fee(ctx, w.campaign_id).await?;
     let (city, venue, when) = match &place {
         Some(p) => (
-            p.city(l).to_string(),
-            p.venue(l).to_string(),
+            p.city.text(l).to_string(),
+            p.venue.text(l).to_string(),
             format::date_time(p.starts_at, ctx.config.timezone, l),
         ),
         None => Default::default(),
@@ -347,8 +337,6 @@ pub async fn on_button(
     if seq != w.seq {
         return start::stale_button(bot, ctx, s, q).await;
     }
-    let now = ctx.clock.now();
-    let tz = ctx.config.timezone;
     let mut next = w.clone();
     next.page = 0;
     match (w.at, action) {
@@ -359,30 +347,33 @@ pub async fn on_button(
         (step, Action::Back) => next.at = step.previous().unwrap_or(WizardStep::Category),
         (WizardStep::City | WizardStep::Date, Action::Page(p)) => next.page = p,
         (WizardStep::Category, Action::Pick(v)) => {
-            let categories = catalog::categories(&ctx.db).await?;
-            let Some(id) = v.parse::<i16>().ok().filter(|id| categories.iter().any(|c| c.id == *id)) else {
+            let wanted = v.parse::<i16>().ok();
+            let cat = catalog::get_with(&ctx, |c| wanted.is_some_and(|id| c.category(id).is_some())).await?;
+            let Some(id) = wanted.filter(|id| cat.category(*id).is_some()) else {
                 return start::stale_button(bot, ctx, s, q).await;
             };
             next.category = Some(id);
             next.at = WizardStep::Language;
         }
         (WizardStep::Language, Action::Pick(v)) => {
-            if !catalog::test_languages(&ctx.db).await?.iter().any(|x| x.id == v) {
+            if catalog::get_with(&ctx, |c| c.test_language(&v).is_some()).await?.test_language(&v).is_none() {
                 return start::stale_button(bot, ctx, s, q).await;
             }
             next.language = Some(v);
             next.at = WizardStep::Combination;
         }
         (WizardStep::Combination, Action::Pick(v)) => {
-            let combinations = catalog::combinations(&ctx.db).await?;
-            let Some(id) = v.parse::<i16>().ok().filter(|id| combinations.iter().any(|c| c.id == *id)) else {
+            let wanted = v.parse::<i16>().ok();
+            let cat =
+                catalog::get_with(&ctx, |c| wanted.is_some_and(|id| c.combination(id).is_some())).await?;
+            let Some(id) = wanted.filter(|id| cat.combination(*id).is_some()) else {
                 return start::stale_button(bot, ctx, s, q).await;
             };
             next.combination = Some(id);
             next.at = WizardStep::City;
         }
         (WizardStep::City, Action::Pick(v)) => {
-            let cities = catalog::cities_with_seats(&ctx.db, w.campaign_id, now).await?;
+            let cities = catalog::cities_with_seats(&ctx, w.campaign_id).await?;
             let Some(id) = v.parse::<i32>().ok().filter(|id| cities.iter().any(|c| c.id == *id)) else {
                 return start::stale_button(bot, ctx, s, q).await;
             };
@@ -398,7 +389,7 @@ pub async fn on_button(
         }
         (WizardStep::Time, Action::Pick(v)) => {
             let (city, date) = (w.city.unwrap_or_default(), w.date.unwrap_or_default());
-            let free = catalog::free_slots(&ctx.db, w.campaign_id, city, date, now, tz).await?;
+            let free = catalog::free_slots(&ctx, w.campaign_id, city, date).await?;
             let Some(slot) = v.parse::<i64>().ok() else {
                 return start::stale_button(bot, ctx, s, q).await;
             };
@@ -441,8 +432,7 @@ async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard)
     let choices = Choices { campaign_id: w.campaign_id, category_id, test_language, combination_id, slot_id };
     let text = match booking::confirm(ctx, s.user_id, &choices).await? {
         Booking::Booked { application_id, payment_deadline } => {
-            let fee =
-                campaigns::by_id(&ctx.db, w.campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default();
+            let fee = booking::fee(ctx, w.campaign_id).await?;
             let args = [
                 ("id", application_id.into()),
                 ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-/// Statuses that hold a seat: `booked` counts exactly these.
-pub const SEAT_HOLDING: [&str; 3] = ["awaiting_payment", "paid", "no_show"];
+use crate::i18n::Bilingual;
 
 /// The partial unique index: one live application per applicant and campaign.
 pub const ONE_ACTIVE: &str = "applications_one_active";
@@ -91,38 +90,31 @@ pub struct ApplicationView {
     pub id: i64,
     pub status: String,
     pub campaign_id: i64,
-    pub campaign_kk: String,
-    pub campaign_ru: String,
+    pub campaign: Bilingual<String>,
     pub database_closed_at: Option<DateTime<Utc>>,
     pub fee_tenge: i32,
-    pub category_kk: String,
-    pub category_ru: String,
+    pub category: Bilingual<String>,
     pub language_code: String,
-    pub language_kk: String,
-    pub language_ru: String,
+    pub language: Bilingual<String>,
     pub combination_id: i16,
-    pub combination_kk: String,
-    pub combination_ru: String,
+    pub combination: Bilingual<String>,
     pub starts_at: DateTime<Utc>,
-    pub city_kk: String,
-    pub city_ru: String,
-    pub venue_kk: String,
-    pub venue_ru: String,
-    pub address_kk: String,
-    pub address_ru: String,
+    pub city: Bilingual<String>,
+    pub venue: Bilingual<String>,
+    pub address: Bilingual<String>,
     pub payment_deadline: DateTime<Utc>,
     pub birth_date: Option<chrono::NaiveDate>,
 }
 
 const VIEW: &str = "SELECT a.id, a.status::text AS status, a.campaign_id,
-        c.name_kk AS campaign_kk, c.name_ru AS campaign_ru, c.database_closed_at, c.fee_tenge,
-        cat.name_kk AS category_kk, cat.name_ru AS category_ru,
-        a.test_language AS language_code, tl.name_kk AS language_kk, tl.name_ru AS language_ru,
+        ARRAY[c.name_kk, c.name_ru] AS campaign, c.database_closed_at, c.fee_tenge,
+        ARRAY[cat.name_kk, cat.name_ru] AS category,
+        a.test_language AS language_code, ARRAY[tl.name_kk, tl.name_ru] AS language,
         a.combination_id,
-        s1.name_kk || COALESCE(' – ' || s2.name_kk, '') AS combination_kk,
-        s1.name_ru || COALESCE(' – ' || s2.name_ru, '') AS combination_ru,
-        sl.starts_at, ci.name_kk AS city_kk, ci.name_ru AS city_ru,
-        v.name_kk AS venue_kk, v.name_ru AS venue_ru, v.address_kk, v.address_ru,
+        ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''),
+              s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS combination,
+        sl.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS city,
+        ARRAY[v.name_kk, v.name_ru] AS venue, ARRAY[v.address_kk, v.address_ru] AS address,
         a.payment_deadline, ap.birth_date
     FROM applications a
     JOIN applicants ap ON ap.id = a.applicant_id
@@ -191,24 +183,49 @@ pub async fn edit(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends an application whose status is one of `from` and gives its seat back, with its
-/// pending jobs and payments cancelled, in one statement. `None` when the guard refused.
-pub async fn close_and_release(
+/// Which applications `close` may end, besides the status guard.
+#[derive(Debug, Clone, Copy)]
+pub enum CloseGuard {
+    /// The applicant's own action: only his application.
+    Owner(i64),
+    /// The payment deadline: only once it has passed.
+    DeadlinePassed,
+}
+
+/// Who to tell that an application was closed, and in which language.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Closed {
+    pub id: i64,
+    pub telegram_user_id: i64,
+    pub locale: Option<crate::i18n::Locale>,
+    pub payment_window_minutes: i32,
+}
+
+/// Ends an application whose status is one of `from` (cancel, withdraw, annul at the
+/// deadline), and in the same statement gives its seat back and cancels its pending jobs
+/// and payments. `None` when a guard refused.
+pub async fn close(
     db: impl sqlx::PgExecutor<'_>,
-    telegram_user_id: i64,
     id: i64,
+    guard: CloseGuard,
     from: &[&str],
     to: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<Option<Closed>> {
     let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
-    sqlx::query_scalar(
+    let (owner, deadline_passed) = match guard {
+        CloseGuard::Owner(user) => (Some(user), false),
+        CloseGuard::DeadlinePassed => (None, true),
+    };
+    sqlx::query_as(
         "WITH closed AS (
              UPDATE applications a SET status = $4::application_status, closed_at = $5, updated_at = $5
              FROM applicants ap
-             WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+             WHERE a.id = $1 AND ap.id = a.applicant_id
+               AND ($2::bigint IS NULL OR ap.telegram_user_id = $2)
+               AND (NOT $6 OR a.payment_deadline <= $5)
                AND a.status = ANY($3::text[]::application_status[])
-             RETURNING a.id, a.slot_id
+             RETURNING a.id, a.slot_id, a.campaign_id, ap.telegram_user_id
          ), seat AS (
              UPDATE slots s SET booked = s.booked - 1, updated_at = $5 FROM closed WHERE s.id = closed.slot_id
          ), jobs AS (
@@ -218,13 +235,17 @@ pub async fn close_and_release(
              UPDATE payments p SET status = 'cancelled', updated_at = $5
              FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
          )
-         SELECT id FROM closed",
+         SELECT closed.id, closed.telegram_user_id, u.locale, c.payment_window_minutes
+         FROM closed
+         JOIN campaigns c ON c.id = closed.campaign_id
+         JOIN telegram_users u ON u.id = closed.telegram_user_id",
     )
-    .bind(telegram_user_id)
     .bind(id)
+    .bind(owner)
     .bind(from)
     .bind(to)
     .bind(now)
+    .bind(deadline_passed)
     .fetch_optional(db)
     .await
 }

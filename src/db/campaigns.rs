@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::i18n::Bilingual;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Campaign {
     pub id: i64,
     pub code: String,
-    pub name_kk: String,
-    pub name_ru: String,
+    pub name: Bilingual<String>,
     pub registration_opens_at: DateTime<Utc>,
     pub registration_closes_at: DateTime<Utc>,
     pub database_closed_at: Option<DateTime<Utc>>,
@@ -29,7 +30,7 @@ impl Campaign {
 /// The campaign that matters now: the open one, else the next to open, else the latest.
 pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Campaign>> {
     sqlx::query_as(
-        "SELECT id, code, name_kk, name_ru, registration_opens_at, registration_closes_at,
+        "SELECT id, code, ARRAY[name_kk, name_ru] AS name, registration_opens_at, registration_closes_at,
                 database_closed_at, fee_tenge, payment_window_minutes
          FROM campaigns
          ORDER BY CASE WHEN $1 >= registration_opens_at AND $1 < registration_closes_at THEN 0
@@ -45,7 +46,7 @@ pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<C
 
 pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
     sqlx::query_as(
-        "SELECT id, code, name_kk, name_ru, registration_opens_at, registration_closes_at,
+        "SELECT id, code, ARRAY[name_kk, name_ru] AS name, registration_opens_at, registration_closes_at,
                 database_closed_at, fee_tenge, payment_window_minutes
          FROM campaigns WHERE id = $1",
     )

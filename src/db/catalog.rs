@@ -4,43 +4,41 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 
-use crate::i18n::Locale;
+use crate::i18n::{Bilingual, Locale};
 
 /// A row with a name in each language.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Named<K> {
     pub id: K,
-    pub name_kk: String,
-    pub name_ru: String,
+    pub name: Bilingual<String>,
 }
 
 impl<K> Named<K> {
     pub fn name(&self, locale: Locale) -> &str {
-        match locale {
-            Locale::Kk => &self.name_kk,
-            Locale::Ru => &self.name_ru,
-        }
+        self.name.text(locale)
     }
 }
 
 pub async fn categories(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
-    sqlx::query_as("SELECT id, name_kk, name_ru FROM categories ORDER BY sort_order, id")
+    sqlx::query_as("SELECT id, ARRAY[name_kk, name_ru] AS name FROM categories ORDER BY sort_order, id")
         .fetch_all(pool)
         .await
 }
 
 pub async fn test_languages(pool: &PgPool) -> sqlx::Result<Vec<Named<String>>> {
-    sqlx::query_as("SELECT code AS id, name_kk, name_ru FROM test_languages ORDER BY sort_order, code")
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT code AS id, ARRAY[name_kk, name_ru] AS name FROM test_languages ORDER BY sort_order, code",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// A combination's name is its subjects' names joined by « – ».
 pub async fn combinations(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
     sqlx::query_as(
         "SELECT c.id,
-                s1.name_kk || COALESCE(' – ' || s2.name_kk, '') AS name_kk,
-                s1.name_ru || COALESCE(' – ' || s2.name_ru, '') AS name_ru
+                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''),
+                      s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS name
          FROM subject_combinations c
          JOIN subjects s1 ON s1.id = c.first_subject_id
          LEFT JOIN subjects s2 ON s2.id = c.second_subject_id
@@ -57,7 +55,7 @@ pub async fn cities_with_seats(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Named<i32>>> {
     sqlx::query_as(
-        "SELECT ci.id, ci.name_kk, ci.name_ru FROM cities ci
+        "SELECT ci.id, ARRAY[ci.name_kk, ci.name_ru] AS name FROM cities ci
          WHERE EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
                        WHERE v.city_id = ci.id AND s.campaign_id = $1 AND s.starts_at > $2
                          AND s.booked < s.capacity)
@@ -70,7 +68,7 @@ pub async fn cities_with_seats(
 }
 
 pub async fn city(pool: &PgPool, id: i32) -> sqlx::Result<Option<Named<i32>>> {
-    sqlx::query_as("SELECT id, name_kk, name_ru FROM cities WHERE id = $1")
+    sqlx::query_as("SELECT id, ARRAY[name_kk, name_ru] AS name FROM cities WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -103,8 +101,7 @@ pub struct FreeSlot {
     pub id: i64,
     pub starts_at: DateTime<Utc>,
     pub free: i32,
-    pub venue_kk: String,
-    pub venue_ru: String,
+    pub venue: Bilingual<String>,
 }
 
 /// Slots with free seats in the city on a local date.
@@ -117,7 +114,7 @@ pub async fn free_slots(
     tz: Tz,
 ) -> sqlx::Result<Vec<FreeSlot>> {
     sqlx::query_as(
-        "SELECT s.id, s.starts_at, s.capacity - s.booked AS free, v.name_kk AS venue_kk, v.name_ru AS venue_ru
+        "SELECT s.id, s.starts_at, s.capacity - s.booked AS free, ARRAY[v.name_kk, v.name_ru] AS venue
          FROM slots s JOIN venues v ON v.id = s.venue_id
          WHERE s.campaign_id = $1 AND v.city_id = $2 AND (s.starts_at AT TIME ZONE $5)::date = $3
            AND s.starts_at > $4 AND s.booked < s.capacity
@@ -137,30 +134,15 @@ pub async fn free_slots(
 pub struct SlotPlace {
     pub id: i64,
     pub starts_at: DateTime<Utc>,
-    pub city_kk: String,
-    pub city_ru: String,
-    pub venue_kk: String,
-    pub venue_ru: String,
-    pub address_kk: String,
-    pub address_ru: String,
-}
-
-impl SlotPlace {
-    pub fn city(&self, l: Locale) -> &str {
-        if l == Locale::Kk { &self.city_kk } else { &self.city_ru }
-    }
-    pub fn venue(&self, l: Locale) -> &str {
-        if l == Locale::Kk { &self.venue_kk } else { &self.venue_ru }
-    }
-    pub fn address(&self, l: Locale) -> &str {
-        if l == Locale::Kk { &self.address_kk } else { &self.address_ru }
-    }
+    pub city: Bilingual<String>,
+    pub venue: Bilingual<String>,
+    pub address: Bilingual<String>,
 }
 
 pub async fn slot_place(pool: &PgPool, slot: i64) -> sqlx::Result<Option<SlotPlace>> {
     sqlx::query_as(
-        "SELECT s.id, s.starts_at, ci.name_kk AS city_kk, ci.name_ru AS city_ru,
-                v.name_kk AS venue_kk, v.name_ru AS venue_ru, v.address_kk, v.address_ru
+        "SELECT s.id, s.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS city,
+                ARRAY[v.name_kk, v.name_ru] AS venue, ARRAY[v.address_kk, v.address_ru] AS address
          FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id
          WHERE s.id = $1",
     )
@@ -170,12 +152,14 @@ pub async fn slot_place(pool: &PgPool, slot: i64) -> sqlx::Result<Option<SlotPla
 }
 
 pub async fn all_cities(pool: &PgPool) -> sqlx::Result<Vec<Named<i32>>> {
-    sqlx::query_as("SELECT id, name_kk, name_ru FROM cities ORDER BY sort_order, id").fetch_all(pool).await
+    sqlx::query_as("SELECT id, ARRAY[name_kk, name_ru] AS name FROM cities ORDER BY sort_order, id")
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn all_venues(pool: &PgPool) -> sqlx::Result<Vec<Named<i32>>> {
     sqlx::query_as(
-        "SELECT v.id, c.name_kk || ': ' || v.name_kk AS name_kk, c.name_ru || ': ' || v.name_ru AS name_ru
+        "SELECT v.id, ARRAY[c.name_kk || ': ' || v.name_kk, c.name_ru || ': ' || v.name_ru] AS name
          FROM venues v JOIN cities c ON c.id = v.city_id ORDER BY c.sort_order, v.id",
     )
     .fetch_all(pool)

@@ -3,10 +3,11 @@
 pub mod applicants;
 pub mod applications;
 pub mod audit;
+mod bilingual;
 pub mod campaigns;
 pub mod catalog;
-pub mod dialogue;
 pub mod email_verifications;
+pub mod inbox;
 pub mod jobs;
 pub mod notifications;
 pub mod outbox;

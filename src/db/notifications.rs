@@ -156,8 +156,8 @@ pub async fn enqueue_for(
 ) -> sqlx::Result<u64> {
     let f = audience.filter();
     let done = sqlx::query(&format!(
-        "INSERT INTO outbox (telegram_user_id, chat_id, text, dedup_key, broadcast_id, not_before, created_at)
-         SELECT u.id, u.chat_id, CASE WHEN u.locale = 'kk' THEN $7 ELSE $8 END, $9 || ':' || u.id, $10, $11, $11
+        "INSERT INTO outbox (telegram_user_id, chat_id, text, dedup_key, broadcast_id, not_before, created_at, lane)
+         SELECT u.id, u.chat_id, CASE WHEN u.locale = 'kk' THEN $7 ELSE $8 END, $9 || ':' || u.id, $10, $11, $11, 1
          {AUDIENCE}
          ON CONFLICT (dedup_key) DO NOTHING"
     ))

@@ -11,13 +11,16 @@ pub struct NewMessage<'a> {
     /// The same key twice queues one message: a retried cause cannot message twice.
     pub dedup_key: Option<&'a str>,
     pub not_before: DateTime<Utc>,
+    /// Broadcasts, notices and the evening sweep: sent after every due transactional message.
+    pub bulk: bool,
 }
 
 /// Queues a message to the user's current chat. False when the dedup key was seen before.
 pub async fn enqueue(conn: &mut PgConnection, m: &NewMessage<'_>) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO outbox (telegram_user_id, chat_id, text, reply_markup, dedup_key, not_before, created_at)
-         SELECT u.id, u.chat_id, $2, $3, $4, $5, $5 FROM telegram_users u WHERE u.id = $1
+        "INSERT INTO outbox (telegram_user_id, chat_id, text, reply_markup, dedup_key, not_before, created_at, lane)
+         SELECT u.id, u.chat_id, $2, $3, $4, $5, $5, CASE WHEN $6 THEN 1 ELSE 0 END
+         FROM telegram_users u WHERE u.id = $1
          ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind(m.telegram_user_id)
@@ -25,6 +28,7 @@ pub async fn enqueue(conn: &mut PgConnection, m: &NewMessage<'_>) -> sqlx::Resul
     .bind(&m.reply_markup)
     .bind(m.dedup_key)
     .bind(m.not_before)
+    .bind(m.bulk)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -59,8 +63,9 @@ pub async fn claim(
                AND (c.claimed_until IS NULL OR c.claimed_until < $2)
                AND NOT u.unreachable
                AND NOT EXISTS (SELECT 1 FROM outbox e
-                               WHERE e.chat_id = c.chat_id AND e.status = 'pending' AND e.id < c.id)
-             ORDER BY c.not_before, c.id
+                               WHERE e.chat_id = c.chat_id AND e.status = 'pending' AND e.id < c.id
+                                 AND e.lane <= c.lane)
+             ORDER BY c.lane, c.not_before, c.id
              LIMIT $4
              FOR UPDATE OF c SKIP LOCKED)
          RETURNING o.id, o.telegram_user_id, o.chat_id, o.text, o.reply_markup, o.attempts",
@@ -191,4 +196,14 @@ pub async fn skip_unreachable(pool: &PgPool) -> sqlx::Result<u64> {
 /// When the next pending message falls due.
 pub async fn next_due(pool: &PgPool) -> sqlx::Result<Option<DateTime<Utc>>> {
     sqlx::query_scalar("SELECT min(not_before) FROM outbox WHERE status = 'pending'").fetch_one(pool).await
+}
+
+/// Pending messages in the transactional and the bulk lane.
+pub async fn backlog(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE lane = 0), count(*) FILTER (WHERE lane = 1)
+         FROM outbox WHERE status = 'pending'",
+    )
+    .fetch_one(pool)
+    .await
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::Method;
 use crate::i18n::Locale;
-use crate::payments::Method;
 
 /// The unique constraint on order numbers: a random number that is taken is drawn again.
 pub const ORDER_NUMBER_TAKEN: &str = "payments_order_number_key";
@@ -154,7 +154,7 @@ pub async fn settle(
     };
     let done = sqlx::query(
         "UPDATE payments SET status = $4::payment_status, provider_txn_id = $2, paid_at = $3, updated_at = $3
-         WHERE id = $1 AND status IN ('pending', 'cancelled', 'failed')",
+         WHERE id = $1 AND status IN ('pending', 'cancelled')",
     )
     .bind(payment_id)
     .bind(txn_id)
@@ -263,48 +263,6 @@ pub async fn awaiting(
          JOIN applicants ap ON ap.id = a.applicant_id
          JOIN telegram_users u ON u.id = ap.telegram_user_id
          WHERE a.id = $1 AND a.status = 'awaiting_payment' AND a.payment_deadline > $2",
-    )
-    .bind(application_id)
-    .bind(now)
-    .fetch_optional(conn)
-    .await
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Annulled {
-    pub telegram_user_id: i64,
-    pub locale: Option<Locale>,
-    pub payment_window_minutes: i32,
-}
-
-/// Annuls an unpaid application whose deadline has passed, releases its seat and cancels
-/// its pending payments, in one statement. `None` when it was paid, annulled or
-/// withdrawn meanwhile, or its deadline has not come.
-pub async fn annul_unpaid(
-    conn: &mut PgConnection,
-    application_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<Annulled>> {
-    sqlx::query_as(
-        "WITH app AS (
-             UPDATE applications SET status = 'annulled', closed_at = $2, updated_at = $2
-             WHERE id = $1 AND status = 'awaiting_payment' AND payment_deadline <= $2
-             RETURNING id, slot_id, applicant_id, campaign_id
-         ), seat AS (
-             UPDATE slots SET booked = booked - 1, updated_at = $2
-             WHERE id = (SELECT slot_id FROM app)
-             RETURNING id
-         ), payments_cancelled AS (
-             UPDATE payments SET status = 'cancelled', updated_at = $2
-             WHERE application_id = (SELECT id FROM app) AND status = 'pending'
-             RETURNING id
-         )
-         SELECT u.id AS telegram_user_id, u.locale, c.payment_window_minutes
-         FROM app
-         JOIN seat ON TRUE
-         JOIN campaigns c ON c.id = app.campaign_id
-         JOIN applicants ap ON ap.id = app.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id",
     )
     .bind(application_id)
     .bind(now)

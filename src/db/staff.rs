@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::i18n::Bilingual;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "staff_role", rename_all = "lowercase")]
 pub enum Role {
@@ -105,16 +107,14 @@ pub struct FoundApplication {
     pub id: i64,
     pub status: String,
     pub starts_at: DateTime<Utc>,
-    pub city_ru: String,
-    pub city_kk: String,
-    pub venue_ru: String,
-    pub venue_kk: String,
+    pub city: Bilingual<String>,
+    pub venue: Bilingual<String>,
 }
 
 pub async fn applications_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundApplication>> {
     sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, s.starts_at, c.name_ru AS city_ru, c.name_kk AS city_kk,
-                v.name_ru AS venue_ru, v.name_kk AS venue_kk
+        "SELECT a.id, a.status::text AS status, s.starts_at, ARRAY[c.name_kk, c.name_ru] AS city,
+                ARRAY[v.name_kk, v.name_ru] AS venue
          FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
          JOIN cities c ON c.id = v.city_id
          WHERE a.applicant_id = $1 ORDER BY a.created_at DESC",
@@ -185,8 +185,7 @@ pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SlotLoad {
     pub id: i64,
-    pub city_kk: String,
-    pub city_ru: String,
+    pub city: Bilingual<String>,
     pub starts_at: DateTime<Utc>,
     pub free: i32,
     pub capacity: i32,
@@ -200,7 +199,7 @@ pub async fn slot_load(
     limit: i64,
 ) -> sqlx::Result<Vec<SlotLoad>> {
     sqlx::query_as(
-        "SELECT s.id, c.name_kk AS city_kk, c.name_ru AS city_ru, s.starts_at, s.capacity - s.booked AS free, s.capacity
+        "SELECT s.id, ARRAY[c.name_kk, c.name_ru] AS city, s.starts_at, s.capacity - s.booked AS free, s.capacity
          FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities c ON c.id = v.city_id
          WHERE s.campaign_id = $1 AND s.starts_at > $2
          ORDER BY c.sort_order, s.starts_at, v.id LIMIT $3",

@@ -12,7 +12,8 @@ pub struct TgUser {
 }
 
 /// Records the user on every update in one round trip and returns his chosen locale.
-/// Writing to us proves he has not blocked the bot, so `unreachable` is cleared.
+/// Writing to us proves he has not blocked the bot, so `unreachable` is cleared. The row
+/// is written only when something changed: most updates just read it.
 pub async fn touch(
     pool: &PgPool,
     id: i64,
@@ -21,16 +22,23 @@ pub async fn touch(
     username: Option<&str>,
 ) -> sqlx::Result<TgUser> {
     sqlx::query_as::<_, TgUser>(
-        "INSERT INTO telegram_users (id, chat_id, first_name, username)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE
-            SET chat_id = EXCLUDED.chat_id,
-                first_name = EXCLUDED.first_name,
-                username = EXCLUDED.username,
-                unreachable = FALSE,
-                unreachable_at = NULL,
-                updated_at = now()
-         RETURNING id, chat_id, locale",
+        "WITH up AS (
+             INSERT INTO telegram_users AS u (id, chat_id, first_name, username)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE
+                SET chat_id = EXCLUDED.chat_id,
+                    first_name = EXCLUDED.first_name,
+                    username = EXCLUDED.username,
+                    unreachable = FALSE,
+                    unreachable_at = NULL,
+                    updated_at = now()
+                WHERE (u.chat_id, u.first_name, u.username, u.unreachable)
+                      IS DISTINCT FROM (EXCLUDED.chat_id, EXCLUDED.first_name, EXCLUDED.username, FALSE)
+             RETURNING id, chat_id, locale
+         )
+         SELECT id, chat_id, locale FROM up
+         UNION ALL
+         SELECT id, chat_id, locale FROM telegram_users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM up)",
     )
     .bind(id)
     .bind(chat_id)
@@ -38,6 +46,19 @@ pub async fn touch(
     .bind(username)
     .fetch_one(pool)
     .await
+}
+
+pub async fn set_reachable(pool: &PgPool, id: i64, reachable: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE telegram_users SET unreachable = NOT $2,
+                unreachable_at = CASE WHEN $2 THEN NULL ELSE now() END, updated_at = now()
+         WHERE id = $1 AND unreachable = $2",
+    )
+    .bind(id)
+    .bind(reachable)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_locale(pool: &PgPool, id: i64, locale: Locale) -> sqlx::Result<()> {

@@ -3,9 +3,11 @@
 mod email;
 mod iin;
 mod money;
+mod payment_method;
 mod phone;
 
 pub use email::{Email, EmailError};
 pub use iin::{Iin, IinError, Sex, check_digit};
 pub use money::{Money, NegativeAmount};
+pub use payment_method::Method;
 pub use phone::{Phone, PhoneError};

@@ -1,26 +1,70 @@
-//! One axum server: health, payment callbacks, webhook, sandbox pages.
+//! One axum server: health, metrics, payment callbacks, webhook, sandbox pages.
 
 pub mod payments;
 pub mod sandbox;
+pub mod webhook;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::services::Ctx;
 
-pub fn router(ctx: Ctx) -> Router {
-    Router::new().route("/healthz", get(healthz)).merge(payments::routes()).with_state(ctx)
+#[derive(Clone)]
+struct Ops {
+    ctx: Ctx,
+    metrics: Option<PrometheusHandle>,
 }
 
-/// 200 when the database answers.
-async fn healthz(State(ctx): State<Ctx>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&ctx.db).await {
-        Ok(_) => (StatusCode::OK, "ok"),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+pub fn router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
+    let ops = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_page))
+        .with_state(Ops { ctx: ctx.clone(), metrics });
+    ops.merge(payments::routes().with_state(ctx))
+}
+
+/// 200 when the database answers, the bot is connected to the Bot API and no vital task
+/// stopped; 503 with the reason otherwise (and while stopping), so a load balancer stops
+/// sending here and a supervisor can restart the process.
+async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
+    let health = &ops.ctx.health;
+    if let Err(e) = sqlx::query("SELECT 1").execute(&ops.ctx.db).await {
+        tracing::warn!(error = %e, "health check: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable".into());
     }
+    if health.stopping() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping".into());
+    }
+    if health.tasks_down() > 0 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "a background task stopped".into());
+    }
+    if !health.bot_ready() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not connected to the Bot API yet".into());
+    }
+    (StatusCode::OK, "ok".into())
+}
+
+/// Prometheus text format. Backlogs are read from the database at scrape time, so every
+/// process reports the same figures for the shared queues.
+async fn metrics_page(State(ops): State<Ops>) -> impl IntoResponse {
+    let Some(handle) = ops.metrics else {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], String::new());
+    };
+    match crate::services::inbox::depth(&ops.ctx).await {
+        Ok((pending, parked)) => crate::metrics::inbox_depth(pending, parked),
+        Err(e) => tracing::warn!(error = %e, "inbox depth not read"),
+    }
+    match crate::services::notifications::outbox_backlog(&ops.ctx).await {
+        Ok(lanes) => {
+            for (lane, pending) in lanes {
+                crate::metrics::outbox_backlog(lane, pending);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "outbox backlog not read"),
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render())
 }

@@ -6,37 +6,11 @@ pub mod amount;
 pub mod card;
 pub mod gateway;
 pub mod kaspi;
-pub mod notices;
 pub mod order_number;
-
-use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
-#[sqlx(type_name = "payment_method", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    Card,
-    Kaspi,
-}
-
-impl Method {
-    pub fn code(self) -> &'static str {
-        match self {
-            Method::Card => "card",
-            Method::Kaspi => "kaspi",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Method> {
-        match code {
-            "card" => Some(Method::Card),
-            "kaspi" => Some(Method::Kaspi),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::Method;
 
 /// A provider reporting money for one of our orders.
 #[derive(Clone, Debug)]

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::services::Ctx;
 use crate::db::applications::{self, NewApplication};
 use crate::db::campaigns::{self, Campaign};
+use crate::services::Ctx;
 
 /// Why an applicant cannot start an application now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,4 +108,24 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The campaign's fee in tenge (0 when the campaign is gone).
+pub async fn fee(ctx: &Ctx, campaign_id: i64) -> anyhow::Result<i32> {
+    Ok(campaigns::by_id(&ctx.db, campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default())
+}
+
+/// True when the applicant will be under 16 on the slot's test day: he then brings other
+/// documents (instruction §2).
+pub async fn under_16_on_test_day(ctx: &Ctx, telegram_user_id: i64, slot: i64) -> anyhow::Result<bool> {
+    let Some(applicant) = crate::db::applicants::by_user(&ctx.db, telegram_user_id).await? else {
+        return Ok(false);
+    };
+    let (Some(birth), Some(place)) =
+        (applicant.birth_date, crate::db::catalog::slot_place(&ctx.db, slot).await?)
+    else {
+        return Ok(false);
+    };
+    let test_day = crate::format::local_date(place.starts_at, ctx.config.timezone);
+    Ok(test_day.years_since(birth).unwrap_or(0) < 16)
 }

@@ -9,6 +9,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n::I18n;
 use crate::mail::Mailer;
+use crate::services::catalog::CatalogCache;
+use crate::services::health::Health;
+use crate::services::wakeups::Wakeups;
 
 /// Cheap to clone.
 #[derive(Clone)]
@@ -18,4 +21,7 @@ pub struct Ctx {
     pub config: Arc<Config>,
     pub i18n: Arc<I18n>,
     pub mailer: Mailer,
+    pub catalog: CatalogCache,
+    pub wakeups: Wakeups,
+    pub health: Health,
 }

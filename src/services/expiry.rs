@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::services::Ctx;
+use crate::db::applications::{self, CloseGuard};
 use crate::db::jobs::{self, DueJob};
 use crate::db::{outbox, payments as db};
 use crate::domain::Money;
 use crate::i18n::Locale;
-use crate::payments::notices::{self, Due};
+use crate::services::Ctx;
+use crate::services::notices::{self, Due};
 
 /// What a deadline job did; `Skipped` says why it had nothing to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,7 @@ pub async fn remind(
         reply_markup: notice.markup.as_ref().map(serde_json::to_value).transpose()?,
         dedup_key: Some(&key),
         not_before: now,
+        bulk: false,
     };
     outbox::enqueue(conn, &message).await?;
     Ok(Done::Sent)
@@ -69,10 +71,18 @@ pub async fn expire(
     let Some(application_id) = job.application_id else {
         return Ok(Done::Skipped("no application"));
     };
-    let Some(a) = db::annul_unpaid(conn, application_id, now).await? else {
+    let closed = applications::close(
+        &mut *conn,
+        application_id,
+        CloseGuard::DeadlinePassed,
+        &["awaiting_payment"],
+        "annulled",
+        now,
+    )
+    .await?;
+    let Some(a) = closed else {
         return Ok(Done::Skipped("paid or closed before the deadline"));
     };
-    jobs::cancel_for_application(conn, application_id, now).await?;
     let locale = a.locale.unwrap_or(Locale::Kk);
     let text = notices::annulled(&ctx.i18n, locale, application_id, a.payment_window_minutes);
     let key = format!("annulled:{application_id}");
@@ -82,6 +92,7 @@ pub async fn expire(
         reply_markup: None,
         dedup_key: Some(&key),
         not_before: now,
+        bulk: false,
     };
     outbox::enqueue(conn, &message).await?;
     tracing::info!(application_id, "application annulled at its payment deadline; seat released");

@@ -2,12 +2,13 @@
 //! pay or cancel while unpaid; change test language and subjects while paid and the
 //! database is open (never time or place); withdraw, with a refund only before closure.
 
-use crate::services::Ctx;
-use crate::db::applications::{self, ApplicationView, Editable};
+use crate::db::applications::{self, CloseGuard};
+pub use crate::db::applications::{ApplicationView, Editable};
 use crate::db::{applicants, audit, catalog};
 use crate::domain::{Email, Money};
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
+use crate::services::Ctx;
 
 pub async fn list(ctx: &Ctx, user: i64) -> sqlx::Result<Vec<ApplicationView>> {
     applications::views(&ctx.db, user).await
@@ -57,7 +58,8 @@ pub async fn change(ctx: &Ctx, user: i64, id: i64, field: Editable, value: &str)
 pub async fn cancel_unpaid(ctx: &Ctx, user: i64, id: i64) -> anyhow::Result<bool> {
     let now = ctx.clock.now();
     let done =
-        applications::close_and_release(&ctx.db, user, id, &["awaiting_payment"], "cancelled", now).await?;
+        applications::close(&ctx.db, id, CloseGuard::Owner(user), &["awaiting_payment"], "cancelled", now)
+            .await?;
     if done.is_some() {
         tracing::info!(user, application_id = id, "unpaid application cancelled; seat released");
     }
@@ -79,7 +81,10 @@ pub async fn withdraw(ctx: &Ctx, user: i64, locale: Locale, id: i64) -> anyhow::
     };
     let refundable = app.database_closed_at.is_none_or(|t| t > now);
     let mut tx = ctx.db.begin().await?;
-    if applications::close_and_release(&mut *tx, user, id, &["paid"], "withdrawn", now).await?.is_none() {
+    if applications::close(&mut *tx, id, CloseGuard::Owner(user), &["paid"], "withdrawn", now)
+        .await?
+        .is_none()
+    {
         return Ok(Withdrawal::NotAllowed);
     }
     let details = serde_json::json!({ "refundable": refundable });

@@ -6,11 +6,18 @@ mod ctx;
 pub use ctx::Ctx;
 
 pub mod booking;
+pub mod catalog;
 pub mod email_code;
 pub mod expiry;
+pub mod health;
 pub mod history;
 pub mod identity;
+pub mod inbox;
+pub mod leader;
+pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod payments;
 pub mod staff;
+pub mod users;
+pub mod wakeups;

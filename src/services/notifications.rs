@@ -6,25 +6,25 @@
 use chrono::{Duration, Timelike};
 use sqlx::PgConnection;
 
-use crate::services::Ctx;
 use crate::db::applications::ApplicationView;
-use crate::db::notifications::{self as store, Audience, Recipient};
+pub use crate::db::notifications::Audience;
+use crate::db::notifications::{self as store, Recipient};
 use crate::db::outbox::{self, NewMessage};
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 
 fn place_args<'a>(
     ctx: &Ctx,
     l: Locale,
     app: &'a ApplicationView,
 ) -> Vec<(&'static str, fluent_bundle::FluentValue<'a>)> {
-    let pick = |kk: &'a str, ru: &'a str| if l == Locale::Kk { kk } else { ru };
     vec![
         ("id", app.id.into()),
         ("when", format::date_time(app.starts_at, ctx.config.timezone, l).into()),
-        ("city", pick(&app.city_kk, &app.city_ru).into()),
-        ("venue", pick(&app.venue_kk, &app.venue_ru).into()),
-        ("address", pick(&app.address_kk, &app.address_ru).into()),
+        ("city", app.city.text(l).into()),
+        ("venue", app.venue.text(l).into()),
+        ("address", app.address.text(l).into()),
     ]
 }
 
@@ -35,6 +35,7 @@ async fn queue_each(
     recipients: &[Recipient],
     message: &str,
     key: &str,
+    bulk: bool,
 ) -> anyhow::Result<usize> {
     let now = ctx.clock.now();
     let mut queued = 0;
@@ -52,6 +53,7 @@ async fn queue_each(
             reply_markup: None,
             dedup_key: Some(&dedup),
             not_before: now,
+            bulk,
         };
         if outbox::enqueue(conn, &m).await? {
             queued += 1;
@@ -70,7 +72,7 @@ pub async fn slot_changed(
 ) -> anyhow::Result<usize> {
     let recipients = store::paid_on_slot(&ctx.db, slot_id).await?;
     let queued =
-        queue_each(conn, ctx, &recipients, "slot-changed", &format!("slot-changed:{job_id}")).await?;
+        queue_each(conn, ctx, &recipients, "slot-changed", &format!("slot-changed:{job_id}"), false).await?;
     tracing::info!(slot_id, queued, "slot change notified");
     Ok(queued)
 }
@@ -87,7 +89,8 @@ pub async fn test_day_reminders(ctx: &Ctx) -> anyhow::Result<usize> {
     let recipients = store::paid_on_day(&ctx.db, tomorrow, tz.name()).await?;
     let mut tx = ctx.db.begin().await?;
     let queued =
-        queue_each(&mut tx, ctx, &recipients, "test-day-reminder", &format!("test-day:{tomorrow}")).await?;
+        queue_each(&mut tx, ctx, &recipients, "test-day-reminder", &format!("test-day:{tomorrow}"), true)
+            .await?;
     tx.commit().await?;
     Ok(queued)
 }
@@ -141,4 +144,10 @@ pub async fn broadcast(
     tx.commit().await?;
     tracing::info!(broadcast_id = id, recipients = queued, "broadcast queued");
     Ok((id, queued))
+}
+
+/// Pending messages per outbox lane, for `/metrics`.
+pub async fn outbox_backlog(ctx: &Ctx) -> anyhow::Result<Vec<(&'static str, i64)>> {
+    let (transactional, bulk) = crate::db::outbox::backlog(&ctx.db).await?;
+    Ok(vec![("transactional", transactional), ("bulk", bulk)])
 }

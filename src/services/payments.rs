@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use crate::services::Ctx;
 use crate::db::catalog::{self, SlotPlace};
 use crate::db::payments::{self as db, Callback, OrderState};
 use crate::db::{jobs, outbox};
 use crate::domain::Money;
 use crate::i18n::Locale;
-use crate::payments::notices::{self, Due};
 use crate::payments::{CheckOutcome, Method, PayOutcome, PaymentEvent, amount, gateway, order_number};
+use crate::services::Ctx;
+use crate::services::notices::{self, Due};
 
 /// Why an application cannot be paid now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,6 +314,7 @@ async fn queue(
         reply_markup: None,
         dedup_key: Some(key),
         not_before: now,
+        bulk: false,
     };
     outbox::enqueue(conn, &message).await
 }

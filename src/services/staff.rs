@@ -1,11 +1,10 @@
 //! Staff actions. Each one checks the actor's role and writes the audit log.
 
-use crate::services::Ctx;
 use crate::db::audit;
 use crate::db::campaigns::{self, Campaign};
-use crate::db::staff::{
-    self as store, FoundApplicant, FoundApplication, FoundPayment, Role, SlotLoad, Stats,
-};
+pub use crate::db::staff::Role;
+use crate::db::staff::{self as store, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats};
+use crate::services::Ctx;
 
 /// What a command needs: any staff member, or an admin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,4 +121,14 @@ pub async fn remove_staff(ctx: &Ctx, actor: i64, who: i64) -> anyhow::Result<boo
             .await?;
     }
     Ok(removed)
+}
+
+/// Every staff member and his role (for the command menus at start).
+pub async fn all(ctx: &Ctx) -> anyhow::Result<Vec<(i64, Role)>> {
+    Ok(crate::db::staff::all(&ctx.db).await?)
+}
+
+/// A campaign by id, for naming it in an answer.
+pub async fn campaign(ctx: &Ctx, id: i64) -> anyhow::Result<Option<Campaign>> {
+    Ok(campaigns::by_id(&ctx.db, id).await?)
 }

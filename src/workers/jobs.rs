@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::services::Ctx;
 use crate::db::jobs::{self, DueJob};
+use crate::services::Ctx;
 use crate::services::expiry::{self, Done};
+use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 
@@ -70,9 +71,8 @@ async fn fail(ctx: &Ctx, job: &DueJob, now: DateTime<Utc>, error: &str) -> anyho
 
 /// The runner task: runs what is due, then sleeps until the next due time or a NOTIFY
 /// on `jobs` (a new job was written).
-pub async fn run(ctx: Ctx) {
-    let mut wake = super::wake::Wake::new(ctx.db.clone(), "jobs").await;
-    loop {
+pub async fn run(ctx: Ctx, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    while !shutdown.is_triggered() {
         if let Err(e) = run_due(&ctx).await {
             tracing::error!(error = %format!("{e:#}"), "due-job runner");
         }
@@ -80,6 +80,10 @@ pub async fn run(ctx: Ctx) {
             tracing::warn!(error = %e, "cannot read the next due time");
             None
         });
-        wake.wait(super::pause(&ctx.clock, next)).await;
+        tokio::select! {
+            _ = ctx.wakeups.wait("jobs", super::pause(&ctx.clock, next)) => {}
+            _ = shutdown.triggered() => {}
+        }
     }
+    Ok(())
 }

@@ -2,11 +2,11 @@
 //! sender. Both claim rows with `FOR UPDATE SKIP LOCKED`, so any number of processes may
 //! run them, and use `LISTEN/NOTIFY` only to wake up: the rows are the truth.
 
+pub mod catalog;
 pub mod jobs;
 pub mod notices;
 pub mod outbox;
 mod pacer;
-mod wake;
 
 use std::time::Duration;
 

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
-use crate::services::Ctx;
 use crate::db::notifications as store;
 use crate::i18n::Locale;
+use crate::services::Ctx;
+use crate::shutdown::Shutdown;
 
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -26,7 +27,7 @@ pub async fn broadcast_progress(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
         let (Some(chat), Some(message)) = (p.progress_chat_id, p.progress_message_id) else {
             continue;
         };
-        let locale = crate::db::users::locale(&ctx.db, p.created_by).await?.unwrap_or(Locale::Ru);
+        let locale = crate::services::users::locale(ctx, p.created_by).await?.unwrap_or(Locale::Ru);
         let args = [
             ("id", p.id.into()),
             ("sent", p.sent.into()),
@@ -43,9 +44,9 @@ pub async fn broadcast_progress(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
     Ok(finished)
 }
 
-pub async fn run(ctx: Ctx, bot: Bot) {
+pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut last_sweep: Option<Instant> = None;
-    loop {
+    while !shutdown.is_triggered() {
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
             last_sweep = Some(Instant::now());
             if let Err(e) = crate::services::notifications::test_day_reminders(&ctx).await {
@@ -55,6 +56,10 @@ pub async fn run(ctx: Ctx, bot: Bot) {
         if let Err(e) = broadcast_progress(&ctx, &bot).await {
             tracing::error!(error = %format!("{e:#}"), "broadcast progress");
         }
-        tokio::time::sleep(PROGRESS_EVERY).await;
+        tokio::select! {
+            _ = tokio::time::sleep(PROGRESS_EVERY) => {}
+            _ = shutdown.triggered() => {}
+        }
     }
+    Ok(())
 }

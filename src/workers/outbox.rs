@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use sqlx::{Connection, PgConnection};
+
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, ReplyMarkup};
 use teloxide::{ApiError, RequestError};
@@ -19,8 +19,10 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::pacer::{self, Pacer};
-use crate::services::Ctx;
 use crate::db::outbox::{self, Claimed};
+use crate::services::Ctx;
+use crate::services::leader::{self, Leader};
+use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Longer than any send with its flood-control waits.
@@ -28,8 +30,6 @@ const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Flood-control waits per message per pass before it is handed back to the queue.
 const MAX_FLOOD_WAITS: usize = 3;
 const MAX_FLOOD_WAIT: Duration = Duration::from_secs(120);
-/// Any number will do, as long as nothing else in the database uses it.
-const LEADER_LOCK: i64 = 0x656e_745f_6f75_7462; // "ent_outb"
 
 /// Sends every message due by the clock's now; returns how many were taken.
 pub async fn send_due(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
@@ -164,13 +164,16 @@ fn classify(e: &RequestError) -> Failure {
 }
 
 /// The sender task: while this process holds the sender lock, sends what is due, then
-/// sleeps until the next scheduled message or a NOTIFY on `outbox`.
-pub async fn run(ctx: Ctx, bot: Bot) {
-    let mut wake = super::wake::Wake::new(ctx.db.clone(), "outbox").await;
-    loop {
-        let Some(mut leader) = lead(&ctx).await else {
+/// sleeps until the next scheduled message or a NOTIFY on `outbox`. On shutdown it gives
+/// back the messages it had claimed, so the next sender takes them at once.
+pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    while !shutdown.is_triggered() {
+        let Some(mut leader) = Leader::try_acquire(&ctx, leader::OUTBOX_SENDER).await else {
             // Another process sends; take over soon after it goes away.
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.triggered() => {}
+            }
             continue;
         };
         match outbox::release_all_leases(&ctx.db).await {
@@ -181,7 +184,7 @@ pub async fn run(ctx: Ctx, bot: Bot) {
             Err(e) => tracing::warn!(error = %e, "cannot take over leased messages"),
         }
         tracing::info!("outbox sender started");
-        loop {
+        while !shutdown.is_triggered() {
             if let Err(e) = send_due(&ctx, &bot).await {
                 tracing::error!(error = %format!("{e:#}"), "outbox sender");
             }
@@ -189,32 +192,23 @@ pub async fn run(ctx: Ctx, bot: Bot) {
                 tracing::warn!(error = %e, "cannot read the next send time");
                 None
             });
-            wake.wait(super::pause(&ctx.clock, next)).await;
-            if leader.ping().await.is_err() {
+            tokio::select! {
+                _ = ctx.wakeups.wait("outbox", super::pause(&ctx.clock, next)) => {}
+                _ = shutdown.triggered() => {}
+            }
+            if !leader.still_held().await {
                 tracing::warn!("lost the outbox sender lock's connection");
                 break;
             }
         }
-    }
-}
-
-/// A connection of its own holding the sender lock: if this process dies, the connection
-/// closes and the lock goes with it.
-async fn lead(ctx: &Ctx) -> Option<PgConnection> {
-    let options = ctx.db.connect_options();
-    let mut conn = match PgConnection::connect_with(&options).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot connect for the outbox sender lock");
-            return None;
+        if shutdown.is_triggered() {
+            match outbox::release_all_leases(&ctx.db).await {
+                Ok(n) => tracing::info!(messages = n, "outbox leases released"),
+                Err(e) => tracing::warn!(error = %e, "outbox leases not released; they expire by themselves"),
+            }
         }
-    };
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-        .bind(LEADER_LOCK)
-        .fetch_one(&mut conn)
-        .await
-        .ok()?;
-    locked.then_some(conn)
+    }
+    Ok(())
 }
 
 #[cfg(test)]

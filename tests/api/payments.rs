@@ -10,10 +10,10 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use ent_bot::app::{App, Options};
-use ent_bot::services::Ctx;
 use ent_bot::bot::Session;
 use ent_bot::i18n::Locale;
 use ent_bot::payments::card::sign;
+use ent_bot::services::Ctx;
 use ent_bot::services::booking::{self, Booking, Choices};
 use ent_bot::workers::jobs::run_due;
 use ent_bot::workers::outbox::send_due;
@@ -114,7 +114,7 @@ async fn hold_seat(app: &TestApp, user: &TestUser, slot_id: i64) -> i64 {
 /// What the wizard shows right after booking: the payment options.
 async fn offer(app: &TestApp, user: &TestUser, locale: Locale, application_id: i64) {
     let s = Session { user_id: user.id(), chat_id: ChatId(user.id()), locale, locale_chosen: true };
-    ent_bot::bot::payment::offer(&ent_bot::bot::throttled(bot(app).clone()), ctx(app), &s, application_id)
+    ent_bot::bot::payment::offer(&ent_bot::bot::TgBot::new(bot(app).clone()), ctx(app), &s, application_id)
         .await
         .unwrap();
 }

@@ -36,6 +36,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with extra environment settings (`("PAYMENT_DEADLINE_MINUTES", "60")` …).
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        // As zero2prod does: logs only when asked for, to follow one failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info,ent_bot=debug"))
+            .with_test_writer()
+            .try_init();
+    }
     let db = TestDb::new().await;
     // Dialogue tests answer with several messages at once; limits are tested on their own.
     let emulator_config =
@@ -50,6 +57,9 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     env.insert("BOT_TOKEN".into(), emulator.token().to_string());
     env.insert("TELEGRAM_API_URL".into(), emulator.api_url().to_string());
     env.insert("HTTP_ADDR".into(), "127.0.0.1:0".into());
+    // Several tests run at once against one PostgreSQL (100 connections by default).
+    env.insert("DATABASE_MAX_CONNECTIONS".into(), "10".into());
+    env.insert("UPDATE_WORKERS".into(), "4".into());
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     // A fixed start keeps dates in assertions stable: Tuesday 2026-12-22 10:00 in Almaty.
     let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 12, 22, 5, 0, 0).unwrap());
@@ -64,9 +74,10 @@ impl TestApp {
     }
 
     async fn start(&mut self) {
+        // The app opens its own pool, as a process does: a restart that kills it mid-work
+        // then leaves no half-finished transaction on a connection the next app would reuse.
         let options = Options {
             clock: Some(self.clock.clone()),
-            pool: Some(self.db.pool.clone()),
             probe: Some(self.probe.clone()),
             ..Options::default()
         };

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::Method;
 use crate::db::catalog::SlotPlace;
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::{I18n, Locale};
+use crate::payments::Method;
 
 /// `pay:card:<application id>`: the application rides along so a button under an old
 /// message is recognised as stale by its status, not by the dialogue step.
@@ -116,9 +116,9 @@ pub fn confirmed(
         ("id", application_id.into()),
         ("fee", fee.to_string().into()),
         ("order", order.to_string().into()),
-        ("venue", place.venue(locale).to_string().into()),
-        ("address", place.address(locale).to_string().into()),
-        ("city", place.city(locale).to_string().into()),
+        ("venue", place.venue.text(locale).to_string().into()),
+        ("address", place.address.text(locale).to_string().into()),
+        ("city", place.city.text(locale).to_string().into()),
         ("date", format::long_date(format::local_date(place.starts_at, tz), locale).into()),
         ("time", format::time(place.starts_at, tz).into()),
     ];

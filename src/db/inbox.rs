@@ -1,0 +1,211 @@
+//! The inbox: updates stored before they are acknowledged, handled one chat at a time.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+
+/// An update as it arrived, with what the claim needs to keep a chat in order.
+#[derive(Debug, Clone)]
+pub struct NewUpdate {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// Stores updates; ones already stored are left as they are. Wakes the handlers of every
+/// process (`NOTIFY inbox`) when something new came. Returns how many were new.
+pub async fn store(pool: &PgPool, updates: &[NewUpdate]) -> sqlx::Result<u64> {
+    if updates.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = updates.iter().map(|u| u.update_id).collect();
+    let chats: Vec<Option<i64>> = updates.iter().map(|u| u.chat_id).collect();
+    let kinds: Vec<&str> = updates.iter().map(|u| u.kind.as_str()).collect();
+    let payloads: Vec<serde_json::Value> = updates.iter().map(|u| u.payload.clone()).collect();
+    sqlx::query_scalar(
+        "WITH new AS (
+             INSERT INTO inbox (update_id, chat_id, kind, payload)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[])
+             ON CONFLICT (update_id) DO NOTHING
+             RETURNING 1
+         )
+         SELECT count(*) FROM new, LATERAL (SELECT pg_notify('inbox', '')) n",
+    )
+    .bind(ids)
+    .bind(chats)
+    .bind(kinds)
+    .bind(payloads)
+    .fetch_one(pool)
+    .await
+    .map(|n: i64| n as u64)
+}
+
+type ClaimRow = (i64, Option<i64>, String, serde_json::Value, i32, Option<serde_json::Value>, Option<i64>);
+
+/// A claimed update: its row and its chat are ours until the transaction ends.
+pub struct Claimed {
+    pub tx: Transaction<'static, Postgres>,
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    /// The chat's dialogue state as stored, and its version.
+    pub state: Option<serde_json::Value>,
+    pub version: i64,
+}
+
+/// Claims the oldest unhandled update whose chat has no older unhandled one, skipping rows
+/// other handlers hold; one round trip after `BEGIN`. The chat's stored dialogue comes
+/// along.
+pub async fn claim(pool: &PgPool) -> sqlx::Result<Option<Claimed>> {
+    let mut tx = pool.begin().await?;
+    let row: Option<ClaimRow> = sqlx::query_as(
+        "SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts, d.state, d.version
+             FROM inbox i LEFT JOIN dialogue_states d ON d.chat_id = i.chat_id
+             WHERE i.handled_at IS NULL AND i.parked_at IS NULL AND i.not_before <= now()
+               AND NOT EXISTS (SELECT 1 FROM inbox o
+                               WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id
+                                 AND o.handled_at IS NULL AND o.parked_at IS NULL)
+             ORDER BY i.update_id
+             LIMIT 1
+             FOR UPDATE OF i SKIP LOCKED",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(row.map(|(update_id, chat_id, kind, payload, attempts, state, version)| Claimed {
+        tx,
+        update_id,
+        chat_id,
+        kind,
+        payload,
+        attempts,
+        state,
+        version: version.unwrap_or(0),
+    }))
+}
+
+/// What the handler left as the chat's dialogue state.
+pub enum StateWrite {
+    Keep,
+    Set(serde_json::Value),
+    Remove,
+}
+
+/// Marks the update handled and writes the chat's state, in the claim's transaction.
+/// False (nothing written) when the state changed under us since the claim.
+pub async fn finish(mut claimed: Claimed, write: StateWrite) -> sqlx::Result<bool> {
+    let guarded = match (&write, claimed.chat_id) {
+        (StateWrite::Set(state), Some(chat)) => {
+            sqlx::query(
+                "INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($1, $2, 1)
+                 ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
+                 WHERE d.version = $3",
+            )
+            .bind(chat)
+            .bind(state)
+            .bind(claimed.version)
+            .execute(&mut *claimed.tx)
+            .await?
+            .rows_affected()
+                == 1
+        }
+        (StateWrite::Remove, Some(chat)) => {
+            sqlx::query("DELETE FROM dialogue_states WHERE chat_id = $1 AND version = $2")
+                .bind(chat)
+                .bind(claimed.version)
+                .execute(&mut *claimed.tx)
+                .await?;
+            true
+        }
+        _ => true,
+    };
+    if !guarded {
+        claimed.tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query("UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1")
+        .bind(claimed.update_id)
+        .execute(&mut *claimed.tx)
+        .await?;
+    claimed.tx.commit().await?;
+    Ok(true)
+}
+
+/// Records a failed attempt (the claim's transaction is rolled back first, so nothing the
+/// handler wrote there stays): retried after `retry_in`, or parked after `max_attempts`.
+/// Returns true when the update was parked.
+pub async fn fail(
+    pool: &PgPool,
+    claimed: Claimed,
+    error: &str,
+    retry_in: std::time::Duration,
+    max_attempts: i32,
+) -> sqlx::Result<bool> {
+    let update_id = claimed.update_id;
+    claimed.tx.rollback().await?;
+    sqlx::query_scalar(
+        "UPDATE inbox SET attempts = attempts + 1, last_error = left($2, 2000),
+                not_before = now() + $3 * interval '1 millisecond',
+                parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
+         WHERE update_id = $1
+         RETURNING parked_at IS NOT NULL",
+    )
+    .bind(update_id)
+    .bind(error)
+    .bind(retry_in.as_millis() as i64)
+    .bind(max_attempts)
+    .fetch_one(pool)
+    .await
+}
+
+/// Unhandled updates (the handlers' backlog) and parked ones.
+pub async fn depth(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL),
+                (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL)",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// How long until the earliest waiting retry, if an update waits for one.
+pub async fn next_retry_in(pool: &PgPool) -> sqlx::Result<Option<std::time::Duration>> {
+    let ms: Option<f64> = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM min(not_before) - now())::float8 * 1000
+         FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(ms.map(|ms| std::time::Duration::from_millis(ms.max(0.0) as u64)))
+}
+
+/// Forgets updates handled more than `keep` ago: Telegram does not deliver an acknowledged
+/// update again, so a day is plenty to absorb a repeat.
+pub async fn prune(pool: &PgPool, keep: std::time::Duration) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM inbox WHERE handled_at < now() - $1 * interval '1 second'")
+        .bind(keep.as_secs() as i64)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+/// Parked updates, newest first, for staff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Parked {
+    pub update_id: i64,
+    pub kind: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub parked_at: DateTime<Utc>,
+}
+
+pub async fn parked(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Parked>> {
+    sqlx::query_as(
+        "SELECT update_id, kind, attempts, last_error, parked_at FROM inbox
+         WHERE parked_at IS NOT NULL ORDER BY parked_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,117 @@
+//! Reference data (categories, test languages, subject combinations, cities, venues) as
+//! values the handlers render. Kept in memory: it changes a few times a season, while the
+//! wizard reads it on every press. A statement on those tables notifies
+//! `catalog_changed` (a trigger), and `workers::catalog` reloads; an id that is not found
+//! reloads once at once, so data added a moment ago is never refused.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+
+use crate::db::catalog;
+pub use crate::db::catalog::{FreeSlot, Named, SlotPlace};
+use crate::i18n::Locale;
+use crate::services::Ctx;
+
+/// The PostgreSQL channel the reference tables' trigger notifies.
+pub const CHANNEL: &str = "catalog_changed";
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub categories: Vec<Named<i16>>,
+    pub test_languages: Vec<Named<String>>,
+    pub combinations: Vec<Named<i16>>,
+    pub cities: Vec<Named<i32>>,
+    /// «City: venue», for staff.
+    pub venues: Vec<Named<i32>>,
+}
+
+impl Catalog {
+    pub fn category(&self, id: i16) -> Option<&Named<i16>> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    pub fn test_language(&self, code: &str) -> Option<&Named<String>> {
+        self.test_languages.iter().find(|c| c.id == code)
+    }
+
+    pub fn combination(&self, id: i16) -> Option<&Named<i16>> {
+        self.combinations.iter().find(|c| c.id == id)
+    }
+
+    pub fn city(&self, id: i32) -> Option<&Named<i32>> {
+        self.cities.iter().find(|c| c.id == id)
+    }
+
+    pub fn city_name(&self, id: i32, l: Locale) -> String {
+        self.city(id).map(|c| c.name(l).to_string()).unwrap_or_default()
+    }
+}
+
+/// The loaded catalog, shared by every handler of the process. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct CatalogCache {
+    current: Arc<RwLock<Arc<Catalog>>>,
+}
+
+impl CatalogCache {
+    pub fn get(&self) -> Arc<Catalog> {
+        self.current.read().expect("catalog lock").clone()
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn reload(&self, pool: &sqlx::PgPool) -> sqlx::Result<Arc<Catalog>> {
+        let fresh = Arc::new(Catalog {
+            categories: catalog::categories(pool).await?,
+            test_languages: catalog::test_languages(pool).await?,
+            combinations: catalog::combinations(pool).await?,
+            cities: catalog::all_cities(pool).await?,
+            venues: catalog::all_venues(pool).await?,
+        });
+        *self.current.write().expect("catalog lock") = fresh.clone();
+        Ok(fresh)
+    }
+}
+
+/// The catalog, reloaded first when it has nothing yet (a fresh database seeded after the
+/// start) or when `wanted` says something is missing from it.
+pub async fn get_with(ctx: &Ctx, wanted: impl Fn(&Catalog) -> bool) -> anyhow::Result<Arc<Catalog>> {
+    let now = ctx.catalog.get();
+    if !now.categories.is_empty() && wanted(&now) {
+        return Ok(now);
+    }
+    Ok(ctx.catalog.reload(&ctx.db).await?)
+}
+
+pub async fn get(ctx: &Ctx) -> anyhow::Result<Arc<Catalog>> {
+    get_with(ctx, |_| true).await
+}
+
+/// Cities with a free seat in a future slot of the campaign.
+pub async fn cities_with_seats(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<Named<i32>>> {
+    Ok(catalog::cities_with_seats(&ctx.db, campaign, ctx.clock.now()).await?)
+}
+
+/// Local dates with a free seat in the city.
+pub async fn dates_with_seats(ctx: &Ctx, campaign: i64, city: i32) -> anyhow::Result<Vec<NaiveDate>> {
+    Ok(catalog::dates_with_seats(&ctx.db, campaign, city, ctx.clock.now(), ctx.config.timezone).await?)
+}
+
+/// Slots with free seats in the city on a local date.
+pub async fn free_slots(
+    ctx: &Ctx,
+    campaign: i64,
+    city: i32,
+    date: NaiveDate,
+) -> anyhow::Result<Vec<FreeSlot>> {
+    Ok(catalog::free_slots(&ctx.db, campaign, city, date, ctx.clock.now(), ctx.config.timezone).await?)
+}
+
+pub async fn slot_place(ctx: &Ctx, slot: i64) -> anyhow::Result<Option<SlotPlace>> {
+    Ok(catalog::slot_place(&ctx.db, slot).await?)
+}
+
+/// A venue by its code (`ast-1`) or id.
+pub async fn venue_id(ctx: &Ctx, key: &str) -> anyhow::Result<Option<i32>> {
+    Ok(catalog::venue_id(&ctx.db, key).await?)
+}

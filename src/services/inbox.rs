@@ -1,0 +1,91 @@
+//! The update pipeline's use cases: store what Telegram delivered before acknowledging it,
+//! and hand updates to the handlers one chat at a time (see `db::inbox`).
+
+use std::time::Duration;
+
+use crate::db::inbox::{self, NewUpdate};
+use crate::services::Ctx;
+
+pub use crate::db::inbox::{Claimed, Parked, StateWrite};
+
+/// Tries before an update that keeps failing is parked for staff to look at.
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// The update kinds the bot asks Telegram for (`allowed_updates`) and handles.
+pub const KINDS: [&str; 4] = ["message", "edited_message", "callback_query", "my_chat_member"];
+
+/// Reads what the claim needs from a raw update: its id, its kind and its chat. `None`
+/// for JSON that is no update at all.
+pub fn describe(raw: &serde_json::Value) -> Option<NewUpdate> {
+    let update_id = raw.get("update_id")?.as_i64()?;
+    let (kind, body) = raw.as_object()?.iter().find(|(k, _)| k.as_str() != "update_id")?;
+    let chat_id = body
+        .pointer("/chat/id")
+        .or_else(|| body.pointer("/message/chat/id"))
+        .or_else(|| body.pointer("/from/id"))
+        .and_then(|v| v.as_i64());
+    Some(NewUpdate { update_id, chat_id, kind: kind.clone(), payload: raw.clone() })
+}
+
+/// Stores delivered updates; a repeat delivery is a no-op. Returns how many were new.
+#[tracing::instrument(skip_all, fields(updates = updates.len()))]
+pub async fn intake(ctx: &Ctx, updates: Vec<NewUpdate>) -> anyhow::Result<u64> {
+    let new = inbox::store(&ctx.db, &updates).await?;
+    crate::metrics::updates_received(new);
+    Ok(new)
+}
+
+pub async fn claim(ctx: &Ctx) -> anyhow::Result<Option<Claimed>> {
+    Ok(inbox::claim(&ctx.db).await?)
+}
+
+/// Marks the update handled together with the chat's new state. False when the state
+/// changed under us (the update is then handled again).
+pub async fn finish(claimed: Claimed, write: StateWrite) -> anyhow::Result<bool> {
+    Ok(inbox::finish(claimed, write).await?)
+}
+
+/// Records a failure; true when the update is now parked (no more tries).
+pub async fn fail(ctx: &Ctx, claimed: Claimed, error: &str) -> anyhow::Result<bool> {
+    let retry_in = Duration::from_secs(1) * 3u32.pow(claimed.attempts.clamp(0, 5) as u32);
+    Ok(inbox::fail(&ctx.db, claimed, error, retry_in, MAX_ATTEMPTS).await?)
+}
+
+/// Unhandled and parked updates.
+pub async fn depth(ctx: &Ctx) -> anyhow::Result<(i64, i64)> {
+    Ok(inbox::depth(&ctx.db).await?)
+}
+
+pub async fn next_retry_in(ctx: &Ctx) -> anyhow::Result<Option<Duration>> {
+    Ok(inbox::next_retry_in(&ctx.db).await?)
+}
+
+pub async fn parked(ctx: &Ctx, limit: i64) -> anyhow::Result<Vec<Parked>> {
+    Ok(inbox::parked(&ctx.db, limit).await?)
+}
+
+pub async fn prune(ctx: &Ctx) -> anyhow::Result<u64> {
+    Ok(inbox::prune(&ctx.db, Duration::from_secs(24 * 3600)).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn finds_the_chat_of_each_kind() {
+        let message =
+            json!({"update_id": 7, "message": {"message_id": 1, "chat": {"id": 42, "type": "private"}}});
+        let d = describe(&message).unwrap();
+        assert_eq!((d.update_id, d.chat_id, d.kind.as_str()), (7, Some(42), "message"));
+        let press = json!({"update_id": 8, "callback_query": {"id": "q", "from": {"id": 43},
+                           "message": {"message_id": 1, "chat": {"id": 43}}}});
+        assert_eq!(describe(&press).unwrap().chat_id, Some(43));
+        let inline = json!({"update_id": 9, "callback_query": {"id": "q", "from": {"id": 44}}});
+        assert_eq!(describe(&inline).unwrap().chat_id, Some(44));
+        assert!(describe(&json!({"nothing": 1})).is_none());
+        assert!(describe(&json!([1, 2])).is_none());
+    }
+}
