@@ -10,5 +10,6 @@ psql "$TEST_DATABASE_URL" -Atqc "SELECT datname FROM pg_database WHERE datname L
 
 # Tests wait on I/O (PostgreSQL, HTTP), not on the CPU: run more of them than there are cores.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-6}"
-cargo test --locked "$@"
+# --workspace: the root package and crates/* (the Bot API emulator has its own tests).
+cargo test --locked --workspace "$@"
 bash scripts/e2e.sh

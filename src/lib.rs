@@ -7,7 +7,6 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod emulator;
 pub mod format;
 pub mod http;
 pub mod i18n;

@@ -36,7 +36,7 @@ use crate::bot::probe::UpdateProbe;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Money;
-use crate::emulator::{EmuMessage, EmuUser, Emulator, EmulatorConfig};
+use telegram_emulator::{EmuMessage, EmuUser, Emulator, EmulatorConfig};
 
 /// Signs the sandbox's card notifications when `CARD_API_SECRET` is empty; [`start`] gives
 /// the app the same secret, so the real signature check runs and passes.

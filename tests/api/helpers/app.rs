@@ -9,8 +9,8 @@ use ent_bot::app::{App, Options};
 use ent_bot::bot::probe::UpdateProbe;
 use ent_bot::clock::Clock;
 use ent_bot::config::Config;
-use ent_bot::emulator::{EmuMessage, EmuReplyButton, EmuUser, Emulator, EmulatorConfig};
 use sqlx::PgPool;
+use telegram_emulator::{EmuMessage, EmuReplyButton, EmuUser, Emulator, EmulatorConfig};
 
 use super::db::TestDb;
 use super::smtp::SmtpSink;
