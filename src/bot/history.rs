@@ -84,7 +84,7 @@ fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
         ("id", app.id.into()),
         ("status", status(ctx, l, app).into()),
         ("campaign", pick(l, &app.campaign_kk, &app.campaign_ru).into()),
-        ("category", capitalize(pick(l, &app.category_kk, &app.category_ru)).into()),
+        ("category", format::capitalize(pick(l, &app.category_kk, &app.category_ru)).into()),
         ("language", pick(l, &app.language_kk, &app.language_ru).into()),
         ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
         ("city", pick(l, &app.city_kk, &app.city_ru).into()),
@@ -145,11 +145,6 @@ async fn show_details(
         text = format!("{n}\n\n{text}");
     }
     render(bot, s, message, text, details_keyboard(ctx, s.locale, app)).await
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 pub fn is_history_button(q: CallbackQuery) -> bool {

@@ -137,7 +137,7 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
             let categories = catalog::categories(&ctx.db).await?;
             let mut text = t("wizard-category");
             for (i, c) in categories.iter().enumerate() {
-                text.push_str(&format!("\n\n{}. {}", i + 1, capitalize(c.name(l))));
+                text.push_str(&format!("\n\n{}. {}", i + 1, format::capitalize(c.name(l))));
             }
             rows.push(
                 categories
@@ -253,15 +253,6 @@ fn paged(
     }
 }
 
-/// Category names in the instruction start in lower case (they continue a sentence).
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 async fn city_name(ctx: &Ctx, city: i32, l: Locale) -> anyhow::Result<String> {
     Ok(catalog::city(&ctx.db, city).await?.map(|c| c.name(l).to_string()).unwrap_or_default())
 }
@@ -279,7 +270,7 @@ async fn under_16_on_test_day(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Res
 
 async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
     let find = |list: Vec<catalog::Named<i16>>, id: Option<i16>| {
-        list.into_iter().find(|x| Some(x.id) == id).map(|x| capitalize(x.name(l))).unwrap_or_default()
+        list.into_iter().find(|x| Some(x.id) == id).map(|x| format::capitalize(x.name(l))).unwrap_or_default()
     };
     let category = find(catalog::categories(&ctx.db).await?, w.category);
     let combination = find(catalog::combinations(&ctx.db).await?, w.combination);
