@@ -133,7 +133,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let sandbox = config.is_sandbox();
     let app = if sandbox {
         // Demo data if the database is empty, the emulated Bot API and the sandbox pages.
-        crate::http::sandbox::start(config, Options::default()).await?.0
+        crate::sandbox::start(config, Options::default()).await?.0
     } else {
         App::build(config, Options::default()).await?
     };

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod import;
 pub mod mail;
 pub mod payments;
+pub mod sandbox;
 pub mod seed;
 pub mod services;
 pub mod telemetry;

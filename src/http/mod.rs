@@ -1,7 +1,8 @@
-//! One axum server: health, payment callbacks, webhook, sandbox pages.
+//! One axum server: health, payment callbacks, webhook, sandbox pages (templated HTML).
 
 pub mod payments;
 pub mod sandbox;
+pub mod templates;
 
 use axum::Router;
 use axum::extract::State;
