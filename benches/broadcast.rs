@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
 use ent_bot::db::notifications::Audience;
-use ent_bot::emulator::{Emulator, EmulatorConfig};
+use telegram_emulator::{Emulator, EmulatorConfig};
 use teloxide::prelude::*;
 
 const RECIPIENTS: u64 = 100_000;

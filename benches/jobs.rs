@@ -23,9 +23,9 @@ use chrono::Utc;
 use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
 use ent_bot::db::applications::{NewApplication, book};
-use ent_bot::emulator::{Emulator, EmulatorConfig};
 use ent_bot::payments::Method;
 use sqlx::PgPool;
+use telegram_emulator::{Emulator, EmulatorConfig};
 
 const PENDING_JOBS: i64 = 10_000;
 const SAMPLES: usize = 200;

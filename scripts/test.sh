@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-postgres.sh
 
+# Layers point one way (DESIGN §2); cheap, so first.
+bash scripts/check-layers.sh
+
 # Databases left by earlier runs (each test creates its own ent_test_<random>). Never with
 # FORCE: a database someone is still connected to belongs to a run still going.
 psql "$TEST_DATABASE_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'ent\_test\_%'" |
@@ -11,5 +14,6 @@ psql "$TEST_DATABASE_URL" -Atqc "SELECT datname FROM pg_database WHERE datname L
 
 # Tests wait on I/O (PostgreSQL, HTTP), not on the CPU: run more of them than there are cores.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-6}"
-cargo test --locked "$@"
+# --workspace: the root package and crates/* (the Bot API emulator has its own tests).
+cargo test --locked --workspace "$@"
 bash scripts/e2e.sh

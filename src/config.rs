@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
 
+/// Where Telegram POSTs updates in webhook mode, under `PUBLIC_URL`.
+pub const WEBHOOK_PATH: &str = "/telegram/webhook";
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,

@@ -73,7 +73,8 @@ pub fn date_time(at: DateTime<Utc>, tz: Tz, locale: Locale) -> String {
     format!("{}, {}", long_date(local_date(at, tz), locale), time(at, tz))
 }
 
-/// Category names in the instruction start in lower case (they continue a sentence).
+/// The first letter in upper case: category names in the instruction start in lower case
+/// (they continue a sentence) but head a line or a field on their own.
 pub fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -95,6 +96,13 @@ mod tests {
         assert_eq!(long_date(d, Locale::Ru), "11 января, понедельник");
         assert_eq!(short_date(d, Locale::Kk), "11.01 дс");
         assert_eq!(short_date(d, Locale::Ru), "11.01 пн");
+    }
+
+    #[test]
+    fn capitalizes_the_first_letter_only() {
+        assert_eq!(capitalize("жалпы білім беретін мектеп"), "Жалпы білім беретін мектеп");
+        assert_eq!(capitalize("ёлка"), "Ёлка");
+        assert_eq!(capitalize(""), "");
     }
 
     #[test]

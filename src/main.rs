@@ -71,7 +71,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => ent_bot::app::serve(config).await,
+        Command::Serve => ent_bot::serve::serve(config).await,
         Command::Migrate => {
             let pool = ent_bot::db::connect(&config.database_url, 2).await?;
             ent_bot::db::migrate(&pool).await?;

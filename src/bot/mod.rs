@@ -8,7 +8,6 @@ pub mod onboarding;
 pub mod payment;
 pub mod pipeline;
 pub mod polling;
-pub mod probe;
 pub mod replies;
 pub mod staff;
 pub mod start;
@@ -26,9 +25,9 @@ use teloxide::utils::command::BotCommands;
 
 use crate::i18n::Locale;
 use crate::services::Ctx;
+use crate::services::probe::UpdateProbe;
 use crate::shutdown::Shutdown;
 use dialogue::UpdateStorage;
-use probe::UpdateProbe;
 pub use replies::TgBot;
 use state::State;
 
@@ -172,7 +171,7 @@ pub async fn run(
     let mut tasks = tokio::task::JoinSet::new();
     match ctx.config.webhook_secret.clone() {
         Some(secret) => {
-            let url = ctx.config.public_url.join(crate::http::webhook::PATH.trim_start_matches('/'))?;
+            let url = ctx.config.public_url.join(crate::config::WEBHOOK_PATH.trim_start_matches('/'))?;
             let set = || {
                 bot.set_webhook(url.clone())
                     .secret_token(secret.clone())

@@ -13,11 +13,11 @@ use teloxide::types::{Me, Update, UpdateKind};
 use tracing::Instrument;
 
 use super::dialogue::UpdateStorage;
-use super::probe::UpdateProbe;
 use super::replies::TgBot;
 use super::state::State;
 use crate::services::Ctx;
 use crate::services::inbox::{self, Claimed, StateWrite};
+use crate::services::probe::UpdateProbe;
 use crate::shutdown::Shutdown;
 
 /// What every handling worker of a process shares.

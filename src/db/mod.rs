@@ -10,6 +10,7 @@ pub mod email_verifications;
 pub mod inbox;
 pub mod jobs;
 pub mod notifications;
+pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod persons;

@@ -1,7 +1,8 @@
-//! One axum server: health, metrics, payment callbacks, webhook, sandbox pages.
+//! One axum server: health, metrics, payment callbacks, webhook, sandbox pages (templated HTML).
 
 pub mod payments;
 pub mod sandbox;
+pub mod templates;
 pub mod webhook;
 
 use axum::Router;
@@ -32,8 +33,7 @@ pub fn router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
 /// sending here and a supervisor can restart the process.
 async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
     let health = &ops.ctx.health;
-    if let Err(e) = sqlx::query("SELECT 1").execute(&ops.ctx.db).await {
-        tracing::warn!(error = %e, "health check: database unreachable");
+    if !crate::services::health::database_ok(&ops.ctx).await {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable".into());
     }
     if health.stopping() {

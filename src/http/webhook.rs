@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use crate::services::{Ctx, inbox};
 use crate::shutdown::Shutdown;
 
-pub const PATH: &str = "/telegram/webhook";
+pub use crate::config::WEBHOOK_PATH as PATH;
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 #[derive(Clone)]

@@ -47,6 +47,8 @@ impl Kind {
     }
 }
 
+/// The gateway's `Content-HMAC` of a body: what [`verify`] checks, and what the sandbox's
+/// payment page sends as the gateway would.
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body);
@@ -149,6 +151,13 @@ mod tests {
         assert!(!verify("s3cret", body, None));
         assert!(!verify("s3cret", body, Some("not base64!")));
         assert!(!verify("", body, Some(&sign("", body))), "no secret, no trust");
+    }
+
+    #[test]
+    fn signs_as_the_card_gateway_does() {
+        // Known answer, independent of `verify`: HMAC-SHA256("key", "The quick brown fox …"), Base64.
+        let sig = sign("key", b"The quick brown fox jumps over the lazy dog");
+        assert_eq!(sig, "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=");
     }
 
     #[test]

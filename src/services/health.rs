@@ -41,3 +41,14 @@ impl Health {
         self.inner.stopping.load(Ordering::Relaxed)
     }
 }
+
+/// True when the database answers.
+pub async fn database_ok(ctx: &crate::services::Ctx) -> bool {
+    match sqlx::query("SELECT 1").execute(&ctx.db).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            false
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod payments;
+pub mod probe;
 pub mod staff;
 pub mod users;
 pub mod wakeups;

@@ -365,3 +365,19 @@ pub async fn mark_paid_by_staff(ctx: &Ctx, actor_id: i64, order_number: &str) ->
     tracing::info!(actor = actor_id, outcome = ?outcome, "staff marked an order paid");
     Ok(outcome)
 }
+
+pub use crate::db::orders::OrderRow;
+
+/// The user's payment orders, newest first.
+pub async fn orders_of(ctx: &Ctx, telegram_user_id: i64, limit: i64) -> anyhow::Result<Vec<OrderRow>> {
+    Ok(crate::db::orders::of_user(&ctx.db, telegram_user_id, limit).await?)
+}
+
+/// An order by its number; `None` for anything that cannot be one of ours.
+pub async fn order_by_number(ctx: &Ctx, order_number: &str) -> anyhow::Result<Option<OrderRow>> {
+    // The schema's own shape for order numbers; anything else cannot exist.
+    if !(10..=12).contains(&order_number.len()) || !order_number.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    Ok(crate::db::orders::by_number(&ctx.db, order_number).await?)
+}

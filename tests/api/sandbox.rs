@@ -30,7 +30,7 @@ async fn spawn_sandbox() -> SandboxApp {
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("sandbox config is valid");
     assert!(config.is_sandbox());
     let options = Options { pool: Some(db.pool.clone()), ..Options::default() };
-    let (app, _sandbox) = ent_bot::http::sandbox::start(config, options).await.expect("sandbox starts");
+    let (app, _sandbox) = ent_bot::sandbox::start(config, options).await.expect("sandbox starts");
     let base = format!("http://{}", app.http_addr);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(40)).build().unwrap();
     SandboxApp { db, _app: app, base, http }

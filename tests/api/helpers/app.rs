@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use ent_bot::app::{App, Options};
-use ent_bot::bot::probe::UpdateProbe;
 use ent_bot::clock::Clock;
 use ent_bot::config::Config;
-use ent_bot::emulator::{EmuMessage, EmuReplyButton, EmuUser, Emulator, EmulatorConfig};
+use ent_bot::services::probe::UpdateProbe;
 use sqlx::PgPool;
+use telegram_emulator::{EmuMessage, EmuReplyButton, EmuUser, Emulator, EmulatorConfig};
 
 use super::db::TestDb;
 use super::smtp::SmtpSink;

@@ -3,7 +3,7 @@
 //! The bot talks to it exactly as to api.telegram.org (`Bot::set_api_url`);
 //! tests play the users through [`EmuUser`] and read what the bot did through
 //! [`Emulator::transcript`]. Requests are validated against the official spec
-//! (`assets/botapi/api.json`) and Telegram's limits, so a request that would
+//! (`assets/api.json`) and Telegram's limits, so a request that would
 //! fail in production fails here too.
 
 mod error;

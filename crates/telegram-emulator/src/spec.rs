@@ -1,4 +1,4 @@
-//! The official Bot API description (`assets/botapi/api.json`, the
+//! The official Bot API description (`assets/api.json`, the
 //! PaulSonOfLars/telegram-bot-api-spec format) as the single source of truth for
 //! which methods exist, what they accept and what Telegram's objects must carry.
 //!
@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-const SPEC_JSON: &str = include_str!("../../assets/botapi/api.json");
+const SPEC_JSON: &str = include_str!("../assets/api.json");
 
 static SPEC: LazyLock<Spec> = LazyLock::new(|| Spec::parse(SPEC_JSON));
 
@@ -140,7 +140,7 @@ fn discriminator_value(description: &str) -> Option<String> {
 
 impl Spec {
     fn parse(json: &str) -> Spec {
-        let raw: RawSpec = serde_json::from_str(json).expect("assets/botapi/api.json is valid");
+        let raw: RawSpec = serde_json::from_str(json).expect("assets/api.json is valid");
         let convert = |fields: &[RawField]| {
             fields
                 .iter()

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use ent_bot::emulator::spec::{check_method_result, check_produced};
-use ent_bot::emulator::{Emulator, EmulatorConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use telegram_emulator::spec::{check_method_result, check_produced};
+use telegram_emulator::{Emulator, EmulatorConfig};
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -185,7 +185,7 @@ async fn inline_button_press_is_a_callback_query_teloxide_understands() {
     assert_eq!(msg.id, sent.id);
     assert_eq!(msg.text(), Some("Выберите язык"));
 
-    assert!(matches!(user.press_button("Deutsch"), Err(ent_bot::emulator::EmuError::ButtonNotFound { .. })));
+    assert!(matches!(user.press_button("Deutsch"), Err(telegram_emulator::EmuError::ButtonNotFound { .. })));
 
     bot.answer_callback_query(q.id.clone())
         .text("Тіл таңдалды")

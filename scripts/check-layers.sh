@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The layers of DESIGN §2 point one way: a module may use only modules of a lower layer
+# (and itself). Fails naming each import that points up or sideways, and any database
+# access from the Telegram and HTTP adapters.
+#
+#   6 entry      serve lib main
+#   5 sandbox    sandbox (builds an app with the emulated Telegram)
+#   4 wiring     app
+#   3 adapters   bot http workers
+#   2 use cases  services seed import
+#   1 outside    db payments mail
+#   0 base       domain i18n format clock config telemetry metrics shutdown
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A layer=(
+    [domain]=0 [i18n]=0 [format]=0 [clock]=0 [config]=0 [telemetry]=0 [metrics]=0 [shutdown]=0
+    [db]=1 [payments]=1 [mail]=1
+    [services]=2 [seed]=2 [import]=2
+    [bot]=3 [http]=3 [workers]=3
+    [app]=4 [sandbox]=5 [serve]=6 [lib]=6 [main]=6
+)
+
+bad=0
+while IFS= read -r file; do
+    rel=${file#src/}
+    module=${rel%%/*}
+    module=${module%.rs}
+    own=${layer[$module]:-}
+    if [ -z "$own" ]; then
+        echo "check-layers: $file: module '$module' has no layer; add it to scripts/check-layers.sh"
+        bad=1
+        continue
+    fi
+    while IFS= read -r hit; do
+        line=${hit%%:*}
+        used=$(sed -E 's/.*crate::([a-z_]+).*/\1/' <<<"${hit#*:}")
+        [ "$used" = "$module" ] && continue
+        theirs=${layer[$used]:-}
+        if [ -z "$theirs" ]; then
+            continue
+        fi
+        if [ "$theirs" -ge "$own" ]; then
+            echo "check-layers: $file:$line: $module (layer $own) uses crate::$used (layer $theirs)"
+            bad=1
+        fi
+    done < <(grep -nE 'crate::[a-z_]+' "$file" | grep -vE '^[0-9]+:\s*//' | sed -E 's/^([0-9]+):.*/\1:&/' | while IFS= read -r l; do
+        n=${l%%:*}; rest=${l#*:}; rest=${rest#*:}
+        grep -oE 'crate::[a-z_]+' <<<"$rest" | sed "s/^/$n:/"
+    done || true)
+    if [ "$module" = bot ] || [ "$module" = http ]; then
+        if grep -nE 'crate::db\b|sqlx::' "$file" | grep -vqE '^[0-9]+:\s*//'; then
+            grep -nE 'crate::db\b|sqlx::' "$file" | grep -vE '^[0-9]+:\s*//' | sed "s|^|check-layers: $file: database access in an adapter: |"
+            bad=1
+        fi
+    fi
+done < <(find src -name '*.rs' | sort)
+
+if [ "$bad" -ne 0 ]; then
+    echo "check-layers: FAILED"
+    exit 1
+fi
+echo "check-layers: ok ($(find src -name '*.rs' | wc -l) files)"
