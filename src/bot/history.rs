@@ -5,17 +5,17 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::applications::{ApplicationView, Editable};
 use crate::db::catalog;
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 use crate::services::history::{self, Change, Withdrawal};
 
-/// How many applications the list shows; older ones are rarely needed.
-const LIST_LIMIT: usize = 10;
+/// How many applications a page of the list shows: three keep it within one phone screen.
+const PAGE: usize = 3;
 
 fn pick<'a>(l: Locale, kk: &'a str, ru: &'a str) -> &'a str {
     if l == Locale::Kk { kk } else { ru }
@@ -31,6 +31,17 @@ fn status(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
 
 /// Sends the list, or replaces `message` with it.
 pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<MessageId>) -> HandlerResult {
+    show_list_page(bot, ctx, s, message, 0).await
+}
+
+/// A page of the list, newest first, with ◀️ ▶️ when there are more.
+async fn show_list_page(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    message: Option<MessageId>,
+    page: usize,
+) -> HandlerResult {
     let l = s.locale;
     let apps = history::list(ctx, s.user_id).await?;
     if apps.is_empty() {
@@ -40,7 +51,9 @@ pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<Mess
     let tz = ctx.config.timezone;
     let mut text = ctx.i18n.t(l, "history-title");
     let mut rows = vec![];
-    for app in apps.iter().take(LIST_LIMIT) {
+    let pages = apps.len().div_ceil(PAGE);
+    let page = page.min(pages - 1);
+    for app in apps.iter().skip(page * PAGE).take(PAGE) {
         let args = [
             ("id", app.id.into()),
             ("status", status(ctx, l, app).into()),
@@ -55,6 +68,16 @@ pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<Mess
             ctx.i18n.f(l, "history-open", &[("id", app.id.into())]),
             format!("h:v:{}", app.id),
         )]);
+    }
+    let mut nav = vec![];
+    if page > 0 {
+        nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), format!("h:l:{}", page - 1)));
+    }
+    if page + 1 < pages {
+        nav.push(button(ctx.i18n.t(l, "wizard-next-page"), format!("h:l:{}", page + 1)));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
     }
     render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
 }
@@ -77,14 +100,14 @@ async fn render(
     Ok(())
 }
 
-fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
+fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView, category: &str) -> String {
     let tz = ctx.config.timezone;
     let now = ctx.clock.now();
     let args = [
         ("id", app.id.into()),
         ("status", status(ctx, l, app).into()),
         ("campaign", pick(l, &app.campaign_kk, &app.campaign_ru).into()),
-        ("category", capitalize(pick(l, &app.category_kk, &app.category_ru)).into()),
+        ("category", category.to_string().into()),
         ("language", pick(l, &app.language_kk, &app.language_ru).into()),
         ("combination", pick(l, &app.combination_kk, &app.combination_ru).into()),
         ("city", pick(l, &app.city_kk, &app.city_ru).into()),
@@ -140,7 +163,12 @@ async fn show_details(
     app: &ApplicationView,
     notice: Option<String>,
 ) -> HandlerResult {
-    let mut text = details_text(ctx, s.locale, app);
+    // The short label: the full wording would push the details past one screen.
+    let category = match catalog::application_category(&ctx.db, app.id).await? {
+        Some(c) => capitalize(c.short(s.locale)),
+        None => capitalize(pick(s.locale, &app.category_kk, &app.category_ru)),
+    };
+    let mut text = details_text(ctx, s.locale, app, &category);
     if let Some(n) = notice {
         text = format!("{n}\n\n{text}");
     }
@@ -167,7 +195,8 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
 
     if verb == "l" {
         bot.answer_callback_query(q.id).await?;
-        return show_list(&bot, &ctx, &s, message).await;
+        // The list's page rides where other buttons carry the application.
+        return show_list_page(&bot, &ctx, &s, message, usize::try_from(id).unwrap_or(0)).await;
     }
     let Some(app) = history::get(&ctx, s.user_id, id).await? else {
         bot.answer_callback_query(q.id).text(ctx.i18n.t(l, "history-gone")).await?;

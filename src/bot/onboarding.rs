@@ -7,9 +7,9 @@ use teloxide::types::{
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::domain::{Email, Iin, IinError, Phone};
+use crate::services::Ctx;
 use crate::services::email_code::{self, SendOutcome, VerifyOutcome};
 use crate::services::identity::{self, Bind, Lookup};
 use crate::services::onboarding::{self, Step};
@@ -71,7 +71,8 @@ pub fn help_id(state: &State) -> Option<&'static str> {
     match state {
         State::AskEmail => Some("help-email"),
         State::AwaitCode { .. } => Some("help-code"),
-        State::AskIin | State::ConfirmIin { .. } => Some("help-iin"),
+        State::AskIin => Some("help-iin"),
+        State::ConfirmIin { .. } => Some("help-iin-confirm"),
         State::AskPhone => Some("help-phone"),
         _ => None,
     }

@@ -9,7 +9,6 @@ use teloxide::utils::command::BotCommands;
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::catalog;
 use crate::db::notifications::Audience;
@@ -18,6 +17,7 @@ use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
 use crate::payments::PayOutcome;
+use crate::services::Ctx;
 use crate::services::notifications;
 use crate::services::payments as payment_service;
 use crate::services::staff::{self, Needs};
@@ -163,9 +163,9 @@ async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult
                 "staff-find-payment",
                 &[
                     ("order", p.order_number.as_str().into()),
-                    ("method", p.method.as_str().into()),
+                    ("method", ctx.i18n.t(l, &format!("payment-method-{}", p.method)).into()),
                     ("amount", amount.into()),
-                    ("status", p.status.as_str().into()),
+                    ("status", ctx.i18n.t(l, &format!("payment-status-{}", p.status)).into()),
                 ],
             ));
         }
@@ -282,11 +282,10 @@ async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> Handle
             (Ok(id), Some(role)) => {
                 staff::put_staff(ctx, s.user_id, id, role).await?;
                 super::set_staff_commands(bot, ctx, id).await;
-                say(
-                    bot,
-                    s,
-                    ctx.i18n.f(l, "staff-added", &[("id", id.into()), ("role", role.as_str().into())]),
-                )
+                say(bot, s, {
+                    let role = ctx.i18n.t(l, &format!("staff-role-{}", role.as_str()));
+                    ctx.i18n.f(l, "staff-added", &[("id", id.into()), ("role", role.into())])
+                })
                 .await
             }
             _ => say(bot, s, ctx.i18n.t(l, "staff-usage-staff")).await,
