@@ -146,7 +146,7 @@ pub async fn menu_help(ctx: &Ctx, l: Locale) -> anyhow::Result<String> {
         text.push('\n');
         text.push_str(&ctx.i18n.f(l, "help-dates-db", &args));
     }
-    text.push_str("\n");
+    text.push('\n');
     text.push_str(&ctx.i18n.t(l, "help-db-meaning"));
     Ok(text)
 }

@@ -5,6 +5,7 @@ mod emulator;
 mod helpers;
 mod history;
 mod import;
+mod journey;
 mod onboarding;
 mod payments;
 mod privacy;
