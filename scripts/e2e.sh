@@ -49,4 +49,4 @@ if ! installed_matches_lock; then
 fi
 
 cargo build --locked --bin ent-bot
-ENT_BOT_BIN="$PWD/target/debug/ent-bot" exec node tests/e2e/sandbox.e2e.js
+ENT_BOT_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ent-bot" exec node tests/e2e/sandbox.e2e.js
