@@ -31,8 +31,10 @@ pub struct Config {
     pub refund_email: String,
     /// Local hour (in `TIMEZONE`) from which the day-before test reminders go out.
     pub test_day_reminder_hour: u32,
-    /// How applicants reach NCT support (shown when an IIN cannot be bound).
+    /// How applicants reach NCT support (shown in help and when an IIN cannot be bound).
     pub support_contact: String,
+    /// The name to type in Kaspi.kz «Payments» to find the NCT (one name, both languages).
+    pub kaspi_service_name: String,
     pub database_max_connections: u32,
     /// Updates handled at once by this process (each holds two pool connections).
     pub update_workers: usize,
@@ -115,6 +117,8 @@ impl Config {
                 },
             },
             support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
+            kaspi_service_name: var("KASPI_SERVICE_NAME")
+                .unwrap_or_else(|| "Национальный центр тестирования".into()),
             database_max_connections: number(
                 var("DATABASE_MAX_CONNECTIONS"),
                 20,

@@ -51,6 +51,26 @@ pub fn long_date(date: NaiveDate, locale: Locale) -> String {
     format!("{} {month}, {weekday}", date.day())
 }
 
+/// «11 қаңтар» / «11 января».
+pub fn day_month(date: NaiveDate, locale: Locale) -> String {
+    let months = match locale {
+        Locale::Kk => MONTHS_KK,
+        Locale::Ru => MONTHS_RU,
+    };
+    format!("{} {}", date.day(), months[date.month0() as usize])
+}
+
+/// «11–17 января», «30 января – 3 февраля», or one day.
+pub fn day_range(first: NaiveDate, last: NaiveDate, locale: Locale) -> String {
+    if first == last {
+        day_month(first, locale)
+    } else if (first.year(), first.month()) == (last.year(), last.month()) {
+        format!("{}–{}", first.day(), day_month(last, locale))
+    } else {
+        format!("{} – {}", day_month(first, locale), day_month(last, locale))
+    }
+}
+
 /// «12.01 дс» / «12.01 пн»: short enough for a button.
 pub fn short_date(date: NaiveDate, locale: Locale) -> String {
     let days = match locale {
@@ -103,6 +123,15 @@ mod tests {
         assert_eq!(capitalize("жалпы білім беретін мектеп"), "Жалпы білім беретін мектеп");
         assert_eq!(capitalize("ёлка"), "Ёлка");
         assert_eq!(capitalize(""), "");
+    }
+
+    #[test]
+    fn ranges_of_days_name_the_month_once_when_they_can() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2027, m, day).unwrap();
+        assert_eq!(day_range(d(1, 11), d(1, 17), Locale::Ru), "11–17 января");
+        assert_eq!(day_range(d(1, 11), d(1, 17), Locale::Kk), "11–17 қаңтар");
+        assert_eq!(day_range(d(1, 30), d(2, 3), Locale::Ru), "30 января – 3 февраля");
+        assert_eq!(day_range(d(1, 11), d(1, 11), Locale::Kk), "11 қаңтар");
     }
 
     #[test]

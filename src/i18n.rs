@@ -191,7 +191,7 @@ fn bundle(locale: Locale, files: &[(&str, &str)]) -> anyhow::Result<FluentBundle
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
@@ -199,7 +199,7 @@ mod tests {
     use super::*;
 
     /// Message id → the variables it uses, for one locale.
-    fn variables(locale: Locale) -> BTreeMap<String, BTreeSet<String>> {
+    pub(crate) fn variables(locale: Locale) -> BTreeMap<String, BTreeSet<String>> {
         fn walk_inline(e: &InlineExpression<&str>, out: &mut BTreeSet<String>) {
             match e {
                 InlineExpression::VariableReference { id } => {

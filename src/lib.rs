@@ -12,6 +12,8 @@ pub mod http;
 pub mod i18n;
 pub mod import;
 pub mod mail;
+#[cfg(test)]
+mod message_lengths;
 pub mod metrics;
 pub mod payments;
 pub mod sandbox;

@@ -33,46 +33,100 @@ const SLOT_TIMES: [(u32, u32); 2] = [(9, 0), (14, 0)];
 const SLOT_DAYS: i64 = 7;
 const SYNTHETIC_PERSONS: usize = 50;
 
-/// (code, kk, ru). Russian verbatim from the 2022 instruction (its missing spaces restored,
-/// list punctuation dropped); Kazakh in the NCT's own terms (ENT-FACTS §4.1).
-const CATEGORIES: [(&str, &str, &str); 4] = [
-    (
-        "graduate",
-        "ЖОО-ға өз қалауы бойынша ақылы негізде қабылдану үшін орта білім беру ұйымдарының \
-         11 (12) бітіруші сыныптарында білім алушылар",
-        "обучающихся выпускных 11 (12) классов организаций среднего образования для зачисления \
-         в ОВПО на платной основе по желанию",
-    ),
-    (
-        "paid_enrolled",
-        "ЖОО-ға күндізгі оқу нысаны бойынша ақылы негізде қабылданған, ҰБТ нәтижелері бойынша \
-         шекті балл жинамаған, ҰБТ нәтижелері сәйкес келмейтін бейіндік пәндер комбинациясымен, \
-         ҰБТ нәтижелері жойылған, күнтізбелік жыл ішінде ЖОО-ға ақылы негізде одан әрі \
-         қабылдану үшін тұлғалар",
-        "зачисленных в ОВПО по очной форме обучения на платной основе, не набравших пороговый \
-         балл по результатам ЕНТ, с результатами ЕНТ с несоответствующими комбинациями \
-         профильных предметов, с аннулированными результатами ЕНТ для дальнейшего зачисления \
-         в ОВПО на платной основе в календарном году",
-    ),
-    (
-        "creative_transfer",
-        "Шығармашылық дайындықты талап ететін білім беру бағдарламалары тобы бойынша ЖОО-да \
-         білім алып жүрген және ақылы негізде басқа білім беру бағдарламалары топтарына \
-         ауысқысы келетін тұлғалар",
-        "обучающихся ОВПО по группе образовательных программ, требующих творческой подготовки, \
-         и желающих перевестись на другие группы образовательных программ на платной основе",
-    ),
-    (
-        "pedagogy_transfer",
-        "ЖОО-да білім алып жүрген және ақылы негізде «Педагогикалық ғылымдар» білім беру \
-         саласының білім беру бағдарламалары тобына ауысқысы келетін тұлғалар",
-        "обучающихся ОВПО желающих перевестись на группу образовательных программ области \
-         образования \"Педагогические науки\" на платной основе",
-    ),
+/// A participant category: a short label for the button (one line on a phone) and the
+/// full official wording, shown on request and in the summary.
+pub struct Category {
+    pub code: &'static str,
+    pub short_kk: &'static str,
+    pub short_ru: &'static str,
+    pub name_kk: &'static str,
+    pub name_ru: &'static str,
+}
+
+/// The eight categories of the January session (ENT-FACTS §4.1), in the NCT's order. The
+/// wording of the four the 2022 instruction lists is the instruction's, in the nominative
+/// (it continued «для следующих лиц:»); the other four follow the 2025–26 NCT lists.
+pub const CATEGORIES: [Category; 8] = [
+    Category {
+        code: "graduate",
+        short_kk: "Биылғы мектеп бітіруші",
+        short_ru: "Выпускник школы этого года",
+        name_kk: "ЖОО-ға өз қалауы бойынша ақылы негізде қабылдану үшін орта білім беру ұйымдарының \
+                  11 (12) бітіруші сыныптарында білім алушылар",
+        name_ru: "Обучающиеся выпускных 11 (12) классов организаций среднего образования для \
+                  зачисления в ОВПО на платной основе по желанию",
+    },
+    Category {
+        code: "paid_enrolled",
+        short_kk: "ЖОО-ға шартты түрде қабылданған",
+        short_ru: "Условно зачисленный в вуз",
+        name_kk: "ЖОО-ға күндізгі оқу нысаны бойынша ақылы негізде қабылданған, ҰБТ нәтижелері \
+                  бойынша шекті балл жинамаған, ҰБТ нәтижелері бейіндік пәндердің сәйкес келмейтін \
+                  комбинациясымен, ҰБТ нәтижелері жойылған, күнтізбелік жыл ішінде ЖОО-ға ақылы \
+                  негізде әрі қарай қабылдану үшін тұлғалар",
+        name_ru: "Зачисленные в ОВПО по очной форме обучения на платной основе, не набравшие \
+                  пороговый балл по результатам ЕНТ, с результатами ЕНТ с несоответствующими \
+                  комбинациями профильных предметов, с аннулированными результатами ЕНТ для \
+                  дальнейшего зачисления в ОВПО на платной основе в календарном году",
+    },
+    Category {
+        code: "college",
+        short_kk: "Колледж бітіруші",
+        short_ru: "Выпускник колледжа",
+        name_kk: "ЖОО-ға ақылы негізде түсу үшін техникалық және кәсіптік, орта білімнен кейінгі \
+                  білім беру ұйымдарының (колледждердің) түлектері",
+        name_ru: "Выпускники организаций технического и профессионального, послесреднего \
+                  образования (колледжей) для поступления в ОВПО на платной основе",
+    },
+    Category {
+        code: "previous_years",
+        short_kk: "Өткен жылдары мектеп бітірген",
+        short_ru: "Выпускник школы прошлых лет",
+        name_kk: "ЖОО-ға ақылы негізде түсу үшін орта білім беру ұйымдарын өткен жылдары бітіргендер",
+        name_ru: "Выпускники организаций среднего образования прошлых лет для поступления в ОВПО \
+                  на платной основе",
+    },
+    Category {
+        code: "abroad",
+        short_kk: "ҚР азаматы, шетелде оқыған",
+        short_ru: "Гражданин РК, учёба за рубежом",
+        name_kk: "ЖОО-ға ақылы негізде түсу үшін шетелде білім алған Қазақстан Республикасының \
+                  азаматтары",
+        name_ru: "Граждане Республики Казахстан, получившие образование за рубежом, для \
+                  поступления в ОВПО на платной основе",
+    },
+    Category {
+        code: "kandas",
+        short_kk: "Қандас (шетел азаматы)",
+        short_ru: "Кандас (иностранный гражданин)",
+        name_kk: "ЖОО-ға ақылы негізде түсу үшін қазақ ұлтына жататын шетел азаматтары (қандастар)",
+        name_ru: "Иностранные граждане казахской национальности (кандасы) для поступления в ОВПО \
+                  на платной основе",
+    },
+    Category {
+        code: "creative_transfer",
+        short_kk: "Шығармашылық мамандықтан ауысу",
+        short_ru: "Перевод с творческой программы",
+        name_kk: "Шығармашылық дайындықты талап ететін білім беру бағдарламалары тобы бойынша ЖОО-да \
+                  білім алып жүрген және ақылы негізде басқа білім беру бағдарламалары топтарына \
+                  ауысқысы келетін тұлғалар",
+        name_ru: "Обучающиеся ОВПО по группе образовательных программ, требующих творческой \
+                  подготовки, и желающие перевестись на другие группы образовательных программ \
+                  на платной основе",
+    },
+    Category {
+        code: "pedagogy_transfer",
+        short_kk: "Педагогикаға ауысу",
+        short_ru: "Перевод на педагогику",
+        name_kk: "ЖОО-да білім алып жүрген және ақылы негізде «Педагогикалық ғылымдар» білім беру \
+                  саласының білім беру бағдарламалары тобына ауысқысы келетін тұлғалар",
+        name_ru: "Обучающиеся ОВПО, желающие перевестись на группу образовательных программ \
+                  области образования «Педагогические науки» на платной основе",
+    },
 ];
 
 /// Names exactly as a combination shows them: the bot joins them with « – ».
-const SUBJECTS: [(&str, &str, &str); 14] = [
+pub(crate) const SUBJECTS: [(&str, &str, &str); 14] = [
     ("math", "Математика", "Математика"),
     ("physics", "Физика", "Физика"),
     ("chemistry", "Химия", "Химия"),
@@ -90,7 +144,7 @@ const SUBJECTS: [(&str, &str, &str); 14] = [
 ];
 
 /// (code, first subject, second subject) in the order and orientation of ENT-FACTS §1.2.
-const COMBINATIONS: [(&str, &str, Option<&str>); 13] = [
+pub(crate) const COMBINATIONS: [(&str, &str, Option<&str>); 13] = [
     ("physics_math", "physics", Some("math")),
     ("chemistry_biology", "chemistry", Some("biology")),
     ("geography_math", "geography", Some("math")),
@@ -106,112 +160,234 @@ const COMBINATIONS: [(&str, &str, Option<&str>); 13] = [
     ("world_history_law", "world_history", Some("law")),
 ];
 
-const TEST_LANGUAGES: [(&str, &str, &str); 3] = [
+pub(crate) const TEST_LANGUAGES: [(&str, &str, &str); 3] = [
     ("kk", "Қазақ тілі", "Казахский язык"),
     ("ru", "Орыс тілі", "Русский язык"),
     ("en", "Ағылшын тілі", "Английский язык"),
 ];
 
-const CITIES: [(&str, &str, &str); 7] = [
+/// The three cities of republican significance first, then the seventeen regional centres
+/// (alphabetically in Russian).
+pub const CITIES: [(&str, &str, &str); 20] = [
     ("astana", "Астана", "Астана"),
     ("almaty", "Алматы", "Алматы"),
     ("shymkent", "Шымкент", "Шымкент"),
-    ("karaganda", "Қарағанды", "Караганда"),
+    ("aktau", "Ақтау", "Актау"),
     ("aktobe", "Ақтөбе", "Актобе"),
+    ("atyrau", "Атырау", "Атырау"),
+    ("zhezkazgan", "Жезқазған", "Жезказган"),
+    ("karaganda", "Қарағанды", "Караганда"),
+    ("kokshetau", "Көкшетау", "Кокшетау"),
+    ("konaev", "Қонаев", "Конаев"),
+    ("kostanay", "Қостанай", "Костанай"),
+    ("kyzylorda", "Қызылорда", "Кызылорда"),
     ("pavlodar", "Павлодар", "Павлодар"),
+    ("petropavl", "Петропавл", "Петропавловск"),
+    ("semey", "Семей", "Семей"),
+    ("taldykorgan", "Талдықорған", "Талдыкорган"),
+    ("taraz", "Тараз", "Тараз"),
+    ("turkistan", "Түркістан", "Туркестан"),
     ("oral", "Орал", "Уральск"),
+    ("oskemen", "Өскемен", "Усть-Каменогорск"),
 ];
 
-struct Venue {
-    code: &'static str,
-    city: &'static str,
-    name_kk: &'static str,
-    name_ru: &'static str,
-    address_kk: &'static str,
-    address_ru: &'static str,
+pub struct Venue {
+    pub code: &'static str,
+    pub city: &'static str,
+    pub name_kk: &'static str,
+    pub name_ru: &'static str,
+    pub address_kk: &'static str,
+    pub address_ru: &'static str,
 }
 
-/// Synthetic: real street names, made-up numbers and venues.
-const VENUES: [Venue; 10] = [
+/// At least one venue in every regional centre and city of republican significance. Demo
+/// data: universities of the kind that host testing, under the short names people use (a
+/// name shares a time button with the time and the free seats), real street names; not
+/// the NCT's list.
+pub const VENUES: [Venue; 23] = [
     Venue {
         code: "ast-1",
         city: "astana",
-        name_kk: "ҰБТ өткізу пункті №1",
-        name_ru: "Пункт проведения ЕНТ №1",
-        address_kk: "Астана қ., Қабанбай батыр даңғылы, 53",
-        address_ru: "г. Астана, пр. Кабанбай батыра, 53",
+        name_kk: "Л.Н. Гумилев атындағы ЕҰУ",
+        name_ru: "ЕНУ им. Л.Н. Гумилёва",
+        address_kk: "Астана қ., Қ. Сәтбаев көшесі, 2",
+        address_ru: "г. Астана, ул. К. Сатпаева, 2",
     },
     Venue {
         code: "ast-2",
         city: "astana",
-        name_kk: "ҰБТ өткізу пункті №2",
-        name_ru: "Пункт проведения ЕНТ №2",
-        address_kk: "Астана қ., Сарыарқа даңғылы, 12",
-        address_ru: "г. Астана, пр. Сарыарка, 12",
+        name_kk: "С. Сейфуллин атындағы ҚазАТЗУ",
+        name_ru: "КАТИУ им. С. Сейфуллина",
+        address_kk: "Астана қ., Жеңіс даңғылы, 62",
+        address_ru: "г. Астана, пр. Женис, 62",
     },
     Venue {
         code: "alm-1",
         city: "almaty",
-        name_kk: "ҰБТ өткізу пункті №3",
-        name_ru: "Пункт проведения ЕНТ №3",
-        address_kk: "Алматы қ., Абай даңғылы, 52",
-        address_ru: "г. Алматы, пр. Абая, 52",
+        name_kk: "Әл-Фараби атындағы ҚазҰУ",
+        name_ru: "КазНУ им. аль-Фараби",
+        address_kk: "Алматы қ., әл-Фараби даңғылы, 71",
+        address_ru: "г. Алматы, пр. аль-Фараби, 71",
     },
     Venue {
         code: "alm-2",
         city: "almaty",
-        name_kk: "ҰБТ өткізу пункті №4",
-        name_ru: "Пункт проведения ЕНТ №4",
-        address_kk: "Алматы қ., Сәтбаев көшесі, 22",
-        address_ru: "г. Алматы, ул. Сатпаева, 22",
+        name_kk: "Абай атындағы ҚазҰПУ",
+        name_ru: "КазНПУ им. Абая",
+        address_kk: "Алматы қ., Достық даңғылы, 13",
+        address_ru: "г. Алматы, пр. Достык, 13",
     },
     Venue {
         code: "shm-1",
         city: "shymkent",
-        name_kk: "ҰБТ өткізу пункті №5",
-        name_ru: "Пункт проведения ЕНТ №5",
+        name_kk: "М. Әуезов атындағы ОҚУ",
+        name_ru: "ЮКУ им. М. Ауэзова",
         address_kk: "Шымкент қ., Тәуке хан даңғылы, 5",
         address_ru: "г. Шымкент, пр. Тауке хана, 5",
     },
     Venue {
-        code: "krg-1",
-        city: "karaganda",
-        name_kk: "ҰБТ өткізу пункті №6",
-        name_ru: "Пункт проведения ЕНТ №6",
-        address_kk: "Қарағанды қ., Бұқар жырау даңғылы, 47",
-        address_ru: "г. Караганда, пр. Бухар-Жырау, 47",
-    },
-    Venue {
-        code: "krg-2",
-        city: "karaganda",
-        name_kk: "ҰБТ өткізу пункті №7",
-        name_ru: "Пункт проведения ЕНТ №7",
-        address_kk: "Қарағанды қ., Университет көшесі, 28",
-        address_ru: "г. Караганда, ул. Университетская, 28",
+        code: "aku-1",
+        city: "aktau",
+        name_kk: "Ш. Есенов атындағы университет",
+        name_ru: "Университет им. Ш. Есенова",
+        address_kk: "Ақтау қ., 32-шағын аудан, 1",
+        address_ru: "г. Актау, 32-й микрорайон, 1",
     },
     Venue {
         code: "akt-1",
         city: "aktobe",
-        name_kk: "Ақтөбе өңірлік тестілеу орталығы",
-        name_ru: "Актюбинский региональный центр тестирования",
-        address_kk: "Ақтөбе қ., Әбілқайыр хан даңғылы, 30",
-        address_ru: "г. Актобе, пр. Абилкайыр хана, 30",
+        name_kk: "Қ. Жұбанов атындағы университет",
+        name_ru: "Университет им. К. Жубанова",
+        address_kk: "Ақтөбе қ., Әлия Молдағұлова даңғылы, 34",
+        address_ru: "г. Актобе, пр. Алии Молдагуловой, 34",
+    },
+    Venue {
+        code: "atr-1",
+        city: "atyrau",
+        name_kk: "Х. Досмұхамедов атындағы университет",
+        name_ru: "Университет им. Х. Досмухамедова",
+        address_kk: "Атырау қ., Студенттер даңғылы, 1",
+        address_ru: "г. Атырау, пр. Студенческий, 1",
+    },
+    Venue {
+        code: "zhz-1",
+        city: "zhezkazgan",
+        name_kk: "Ө. Байқоңыров атындағы университет",
+        name_ru: "Университет им. О. Байконурова",
+        address_kk: "Жезқазған қ., Алашахан даңғылы, 1Б",
+        address_ru: "г. Жезказган, пр. Алашахана, 1Б",
+    },
+    Venue {
+        code: "krg-1",
+        city: "karaganda",
+        name_kk: "Е.А. Бөкетов атындағы университет",
+        name_ru: "Университет им. Е.А. Букетова",
+        address_kk: "Қарағанды қ., Университет көшесі, 28",
+        address_ru: "г. Караганда, ул. Университетская, 28",
+    },
+    Venue {
+        code: "krg-2",
+        city: "karaganda",
+        name_kk: "Ә. Сағынов атындағы ҚарТУ",
+        name_ru: "КарТУ им. А. Сагинова",
+        address_kk: "Қарағанды қ., Н. Назарбаев даңғылы, 56",
+        address_ru: "г. Караганда, пр. Н. Назарбаева, 56",
+    },
+    Venue {
+        code: "kok-1",
+        city: "kokshetau",
+        name_kk: "Ш. Уәлиханов атындағы университет",
+        name_ru: "Университет им. Ш. Уалиханова",
+        address_kk: "Көкшетау қ., Абай көшесі, 76",
+        address_ru: "г. Кокшетау, ул. Абая, 76",
+    },
+    Venue {
+        code: "kon-1",
+        city: "konaev",
+        name_kk: "Қонаевтағы ҰБТ өткізу пункті",
+        name_ru: "Пункт проведения ЕНТ, Конаев",
+        address_kk: "Қонаев қ., Д. Қонаев даңғылы, 12",
+        address_ru: "г. Конаев, пр. Д. Кунаева, 12",
+    },
+    Venue {
+        code: "kst-1",
+        city: "kostanay",
+        name_kk: "А. Байтұрсынұлы атындағы университет",
+        name_ru: "Университет им. А. Байтурсынулы",
+        address_kk: "Қостанай қ., А. Байтұрсынұлы көшесі, 47",
+        address_ru: "г. Костанай, ул. А. Байтурсынулы, 47",
+    },
+    Venue {
+        code: "kzo-1",
+        city: "kyzylorda",
+        name_kk: "Қорқыт Ата атындағы университет",
+        name_ru: "Университет им. Коркыт Ата",
+        address_kk: "Қызылорда қ., Әйтеке би көшесі, 29А",
+        address_ru: "г. Кызылорда, ул. Айтеке би, 29А",
     },
     Venue {
         code: "pvl-1",
         city: "pavlodar",
-        name_kk: "ҰБТ өткізу пункті №9",
-        name_ru: "Пункт проведения ЕНТ №9",
+        name_kk: "Торайғыров университеті",
+        name_ru: "Торайгыров университет",
         address_kk: "Павлодар қ., Ломов көшесі, 64",
         address_ru: "г. Павлодар, ул. Ломова, 64",
     },
     Venue {
+        code: "ptr-1",
+        city: "petropavl",
+        name_kk: "М. Қозыбаев атындағы СҚУ",
+        name_ru: "СКУ им. М. Козыбаева",
+        address_kk: "Петропавл қ., Пушкин көшесі, 86",
+        address_ru: "г. Петропавловск, ул. Пушкина, 86",
+    },
+    Venue {
+        code: "sem-1",
+        city: "semey",
+        name_kk: "Шәкәрім университеті",
+        name_ru: "Университет Шакарима",
+        address_kk: "Семей қ., Глинка көшесі, 20А",
+        address_ru: "г. Семей, ул. Глинки, 20А",
+    },
+    Venue {
+        code: "tal-1",
+        city: "taldykorgan",
+        name_kk: "І. Жансүгіров атындағы университет",
+        name_ru: "Университет им. И. Жансугурова",
+        address_kk: "Талдықорған қ., Жансүгіров көшесі, 187А",
+        address_ru: "г. Талдыкорган, ул. Жансугурова, 187А",
+    },
+    Venue {
+        code: "tar-1",
+        city: "taraz",
+        name_kk: "М.Х. Дулати атындағы университет",
+        name_ru: "Университет им. М.Х. Дулати",
+        address_kk: "Тараз қ., Төле би көшесі, 60",
+        address_ru: "г. Тараз, ул. Толе би, 60",
+    },
+    Venue {
+        code: "trk-1",
+        city: "turkistan",
+        name_kk: "Қожа Ахмет Ясауи атындағы ХҚТУ",
+        name_ru: "МКТУ им. Ходжи Ахмеда Ясави",
+        address_kk: "Түркістан қ., Б. Саттарханов даңғылы, 29",
+        address_ru: "г. Туркестан, пр. Б. Саттарханова, 29",
+    },
+    Venue {
         code: "ora-1",
         city: "oral",
-        name_kk: "ҰБТ өткізу пункті №10",
-        name_ru: "Пункт проведения ЕНТ №10",
-        address_kk: "Орал қ., Достық даңғылы, 186",
-        address_ru: "г. Уральск, пр. Достык, 186",
+        name_kk: "М. Өтемісов атындағы университет",
+        name_ru: "Университет им. М. Утемисова",
+        address_kk: "Орал қ., Н. Назарбаев даңғылы, 162",
+        address_ru: "г. Уральск, пр. Н. Назарбаева, 162",
+    },
+    Venue {
+        code: "ukg-1",
+        city: "oskemen",
+        name_kk: "С. Аманжолов атындағы университет",
+        name_ru: "Университет им. С. Аманжолова",
+        address_kk: "Өскемен қ., 30-шы Гвардиялық дивизия көшесі, 34",
+        address_ru: "г. Усть-Каменогорск, ул. 30-й Гвардейской дивизии, 34",
     },
 ];
 
@@ -219,7 +395,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Res
     let mut tx = pool.begin().await?;
     let mut inserted = 0;
 
-    let year = now.with_timezone(&tz).year() + 1;
+    let year = january_session_year(now.with_timezone(&tz).date_naive());
     let campaign_code = format!("ent-{year}-01");
     inserted += sqlx::query(
         "INSERT INTO campaigns (code, name_kk, name_ru, registration_opens_at, \
@@ -241,14 +417,27 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Res
             .bind(&campaign_code)
             .fetch_one(&mut *tx)
             .await?;
-    let first_test_day = first_monday_after(closes_at.with_timezone(&tz).date_naive());
+    let first_test_day = first_test_day(closes_at.with_timezone(&tz).date_naive(), year);
 
     inserted += seed_reference_data(&mut tx).await?;
+    inserted += seed_campaign_categories(&mut tx, campaign_id).await?;
     inserted += seed_slots(&mut tx, campaign_id, first_test_day, tz).await?;
     inserted += seed_persons(&mut tx, first_test_day).await?;
 
     tx.commit().await?;
     Ok(SeedReport { inserted, campaign_code })
+}
+
+/// The January whose session is being registered for: this one in January, else the next.
+pub fn january_session_year(today: NaiveDate) -> i32 {
+    if today.month() == 1 { today.year() } else { today.year() + 1 }
+}
+
+/// Like the real session, testing starts on a Monday from 10 January on, and never before
+/// the registration window has closed.
+pub fn first_test_day(registration_closes: NaiveDate, year: i32) -> NaiveDate {
+    let january_10 = NaiveDate::from_ymd_opt(year, 1, 10).expect("10 January exists");
+    first_monday_after(registration_closes).max(first_monday_after(january_10 - Duration::days(1)))
 }
 
 /// Strictly after: a window that closes on a Monday leaves the week to prepare the rooms.
@@ -262,14 +451,21 @@ pub fn first_monday_after(date: NaiveDate) -> NaiveDate {
 
 async fn seed_reference_data(tx: &mut PgConnection) -> anyhow::Result<u64> {
     let mut inserted = 0;
-    for (order, (code, kk, ru)) in CATEGORIES.iter().enumerate() {
+    for (order, c) in CATEGORIES.iter().enumerate() {
+        // A row stored before categories had short labels gets them, and the wording of
+        // this list, once; a row that has them is never touched again.
         inserted += sqlx::query(
-            "INSERT INTO categories (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (code) DO NOTHING",
+            "INSERT INTO categories (code, short_kk, short_ru, name_kk, name_ru, sort_order) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (code) DO UPDATE SET short_kk = EXCLUDED.short_kk, short_ru = EXCLUDED.short_ru, \
+                 name_kk = EXCLUDED.name_kk, name_ru = EXCLUDED.name_ru, sort_order = EXCLUDED.sort_order \
+             WHERE categories.short_kk IS NULL OR categories.short_ru IS NULL",
         )
-        .bind(code)
-        .bind(kk)
-        .bind(ru)
+        .bind(c.code)
+        .bind(c.short_kk)
+        .bind(c.short_ru)
+        .bind(c.name_kk)
+        .bind(c.name_ru)
         .bind(order as i16 + 1)
         .execute(&mut *tx)
         .await?
@@ -340,6 +536,26 @@ async fn seed_reference_data(tx: &mut PgConnection) -> anyhow::Result<u64> {
         .bind(v.name_ru)
         .bind(v.address_kk)
         .bind(v.address_ru)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(inserted)
+}
+
+/// The demo campaign offers the eight categories, in their order.
+async fn seed_campaign_categories(tx: &mut PgConnection, campaign_id: i64) -> anyhow::Result<u64> {
+    let mut inserted = 0;
+    for (order, c) in CATEGORIES.iter().enumerate() {
+        inserted += sqlx::query(
+            "INSERT INTO campaign_categories (campaign_id, category_id, sort_order) \
+             SELECT $1, id, $3 FROM categories WHERE code = $2 \
+             ON CONFLICT (campaign_id, category_id) DO UPDATE SET sort_order = EXCLUDED.sort_order \
+             WHERE campaign_categories.sort_order <> EXCLUDED.sort_order",
+        )
+        .bind(campaign_id)
+        .bind(c.code)
+        .bind(order as i16 + 1)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -504,6 +720,52 @@ mod tests {
         assert_eq!(first_monday_after(monday), monday + Duration::days(7));
         assert_eq!(first_monday_after(monday - Duration::days(1)), monday);
         assert_eq!(first_monday_after(monday - Duration::days(6)), monday);
+    }
+
+    #[test]
+    fn testing_is_in_january_after_the_window() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(january_session_year(day(2026, 12, 22)), 2027);
+        assert_eq!(january_session_year(day(2027, 1, 5)), 2027);
+        // The harness: the window closes on 31 December; testing from Monday 11 January.
+        assert_eq!(first_test_day(day(2026, 12, 31), 2027), day(2027, 1, 11));
+        assert_eq!(first_test_day(day(2026, 12, 11), 2027), day(2027, 1, 11));
+        // A window still open in January pushes testing after it.
+        assert_eq!(first_test_day(day(2027, 1, 14), 2027), day(2027, 1, 18));
+        assert_eq!(first_test_day(day(2027, 1, 10), 2028).weekday(), Weekday::Mon);
+    }
+
+    #[test]
+    fn categories_have_short_labels_and_full_wording() {
+        let codes: HashSet<&str> = CATEGORIES.iter().map(|c| c.code).collect();
+        assert_eq!(codes.len(), 8);
+        for c in &CATEGORIES {
+            for short in [c.short_kk, c.short_ru] {
+                // One line of a phone-wide button.
+                assert!(short.chars().count() <= 31, "{short}");
+            }
+            for full in [c.name_kk, c.name_ru] {
+                assert!(full.chars().next().unwrap().is_uppercase(), "{full}");
+                assert!(!full.contains("  ") && !full.ends_with(['.', ';']), "{full}");
+                assert!(full.chars().count() > c.short_kk.chars().count());
+            }
+        }
+    }
+
+    #[test]
+    fn every_regional_centre_and_republican_city_has_a_venue() {
+        assert_eq!(CITIES.len(), 17 + 3);
+        for (code, kk, ru) in CITIES {
+            assert!(VENUES.iter().any(|v| v.city == code), "{code}");
+            assert!(!kk.is_empty() && !ru.is_empty());
+        }
+        let codes: HashSet<&str> = VENUES.iter().map(|v| v.code).collect();
+        assert_eq!(codes.len(), VENUES.len());
+        for v in &VENUES {
+            let (kk_city, ru_city) = CITIES.iter().find(|c| c.0 == v.city).map(|c| (c.1, c.2)).unwrap();
+            assert!(v.address_kk.starts_with(&format!("{kk_city} қ., ")), "{}", v.address_kk);
+            assert!(v.address_ru.starts_with(&format!("г. {ru_city}, ")), "{}", v.address_ru);
+        }
     }
 
     #[test]

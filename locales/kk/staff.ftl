@@ -10,7 +10,7 @@ staff-find-applicant = 👤 { $name } · ЖСН { $iin } · { $phone } · { $ema
 staff-find-application = №{ $id } · { $status } · { $when } · { $place }
 staff-find-payment = 💳 { $order } · { $method } · { $amount } · { $status }
 staff-stats = 📊 { $campaign }
-    Өтініштер: төлем күтілуде { $awaiting }, төленген { $paid }, жойылған { $annulled }, бас тартылған { $cancelled }, кері қайтарылған { $withdrawn }, келмеген { $no_show }
+    Өтініштер: төлем күтілуде { $awaiting }, төленген { $paid }, жойылған { $annulled }, бас тартылған { $cancelled }, кері қайтарып алынған { $withdrawn }, келмеген { $no_show }
     Орындар: { $booked } / { $capacity }
     Төлемдер: { $payments_sum } · қайтару керек (кеш төленген): { $late }
     Хабарламалар кезегі: { $outbox } · қолжетімсіз пайдаланушылар: { $unreachable }
@@ -18,13 +18,22 @@ staff-slots-title = 🗓 Бос орындар (қала · күн · уақыт
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = №{ $id } өтініш «келмеді» деп белгіленді.
 staff-noshow-refused = №{ $id } өтінішті белгілеу мүмкін емес: тек төленген өтініш «келмеді» бола алады.
-staff-closedb-ask = «{ $campaign }» базасын жабасыз ба? Осыдан кейін өтініштерді өзгертуге және төлемді қайтаруға болмайды.
+staff-closedb-ask = «{ $campaign }» деректер базасын жабасыз ба? Осыдан кейін өтініштерді өзгертуге және төлемді қайтаруға болмайды.
 staff-closedb-yes = Иә, жабу
 staff-closedb-no = Жоқ
-staff-closedb-done = «{ $campaign }» базасы жабылды.
-staff-closedb-already = База әлдеқашан жабылған.
-staff-notify-queued = Хабарлама { $count } адамға кезекке қойылды.
+staff-closedb-done = «{ $campaign }» деректер базасы жабылды.
+staff-closedb-already = Деректер базасы әлдеқашан жабылған.
+staff-notify-queued = Хабарлама кезекке қойылды: { $count } өтініш беруші.
 staff-added = { $id } пайдаланушы қосылды: { $role }.
+staff-role-admin = әкімші
+staff-role-operator = оператор
+payment-method-card = карта
+payment-method-kaspi = Kaspi
+payment-status-pending = төлем күтілуде
+payment-status-paid = төленді
+payment-status-failed = қабылданбады
+payment-status-late = кешікті, қайтару керек
+payment-status-cancelled = тоқтатылды
 staff-removed = { $id } пайдаланушы қызметкерлер тізімінен алынды.
 staff-cancelled = Тоқтатылды.
 
@@ -39,7 +48,7 @@ broadcast-choose = Таңдаңыз:
 broadcast-slot-ask = Слот нөмірін жазыңыз:
 broadcast-text-ask = Хабарлама мәтінін жазыңыз (4096 таңбаға дейін):
 broadcast-too-long = Мәтін тым ұзын: { $length } таңба, ең көбі 4096.
-broadcast-preview = Алдын ала қарау. Алушылар: { $count }.
+broadcast-preview = Алдын ала қарау. { $count } алушы.
 
     { $text }
 broadcast-send = ✅ Жіберу
@@ -49,22 +58,22 @@ broadcast-progress = 📤 Тарату №{ $id }: жіберілді { $sent } 
 broadcast-done = ✅ Тарату №{ $id } аяқталды: жіберілді { $sent } / { $total }, қате { $failed }, қолжетімсіз { $unreachable }
 
 notice-header = 📢 ҰТО хабарламасы:
-slot-changed = ⚠️ Тестілеу уақыты немесе орны өзгерді (өтініш №{ $id }):
+slot-changed = ⚠️ Тестілеу уақыты немесе орны өзгерді (№{ $id } өтініш):
     📅 { $when }
-    📍 { $city }, { $venue }
+    📍 { $venue }
     { $address }
-test-day-reminder = ⏰ Ертең тестілеу (өтініш №{ $id }):
+test-day-reminder = ⏰ Ертең тестілеу (№{ $id } өтініш):
     📅 { $when }
-    📍 { $city }, { $venue }
+    📍 { $venue }
     { $address }
-    Жеке куәлікті (немесе электрондық құжатты) және қаламды ұмытпаңыз.
+    Жеке куәлікті немесе төлқұжатты (eGov, Kaspi не Halyk қосымшасындағы электрондық құжат та жарайды) және қаламды алып келіңіз. 16 жасқа толмасаңыз — туу туралы куәлік пен мектептен берілген, 3×4 фотосуреті бар анықтама.
 
 command-find = Іздеу: ЖСН, email, тапсырыс, өтініш
 command-stats = Статистика
 command-slots = Бос орындар
 command-markpaid = Төлемді қолмен растау
 command-noshow = Келмегенін белгілеу
-command-closedb = Базаны жабу
+command-closedb = Деректер базасын жабу
 command-notify = Хабарлама жіберу
 command-broadcast = Тарату
 command-staff = Қызметкерлер

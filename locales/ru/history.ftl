@@ -1,4 +1,4 @@
-# «Моя история»: list, details, edits after payment, cancel, withdraw; test information. Russian.
+# «Мои заявления»: list, details, edits after payment, cancel, withdraw; test information. Russian.
 
 history-empty = У вас пока нет заявлений. Начните с раздела «📝 Подать заявление».
 history-title = Ваши заявления (новые сверху):
@@ -9,11 +9,11 @@ history-open = №{ $id } подробнее
 history-back = ◀️ К списку
 history-details = Заявление №{ $id }
     Статус: { $status }
-    Сессия: { $campaign }
+    Период: { $campaign }
     Категория: { $category }
     Язык сдачи: { $language }
     Предметы: { $combination }
-    Место: { $city }, { $venue }, { $address }
+    Место: { $venue }, { $address }
     Дата и время: { $when }
 history-deadline = Срок оплаты — { $deadline }.
 history-fixed-place = Время и место изменить нельзя.
@@ -50,10 +50,10 @@ history-withdraw-ask-refund = Если отозвать заявление, он
     4) копию платёжной карты;
     5) 20-значный номер счёта с реквизитами банка.
     Отозвать заявление?
-history-withdraw-ask-no-refund = База данных закрыта: если отозвать заявление, оплата не возвращается. Всё равно отозвать?
+history-withdraw-ask-no-refund = База данных закрыта: если отозвать заявление, оплата не вернётся. Всё равно отозвать?
 history-withdraw-yes = Да, отозвать
 history-withdrawn-refund = Заявление №{ $id } отозвано, место освобождено.
-    Для возврата оплаты отправьте документы на { $email }. Инструкцию мы продублировали вам на почту.
+    Для возврата оплаты отправьте документы на { $email }. Список мы продублировали вам на почту.
 history-withdrawn-no-refund = Заявление №{ $id } отозвано. База данных закрыта, поэтому оплата не возвращается.
 
 mail-refund-subject = ЕНТ: возврат оплаты
@@ -70,11 +70,11 @@ mail-refund-html = <p>Здравствуйте!</p><p>Вы отозвали за
 test-info-none = Оплаченных заявлений пока нет. После оплаты здесь появятся место и время тестирования.
 test-info = Тестирование по заявлению №{ $id }:
     📅 { $when }
-    📍 { $city }, { $venue }
+    📍 { $venue }
     { $address }
     Язык сдачи: { $language }; предметы: { $combination }
 test-info-bring = Возьмите с собой:
-    • удостоверение личности или электронный документ в приложении eGov, Kaspi, Halyk;
+    • удостоверение личности или паспорт (подойдёт электронный документ в eGov, Kaspi или Halyk);
     • ручку.
     Тест длится 240 минут. Телефон и смарт-часы проносить нельзя.
 test-info-bring-under-16 = Возьмите с собой:

@@ -18,19 +18,32 @@ staff-slots-title = 🗓 Свободные места (город · дата �
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = Заявление №{ $id } отмечено как неявка.
 staff-noshow-refused = Заявление №{ $id } нельзя отметить: неявкой может быть только оплаченное заявление.
-staff-closedb-ask = Закрыть базу «{ $campaign }»? После этого изменить заявления и вернуть оплату будет нельзя.
+staff-closedb-ask = Закрыть базу данных «{ $campaign }»? После этого изменить заявления и вернуть оплату будет нельзя.
 staff-closedb-yes = Да, закрыть
 staff-closedb-no = Нет
-staff-closedb-done = База «{ $campaign }» закрыта.
-staff-closedb-already = База уже закрыта.
-staff-notify-queued = Сообщение поставлено в очередь для { $count } чел.
+staff-closedb-done = База данных «{ $campaign }» закрыта.
+staff-closedb-already = База данных уже закрыта.
+staff-notify-queued = Сообщение в очереди: { $count ->
+    [one] { $count } заявитель
+    [few] { $count } заявителя
+   *[many] { $count } заявителей
+}.
 staff-added = Пользователь { $id } добавлен: { $role }.
+staff-role-admin = администратор
+staff-role-operator = оператор
+payment-method-card = карта
+payment-method-kaspi = Kaspi
+payment-status-pending = ждёт оплаты
+payment-status-paid = оплачен
+payment-status-failed = отклонён
+payment-status-late = поздний, нужен возврат
+payment-status-cancelled = отменён
 staff-removed = Пользователь { $id } удалён из сотрудников.
 staff-cancelled = Отменено.
 
 broadcast-audience = Кому отправить?
 broadcast-all = Всем
-broadcast-campaign = Подавшим заявление в этой сессии
+broadcast-campaign = Подавшим заявление в этом периоде
 broadcast-status = По статусу заявления
 broadcast-city = По городу
 broadcast-venue = По пункту тестирования
@@ -38,8 +51,16 @@ broadcast-slot = По времени (слот №)
 broadcast-choose = Выберите:
 broadcast-slot-ask = Напишите номер слота:
 broadcast-text-ask = Напишите текст сообщения (до 4096 символов):
-broadcast-too-long = Текст слишком длинный: { $length } символов, максимум 4096.
-broadcast-preview = Предпросмотр. Получателей: { $count }.
+broadcast-too-long = Текст слишком длинный: { $length ->
+    [one] { $length } символ
+    [few] { $length } символа
+   *[many] { $length } символов
+}, максимум 4096.
+broadcast-preview = Предпросмотр. { $count ->
+    [one] { $count } получатель
+    [few] { $count } получателя
+   *[many] { $count } получателей
+}.
 
     { $text }
 broadcast-send = ✅ Отправить
@@ -51,20 +72,20 @@ broadcast-done = ✅ Рассылка №{ $id } завершена: отпра�
 notice-header = 📢 Сообщение НЦТ:
 slot-changed = ⚠️ Изменились время или место тестирования (заявление №{ $id }):
     📅 { $when }
-    📍 { $city }, { $venue }
+    📍 { $venue }
     { $address }
 test-day-reminder = ⏰ Завтра тестирование (заявление №{ $id }):
     📅 { $when }
-    📍 { $city }, { $venue }
+    📍 { $venue }
     { $address }
-    Не забудьте удостоверение личности (или электронный документ) и ручку.
+    Возьмите удостоверение личности или паспорт (подойдёт электронный документ в eGov, Kaspi или Halyk) и ручку. Если вам нет 16 лет — свидетельство о рождении и справку из школы с фото 3×4.
 
 command-find = Поиск: ИИН, email, заказ, заявление
 command-stats = Статистика
 command-slots = Свободные места
 command-markpaid = Подтвердить оплату вручную
 command-noshow = Отметить неявку
-command-closedb = Закрыть базу
+command-closedb = Закрыть базу данных
 command-notify = Отправить уведомление
 command-broadcast = Рассылка
 command-staff = Сотрудники

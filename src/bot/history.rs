@@ -14,8 +14,8 @@ use crate::services::catalog;
 use crate::services::history::{self, Change, Withdrawal};
 use crate::services::history::{ApplicationView, Editable};
 
-/// How many applications the list shows; older ones are rarely needed.
-const LIST_LIMIT: usize = 10;
+/// How many applications a page of the list shows: three keep it within one phone screen.
+const PAGE: usize = 3;
 
 fn button(text: impl Into<String>, data: String) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(text, data)
@@ -27,6 +27,17 @@ fn status(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
 
 /// Sends the list, or replaces `message` with it.
 pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<MessageId>) -> HandlerResult {
+    show_list_page(bot, ctx, s, message, 0).await
+}
+
+/// A page of the list, newest first, with ◀️ ▶️ when there are more.
+async fn show_list_page(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    message: Option<MessageId>,
+    page: usize,
+) -> HandlerResult {
     let l = s.locale;
     let apps = history::list(ctx, s.user_id).await?;
     if apps.is_empty() {
@@ -36,7 +47,9 @@ pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<Mess
     let tz = ctx.config.timezone;
     let mut text = ctx.i18n.t(l, "history-title");
     let mut rows = vec![];
-    for app in apps.iter().take(LIST_LIMIT) {
+    let pages = apps.len().div_ceil(PAGE);
+    let page = page.min(pages - 1);
+    for app in apps.iter().skip(page * PAGE).take(PAGE) {
         let args = [
             ("id", app.id.into()),
             ("status", status(ctx, l, app).into()),
@@ -51,6 +64,16 @@ pub async fn show_list(bot: &TgBot, ctx: &Ctx, s: &Session, message: Option<Mess
             ctx.i18n.f(l, "history-open", &[("id", app.id.into())]),
             format!("h:v:{}", app.id),
         )]);
+    }
+    let mut nav = vec![];
+    if page > 0 {
+        nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), format!("h:l:{}", page - 1)));
+    }
+    if page + 1 < pages {
+        nav.push(button(ctx.i18n.t(l, "wizard-next-page"), format!("h:l:{}", page + 1)));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
     }
     render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
 }
@@ -73,14 +96,14 @@ async fn render(
     Ok(())
 }
 
-fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
+fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView, category: &str) -> String {
     let tz = ctx.config.timezone;
     let now = ctx.clock.now();
     let args = [
         ("id", app.id.into()),
         ("status", status(ctx, l, app).into()),
         ("campaign", app.campaign.text(l).into()),
-        ("category", format::capitalize(app.category.text(l)).into()),
+        ("category", category.to_string().into()),
         ("language", app.language.text(l).into()),
         ("combination", app.combination.text(l).into()),
         ("city", app.city.text(l).into()),
@@ -136,7 +159,12 @@ async fn show_details(
     app: &ApplicationView,
     notice: Option<String>,
 ) -> HandlerResult {
-    let mut text = details_text(ctx, s.locale, app);
+    // The short label: the full wording would push the details past one screen.
+    let category = match catalog::application_category(&ctx, app.id).await? {
+        Some(c) => format::capitalize(c.short(s.locale)),
+        None => format::capitalize(app.category.text(s.locale)),
+    };
+    let mut text = details_text(ctx, s.locale, app, &category);
     if let Some(n) = notice {
         text = format!("{n}\n\n{text}");
     }
@@ -158,7 +186,8 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
 
     if verb == "l" {
         bot.answer_callback_query(q.id).await?;
-        return show_list(&bot, &ctx, &s, message).await;
+        // The list's page rides where other buttons carry the application.
+        return show_list_page(&bot, &ctx, &s, message, usize::try_from(id).unwrap_or(0)).await;
     }
     let Some(app) = history::get(&ctx, s.user_id, id).await? else {
         bot.answer_callback_query(q.id).text(ctx.i18n.t(l, "history-gone")).await?;

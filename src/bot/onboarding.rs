@@ -71,7 +71,8 @@ pub fn help_id(state: &State) -> Option<&'static str> {
     match state {
         State::AskEmail => Some("help-email"),
         State::AwaitCode { .. } => Some("help-code"),
-        State::AskIin | State::ConfirmIin { .. } => Some("help-iin"),
+        State::AskIin => Some("help-iin"),
+        State::ConfirmIin { .. } => Some("help-iin-confirm"),
         State::AskPhone => Some("help-phone"),
         _ => None,
     }

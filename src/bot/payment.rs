@@ -43,7 +43,9 @@ async fn on_choice(
             bot.answer_callback_query(q.id).text(ctx.i18n.t(s.locale, not_payable_id(why))).await?;
             return Ok(());
         }
-        Choice::Kaspi { due, order } => notices::kaspi(&ctx.i18n, s.locale, &due, &order),
+        Choice::Kaspi { due, order } => {
+            notices::kaspi(&ctx.i18n, s.locale, &due, &order, &ctx.config.kaspi_service_name)
+        }
         Choice::Card { due, order, url } => notices::card(&ctx.i18n, s.locale, &due, &order, &url),
         Choice::CardUnavailable { due } => Notice {
             text: ctx.i18n.t(s.locale, "pay-card-unavailable"),

@@ -162,9 +162,9 @@ async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult
                 "staff-find-payment",
                 &[
                     ("order", p.order_number.as_str().into()),
-                    ("method", p.method.as_str().into()),
+                    ("method", ctx.i18n.t(l, &format!("payment-method-{}", p.method)).into()),
                     ("amount", amount.into()),
-                    ("status", p.status.as_str().into()),
+                    ("status", ctx.i18n.t(l, &format!("payment-status-{}", p.status)).into()),
                 ],
             ));
         }
@@ -281,11 +281,10 @@ async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> Handle
             (Ok(id), Some(role)) => {
                 staff::put_staff(ctx, s.user_id, id, role).await?;
                 super::set_staff_commands(bot, ctx, id).await;
-                say(
-                    bot,
-                    s,
-                    ctx.i18n.f(l, "staff-added", &[("id", id.into()), ("role", role.as_str().into())]),
-                )
+                say(bot, s, {
+                    let role = ctx.i18n.t(l, &format!("staff-role-{}", role.as_str()));
+                    ctx.i18n.f(l, "staff-added", &[("id", id.into()), ("role", role.into())])
+                })
                 .await
             }
             _ => say(bot, s, ctx.i18n.t(l, "staff-usage-staff")).await,

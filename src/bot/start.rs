@@ -8,6 +8,7 @@ use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use super::{history, keyboards, onboarding, wizard};
 use crate::bot::TgBot;
+use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 
@@ -94,15 +95,59 @@ pub async fn language_expected(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResul
     ask_language(&bot, &ctx, s.chat_id).await
 }
 
+/// `/help` answers for the step the applicant is at (what to send, with an example), then
+/// asks the step's question again; at the menu it says where to get support and the
+/// campaign's key dates.
 pub async fn on_help(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, state: State) -> HandlerResult {
     match state {
-        State::Start | State::ChoosingLanguage => ask_language(&bot, &ctx, s.chat_id).await,
+        State::Start | State::ChoosingLanguage => {
+            // No language chosen yet: the help is in both.
+            bot.send_message(s.chat_id, ctx.i18n.t(Locale::Kk, "help-language")).await?;
+            ask_language(&bot, &ctx, s.chat_id).await
+        }
         _ => {
-            let id = onboarding::help_id(&state).unwrap_or("help-menu");
-            bot.send_message(s.chat_id, ctx.i18n.t(s.locale, id)).await?;
+            let text = match (&state, onboarding::help_id(&state)) {
+                (_, Some(id)) => ctx.i18n.t(s.locale, id),
+                (State::Wizard(w), None) => ctx.i18n.t(s.locale, wizard::help_id(w)),
+                _ => menu_help(&ctx, s.locale).await?,
+            };
+            bot.send_message(s.chat_id, text).await?;
             resume(&bot, &ctx, &s, &dialogue, state).await
         }
     }
+}
+
+/// «31 декабря, 10:00»: the weekday would only lengthen the help.
+fn short_date_time(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz, l: Locale) -> String {
+    format!("{}, {}", format::day_month(format::local_date(at, tz), l), format::time(at, tz))
+}
+
+/// What the bot is for, where to get support, and the current campaign's key dates.
+pub async fn menu_help(ctx: &Ctx, l: Locale) -> anyhow::Result<String> {
+    let mut text = ctx.i18n.f(l, "help-menu", &[("support", ctx.config.support_contact.as_str().into())]);
+    let tz = ctx.config.timezone;
+    let Some(c) = crate::services::booking::current_campaign(ctx).await? else {
+        return Ok(text);
+    };
+    let test_days = match crate::services::catalog::test_days(ctx, c.id).await? {
+        Some((first, last)) => format::day_range(first, last, l),
+        None => "—".to_string(),
+    };
+    let args = [
+        ("campaign", c.name.get(l).clone().into()),
+        ("closes", short_date_time(c.registration_closes_at, tz, l).into()),
+        ("test_days", test_days.into()),
+    ];
+    text.push_str("\n\n");
+    text.push_str(&ctx.i18n.f(l, "help-dates", &args));
+    if let Some(closes) = c.database_closed_at {
+        let args = [("db_closes", short_date_time(closes, tz, l).into())];
+        text.push('\n');
+        text.push_str(&ctx.i18n.f(l, "help-dates-db", &args));
+    }
+    text.push('\n');
+    text.push_str(&ctx.i18n.t(l, "help-db-meaning"));
+    Ok(text)
 }
 
 pub async fn on_cancel(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {

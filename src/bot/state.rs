@@ -71,31 +71,68 @@ pub struct Wizard {
 #[serde(rename_all = "snake_case")]
 pub enum WizardStep {
     Category,
+    /// The categories' full wording, paged; part of step 1.
+    CategoryInfo,
     Language,
     Combination,
     City,
     Date,
     Time,
+    /// The rules, opened from the summary; part of the last step.
     Rules,
     Summary,
 }
 
 impl WizardStep {
+    /// How many numbered steps the applicant goes through.
+    pub const COUNT: u8 = 7;
+
     pub fn number(self) -> u8 {
-        self as u8 + 1
+        use WizardStep::*;
+        match self {
+            Category | CategoryInfo => 1,
+            Language => 2,
+            Combination => 3,
+            City => 4,
+            Date => 5,
+            Time => 6,
+            Summary | Rules => 7,
+        }
     }
 
     pub fn previous(self) -> Option<WizardStep> {
         use WizardStep::*;
         Some(match self {
             Category => return None,
+            CategoryInfo => Category,
             Language => Category,
             Combination => Language,
             City => Combination,
             Date => City,
             Time => Date,
-            Rules => Time,
-            Summary => Rules,
+            Summary => Time,
+            Rules => Summary,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_numbered_without_gaps_and_go_back_in_order() {
+        use WizardStep::*;
+        let path = [Category, Language, Combination, City, Date, Time, Summary];
+        for (i, step) in path.iter().enumerate() {
+            assert_eq!(step.number() as usize, i + 1);
+            assert_eq!(step.previous(), i.checked_sub(1).map(|p| path[p]));
+        }
+        assert_eq!(path.len(), WizardStep::COUNT as usize);
+        assert_eq!((CategoryInfo.number(), CategoryInfo.previous()), (1, Some(Category)));
+        assert_eq!((Rules.number(), Rules.previous()), (7, Some(Summary)));
+        // Stored conversations keep parsing: the names are the contract.
+        assert_eq!(serde_json::to_string(&Rules).unwrap(), "\"rules\"");
+        assert_eq!(serde_json::from_str::<WizardStep>("\"category_info\"").unwrap(), CategoryInfo);
     }
 }

@@ -1,5 +1,7 @@
 //! «Submit application»: category → test language → subjects → city → date → time →
-//! rules → summary → confirm, in one message edited in place. Every button carries the
+//! summary → confirm, in one message edited in place. The category step can show the
+//! categories' full wording (paged); the summary can show the rules, and its confirm
+//! button is also the acknowledgement that they were read. Every button carries the
 //! render's `seq`, so buttons from an earlier render are answered as stale.
 
 use chrono::{Datelike, NaiveDate};
@@ -17,6 +19,9 @@ use crate::services::booking::{self, Booking, Choices, Refusal};
 use crate::services::catalog;
 
 const PAGE: usize = 12;
+/// The most characters a page of category details may take, so that with the step line
+/// the message stays within the 600 characters a phone screen shows at once.
+const DETAILS_BUDGET: usize = 560;
 
 /// A parsed button press: `w:<seq>:<action>`.
 #[derive(Debug, PartialEq)]
@@ -25,6 +30,11 @@ enum Action {
     Back,
     Cancel,
     Page(u16),
+    /// The categories' full wording.
+    Info,
+    /// The rules, from the summary.
+    Rules,
+    /// The rules' own acknowledgement button of earlier versions: back to the summary.
     RulesAccepted,
     Confirm,
 }
@@ -40,6 +50,8 @@ fn parse(data: &str) -> Option<(u32, Action)> {
         ("p", Some(p)) => Action::Page(p.parse().ok()?),
         ("b", None) => Action::Back,
         ("x", None) => Action::Cancel,
+        ("i", None) => Action::Info,
+        ("r", None) => Action::Rules,
         ("ok", None) => Action::RulesAccepted,
         ("c", None) => Action::Confirm,
         _ => return None,
@@ -86,7 +98,9 @@ pub fn refusal_text(ctx: &Ctx, locale: Locale, refusal: &Refusal) -> String {
         Refusal::Over => ctx.i18n.t(locale, "apply-over"),
         Refusal::DatabaseClosed => ctx.i18n.t(locale, "apply-db-closed"),
         Refusal::ActiveApplication => ctx.i18n.t(locale, "apply-active-exists"),
-        Refusal::NoShowBan => ctx.i18n.t(locale, "apply-no-show"),
+        Refusal::NoShowBan => {
+            ctx.i18n.f(locale, "apply-no-show", &[("support", ctx.config.support_contact.as_str().into())])
+        }
     }
 }
 
@@ -102,7 +116,8 @@ async fn show(
 ) -> HandlerResult {
     w.seq += 1;
     let (body, keyboard) = view(ctx, s, &w).await?;
-    let step = ctx.i18n.f(s.locale, "wizard-step", &[("n", w.at.number().into())]);
+    let step_args = [("n", w.at.number().into()), ("total", WizardStep::COUNT.into())];
+    let step = ctx.i18n.f(s.locale, "wizard-step", &step_args);
     let text = match notice {
         Some(n) => format!("{n}\n\n{step}\n{body}"),
         None => format!("{step}\n{body}"),
@@ -133,19 +148,53 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
     let mut rows: Vec<Vec<InlineKeyboardButton>> = vec![];
     let body = match w.at {
         WizardStep::Category => {
-            let cat = catalog::get(ctx).await?;
-            let categories = &cat.categories;
-            let mut text = t("wizard-category");
-            for (i, c) in categories.iter().enumerate() {
-                text.push_str(&format!("\n\n{}. {}", i + 1, format::capitalize(c.name(l))));
-            }
-            rows.push(
+            let categories = catalog::campaign_categories(ctx, w.campaign_id).await?;
+            rows.extend(
                 categories
                     .iter()
-                    .enumerate()
-                    .map(|(i, c)| button((i + 1).to_string(), seq, &format!("v:{}", c.id)))
-                    .collect(),
+                    .map(|c| vec![button(format::capitalize(c.short(l)), seq, &format!("v:{}", c.id))]),
             );
+            rows.push(vec![button(t("wizard-category-more"), seq, "i")]);
+            t("wizard-category")
+        }
+        WizardStep::CategoryInfo => {
+            let categories = catalog::campaign_categories(ctx, w.campaign_id).await?;
+            let header = t("wizard-category-details");
+            let items: Vec<String> = categories
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let args = [
+                        ("n", (i + 1).into()),
+                        ("short", format::capitalize(c.short(l)).into()),
+                        ("full", format::capitalize(c.full(l)).into()),
+                    ];
+                    ctx.i18n.f(l, "wizard-category-item", &args)
+                })
+                .collect();
+            let pages = pack(&header, &items, DETAILS_BUDGET);
+            let page = (w.page as usize).min(pages.len().saturating_sub(1));
+            let shown = pages.get(page).cloned().unwrap_or(0..0);
+            let mut text = header;
+            for item in &items[shown.clone()] {
+                text.push_str("\n\n");
+                text.push_str(item);
+            }
+            rows.extend(
+                categories[shown]
+                    .iter()
+                    .map(|c| vec![button(format::capitalize(c.short(l)), seq, &format!("v:{}", c.id))]),
+            );
+            let mut nav = vec![];
+            if page > 0 {
+                nav.push(button(t("wizard-prev-page"), seq, &format!("p:{}", page - 1)));
+            }
+            if page + 1 < pages.len() {
+                nav.push(button(t("wizard-next-page"), seq, &format!("p:{}", page + 1)));
+            }
+            if !nav.is_empty() {
+                rows.push(nav);
+            }
             text
         }
         WizardStep::Language => {
@@ -208,18 +257,32 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
                 ctx.i18n.f(l, "wizard-time", &args)
             }
         }
+        WizardStep::Summary => {
+            rows.push(vec![button(t("wizard-confirm"), seq, "c")]);
+            rows.push(vec![button(t("wizard-rules-button"), seq, "r")]);
+            let mut text = summary(ctx, l, w).await?;
+            // The documents differ under 16: said here too when the summary has room.
+            if under_16_on_test_day(ctx, s, w).await? {
+                let note = t("wizard-under-16");
+                if text.chars().count() + note.chars().count() + 20 <= 600 {
+                    text.push_str("\n\n");
+                    text.push_str(&note);
+                }
+            }
+            text
+        }
         WizardStep::Rules => {
-            rows.push(vec![button(t("wizard-rules-ok"), seq, "ok")]);
-            let mut text = t("wizard-rules");
+            rows.push(vec![button(t("wizard-confirm"), seq, "c")]);
+            let window = booking::campaign(ctx, w.campaign_id)
+                .await?
+                .map(|c| c.payment_window_minutes)
+                .unwrap_or(ctx.config.payment_deadline_minutes as i32);
+            let mut text = ctx.i18n.f(l, "wizard-rules", &[("window", window.into())]);
             if under_16_on_test_day(ctx, s, w).await? {
                 text.push_str("\n\n");
                 text.push_str(&t("wizard-under-16"));
             }
             text
-        }
-        WizardStep::Summary => {
-            rows.push(vec![button(t("wizard-confirm"), seq, "c")]);
-            summary(ctx, l, w).await?
         }
     };
     let mut nav = vec![];
@@ -257,6 +320,25 @@ fn paged(
     }
 }
 
+/// Splits `items` into pages that fit `budget` characters with `header` above them and a
+/// blank line between; an item too long for any page gets a page of its own.
+fn pack(header: &str, items: &[String], budget: usize) -> Vec<std::ops::Range<usize>> {
+    let mut pages = vec![];
+    let (mut start, mut used) = (0, header.chars().count());
+    for (i, item) in items.iter().enumerate() {
+        let len = item.chars().count() + 2;
+        if i > start && used + len > budget {
+            pages.push(start..i);
+            (start, used) = (i, header.chars().count());
+        }
+        used += len;
+    }
+    if start < items.len() || pages.is_empty() {
+        pages.push(start..items.len());
+    }
+    pages
+}
+
 async fn city_name(ctx: &Ctx, city: i32, l: Locale) -> anyhow::Result<String> {
     Ok(catalog::get_with(ctx, |c| c.city(city).is_some()).await?.city_name(city, l))
 }
@@ -271,7 +353,12 @@ async fn under_16_on_test_day(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Res
 async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
     let cat = catalog::get(ctx).await?;
     let name = |x: Option<&catalog::Named<i16>>| x.map(|x| format::capitalize(x.name(l))).unwrap_or_default();
-    let category = name(w.category.and_then(|id| cat.category(id)));
+    let category = catalog::campaign_categories(ctx, w.campaign_id)
+        .await?
+        .into_iter()
+        .find(|c| Some(c.id) == w.category)
+        .map(|c| format::capitalize(c.full(l)))
+        .unwrap_or_default();
     let combination = name(w.combination.and_then(|id| cat.combination(id)));
     let language = w
         .language
@@ -302,6 +389,19 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
         ("fee", Money::try_from(fee).unwrap_or(Money::from_tenge(0)).to_string().into()),
     ];
     Ok(ctx.i18n.f(l, "wizard-summary", &args))
+}
+
+/// What `/help` says at a step: what to press, with an example.
+pub fn help_id(w: &Wizard) -> &'static str {
+    match w.at {
+        WizardStep::Category | WizardStep::CategoryInfo => "help-wizard-category",
+        WizardStep::Language => "help-wizard-language",
+        WizardStep::Combination => "help-wizard-combination",
+        WizardStep::City => "help-wizard-city",
+        WizardStep::Date => "help-wizard-date",
+        WizardStep::Time => "help-wizard-time",
+        WizardStep::Summary | WizardStep::Rules => "help-wizard-summary",
+    }
 }
 
 /// Text instead of a button: the step again, as a new message at the bottom of the chat.
@@ -345,11 +445,11 @@ pub async fn on_button(
             return cancel(&bot, &ctx, &s, &dialogue, &w).await;
         }
         (step, Action::Back) => next.at = step.previous().unwrap_or(WizardStep::Category),
-        (WizardStep::City | WizardStep::Date, Action::Page(p)) => next.page = p,
-        (WizardStep::Category, Action::Pick(v)) => {
-            let wanted = v.parse::<i16>().ok();
-            let cat = catalog::get_with(&ctx, |c| wanted.is_some_and(|id| c.category(id).is_some())).await?;
-            let Some(id) = wanted.filter(|id| cat.category(*id).is_some()) else {
+        (WizardStep::City | WizardStep::Date | WizardStep::CategoryInfo, Action::Page(p)) => next.page = p,
+        (WizardStep::Category, Action::Info) => next.at = WizardStep::CategoryInfo,
+        (WizardStep::Category | WizardStep::CategoryInfo, Action::Pick(v)) => {
+            let categories = catalog::campaign_categories(&ctx, w.campaign_id).await?;
+            let Some(id) = v.parse::<i16>().ok().filter(|id| categories.iter().any(|c| c.id == *id)) else {
                 return start::stale_button(bot, ctx, s, q).await;
             };
             next.category = Some(id);
@@ -399,11 +499,12 @@ pub async fn on_button(
                 return show(&bot, &ctx, &s, &dialogue, next, Some(notice)).await;
             }
             next.slot = Some(slot);
-            next.at = WizardStep::Rules;
+            next.at = WizardStep::Summary;
             return show(&bot, &ctx, &s, &dialogue, next, None).await;
         }
+        (WizardStep::Summary, Action::Rules) => next.at = WizardStep::Rules,
         (WizardStep::Rules, Action::RulesAccepted) => next.at = WizardStep::Summary,
-        (WizardStep::Summary, Action::Confirm) => {
+        (WizardStep::Summary | WizardStep::Rules, Action::Confirm) => {
             bot.answer_callback_query(q.id).await?;
             return confirm(&bot, &ctx, &s, &dialogue, w).await;
         }
@@ -432,11 +533,14 @@ async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard)
     let choices = Choices { campaign_id: w.campaign_id, category_id, test_language, combination_id, slot_id };
     let text = match booking::confirm(ctx, s.user_id, &choices).await? {
         Booking::Booked { application_id, payment_deadline } => {
-            let fee = booking::fee(ctx, w.campaign_id).await?;
+            let campaign = booking::campaign(ctx, w.campaign_id).await?;
+            let fee = campaign.as_ref().map(|c| c.fee_tenge).unwrap_or_default();
+            let window = campaign.map(|c| c.payment_window_minutes).unwrap_or_default();
             let args = [
                 ("id", application_id.into()),
                 ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),
                 ("fee", Money::try_from(fee).unwrap_or(Money::from_tenge(0)).to_string().into()),
+                ("window", window.into()),
             ];
             finish(bot, s, dialogue, &w, ctx.i18n.f(s.locale, "wizard-booked", &args)).await?;
             return payment::offer(bot, ctx, s, application_id).await;

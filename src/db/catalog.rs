@@ -173,3 +173,63 @@ pub async fn venue_id(pool: &PgPool, key: &str) -> sqlx::Result<Option<i32>> {
         .fetch_optional(pool)
         .await
 }
+
+/// A participant category as a campaign offers it: a short label for its button and the
+/// full official wording.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CategoryOption {
+    pub id: i16,
+    /// The button label; a category stored without one shows its wording.
+    pub short: Bilingual<String>,
+    pub name: Bilingual<String>,
+}
+
+impl CategoryOption {
+    pub fn short(&self, l: Locale) -> &str {
+        self.short.text(l)
+    }
+
+    pub fn full(&self, l: Locale) -> &str {
+        self.name.text(l)
+    }
+}
+
+const CATEGORY_OPTION: &str = "SELECT c.id,
+        ARRAY[COALESCE(c.short_kk, c.name_kk), COALESCE(c.short_ru, c.name_ru)] AS short,
+        ARRAY[c.name_kk, c.name_ru] AS name
+    FROM categories c";
+
+/// The categories a campaign offers, in its order; a campaign with none listed offers all.
+pub async fn campaign_categories(pool: &PgPool, campaign: i64) -> sqlx::Result<Vec<CategoryOption>> {
+    sqlx::query_as(&format!(
+        "{CATEGORY_OPTION}
+         LEFT JOIN campaign_categories cc ON cc.category_id = c.id AND cc.campaign_id = $1
+         WHERE cc.campaign_id IS NOT NULL
+            OR NOT EXISTS (SELECT 1 FROM campaign_categories x WHERE x.campaign_id = $1)
+         ORDER BY COALESCE(cc.sort_order, c.sort_order), c.id"
+    ))
+    .bind(campaign)
+    .fetch_all(pool)
+    .await
+}
+
+/// The category of an application.
+pub async fn application_category(pool: &PgPool, application: i64) -> sqlx::Result<Option<CategoryOption>> {
+    sqlx::query_as(&format!("{CATEGORY_OPTION} JOIN applications a ON a.category_id = c.id WHERE a.id = $1"))
+        .bind(application)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The first and the last local day with a slot in the campaign.
+pub async fn test_days(pool: &PgPool, campaign: i64, tz: Tz) -> sqlx::Result<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = sqlx::query_as(
+        "SELECT min((starts_at AT TIME ZONE $2)::date), max((starts_at AT TIME ZONE $2)::date)
+         FROM slots WHERE campaign_id = $1",
+    )
+    .bind(campaign)
+    .bind(tz.name())
+    .fetch_one(pool)
+    .await?;
+    Ok(first.zip(last))
+}

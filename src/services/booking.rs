@@ -129,3 +129,12 @@ pub async fn under_16_on_test_day(ctx: &Ctx, telegram_user_id: i64, slot: i64) -
     let test_day = crate::format::local_date(place.starts_at, ctx.config.timezone);
     Ok(test_day.years_since(birth).unwrap_or(0) < 16)
 }
+
+pub async fn campaign(ctx: &Ctx, id: i64) -> anyhow::Result<Option<Campaign>> {
+    Ok(campaigns::by_id(&ctx.db, id).await?)
+}
+
+/// The campaign that matters now: the open one, else the next to open, else the latest.
+pub async fn current_campaign(ctx: &Ctx) -> anyhow::Result<Option<Campaign>> {
+    Ok(campaigns::current(&ctx.db, ctx.clock.now()).await?)
+}

@@ -115,3 +115,20 @@ pub async fn slot_place(ctx: &Ctx, slot: i64) -> anyhow::Result<Option<SlotPlace
 pub async fn venue_id(ctx: &Ctx, key: &str) -> anyhow::Result<Option<i32>> {
     Ok(catalog::venue_id(&ctx.db, key).await?)
 }
+
+pub use crate::db::catalog::CategoryOption;
+
+/// The categories a campaign offers, in its order (a campaign that lists none offers all).
+pub async fn campaign_categories(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<CategoryOption>> {
+    Ok(catalog::campaign_categories(&ctx.db, campaign).await?)
+}
+
+/// The category of an application, with its label and full wording.
+pub async fn application_category(ctx: &Ctx, application: i64) -> anyhow::Result<Option<CategoryOption>> {
+    Ok(catalog::application_category(&ctx.db, application).await?)
+}
+
+/// The first and the last local day with a slot in the campaign.
+pub async fn test_days(ctx: &Ctx, campaign: i64) -> anyhow::Result<Option<(NaiveDate, NaiveDate)>> {
+    Ok(catalog::test_days(&ctx.db, campaign, ctx.config.timezone).await?)
+}

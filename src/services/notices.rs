@@ -86,9 +86,11 @@ pub fn reminder(i18n: &I18n, locale: Locale, due: &Due) -> Notice {
     }
 }
 
-pub fn kaspi(i18n: &I18n, locale: Locale, due: &Due, order: &str) -> Notice {
+/// `service`: the name that finds the NCT in Kaspi «Payments» (`KASPI_SERVICE_NAME`).
+pub fn kaspi(i18n: &I18n, locale: Locale, due: &Due, order: &str, service: &str) -> Notice {
     let mut args = due.args();
     args.push(("order", order.to_string().into()));
+    args.push(("service", service.to_string().into()));
     Notice { text: i18n.f(locale, "pay-kaspi", &args), markup: None }
 }
 
@@ -185,11 +187,12 @@ mod tests {
             tz: chrono_tz::Asia::Almaty,
         };
         for locale in Locale::ALL {
-            let k = kaspi(&i18n, locale, &due, "123456789012");
+            let k = kaspi(&i18n, locale, &due, "123456789012", "ҰТО НЦТ");
             assert!(
                 k.text.contains("5\u{a0}640\u{a0}₸")
                     && k.text.contains("123456789012")
-                    && k.text.contains("11:00"),
+                    && k.text.contains("11:00")
+                    && k.text.contains("«ҰТО НЦТ»"),
                 "{}",
                 k.text
             );

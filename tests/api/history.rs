@@ -13,17 +13,22 @@ where
 /// An applicant with an application awaiting payment in Almaty (first date, first time).
 async fn with_application(app: &TestApp, id: u64, language: &str) -> TestUser {
     let user = app.onboarded_user(id, language).await;
-    let (apply, lang, rules, confirm) = if language == "Русский" {
-        ("📝 Подать заявление", "Русский язык", "✅ С правилами ознакомлен(а)", "✅ Подтвердить")
+    let (apply, category, lang, confirm) = if language == "Русский" {
+        (
+            "📝 Подать заявление",
+            "Выпускник школы этого года",
+            "Русский язык",
+            "✅ Правила прочитаны, подтверждаю",
+        )
     } else {
-        ("📝 Өтініш беру", "Орыс тілі", "✅ Ережелермен таныстым", "✅ Растау")
+        ("📝 Өтініш беру", "Биылғы мектеп бітіруші", "Орыс тілі", "✅ Ережелерді оқыдым, растаймын")
     };
     user.send(apply).await;
-    user.press("1").await.press(lang).await.press("Физика – Математика").await.press("Алматы").await;
+    user.press(category).await.press(lang).await.press("Физика – Математика").await.press("Алматы").await;
     let date = user.buttons()[0].clone();
     user.press(&date).await;
     let time = user.buttons()[0].clone();
-    user.press(&time).await.press(rules).await.press(confirm).await;
+    user.press(&time).await.press(confirm).await;
     let mine: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM applications a JOIN applicants p ON p.id = a.applicant_id WHERE p.telegram_user_id = $1",
     )
@@ -49,13 +54,19 @@ async fn an_unpaid_application_is_listed_and_can_be_cancelled() {
     let user = with_application(&app, 4001, "Русский").await;
     let id: i64 = scalar(&app, "SELECT id FROM applications").await;
 
-    user.tap("📋 Моя история").await;
+    user.tap("📋 Мои заявления").await;
     assert!(user.last_text().starts_with("Ваши заявления (новые сверху):"));
     assert!(user.last_text().contains(&format!("№{id} · ⏳ Ожидает оплаты")));
     assert!(user.last_text().contains("Физика – Математика, Русский язык"));
     user.press(&format!("№{id} подробнее")).await;
-    assert!(user.last_text().starts_with(&format!("Заявление №{id}\nСтатус: ⏳ Ожидает оплаты")));
-    assert!(user.last_text().contains("Срок оплаты — 11:00."));
+    let details = user.last_text();
+    assert!(
+        details
+            .starts_with(&format!("Заявление №{id}\nСтатус: ⏳ Ожидает оплаты\nПериод: ЕНТ — январь 2027\n"))
+    );
+    assert!(details.contains("\nКатегория: Выпускник школы этого года\n"), "the short label: {details}");
+    assert!(details.contains("\nМесто: КазНУ им. аль-Фараби, г. Алматы, пр. аль-Фараби, 71\n"), "{details}");
+    assert!(details.ends_with("Срок оплаты — 11:00."));
     assert_eq!(user.buttons(), ["💳 Оплатить", "✖️ Отменить заявление", "◀️ К списку"]);
 
     user.press("✖️ Отменить заявление").await;
@@ -83,7 +94,7 @@ async fn an_unpaid_application_is_listed_and_can_be_cancelled() {
     assert_eq!(user.callback_answers().last().unwrap().0, "Это заявление больше недоступно.");
     // He may apply again.
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Шаг 1/8"));
+    assert!(user.last_text().starts_with("Шаг 1/7"));
 }
 
 #[tokio::test]
@@ -101,7 +112,7 @@ async fn a_paid_application_can_change_language_and_subjects_but_not_time_or_pla
     assert!(user.last_text().ends_with("Уақыт пен орынды өзгертуге болмайды."));
     assert_eq!(
         user.buttons(),
-        ["✏️ Тапсыру тілін өзгерту", "✏️ Пәндерді өзгерту", "🗑 Өтінішті кері қайтару", "◀️ Тізімге"]
+        ["✏️ Тапсыру тілін өзгерту", "✏️ Пәндерді өзгерту", "🗑 Өтінішті кері қайтарып алу", "◀️ Тізімге"]
     );
 
     user.press("✏️ Тапсыру тілін өзгерту").await;
@@ -133,10 +144,16 @@ async fn a_paid_application_can_change_language_and_subjects_but_not_time_or_pla
         .unwrap();
     let message = user.last().message_id;
     user.press("◀️ Тізімге").await.press(&format!("№{id} толығырақ")).await;
-    assert!(user.last_text().ends_with("База жабылды: өтінішті өзгертуге болмайды, төлем қайтарылмайды."));
-    assert_eq!(user.buttons(), ["🗑 Өтінішті кері қайтару", "◀️ Тізімге"]);
+    assert!(
+        user.last_text()
+            .ends_with("Деректер базасы жабылды: өтінішті өзгертуге болмайды, төлем қайтарылмайды.")
+    );
+    assert_eq!(user.buttons(), ["🗑 Өтінішті кері қайтарып алу", "◀️ Тізімге"]);
     user.press_data(message, &format!("h:sl:{id}:ru")).await;
-    assert_eq!(user.callback_answers().last().unwrap().0, "База жабылды: өтінішті енді өзгертуге болмайды.");
+    assert_eq!(
+        user.callback_answers().last().unwrap().0,
+        "Деректер базасы жабылды: өтінішті енді өзгертуге болмайды."
+    );
     assert_eq!(scalar::<String>(&app, "SELECT test_language FROM applications").await, "kk");
 }
 
@@ -149,7 +166,7 @@ async fn withdrawing_before_closure_releases_the_seat_and_emails_the_refund_docu
     let id: i64 = scalar(&app, "SELECT id FROM applications").await;
     let mails_before = app.smtp.mails().len();
 
-    user.tap("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.tap("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     user.press("🗑 Отозвать заявление").await;
     let ask = user.last_text();
     assert!(ask.starts_with("Если отозвать заявление, оно будет удалено, а место освободится."));
@@ -186,11 +203,11 @@ async fn withdrawing_after_closure_says_the_payment_is_not_refunded() {
     let id: i64 = scalar(&app, "SELECT id FROM applications").await;
     let mails_before = app.smtp.mails().len();
 
-    user.tap("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.tap("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     user.press("🗑 Отозвать заявление").await;
     assert_eq!(
         user.last_text(),
-        "База данных закрыта: если отозвать заявление, оплата не возвращается. Всё равно отозвать?"
+        "База данных закрыта: если отозвать заявление, оплата не вернётся. Всё равно отозвать?"
     );
     user.press("Да, отозвать").await;
     assert_eq!(
@@ -212,8 +229,10 @@ async fn test_information_in_both_languages() {
     ru.tap("ℹ️ О тестировании").await;
     let text = ru.last_text();
     assert!(text.starts_with("Тестирование по заявлению №"), "{text}");
-    assert!(text.contains("📍 Алматы, "));
-    assert!(text.contains("удостоверение личности или электронный документ в приложении eGov, Kaspi, Halyk"));
+    assert!(text.contains("📍 КазНУ им. аль-Фараби\nг. Алматы, пр. аль-Фараби, 71\n"), "{text}");
+    assert!(text.contains(
+        "удостоверение личности или паспорт (подойдёт электронный документ в eGov, Kaspi или Halyk)"
+    ));
     assert!(text.contains("09:00"));
 
     let kk = with_application(&app, 4006, "Қазақша").await;
@@ -232,4 +251,55 @@ async fn test_information_in_both_languages() {
     assert!(text.contains("өтініш бойынша тестілеу:"));
     assert!(text.contains("туу туралы куәлік"), "under 16 on the test day: {text}");
     assert!(text.contains("3×4 фотосуреті бар анықтама"));
+}
+
+#[tokio::test]
+async fn a_long_history_pages_instead_of_growing() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let user = with_application(&app, 4007, "Қазақша").await;
+    // Four earlier applications he cancelled.
+    sqlx::query(
+        "INSERT INTO applications (applicant_id, campaign_id, category_id, test_language, combination_id,
+                                   slot_id, status, payment_deadline, closed_at, created_at)
+         SELECT applicant_id, campaign_id, category_id, test_language, combination_id, slot_id,
+                'cancelled', payment_deadline, now(), created_at - make_interval(hours => n)
+         FROM applications, generate_series(1, 4) n",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM applications ORDER BY created_at DESC")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+
+    user.tap("📋 Менің өтініштерім").await;
+    let list = user.last().message_id;
+    let first = user.last_text();
+    assert!(first.chars().count() <= 600, "{first}");
+    assert_eq!(first.matches("\n\n№").count(), 3, "{first}");
+    assert!(first.contains(&format!("№{} · ⏳ Төлем күтілуде", ids[0])));
+    assert_eq!(
+        user.buttons(),
+        [
+            format!("№{} толығырақ", ids[0]),
+            format!("№{} толығырақ", ids[1]),
+            format!("№{} толығырақ", ids[2]),
+            "▶️".into()
+        ]
+    );
+    user.press("▶️").await;
+    assert_eq!(user.last().message_id, list, "the same message, edited");
+    let second = user.last_text();
+    assert!(second.contains(&format!("№{} · ✖️ Бас тартылды", ids[4])), "{second}");
+    assert_eq!(
+        user.buttons(),
+        [format!("№{} толығырақ", ids[3]), format!("№{} толығырақ", ids[4]), "◀️".into()]
+    );
+    user.press("◀️").await;
+    assert_eq!(user.last_text(), first);
+    // A page past the end shows the last one.
+    user.press_data(list, "h:l:9").await;
+    assert_eq!(user.last_text(), second);
 }

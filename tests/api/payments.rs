@@ -232,7 +232,7 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     let options = user.last();
     assert!(options.text.starts_with("Выберите способ оплаты."), "{}", options.text);
     assert!(options.text.contains(&format!("Сумма: {FEE}")));
-    assert!(options.text.contains("осталось 60 мин."), "{}", options.text);
+    assert!(options.text.contains("Срок оплаты — 11:00 (осталось 60 минут)."), "{}", options.text);
     assert_eq!(user.buttons(), ["💳 Банковская карта", "Kaspi"]);
 
     user.press("Kaspi").await;
@@ -240,7 +240,8 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     assert!(order.len() == 12 && order.bytes().all(|b| b.is_ascii_digit()), "{order}");
     let how_to = user.last_text();
     assert!(how_to.contains(&format!("Номер заказа: {order}")), "{how_to}");
-    assert!(how_to.contains("«Платежи»") && how_to.contains("«ЕНТ»"), "{how_to}");
+    assert!(how_to.contains("«Платежи»"), "{how_to}");
+    assert!(how_to.contains("В поиске наберите «Национальный центр тестирования»."), "{how_to}");
     assert!(how_to.contains(&format!("оплатите {FEE}")), "{how_to}");
 
     // Choosing Kaspi again shows the same order, it does not make a second one.
@@ -283,14 +284,17 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
         "{confirmation}"
     );
     assert!(confirmation.contains(&format!("Заявление №{application} оплачено")));
-    assert!(
-        confirmation.contains(&format!("Пункт: {venue}")) && confirmation.contains(&address),
-        "{confirmation}"
-    );
+    assert!(confirmation.contains(&format!("Место: {venue}\nАдрес: {address}\n")), "{confirmation}");
     let tz = chrono_tz::Asia::Almaty;
     let date = ent_bot::format::long_date(ent_bot::format::local_date(starts_at, tz), Locale::Ru);
     assert!(date.ends_with("января, понедельник"), "the demo week starts on a Monday in January: {date}");
     assert!(confirmation.contains(&format!("Дата: {date}\nВремя: 09:00")), "{confirmation}");
+    // Everyone is told what to bring, the under-16s too.
+    assert!(confirmation.contains("удостоверение личности или паспорт"), "{confirmation}");
+    assert!(
+        confirmation.contains("свидетельство о рождении и справку из школы с фото 3×4"),
+        "{confirmation}"
+    );
 
     // Kaspi repeats the pay: the first answer comes back, nothing changes twice.
     let again = kaspi_pay(&app, &order, "7770001", "5640.00").await;
@@ -670,12 +674,15 @@ async fn reminders_at_30_and_10_minutes_left_speak_each_applicants_language() {
     app.clock.advance(Duration::minutes(1));
     assert_eq!(deliver(&app).await, (2, 2));
     let kk_text = kk.last_text();
-    assert!(kk_text.starts_with(&format!("⏰ №{kk_app} өтініш әлі төленбеді: 30 мин қалды.")), "{kk_text}");
+    assert!(
+        kk_text.starts_with(&format!("⏰ №{kk_app} өтініш әлі төленген жоқ: 30 минут қалды.")),
+        "{kk_text}"
+    );
     assert!(kk_text.contains(&format!("Сомасы: {FEE}. Төлем мерзімі — 11:00.")), "{kk_text}");
     assert_eq!(kk.buttons(), ["💳 Банк картасы", "Kaspi"]);
     let ru_text = ru.last_text();
     assert!(
-        ru_text.starts_with(&format!("⏰ Заявление №{ru_app} ещё не оплачено: осталось 30 мин.")),
+        ru_text.starts_with(&format!("⏰ Заявление №{ru_app} ещё не оплачено: осталось 30 минут.")),
         "{ru_text}"
     );
     assert!(ru_text.contains("Срок оплаты — 11:00."), "{ru_text}");
@@ -683,8 +690,8 @@ async fn reminders_at_30_and_10_minutes_left_speak_each_applicants_language() {
 
     app.clock.advance(Duration::minutes(20));
     assert_eq!(deliver(&app).await, (2, 2));
-    assert!(kk.last_text().contains("10 мин қалды"), "{}", kk.last_text());
-    assert!(ru.last_text().contains("осталось 10 мин."), "{}", ru.last_text());
+    assert!(kk.last_text().contains("10 минут қалды"), "{}", kk.last_text());
+    assert!(ru.last_text().contains("осталось 10 минут."), "{}", ru.last_text());
     let done = "SELECT count(*) FROM scheduled_jobs WHERE application_id = $1 AND kind = 'payment_reminder' AND status = 'done'";
     assert_eq!(count(&app, done, kk_app).await, 2);
 
@@ -692,8 +699,9 @@ async fn reminders_at_30_and_10_minutes_left_speak_each_applicants_language() {
     kk.press("Kaspi").await;
     let order = order_of(&app, kk_app, "kaspi").await;
     assert!(kk.last_text().contains(&format!("Тапсырыс нөмірі: {order}")), "{}", kk.last_text());
-    assert!(kk.last_text().contains("«ҰБТ»"));
-    assert!(kk.last_text().contains("(10 мин қалды)"), "{}", kk.last_text());
+    // The same name in both languages: the one that finds the NCT in Kaspi.
+    assert!(kk.last_text().contains("«Национальный центр тестирования» деп жазыңыз"), "{}", kk.last_text());
+    assert!(kk.last_text().contains("(10 минут қалды)"), "{}", kk.last_text());
 }
 
 #[tokio::test]
@@ -734,7 +742,7 @@ async fn expiry_annuls_releases_the_seat_and_another_applicant_takes_it() {
     // The options shown before the deadline are stale now: a notice, and no new order.
     let options = first.messages().into_iter().rfind(|m| m.button("Kaspi").is_some()).unwrap();
     first.press_on(options.message_id, "💳 Банковская карта").await;
-    assert_eq!(first.callback_answers().last().unwrap().0, "Это заявление уже не ожидает оплаты.");
+    assert_eq!(first.callback_answers().last().unwrap().0, "Это заявление уже нельзя оплатить.");
     assert_eq!(count(&app, "SELECT count(*) FROM payments WHERE application_id = $1", application).await, 1);
 
     match booking::confirm(ctx(&app), second.id(), &choices(&app, slot).await).await.unwrap() {
@@ -773,6 +781,16 @@ async fn a_payment_after_the_deadline_is_kept_as_late_and_the_applicant_told() {
     let told = user.last_text();
     assert!(told.contains(&format!("по заказу № {order}")) && told.contains("не засчитана"), "{told}");
     assert!(told.contains("Деньги вернут") && told.contains("uto@testcenter.kz"), "{told}");
+    // The five documents of the instruction's §4.
+    for document in [
+        "1) заявление о возврате",
+        "2) квитанцию",
+        "3) копию удостоверения",
+        "4) копию платёжной карты",
+        "5) 20-значный номер счёта",
+    ] {
+        assert!(told.contains(document), "{told}");
+    }
     let late: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE status = 'late'")
         .fetch_one(app.pool())
         .await
@@ -838,7 +856,7 @@ async fn the_workers_deliver_a_due_reminder_on_their_own() {
         "no reminder arrived:\n{}",
         user.transcript()
     );
-    assert!(user.last_text().contains("осталось 30 мин."), "{}", user.last_text());
+    assert!(user.last_text().contains("осталось 30 минут."), "{}", user.last_text());
 }
 
 // ---- the outbox under Telegram's limits ----

@@ -246,7 +246,7 @@ async fn the_page_api_registers_an_applicant_who_pays_with_kaspi() {
     assert!(polled["activity"].as_u64().unwrap() > activity);
 
     // The wizard, as the page presses its buttons.
-    sandbox.press(user, "1").await;
+    sandbox.press(user, "Выпускник школы этого года").await;
     sandbox.press(user, "Русский язык").await;
     sandbox.press(user, "Физика – Математика").await;
     let chat = sandbox.press(user, "Караганда").await;
@@ -254,8 +254,7 @@ async fn the_page_api_registers_an_applicant_who_pays_with_kaspi() {
     let chat = sandbox.press(user, &date).await;
     let time = last_buttons(&chat)[0].clone();
     sandbox.press(user, &time).await;
-    sandbox.press(user, "✅ С правилами ознакомлен(а)").await;
-    let chat = sandbox.press(user, "✅ Подтвердить").await;
+    let chat = sandbox.press(user, "✅ Правила прочитаны, подтверждаю").await;
     assert!(bot_texts(&chat).iter().any(|t| t.starts_with("Заявление №")), "{}", transcript(&chat));
     let edited = chat["messages"].as_array().unwrap().iter().filter(|m| m["edited"] == true).count();
     assert!(edited >= 1, "the wizard's message was edited in place");
@@ -327,7 +326,7 @@ async fn the_card_page_declines_and_pays_with_a_valid_signature() {
     assert_eq!(bad.status(), 400);
     onboard(&sandbox, user, "daulet@mail.kz").await;
     sandbox.act("/sandbox/api/reply", json!({ "user": user, "text": "📝 Подать заявление" })).await;
-    sandbox.press(user, "1").await;
+    sandbox.press(user, "Выпускник школы этого года").await;
     sandbox.press(user, "Русский язык").await;
     sandbox.press(user, "Физика – Математика").await;
     let chat = sandbox.press(user, "Астана").await;
@@ -335,8 +334,7 @@ async fn the_card_page_declines_and_pays_with_a_valid_signature() {
     let chat = sandbox.press(user, &date).await;
     let time = last_buttons(&chat)[0].clone();
     sandbox.press(user, &time).await;
-    sandbox.press(user, "✅ С правилами ознакомлен(а)").await;
-    sandbox.press(user, "✅ Подтвердить").await;
+    sandbox.press(user, "✅ Правила прочитаны, подтверждаю").await;
     let chat = sandbox.press(user, "💳 Банковская карта").await;
 
     // The bot's link button points at the sandbox payment page.

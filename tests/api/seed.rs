@@ -97,21 +97,40 @@ async fn seed_gives_the_reference_data_the_bot_needs() {
     assert!(kk_names.contains(&"Дүниежүзі тарихы – Құқық негіздері".to_string()));
     assert!(kk_names.contains(&"Шығармашылық емтихан".to_string()));
 
-    let categories: Vec<String> = sqlx::query_scalar("SELECT name_ru FROM categories ORDER BY sort_order")
-        .fetch_all(pool)
-        .await
-        .unwrap();
-    assert_eq!(categories.len(), 4);
-    assert!(categories[0].starts_with("обучающихся выпускных 11 (12) классов"));
-    assert!(categories[3].contains("\"Педагогические науки\" на платной основе"));
-    assert!(categories.iter().all(|c| !c.contains("  ") && !c.ends_with(';')));
+    // The eight categories of the January session, offered by the campaign in their order,
+    // each with a short label and its full wording in the nominative.
+    let categories: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT c.short_kk, c.short_ru, c.name_kk, c.name_ru FROM categories c
+         JOIN campaign_categories cc ON cc.category_id = c.id ORDER BY cc.sort_order",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(categories.len(), 8);
+    assert_eq!(categories[0].0, "Биылғы мектеп бітіруші");
+    assert_eq!(categories[0].1, "Выпускник школы этого года");
+    assert!(categories[0].3.starts_with("Обучающиеся выпускных 11 (12) классов"));
+    assert!(
+        categories[1]
+            .3
+            .starts_with("Зачисленные в ОВПО по очной форме обучения на платной основе, не набравшие")
+    );
+    assert_eq!(categories[2].1, "Выпускник колледжа");
+    assert_eq!(categories[5].0, "Қандас (шетел азаматы)");
+    assert!(categories[7].3.starts_with("Обучающиеся ОВПО, желающие перевестись"));
+    assert!(categories[7].3.contains("«Педагогические науки» на платной основе"));
+    for (short_kk, short_ru, kk, ru) in &categories {
+        assert!(short_kk.chars().count() <= 31 && short_ru.chars().count() <= 31, "{short_kk} / {short_ru}");
+        assert!(!kk.contains("  ") && !ru.contains("  ") && !ru.ends_with(';'));
+    }
 
     let languages: Vec<String> = sqlx::query_scalar("SELECT code FROM test_languages ORDER BY sort_order")
         .fetch_all(pool)
         .await
         .unwrap();
     assert_eq!(languages, ["kk", "ru", "en"]);
-    assert!(count(pool, "SELECT count(*) FROM cities").await >= 5);
+    // Astana, Almaty, Shymkent and the seventeen regional centres.
+    assert_eq!(count(pool, "SELECT count(*) FROM cities").await, 20);
     let cities_without_venues = "SELECT count(*) FROM cities c \
                                  WHERE NOT EXISTS (SELECT 1 FROM venues v WHERE v.city_id = c.id)";
     assert_eq!(count(pool, cities_without_venues).await, 0);
@@ -143,7 +162,8 @@ async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
     .unwrap();
     let (code, opens, closes) = (c.code, c.registration_opens_at, c.registration_closes_at);
     let (closed, fee, window) = (c.database_closed_at, c.fee_tenge, c.payment_window_minutes);
-    assert_eq!(code, format!("ent-{}-01", now.with_timezone(&chrono_tz::Asia::Almaty).year() + 1));
+    let year = ent_bot::seed::january_session_year(now.with_timezone(&chrono_tz::Asia::Almaty).date_naive());
+    assert_eq!(code, format!("ent-{year}-01"));
     assert!(opens < now && now < closes, "registration is not open now");
     assert_eq!((closes - opens).num_days(), 10);
     assert_eq!((closed, fee, window), (None, 5640, 60));
@@ -158,7 +178,10 @@ async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
     let monday = *days.first().unwrap();
     assert_eq!(monday.weekday(), Weekday::Mon);
     let closes_local = closes.with_timezone(&chrono_tz::Asia::Almaty).date_naive();
-    assert!(monday > closes_local && (monday - closes_local).num_days() <= 7);
+    // Testing in January, like the real session, after the window closed.
+    assert!(monday > closes_local, "{monday} {closes_local}");
+    assert_eq!((monday.year(), monday.month()), (year, 1));
+    assert!(monday.day() >= 10, "{monday}");
     for day in &days {
         for hour in ["09:00", "14:00"] {
             assert!(
@@ -178,4 +201,81 @@ async fn seed_opens_a_january_campaign_with_a_week_of_slots() {
     let iins: Vec<Iin> = iins.iter().map(|s| Iin::parse(s).expect("seeded IINs are valid")).collect();
     assert!(iins.iter().any(|i| i.age_on(monday) < 16));
     assert!(iins.iter().any(|i| (1990..2000).contains(&i.birth_date().year())));
+}
+
+/// A campaign from before categories belonged to campaigns keeps the four it offered; the
+/// seed's January campaign offers eight, and the old rows get labels and the nominative.
+#[tokio::test]
+async fn an_older_campaign_keeps_its_four_categories() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+    // The schema as it was before the migration that links categories to campaigns…
+    sqlx::raw_sql(
+        "DROP TABLE campaign_categories;
+         ALTER TABLE categories DROP COLUMN short_kk, DROP COLUMN short_ru;
+         INSERT INTO campaigns (code, name_kk, name_ru, registration_opens_at, registration_closes_at, fee_tenge)
+         VALUES ('ent-2026-01', 'ҰБТ — қаңтар 2026', 'ЕНТ — январь 2026', '2025-12-22', '2025-12-31', 5640);
+         INSERT INTO categories (code, name_kk, name_ru, sort_order) VALUES
+             ('graduate', 'бітірушілер', 'обучающихся выпускных 11 (12) классов', 1),
+             ('paid_enrolled', 'қабылданғандар', 'зачисленных в ОВПО', 2),
+             ('creative_transfer', 'шығармашылық', 'обучающихся ОВПО творческих', 3),
+             ('pedagogy_transfer', 'педагогика', 'обучающихся ОВПО желающих', 4);",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    // …then the migration itself, as it runs on a database in service.
+    let migration = ent_bot::db::MIGRATOR
+        .iter()
+        .find(|m| m.description.contains("category labels"))
+        .expect("the category labels migration");
+    sqlx::raw_sql(&migration.sql).execute(pool).await.unwrap();
+    let old: i64 = sqlx::query_scalar("SELECT id FROM campaigns WHERE code = 'ent-2026-01'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let offered = |campaign: i64| async move {
+        let codes: Vec<String> = sqlx::query_scalar(
+            "SELECT c.code FROM categories c JOIN campaign_categories cc ON cc.category_id = c.id
+             WHERE cc.campaign_id = $1 ORDER BY cc.sort_order",
+        )
+        .bind(campaign)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        codes
+    };
+    assert_eq!(offered(old).await, ["graduate", "paid_enrolled", "creative_transfer", "pedagogy_transfer"]);
+
+    seed(&db);
+    assert_eq!(offered(old).await.len(), 4, "the older campaign keeps its four");
+    let new: i64 = sqlx::query_scalar("SELECT id FROM campaigns WHERE code <> 'ent-2026-01'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        offered(new).await,
+        [
+            "graduate",
+            "paid_enrolled",
+            "college",
+            "previous_years",
+            "abroad",
+            "kandas",
+            "creative_transfer",
+            "pedagogy_transfer"
+        ]
+    );
+    let as_offered = ent_bot::db::catalog::campaign_categories(pool, old).await.unwrap();
+    assert_eq!(as_offered.len(), 4);
+    assert_eq!(as_offered[0].short(ent_bot::i18n::Locale::Ru), "Выпускник школы этого года");
+    assert!(as_offered[0].full(ent_bot::i18n::Locale::Ru).starts_with("Обучающиеся выпускных"));
+    // A campaign that lists none offers every category.
+    sqlx::query("DELETE FROM campaign_categories WHERE campaign_id = $1")
+        .bind(old)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(ent_bot::db::catalog::campaign_categories(pool, old).await.unwrap().len(), 8);
+    assert_eq!(seed(&db), 0, "a later seed changes nothing");
 }

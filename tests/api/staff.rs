@@ -82,7 +82,7 @@ async fn roles_admins_add_operators_who_cannot_run_admin_commands() {
     let operator = app.applicant_fixture(9002, "ru").await;
 
     admin.send("/staff add 9002 operator").await;
-    assert_eq!(admin.last_text(), "Пользователь 9002 добавлен: operator.");
+    assert_eq!(admin.last_text(), "Пользователь 9002 добавлен: оператор.");
     let menu = app.emulator.commands("chat:9002", Some("ru")).expect("a staff menu in the operator's chat");
     assert!(menu.iter().any(|(c, _)| c == "find"));
 
@@ -117,11 +117,21 @@ async fn find_stats_and_slots() {
             .await
             .unwrap();
 
+    sqlx::query(
+        "INSERT INTO payments (application_id, order_number, method, amount_tenge, status, paid_at)
+         VALUES ($1, '123456789012', 'kaspi', 5640, 'paid', now())",
+    )
+    .bind(application)
+    .execute(app.pool())
+    .await
+    .unwrap();
     for query in [iin.clone(), email.to_uppercase(), application.to_string()] {
         admin.send(&format!("/find {query}")).await;
         let text = admin.last_text();
         assert!(text.starts_with("👤 Тестов Тест"), "{query}: {text}");
         assert!(text.contains(&format!("№{application} · ✅ Оплачено")), "{text}");
+        // Codes are translated, not shown raw.
+        assert!(text.contains("💳 123456789012 · Kaspi · 5\u{a0}640\u{a0}₸ · оплачен"), "{text}");
     }
     admin.send("/find nobody@nowhere.kz").await;
     assert_eq!(admin.last_text(), "Ничего не найдено.");
@@ -148,7 +158,7 @@ async fn a_no_show_bans_a_new_application_in_the_campaign() {
     assert!(admin.last_text().starts_with("Использование: /noshow"));
 
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Вы не явились на тестирование"));
+    assert!(user.last_text().starts_with("Вы не пришли на тестирование без уважительной причины"));
     assert_eq!(scalar::<String>(&app, "SELECT action FROM audit_log").await, "no_show");
 }
 
@@ -156,7 +166,7 @@ async fn a_no_show_bans_a_new_application_in_the_campaign() {
 async fn closing_the_database_asks_first() {
     let (app, admin) = admin_app().await;
     admin.send("/closedb").await;
-    assert!(admin.last_text().starts_with("Закрыть базу «ЕНТ"), "{}", admin.last_text());
+    assert!(admin.last_text().starts_with("Закрыть базу данных «ЕНТ"), "{}", admin.last_text());
     admin.press("Нет").await;
     assert_eq!(admin.last_text(), "Отменено.");
     assert_eq!(
@@ -166,7 +176,7 @@ async fn closing_the_database_asks_first() {
 
     admin.send("/closedb").await;
     admin.press("Да, закрыть").await;
-    assert!(admin.last_text().starts_with("База «ЕНТ"), "{}", admin.last_text());
+    assert!(admin.last_text().starts_with("База данных «ЕНТ"), "{}", admin.last_text());
     assert_eq!(
         scalar::<i64>(&app, "SELECT count(*) FROM campaigns WHERE database_closed_at IS NOT NULL").await,
         1
@@ -187,7 +197,7 @@ async fn notify_reaches_the_paid_applicants_of_a_slot_in_their_language() {
         .unwrap();
 
     admin.send(&format!("/notify slot {slot} Аудитория 204, второй этаж")).await;
-    assert_eq!(admin.last_text(), "Сообщение поставлено в очередь для 2 чел.");
+    assert_eq!(admin.last_text(), "Сообщение в очереди: 2 заявителя.");
     kk.wait_for("the notice in Kazakh", |m| m.text == "📢 ҰТО хабарламасы:\n\nАудитория 204, второй этаж")
         .await;
     ru.wait_for("the notice in Russian", |m| m.text == "📢 Сообщение НЦТ:\n\nАудитория 204, второй этаж")
@@ -225,6 +235,8 @@ async fn the_day_before_reminder_goes_once() {
     let m = user.wait_for("the reminder", |m| m.text.starts_with("⏰ Завтра тестирование")).await;
     assert!(m.text.contains("09:00"));
     assert!(m.text.contains("Алматы"));
+    assert!(m.text.contains("удостоверение личности или паспорт"), "{}", m.text);
+    assert!(m.text.contains("свидетельство о рождении и справку из школы с фото 3×4"), "{}", m.text);
 }
 
 #[tokio::test]
@@ -243,6 +255,7 @@ async fn a_plain_sql_update_of_a_slot_notifies_its_paid_applicants() {
         .wait_for("the change notice", |m| m.text.starts_with("⚠️ Тестілеу уақыты немесе орны өзгерді"))
         .await;
     assert!(m.text.contains("11:00"), "the new time: {}", m.text);
+    assert!(m.text.contains(&format!("(№{application} өтініш)")), "{}", m.text);
     // A second worker pass sends nothing more.
     ent_bot::workers::jobs::run_due(app.ctx()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -264,7 +277,7 @@ async fn a_broadcast_survives_429_403_and_a_restart_without_duplicates_or_gaps()
     admin.press("Всем").await;
     assert!(admin.last_text().starts_with("Напишите текст сообщения"), "{}", admin.transcript());
     admin.send("Завтра пункт №1 открывается в 8:00.").await;
-    assert!(admin.last_text().starts_with("Предпросмотр. Получателей: 25."), "{}", admin.last_text());
+    assert!(admin.last_text().starts_with("Предпросмотр. 25 получателей."), "{}", admin.last_text());
     // Telegram allows 5 messages a second here, fewer than the sender's budget: 429s follow.
     app.emulator.set_rate_limits(Some(5), None);
     admin.press("✅ Отправить").await;

@@ -62,7 +62,7 @@ async fn start_then_russian_shows_the_russian_menu() {
     assert!(user.last_text().contains("Главное меню"));
     assert_eq!(
         user.keyboard(),
-        ["📝 Подать заявление", "📋 Моя история", "ℹ️ О тестировании", "❓ Помощь", "🌐 Язык"]
+        ["📝 Подать заявление", "📋 Мои заявления", "ℹ️ О тестировании", "❓ Помощь", "🌐 Язык"]
     );
     assert_eq!(stored_locale(&app, user.id()).await.as_deref(), Some("ru"));
 
@@ -86,7 +86,11 @@ async fn the_language_can_be_switched_at_any_time() {
     user.tap("🌐 Язык").await.press("Қазақша").await;
     assert!(user.last_text().contains("Басты мәзір"));
     user.send("❓ Помощь").await;
-    assert!(user.messages().iter().any(|m| m.text.contains("Бұл бот қаңтардағы ақылы ҰБТ-ға тіркейді")));
+    assert!(
+        user.messages()
+            .iter()
+            .any(|m| m.text.contains("Бұл бот арқылы қаңтардағы ақылы ҰБТ-ға тіркелуге болады"))
+    );
 }
 
 #[tokio::test]
@@ -125,7 +129,7 @@ async fn a_stored_state_that_no_longer_parses_resets_to_the_menu_with_an_apology
 
     user.send("привет").await;
     assert_eq!(user.messages().len(), before + 1, "the update is answered, not dropped");
-    assert!(user.last_text().starts_with("Извините, разговор прервался"));
+    assert!(user.last_text().starts_with("Не получилось продолжить с того же места. Возвращаемся в меню."));
     assert!(user.last_text().contains("Главное меню"));
     assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "menu");
 }
@@ -152,11 +156,11 @@ async fn wrong_input_gets_the_question_again_and_changes_nothing() {
     let menu_id = user.last().message_id;
     user.press_data(menu_id, "w:deadbeef:cat:1").await;
     assert_eq!(user.messages().len(), count);
-    assert_eq!(user.callback_answers().last().unwrap().0, "Бұл батырма ескірген.");
+    assert_eq!(user.callback_answers().last().unwrap().0, "Бұл батырма енді жарамсыз.");
     assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "menu");
 
     user.send("бірдеңе").await;
-    assert!(user.last_text().starts_with("Төмендегі батырмалардың бірін таңдаңыз"));
+    assert!(user.last_text().starts_with("Батырмалардың бірін таңдаңыз"));
 }
 
 #[tokio::test]
@@ -171,10 +175,13 @@ async fn command_menus_are_set_in_both_languages() {
 }
 
 #[tokio::test]
-async fn health_check_answers_when_the_database_does() {
+async fn health_check_answers_when_the_database_and_the_bot_do() {
     let app = spawn_app().await;
+    // Once an update was handled the bot is connected to the Bot API for sure.
+    app.user(4242, Some("ru")).send("/start").await;
     let response = reqwest::get(app.http_url("/healthz")).await.unwrap();
     assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "ok");
 }
 
 #[tokio::test]
@@ -198,4 +205,69 @@ async fn webhook_mode_receives_updates_from_telegram_and_refuses_a_wrong_secret(
         assert_eq!(request.send().await.unwrap().status(), 401);
     }
     assert!(!app.probe.is_done(999_999), "a forged update is never handled");
+}
+
+#[tokio::test]
+async fn help_says_what_to_send_at_each_step_and_the_campaign_dates_at_the_menu() {
+    let app = spawn_app().await;
+    app.seed().await;
+
+    // Before a language is chosen: both languages, then the question again.
+    let user = app.user(1030, Some("ru"));
+    user.send("/start").await;
+    user.send("/help").await;
+    let texts: Vec<String> = user.messages().iter().map(|m| m.text.clone()).collect();
+    assert!(
+        texts.iter().any(
+            |t| t.contains("«Қазақша» немесе «Русский»") && t.contains("нажмите «Қазақша» или «Русский»")
+        )
+    );
+    assert_eq!(user.buttons(), ["Қазақша", "Русский"]);
+    user.press("Русский").await;
+    for (expected, example) in [("Напишите адрес электронной почты", "например: aigerim@mail.kz")]
+    {
+        user.send("/help").await;
+        assert!(user.messages().iter().any(|m| m.text.starts_with(expected) && m.text.contains(example)));
+        assert!(user.last_text().starts_with("Напишите вашу электронную почту"), "the question again");
+    }
+    user.send("help@mail.kz").await;
+    user.send(&app.smtp.last_code_for("help@mail.kz")).await;
+    user.send("/help").await;
+    assert!(
+        user.messages().iter().any(|m| m.text.starts_with("Напишите 12 цифр ИИН, например: 080315600016."))
+    );
+    assert!(user.last_text().starts_with("Напишите ваш ИИН"));
+
+    // At the menu: where to get support and the key dates of the campaign.
+    let ru = app.applicant_fixture(1031, "ru").await;
+    ru.send("/help").await;
+    let help = ru.messages()[0].text.clone();
+    assert!(help.starts_with("Через этот бот можно зарегистрироваться на январское ЕНТ"), "{help}");
+    assert!(help.contains("«Моя история»"), "the site's name for «My applications»: {help}");
+    assert!(help.contains("Поддержка: support@ent.test"), "{help}");
+    assert!(
+        help.contains(
+            "🗓 ЕНТ — январь 2027\n• приём заявлений — до 31 декабря, 10:00\n• тестирование — 11–17 января\n"
+        ),
+        "{help}"
+    );
+    assert!(!help.contains("закрытие базы данных —"), "not planned yet: {help}");
+    assert!(
+        help.ends_with("После закрытия базы данных заявление не изменить, а при отзыве оплата не вернётся.")
+    );
+    assert!(ru.last_text().contains("Главное меню"));
+
+    sqlx::query("UPDATE campaigns SET database_closed_at = '2027-01-08 13:00:00+00'")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let kk = app.applicant_fixture(1032, "kk").await;
+    kk.send("❓ Көмек").await;
+    let help = kk.messages()[0].text.clone();
+    assert!(help.starts_with("Бұл бот арқылы қаңтардағы ақылы ҰБТ-ға тіркелуге болады."), "{help}");
+    assert!(help.contains("Қолдау: support@ent.test"), "{help}");
+    assert!(help.contains("• өтініш қабылдау аяқталады — 31 желтоқсан, 10:00"), "{help}");
+    assert!(help.contains("• тестілеу — 11–17 қаңтар"), "{help}");
+    assert!(help.contains("• деректер базасы жабылады — 8 қаңтар, 18:00"), "{help}");
+    assert!(help.chars().count() <= 600);
 }

@@ -18,11 +18,13 @@ async fn step(app: &TestApp, user: &TestUser) -> serde_json::Value {
         .unwrap()
 }
 
-/// Walks a Russian-speaking applicant from the menu to the summary: first category,
+const CONFIRM: &str = "✅ Правила прочитаны, подтверждаю";
+
+/// Walks a Russian-speaking applicant from the menu to the summary: a school graduate,
 /// Russian, physics–maths, `city`, the first date, the first time.
 async fn to_summary(user: &TestUser, city: &str) {
     user.send("📝 Подать заявление").await;
-    user.press("1").await;
+    user.press("Выпускник школы этого года").await;
     user.press("Русский язык").await;
     user.press("Физика – Математика").await;
     user.press(city).await;
@@ -30,7 +32,6 @@ async fn to_summary(user: &TestUser, city: &str) {
     user.press(&first_date).await;
     let first_time = user.buttons()[0].clone();
     user.press(&first_time).await;
-    user.press("✅ С правилами ознакомлен(а)").await;
     assert!(user.last_text().contains("Проверьте заявление"), "{}", user.transcript());
 }
 
@@ -43,52 +44,79 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
 
     user.tap("📝 Подать заявление").await;
     let wizard_id = user.last().message_id;
-    assert!(user.last_text().starts_with("Шаг 1/8\nВыберите вашу категорию:"));
-    assert!(
-        user.last_text()
-            .contains("1. Обучающихся выпускных 11 (12) классов организаций среднего образования")
+    assert!(user.last_text().starts_with("Шаг 1/7\nВыберите категорию участника"));
+    assert_eq!(
+        user.buttons(),
+        [
+            "Выпускник школы этого года",
+            "Условно зачисленный в вуз",
+            "Выпускник колледжа",
+            "Выпускник школы прошлых лет",
+            "Гражданин РК, учёба за рубежом",
+            "Кандас (иностранный гражданин)",
+            "Перевод с творческой программы",
+            "Перевод на педагогику",
+            "ℹ️ Подробнее о категориях",
+            "✖️ Отмена"
+        ]
     );
-    assert_eq!(user.buttons(), ["1", "2", "3", "4", "✖️ Отмена"]);
 
-    user.press("1").await;
-    assert!(user.last_text().starts_with("Шаг 2/8\nВыберите язык сдачи теста:"));
+    user.press("Выпускник школы этого года").await;
+    assert!(user.last_text().starts_with("Шаг 2/7\nВыберите язык сдачи теста:"));
     assert_eq!(
         user.buttons(),
         ["Казахский язык", "Русский язык", "Английский язык", "◀️ Назад", "✖️ Отмена"]
     );
     user.press("Русский язык").await;
-    assert!(user.last_text().starts_with("Шаг 3/8"));
+    assert!(user.last_text().starts_with("Шаг 3/7"));
     assert_eq!(user.buttons().len(), 13 + 2, "13 combinations and the navigation");
     assert!(user.buttons().contains(&"Творческий экзамен".to_string()));
     user.press("Физика – Математика").await;
-    assert!(user.last_text().starts_with("Шаг 4/8\nВыберите город тестирования:"));
+    assert!(user.last_text().starts_with("Шаг 4/7\nВыберите город тестирования:"));
     user.press("Караганда").await;
-    assert!(user.last_text().starts_with("Шаг 5/8\nКараганда: выберите дату."));
+    assert!(user.last_text().starts_with("Шаг 5/7\nКараганда: выберите дату."));
     let first_date = user.buttons()[0].clone();
     assert!(first_date.ends_with(" пн"), "the week of slots starts on a Monday: {first_date}");
     user.press(&first_date).await;
-    assert!(user.last_text().starts_with("Шаг 6/8\nКараганда, "));
+    assert!(user.last_text().starts_with("Шаг 6/7\nКараганда, 11 января, понедельник: выберите время."));
     let times = user.buttons();
     assert!(times[0].starts_with("09:00 · "), "{times:?}");
     assert!(times[0].ends_with(" мест") || times[0].ends_with(" места"), "free seats shown: {times:?}");
     user.press(&times[0].clone()).await;
-    assert!(user.last_text().starts_with("Шаг 7/8\nПравила тестирования:"));
-    assert!(!user.last_text().contains("16 лет"), "born 2008-03-15: 18 on the test day");
-    user.press("✅ С правилами ознакомлен(а)").await;
     let summary = user.last_text();
-    assert!(summary.starts_with("Шаг 8/8\nПроверьте заявление:"));
+    assert!(summary.starts_with("Шаг 7/7\nПроверьте заявление:"), "{summary}");
+    // The category in its full official wording, in the nominative.
+    assert!(summary.contains(
+        "Категория: Обучающиеся выпускных 11 (12) классов организаций среднего образования для \
+         зачисления в ОВПО на платной основе по желанию\n"
+    ));
     assert!(summary.contains("Язык сдачи: Русский язык"));
     assert!(summary.contains("Предметы: Физика – Математика"));
-    assert!(summary.contains("Место: Караганда, "));
-    assert!(summary.contains("09:00"));
-    assert!(summary.contains("Оплата: 5\u{a0}640\u{a0}₸"));
-    assert!(summary.contains("время и место изменить нельзя"));
-    assert_eq!(user.buttons(), ["✅ Подтвердить", "◀️ Назад", "✖️ Отмена"]);
+    assert!(summary.contains("Место: Караганда, Университет им. Е.А. Букетова"), "{summary}");
+    assert!(summary.contains("Дата и время: 11 января, понедельник, 09:00"));
+    assert!(summary.contains("Стоимость: 5\u{a0}640\u{a0}₸"));
+    assert!(summary.contains("Потом время и место не изменить."));
+    assert!(!summary.contains("16 лет"), "born 2008-03-15: 18 on the test day");
+    assert_eq!(user.buttons(), [CONFIRM, "📜 Правила тестирования", "◀️ Назад", "✖️ Отмена"]);
+
+    // The rules, readable before confirming; confirming from there works too.
+    user.press("📜 Правила тестирования").await;
+    let rules = user.last_text();
+    assert!(rules.starts_with("Шаг 7/7\n📜 Правила тестирования\n• Тест длится 240 минут."), "{rules}");
+    assert!(rules.contains("удостоверение личности или паспорт"));
+    assert!(rules.contains("eGov, Kaspi или Halyk"));
+    assert!(rules.contains("Если не оплатить за 60 минут, заявление аннулируется."), "{rules}");
+    assert!(!rules.contains("16 лет"));
+    assert_eq!(user.buttons(), [CONFIRM, "◀️ Назад", "✖️ Отмена"]);
+    user.press("◀️ Назад").await;
+    assert!(user.last_text().starts_with("Шаг 7/7\nПроверьте заявление:"));
+    user.press("📜 Правила тестирования").await;
     assert_eq!(user.messages().len(), before + 1, "one wizard message, edited in place");
 
-    user.press("✅ Подтвердить").await;
+    user.press(CONFIRM).await;
     let booked = user.messages().into_iter().find(|m| m.message_id == wizard_id).unwrap();
     assert!(booked.text.starts_with("Заявление №"), "{}", booked.text);
+    assert!(booked.text.contains("Место закреплено за вами на 60 минут."), "{}", booked.text);
     assert!(booked.text.contains("Срок оплаты — 11:00"), "10:00 in Almaty + 60 minutes: {}", booked.text);
 
     let (status, deadline_minutes, booked_seats): (String, f64, i32) = sqlx::query_as(
@@ -130,8 +158,8 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
         .unwrap();
 
     user.tap("📝 Өтініш беру").await;
-    assert!(user.last_text().starts_with("Қадам 1/8\nСанатыңызды таңдаңыз:"));
-    user.press("2").await;
+    assert!(user.last_text().starts_with("Қадам 1/7\nҚатысушы санатын таңдаңыз"));
+    user.press("Биылғы мектеп бітіруші").await;
     user.press("Қазақ тілі").await;
     user.press("Химия – Биология").await;
     user.press("Қарағанды").await;
@@ -141,15 +169,25 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
     let time = user.buttons()[0].clone();
     assert!(time.ends_with(" орын"), "{time}");
     user.press(&time).await;
+    let summary = user.last_text();
+    assert!(summary.starts_with("Қадам 7/7\nӨтінішті тексеріңіз:"), "{summary}");
+    assert!(summary.contains("Санат: ЖОО-ға өз қалауы бойынша ақылы негізде қабылдану үшін"));
+    assert!(summary.contains("Тапсыру тілі: Қазақ тілі"));
+    assert!(summary.contains("Құны: 5\u{a0}640\u{a0}₸"));
+    assert!(summary.contains("Тест күні сізге 16 жас толмайды"), "{summary}");
+    assert!(summary.contains("3×4"));
+    user.press("📜 Тестілеу ережелері").await;
+    assert!(user.last_text().contains("тестілеуден шығарылады"));
+    assert!(user.last_text().contains("60 минут ішінде төленбесе, өтініш жойылады."));
     assert!(user.last_text().contains("Тест күні сізге 16 жас толмайды"));
-    user.press("✅ Ережелермен таныстым").await;
-    assert!(user.last_text().contains("Тапсыру тілі: Қазақ тілі"));
-    assert!(user.last_text().contains("Төлем: 5\u{a0}640\u{a0}₸"));
-    user.press("✅ Растау").await;
+    user.press("✅ Ережелерді оқыдым, растаймын").await;
     assert!(
-        user.messages()
-            .iter()
-            .any(|m| m.text.starts_with("Өтініш №") && m.text.contains("Төлем мерзімі — 11:00"))
+        user.messages().iter().any(|m| m.text.starts_with("№")
+            && m.text.contains("өтініш қабылданды ✅")
+            && m.text.contains("Орын сізге 60 минутқа сақталды.")
+            && m.text.contains("Төлем мерзімі — 11:00")),
+        "{}",
+        user.transcript()
     );
     assert_eq!(count(&app, "SELECT count(*) FROM applications WHERE status = 'awaiting_payment'").await, 1);
 }
@@ -196,14 +234,19 @@ async fn every_refusal_is_specific() {
     // An active application.
     sqlx::query("UPDATE campaigns SET database_closed_at = NULL").execute(app.pool()).await.unwrap();
     to_summary(&user, "Алматы").await;
-    user.press("✅ Подтвердить").await;
+    user.press(CONFIRM).await;
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("У вас уже есть активное заявление"));
+    assert_eq!(
+        user.last_text(),
+        "У вас уже есть заявление на этот период. Оно в разделе «📋 Мои заявления»."
+    );
 
-    // A no-show.
+    // A no-show: without a valid reason no second application; with one, write to the NCT.
     sqlx::query("UPDATE applications SET status = 'no_show'").execute(app.pool()).await.unwrap();
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Вы не явились на тестирование"));
+    let text = user.last_text();
+    assert!(text.starts_with("Вы не пришли на тестирование без уважительной причины"), "{text}");
+    assert!(text.ends_with("(болезнь, олимпиада и т. п.), напишите в НЦТ: support@ent.test"), "{text}");
     assert_eq!(count(&app, "SELECT count(*) FROM applications").await, 1);
     assert_eq!(step(&app, &user).await["step"], "menu");
 }
@@ -215,10 +258,10 @@ async fn back_and_cancel_work_from_every_step() {
     let user = app.onboarded_user(3004, "Русский").await;
     to_summary(&user, "Алматы").await;
 
-    for n in (1..=7).rev() {
+    for n in (1..=6).rev() {
         user.press("◀️ Назад").await;
         assert!(
-            user.last_text().starts_with(&format!("Шаг {n}/8")),
+            user.last_text().starts_with(&format!("Шаг {n}/7")),
             "back to step {n}: {}",
             user.last_text()
         );
@@ -226,7 +269,7 @@ async fn back_and_cancel_work_from_every_step() {
     assert!(!user.buttons().contains(&"◀️ Назад".to_string()), "no back on the first step");
 
     // Cancel from each step: walk forward k steps, then cancel.
-    let forward = ["1", "Русский язык", "Физика – Математика", "Алматы"];
+    let forward = ["Выпускник школы этого года", "Русский язык", "Физика – Математика", "Алматы"];
     for k in 0..forward.len() {
         if k > 0 {
             user.send("📝 Подать заявление").await;
@@ -255,7 +298,7 @@ async fn stale_buttons_and_stray_text_change_nothing() {
     user.send("📝 Подать заявление").await;
     let wizard = user.last().message_id;
     let seq_before = step(&app, &user).await["seq"].as_u64().unwrap();
-    user.press("1").await;
+    user.press("Выпускник школы этого года").await;
 
     // The category buttons of the previous render, pressed again (a double tap).
     let state_before = step(&app, &user).await;
@@ -271,14 +314,14 @@ async fn stale_buttons_and_stray_text_change_nothing() {
 
     // Text where a button is expected: the step again, at the bottom of the chat.
     user.send("русский").await;
-    assert!(user.last_text().starts_with("Выберите один из вариантов ниже"));
-    assert!(user.last_text().contains("Шаг 2/8"));
+    assert!(user.last_text().starts_with("Нажмите одну из кнопок ниже"));
+    assert!(user.last_text().contains("Шаг 2/7"));
     assert_ne!(user.last().message_id, wizard);
     // The old message's buttons are stale now; the new ones work.
     user.press_data(wizard, &format!("w:{seq}:v:ru")).await;
     assert_eq!(user.callback_answers().last().unwrap().0, "Эта кнопка уже не действует.");
     user.press("Русский язык").await;
-    assert!(user.last_text().starts_with("Шаг 3/8"));
+    assert!(user.last_text().starts_with("Шаг 3/7"));
 }
 
 #[tokio::test]
@@ -303,10 +346,10 @@ async fn a_double_tapped_confirm_makes_one_application() {
 async fn two_hundred_applicants_race_for_twenty_seats() {
     let app = spawn_app().await;
     app.seed().await;
-    // One slot in Pavlodar with 20 seats on the first day at 09:00; the rest of the city stays free.
+    // One slot in Kokshetau with 20 seats on the first day at 09:00; the rest of the city stays free.
     let slot: i64 = sqlx::query_scalar(
         "SELECT s.id FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities c ON c.id = v.city_id
-         WHERE c.code = 'pavlodar' ORDER BY s.starts_at, v.id LIMIT 1",
+         WHERE c.code = 'kokshetau' ORDER BY s.starts_at, v.id LIMIT 1",
     )
     .fetch_one(app.pool())
     .await
@@ -318,9 +361,9 @@ async fn two_hundred_applicants_race_for_twenty_seats() {
         users.push(app.applicant_fixture(50_000 + i, "ru").await);
     }
     // Everyone gets to the summary of the same slot first…
-    futures::future::join_all(users.iter().map(|u| to_summary(u, "Павлодар"))).await;
+    futures::future::join_all(users.iter().map(|u| to_summary(u, "Кокшетау"))).await;
     // …then all confirm at once.
-    futures::future::join_all(users.iter().map(|u| u.press("✅ Подтвердить"))).await;
+    futures::future::join_all(users.iter().map(|u| u.press(CONFIRM))).await;
 
     assert_eq!(count(&app, "SELECT count(*) FROM applications").await, 20);
     let booked: i32 = sqlx::query_scalar("SELECT booked FROM slots WHERE id = $1")
@@ -340,9 +383,9 @@ async fn two_hundred_applicants_race_for_twenty_seats() {
             !loser
                 .buttons()
                 .iter()
-                .any(|b| b.starts_with("09:00 · Пункт проведения ЕНТ") && b.ends_with("20 мест"))
+                .any(|b| b.starts_with("09:00 · Университет им. Ш. Уалиханова") && b.ends_with("20 мест"))
         );
-        assert!(loser.last_text().contains("Шаг 6/8"));
+        assert!(loser.last_text().contains("Шаг 6/7"));
     }
     // The invariant, for every slot: booked equals the seat-holding applications.
     let mismatched = count(
@@ -352,4 +395,196 @@ async fn two_hundred_applicants_race_for_twenty_seats() {
     )
     .await;
     assert_eq!(mismatched, 0);
+}
+
+#[tokio::test]
+async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there() {
+    let app = spawn_app().await;
+    app.seed().await;
+    for (id, locale) in [(3010u64, "ru"), (3011, "kk")] {
+        let user = app.applicant_fixture(id, locale).await;
+        let (apply, more, first, last) = if locale == "ru" {
+            (
+                "📝 Подать заявление",
+                "ℹ️ Подробнее о категориях",
+                "Выпускник школы этого года",
+                "Перевод на педагогику",
+            )
+        } else {
+            ("📝 Өтініш беру", "ℹ️ Санаттар туралы толығырақ", "Биылғы мектеп бітіруші", "Педагогикаға ауысу")
+        };
+        user.send(apply).await;
+        let wizard = user.last().message_id;
+        user.press(more).await;
+        assert_eq!(user.last().message_id, wizard, "the same message, edited");
+        let mut pages = vec![user.last_text()];
+        while user.buttons().contains(&"▶️".to_string()) {
+            user.press("▶️").await;
+            pages.push(user.last_text());
+        }
+        assert!(pages.len() >= 2, "{pages:?}");
+        let all = pages.join("\n");
+        for page in &pages {
+            assert!(page.chars().count() <= 600, "{} characters:\n{page}", page.chars().count());
+        }
+        // Every category once, numbered, with its label above its full wording.
+        for n in 1..=8 {
+            assert_eq!(all.matches(&format!("\n{n}. ")).count(), 1, "category {n}:\n{all}");
+        }
+        if locale == "ru" {
+            assert!(
+                pages[0].starts_with("Шаг 1/7\nКатегории участников — полные формулировки (ОВПО — это вуз).")
+            );
+            assert!(all.contains("1. Выпускник школы этого года\nОбучающиеся выпускных 11 (12) классов"));
+            assert!(all.contains(
+                "6. Кандас (иностранный гражданин)\nИностранные граждане казахской национальности"
+            ));
+        } else {
+            assert!(pages[0].starts_with("Қадам 1/7\nҚатысушы санаттары — толық атаулары"));
+            assert!(
+                all.contains("3. Колледж бітіруші\nЖОО-ға ақылы негізде түсу үшін техникалық және кәсіптік")
+            );
+        }
+        // The last page offers its own categories; back to the first page, back to the list.
+        assert!(user.buttons().contains(&last.to_string()), "{:?}", user.buttons());
+        user.press("◀️").await;
+        assert_eq!(user.last_text(), pages[pages.len() - 2]);
+        let back = if locale == "ru" { "◀️ Назад" } else { "◀️ Артқа" };
+        user.press(back).await;
+        assert!(user.buttons().contains(&more.to_string()), "the short list again");
+        user.press(more).await;
+        assert!(user.buttons().contains(&first.to_string()));
+        // A page button from an earlier render is stale.
+        let seq = step(&app, &user).await["seq"].as_u64().unwrap();
+        user.press_data(wizard, &format!("w:{}:p:1", seq - 1)).await;
+        assert_eq!(step(&app, &user).await["seq"].as_u64().unwrap(), seq);
+        user.press(first).await;
+        assert!(user.last_text().contains(" 2/7\n"), "picked from the details: {}", user.last_text());
+        assert_eq!(step(&app, &user).await["category"].as_i64(), Some(1));
+    }
+}
+
+/// Every step of the wizard, with the longest category wording and the city with the
+/// longest address, fits a phone screen in both languages; so does /help at every step.
+#[tokio::test]
+async fn every_wizard_view_and_its_help_fit_one_screen() {
+    let app = spawn_app().await;
+    app.seed().await;
+    for (id, locale) in [(3020u64, "ru"), (3021, "kk")] {
+        let user = app.applicant_fixture(id, locale).await;
+        let ru = locale == "ru";
+        let checked = |user: &TestUser| {
+            let text = user.last_text();
+            assert!(text.chars().count() <= 600, "{} characters:\n{text}", text.chars().count());
+        };
+        let help = |expected: &'static str| {
+            let user = &user;
+            async move {
+                let before = user.messages().len();
+                user.send("/help").await;
+                let answer = user.messages()[before].text.clone();
+                assert!(answer.starts_with(expected), "{answer}");
+                assert!(answer.chars().count() <= 600);
+                // Then the step again, at the bottom of the chat.
+                assert!(user.last_text().contains("/7\n"), "{}", user.last_text());
+            }
+        };
+        user.send(if ru { "📝 Подать заявление" } else { "📝 Өтініш беру" }).await;
+        checked(&user);
+        help(if ru {
+            "Нажмите кнопку с вашей категорией. Например"
+        } else {
+            "Өз санатыңыздың батырмасын басыңыз. Мысалы"
+        })
+        .await;
+        user.press(if ru {
+            "Условно зачисленный в вуз"
+        } else {
+            "ЖОО-ға шартты түрде қабылданған"
+        })
+        .await;
+        checked(&user);
+        help(if ru {
+            "Выберите язык, на котором будете сдавать тест"
+        } else {
+            "Тестті қай тілде тапсыратыныңызды таңдаңыз"
+        })
+        .await;
+        user.press(if ru { "Английский язык" } else { "Ағылшын тілі" }).await;
+        checked(&user);
+        help(if ru {
+            "Выберите два профильных предмета"
+        } else {
+            "Мамандығыңызға сай екі бейіндік пәнді таңдаңыз"
+        })
+        .await;
+        user.press(if ru {
+            "Казахский язык – Казахская литература"
+        } else {
+            "Дүниежүзі тарихы – Құқық негіздері"
+        })
+        .await;
+        checked(&user);
+        help(if ru {
+            "Выберите город, где будете сдавать тест."
+        } else {
+            "Тест тапсыратын қаланы таңдаңыз."
+        })
+        .await;
+        // Twenty cities: the list pages.
+        assert!(!user.buttons().iter().any(|b| b == "Усть-Каменогорск" || b == "Өскемен"));
+        user.press("▶️").await;
+        checked(&user);
+        user.press(if ru { "Усть-Каменогорск" } else { "Өскемен" }).await;
+        checked(&user);
+        help(if ru {
+            "Выберите день теста, например «11.01 пн»"
+        } else {
+            "Тест күнін таңдаңыз, мысалы «11.01 дс»"
+        })
+        .await;
+        let date = user.buttons()[0].clone();
+        user.press(&date).await;
+        checked(&user);
+        help(if ru {
+            "Выберите время и место."
+        } else {
+            "Уақыт пен орынды таңдаңыз."
+        })
+        .await;
+        let time = user.buttons()[0].clone();
+        user.press(&time).await;
+        checked(&user);
+        assert!(
+            user.last_text().contains(if ru {
+                "Категория: Зачисленные в ОВПО"
+            } else {
+                "Санат: ЖОО-ға күндізгі оқу нысаны"
+            }),
+            "the full wording in the summary: {}",
+            user.last_text()
+        );
+        help(if ru {
+            "Проверьте данные."
+        } else {
+            "Деректерді тексеріңіз."
+        })
+        .await;
+        // Text instead of a button: the notice above the summary still fits.
+        user.send("ок").await;
+        checked(&user);
+        user.press(if ru {
+            "📜 Правила тестирования"
+        } else {
+            "📜 Тестілеу ережелері"
+        })
+        .await;
+        checked(&user);
+        help(if ru {
+            "Проверьте данные."
+        } else {
+            "Деректерді тексеріңіз."
+        })
+        .await;
+    }
 }

@@ -212,7 +212,7 @@ async function registersAndPaysInKazakh({ base, context }) {
   await seeBot(page, 'Пошта расталды');
   await seeBot(page, 'ЖСН-іңізді жазыңыз');
   await type(page, DEMO_IIN);
-  await seeBot(page, 'Бұл сізсіз бе?');
+  await seeBot(page, 'Бұл сіз бе?');
   await seeBot(page, 'Сейтқали Айгерим');
   await shot(page, '03-iin');
   await tapInline(page, '✅ Иә, менмін');
@@ -220,7 +220,7 @@ async function registersAndPaysInKazakh({ base, context }) {
   await page.waitForSelector('#reply-keyboard .rkb.contact', { timeout: WAIT });
   await shot(page, '04-share-contact');
   await tapKeyboard(page, '📱 Нөмірімді жіберу');
-  await seeBot(page, 'Тіркелу аяқталды');
+  await seeBot(page, 'Профиліңіз дайын');
   await page.waitForSelector('#reply-keyboard >> text=📝 Өтініш беру', { timeout: WAIT });
   expect(await page.locator('.msg.user .contact').count() === 1, 'the shared contact shows as a contact bubble');
   await idle(page);
@@ -228,56 +228,64 @@ async function registersAndPaysInKazakh({ base, context }) {
 
   // The wizard: one message, edited in place at every step.
   await tapKeyboard(page, '📝 Өтініш беру');
-  await lastBotStartsWith(page, 'Қадам 1/8');
-  await tapInline(page, '1');
-  await lastBotStartsWith(page, 'Қадам 2/8');
+  await lastBotStartsWith(page, 'Қадам 1/7');
+  const categories = await inlineButtons(page);
+  expect(categories.length === 10 && categories[0] === 'Биылғы мектеп бітіруші', `eight categories: ${categories}`);
+  await tapInline(page, 'ℹ️ Санаттар туралы толығырақ');
+  await seeBot(page, 'Қатысушы санаттары — толық атаулары');
+  await shot(page, '06-categories');
+  await tapInline(page, 'Биылғы мектеп бітіруші');
+  await lastBotStartsWith(page, 'Қадам 2/7');
   await tapInline(page, 'Қазақ тілі');
-  await lastBotStartsWith(page, 'Қадам 3/8');
+  await lastBotStartsWith(page, 'Қадам 3/7');
   await tapInline(page, 'Физика – Математика');
-  await lastBotStartsWith(page, 'Қадам 4/8');
+  await lastBotStartsWith(page, 'Қадам 4/7');
   await tapInline(page, 'Алматы');
-  await lastBotStartsWith(page, 'Қадам 5/8');
+  await lastBotStartsWith(page, 'Қадам 5/7');
   const dates = await inlineButtons(page);
   await tapInline(page, dates[0]);
-  await lastBotStartsWith(page, 'Қадам 6/8');
+  await lastBotStartsWith(page, 'Қадам 6/7');
   const times = await inlineButtons(page);
   expect(/^\d\d:\d\d/.test(times[0]), `a time with free seats: ${times}`);
   await tapInline(page, times[0]);
-  await lastBotStartsWith(page, 'Қадам 7/8');
-  await tapInline(page, '✅ Ережелермен таныстым');
-  await lastBotStartsWith(page, 'Қадам 8/8');
+  await lastBotStartsWith(page, 'Қадам 7/7');
   await seeBot(page, 'Пәндер: Физика – Математика');
+  await seeBot(page, 'Санат: ЖОО-ға өз қалауы бойынша');
   expect(await page.locator('.msg.bot .meta', { hasText: 'edited' }).count() >= 1, 'the wizard message is marked edited');
-  await shot(page, '06-summary');
-  await tapInline(page, '✅ Растау');
+  await shot(page, '07-summary');
+  // The rules before confirming; the confirm button is the acknowledgement.
+  await tapInline(page, '📜 Тестілеу ережелері');
+  await seeBot(page, 'тестілеуден шығарылады');
+  await shot(page, '08-rules');
+  await tapInline(page, '✅ Ережелерді оқыдым, растаймын');
   await seeBot(page, 'қабылданды ✅');
 
   // Payment by card: the bot's link opens the sandbox payment page.
   await seeBot(page, 'Төлем тәсілін таңдаңыз');
   await idle(page);
-  await shot(page, '07-booked');
+  await shot(page, '09-booked');
   await tapInline(page, '💳 Банк картасы');
   const link = page.locator('.msg.bot a.ikb.url').last();
   await link.waitFor({ timeout: WAIT });
   const href = await link.getAttribute('href');
   expect(/\/pay\/\d{10,12}$/.test(href), `a sandbox payment link: ${href}`);
   await idle(page);
-  await shot(page, '08-card-link');
+  await shot(page, '10-card-link');
   const [payPage] = await Promise.all([context.waitForEvent('page'), link.click()]);
   await payPage.waitForLoadState();
   await payPage.waitForSelector('#pay-card', { timeout: WAIT });
-  await shot(payPage, '09-pay-page');
+  await shot(payPage, '11-pay-page');
   await payPage.click('#pay-card');
   await payPage.waitForSelector('#result.ok', { timeout: WAIT });
   expect((await payPage.textContent('#status')) === 'paid', 'the order is paid');
-  await shot(payPage, '10-paid');
+  await shot(payPage, '12-paid');
   await payPage.close();
 
   // The confirmation comes through the outbox worker into the chat that stayed open.
   await page.bringToFront();
   await seeBot(page, 'Төлем қабылданды');
   await page.waitForSelector('#orders', { state: 'hidden', timeout: WAIT });
-  await shot(page, '11-confirmed');
+  await shot(page, '13-confirmed');
 
   // What a user types is shown as text, never as markup.
   const hostile = '<img src=x onerror="document.body.dataset.pwned=1"><b>bold?</b>';
