@@ -89,6 +89,7 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
     match applications::book(&ctx.db, &new).await {
         Ok(Some(application_id)) => {
             tracing::info!(user = telegram_user_id, application_id, slot = choices.slot_id, "seat held");
+            crate::metrics::seat_booked();
             Ok(Booking::Booked { application_id, payment_deadline: deadline })
         }
         Ok(None) => {

@@ -284,6 +284,7 @@ pub async fn apply(
         );
         let key = format!("paid:{}", o.application_id);
         queue(conn, o.telegram_user_id, &text, &key, now).await?;
+        crate::metrics::payment_applied(event.method.code());
         Ok(PayOutcome::Applied { payment_id: o.payment_id, application_id: o.application_id })
     } else {
         db::settle(conn, o.payment_id, db::Settlement::Late, &event.txn_id, now).await?;
