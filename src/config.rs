@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
 
+/// A start the operator must fix (a missing setting, the wrong database): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
 /// Where Telegram POSTs updates in webhook mode, under `PUBLIC_URL`.
 pub const WEBHOOK_PATH: &str = "/telegram/webhook";
 
@@ -38,11 +43,18 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Updates handled at once by this process (each holds two pool connections).
     pub update_workers: usize,
+    /// `CARD_PAYMENTS=off` hides the card button (no gateway configured): Kaspi only.
+    pub card_payments: bool,
+    /// Set only by `ent-bot sandbox`: the Bot API is emulated in-process.
+    pub sandbox: bool,
+    /// Sandbox users who act as admins. Kept in memory, never in the `staff` table, so a
+    /// sandbox run can never make a real Telegram user an admin.
+    pub sandbox_admins: Vec<i64>,
 }
 
 impl Config {
     pub fn is_sandbox(&self) -> bool {
-        self.bot_token.is_empty()
+        self.sandbox
     }
 
     /// Reads the process environment.
@@ -125,6 +137,13 @@ impl Config {
                 "DATABASE_MAX_CONNECTIONS",
             )?,
             update_workers: number(var("UPDATE_WORKERS"), 8, "UPDATE_WORKERS")? as usize,
+            card_payments: match var("CARD_PAYMENTS").as_deref() {
+                None | Some("on") => true,
+                Some("off") => false,
+                Some(other) => bail!("CARD_PAYMENTS must be `on` or `off`, got `{other}`"),
+            },
+            sandbox: false,
+            sandbox_admins: vec![],
         })
     }
 }
@@ -160,9 +179,9 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_sandbox_in_almaty() {
+    fn defaults_are_almaty_and_never_the_sandbox() {
         let c = cfg(&[]).unwrap();
-        assert!(c.is_sandbox());
+        assert!(!c.is_sandbox(), "only `ent-bot sandbox` turns the sandbox on");
         assert_eq!(c.timezone, chrono_tz::Asia::Almaty);
         assert_eq!(c.payment_deadline_minutes, 60);
         assert_eq!(c.payment_reminder_minutes, vec![30, 10]);

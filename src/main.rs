@@ -17,8 +17,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the bot and the HTTP server (the default). Applies migrations first.
+    /// Run the bot and the HTTP server (the default). Applies migrations first; needs BOT_TOKEN.
     Serve,
+    /// Try the bot without Telegram: an emulated Telegram in the browser and demo data
+    /// (on an empty or a demo database only).
+    Sandbox,
     /// Apply database migrations and exit.
     Migrate,
     /// Load reference data.
@@ -61,7 +64,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input);
+            let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input)
+                || e.downcast_ref::<ent_bot::config::Refusal>().is_some();
             eprintln!("error: {e:#}");
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
@@ -71,7 +75,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => ent_bot::serve::serve(config).await,
+        Command::Serve => ent_bot::serve::serve(config, false).await,
+        Command::Sandbox => ent_bot::serve::serve(config, true).await,
         Command::Migrate => {
             let pool = ent_bot::db::connect(&config.database_url, 2).await?;
             ent_bot::db::migrate(&pool).await?;

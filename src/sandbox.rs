@@ -1,4 +1,6 @@
-//! Sandbox mode (DESIGN §3): without `BOT_TOKEN` the binary plays Telegram itself.
+//! Sandbox mode (DESIGN §3, `ent-bot sandbox`): the binary plays Telegram itself. It is never
+//! entered by accident: `serve` without `BOT_TOKEN` refuses to start, and the sandbox refuses
+//! a database that holds anything but sandbox data (no marker row, see `seed`).
 //!
 //! This is wiring: [`start`] connects and migrates the database, seeds it when empty, and
 //! builds the [`App`] with the Bot API emulator and the sandbox pages
@@ -7,24 +9,26 @@
 
 use crate::app::{App, Options, SANDBOX_TOKEN};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Refusal};
 use crate::http::sandbox::{Sandbox, USERS};
 
 /// Signs the sandbox's card notifications when `CARD_API_SECRET` is empty; [`start`] gives
 /// the app the same secret, so the real signature check runs and passes.
 pub const SANDBOX_CARD_SECRET: &str = "sandbox-card-api-secret";
 
-/// Starts the whole app in sandbox mode: what `ent-bot serve` does without `BOT_TOKEN`,
-/// and what the tests start. Returns the running app and the sandbox (its emulator).
+/// Starts the whole app in sandbox mode: what `ent-bot sandbox` runs, and what the tests
+/// start. Returns the running app and the sandbox (its emulator).
 pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(App, Sandbox)> {
-    anyhow::ensure!(config.is_sandbox(), "sandbox mode runs only without BOT_TOKEN");
+    if !config.bot_token.is_empty() {
+        return Err(Refusal("the sandbox plays Telegram itself: unset BOT_TOKEN to run it".into()).into());
+    }
+    config.sandbox = true;
     if config.card_api_secret.is_empty() {
         config.card_api_secret = SANDBOX_CARD_SECRET.to_owned();
     }
-    let admin = USERS[0].id as i64;
-    if !config.admin_ids.contains(&admin) {
-        config.admin_ids.push(admin);
-    }
+    // Admins of the sandbox live in memory only: never written to `staff`.
+    config.admin_ids.clear();
+    config.sandbox_admins = vec![USERS[0].id as i64];
 
     let pool = match options.pool.take() {
         Some(pool) => pool,
@@ -35,6 +39,13 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
     if database_is_empty(&pool).await? {
         let report = crate::seed::seed_demo(&pool, clock.now(), config.timezone).await?;
         tracing::info!(%report, "sandbox: empty database seeded with demo data");
+    } else if !crate::seed::is_sandbox_database(&pool).await? {
+        return Err(Refusal(
+            "this database holds data that `ent-bot seed demo` or the sandbox did not write; \
+             the sandbox runs only on an empty or a demo database (set DATABASE_URL to another one)"
+                .into(),
+        )
+        .into());
     }
     options.pool = Some(pool);
 

@@ -394,6 +394,8 @@ pub const VENUES: [Venue; 23] = [
 pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Result<SeedReport> {
     let mut tx = pool.begin().await?;
     let mut inserted = 0;
+    // Not counted: it says what the database is, not what it holds.
+    sqlx::query("INSERT INTO sandbox_marker DEFAULT VALUES ON CONFLICT DO NOTHING").execute(&mut *tx).await?;
 
     let year = january_session_year(now.with_timezone(&tz).date_naive());
     let campaign_code = format!("ent-{year}-01");
@@ -793,4 +795,9 @@ mod tests {
         let cities: HashSet<&str> = CITIES.iter().map(|c| c.0).collect();
         assert!(VENUES.iter().all(|v| cities.contains(v.city)));
     }
+}
+
+/// True when `seed demo` (or the sandbox) wrote this database: the sandbox may run on it.
+pub async fn is_sandbox_database(pool: &PgPool) -> anyhow::Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sandbox_marker)").fetch_one(pool).await?)
 }

@@ -5,8 +5,18 @@ use crate::config::Config;
 
 /// `ent-bot serve`: runs until SIGTERM or SIGINT (then exits 0 after a graceful stop), or
 /// until a vital task dies (then fails, so the supervisor restarts the process).
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let sandbox = config.is_sandbox();
+pub async fn serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
+    if !sandbox && config.bot_token.is_empty() {
+        return Err(crate::config::Refusal(
+            "BOT_TOKEN is not set. Set it to run the bot, or run `ent-bot sandbox` to try the bot \
+             without Telegram (scripts/run.sh does when no token is set)"
+                .into(),
+        )
+        .into());
+    }
+    if !sandbox {
+        production_ready(&config)?;
+    }
     let mut app = if sandbox {
         // Demo data if the database is empty, the emulated Bot API and the sandbox pages.
         crate::sandbox::start(config, Options::default()).await?.0
@@ -40,4 +50,20 @@ async fn stop_signal() -> &'static str {
         _ = term.recv() => "SIGTERM",
         _ = tokio::signal::ctrl_c() => "SIGINT",
     }
+}
+
+/// Outside the sandbox nothing may fall back to a sandbox stand-in: codes sent to an
+/// in-memory mailbox never reach anyone, and a card link to `/pay/…` is a 404.
+fn production_ready(config: &Config) -> anyhow::Result<()> {
+    use crate::config::Refusal;
+    if config.smtp_url.is_none() {
+        return Err(Refusal("SMTP_URL is not set: confirmation codes could not be emailed".into()).into());
+    }
+    if config.card_payments && config.card_api_url.is_none() {
+        return Err(Refusal(
+            "CARD_API_URL is not set: set the card gateway, or CARD_PAYMENTS=off to offer Kaspi only".into(),
+        )
+        .into());
+    }
+    Ok(())
 }

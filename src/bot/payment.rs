@@ -49,7 +49,7 @@ async fn on_choice(
         Choice::Card { due, order, url } => notices::card(&ctx.i18n, s.locale, &due, &order, &url),
         Choice::CardUnavailable { due } => Notice {
             text: ctx.i18n.t(s.locale, "pay-card-unavailable"),
-            markup: Some(notices::options_keyboard(&ctx.i18n, s.locale, due.application_id)),
+            markup: Some(notices::options_keyboard(&ctx.i18n, s.locale, &due)),
         },
     };
     bot.answer_callback_query(q.id).await?;

@@ -45,6 +45,7 @@ pub async fn remind(
         deadline: a.payment_deadline,
         now,
         tz: ctx.config.timezone,
+        card: ctx.config.card_payments,
     };
     let notice = notices::reminder(&ctx.i18n, locale, &due);
     let key = format!("reminder:{}", job.id);

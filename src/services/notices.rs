@@ -46,6 +46,8 @@ pub struct Due {
     pub deadline: DateTime<Utc>,
     pub now: DateTime<Utc>,
     pub tz: Tz,
+    /// False with `CARD_PAYMENTS=off`: only Kaspi is offered.
+    pub card: bool,
 }
 
 impl Due {
@@ -59,30 +61,32 @@ impl Due {
     }
 }
 
-pub fn options_keyboard(i18n: &I18n, locale: Locale, application_id: i64) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(
-            i18n.t(locale, "pay-button-card"),
-            callback_data(Method::Card, application_id),
-        ),
-        InlineKeyboardButton::callback(
-            i18n.t(locale, "pay-button-kaspi"),
-            callback_data(Method::Kaspi, application_id),
-        ),
-    ]])
+pub fn options_keyboard(i18n: &I18n, locale: Locale, due: &Due) -> InlineKeyboardMarkup {
+    let kaspi = InlineKeyboardButton::callback(
+        i18n.t(locale, "pay-button-kaspi"),
+        callback_data(Method::Kaspi, due.application_id),
+    );
+    if !due.card {
+        return InlineKeyboardMarkup::new([[kaspi]]);
+    }
+    let card = InlineKeyboardButton::callback(
+        i18n.t(locale, "pay-button-card"),
+        callback_data(Method::Card, due.application_id),
+    );
+    InlineKeyboardMarkup::new([[card, kaspi]])
 }
 
 pub fn options(i18n: &I18n, locale: Locale, due: &Due) -> Notice {
     Notice {
         text: i18n.f(locale, "pay-choose", &due.args()),
-        markup: Some(options_keyboard(i18n, locale, due.application_id)),
+        markup: Some(options_keyboard(i18n, locale, due)),
     }
 }
 
 pub fn reminder(i18n: &I18n, locale: Locale, due: &Due) -> Notice {
     Notice {
         text: i18n.f(locale, "pay-reminder", &due.args()),
-        markup: Some(options_keyboard(i18n, locale, due.application_id)),
+        markup: Some(options_keyboard(i18n, locale, due)),
     }
 }
 
@@ -185,6 +189,7 @@ mod tests {
             deadline: now + Duration::minutes(60),
             now,
             tz: chrono_tz::Asia::Almaty,
+            card: true,
         };
         for locale in Locale::ALL {
             let k = kaspi(&i18n, locale, &due, "123456789012", "ҰТО НЦТ");

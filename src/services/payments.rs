@@ -46,6 +46,7 @@ pub async fn due(
         deadline: app.payment_deadline,
         now,
         tz: ctx.config.timezone,
+        card: ctx.config.card_payments,
     }))
 }
 
@@ -79,6 +80,10 @@ pub async fn choose(
         Ok(due) => due,
         Err(why) => return Ok(Choice::NotPayable(why)),
     };
+    if method == Method::Card && !due.card {
+        // An old card button, from before card payments were turned off.
+        return Ok(Choice::CardUnavailable { due });
+    }
     let Some(order) = order(ctx, application_id, method, due.now).await? else {
         // Settled between the two statements.
         return Ok(Choice::NotPayable(NotPayable::NotAwaiting));

@@ -963,3 +963,44 @@ async fn staff_mark_an_order_paid_others_get_the_unknown_command_answer() {
     assert_eq!(operator.last_text(), "Заказ 123 не найден.");
     assert_eq!(outbox_rows(&app, &applicant).await, 1);
 }
+
+#[tokio::test]
+async fn with_card_payments_off_only_kaspi_is_offered_and_an_old_card_button_is_refused() {
+    let app = spawn(&[("CARD_PAYMENTS", "off")]).await;
+    let (user, application) = applicant_with_seat(&app, 8801).await;
+    assert_eq!(user.buttons().len(), 1, "{:?}", user.buttons());
+    assert!(user.buttons().iter().all(|b| b.contains("Kaspi")), "{:?}", user.buttons());
+    // A card button from before the switch: no card order is made.
+    let message = user.last().message_id;
+    user.press_data(message, &format!("pay:card:{application}")).await;
+    let cards = count(
+        &app,
+        "SELECT count(*) FROM payments WHERE application_id = $1 AND method = 'card'",
+        application,
+    )
+    .await;
+    assert_eq!(cards, 0);
+}
+
+#[test]
+fn serve_refuses_sandbox_stand_ins_outside_the_sandbox() {
+    let run = |envs: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ent-bot"));
+        cmd.arg("serve")
+            .env("BOT_TOKEN", "123:ABC")
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env_remove("SMTP_URL")
+            .env_remove("CARD_API_URL");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("the binary runs")
+    };
+    let no_smtp = run(&[]);
+    assert_eq!(no_smtp.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_smtp.stderr).contains("SMTP_URL"));
+    let no_gateway = run(&[("SMTP_URL", "smtp://127.0.0.1:2525")]);
+    assert_eq!(no_gateway.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_gateway.stderr).contains("CARD_PAYMENTS=off"));
+}

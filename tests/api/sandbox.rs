@@ -28,7 +28,7 @@ async fn spawn_sandbox() -> SandboxApp {
         ("MAIL_FROM", "ENT <no-reply@ent.test>".to_string()),
     ]);
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("sandbox config is valid");
-    assert!(config.is_sandbox());
+    assert!(!config.is_sandbox(), "only sandbox::start turns it on");
     let options = Options { pool: Some(db.pool.clone()), ..Options::default() };
     let (app, _sandbox) = ent_bot::sandbox::start(config, options).await.expect("sandbox starts");
     let base = format!("http://{}", app.http_addr);
@@ -178,11 +178,9 @@ async fn a_fresh_sandbox_is_seeded_and_the_first_user_is_an_admin() {
     let campaigns: i64 =
         sqlx::query_scalar("SELECT count(*) FROM campaigns").fetch_one(&sandbox.db.pool).await.unwrap();
     assert_eq!(campaigns, 1, "the empty database got the demo data");
-    let role: String = sqlx::query_scalar("SELECT role::text FROM staff WHERE telegram_user_id = 1001")
-        .fetch_one(&sandbox.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(role, "admin");
+    let staff: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM staff").fetch_one(&sandbox.db.pool).await.unwrap();
+    assert_eq!(staff, 0, "the sandbox admin lives in memory: a real user 1001 never becomes an admin");
 
     let users = sandbox.get_json("/sandbox/api/users").await;
     let users = users["users"].as_array().unwrap();
@@ -391,4 +389,52 @@ async fn the_mailbox_page_escapes_and_sandboxes_email_html() {
     assert!(html.contains("<iframe sandbox=\"\""), "HTML shown only in a fully sandboxed frame");
     assert!(html.contains("srcdoc=\"&lt;p&gt;"), "the email HTML is escaped into srcdoc: {html}");
     assert!(!html.contains("<b style"), "no email markup in the page itself");
+}
+
+#[tokio::test]
+async fn the_sandbox_admin_runs_staff_commands_from_memory() {
+    let sandbox = spawn_sandbox().await;
+    let chat = sandbox.act("/sandbox/api/send", json!({ "user": 1001, "text": "/stats" })).await;
+    let last = chat["messages"].as_array().unwrap().last().unwrap()["text"].as_str().unwrap().to_string();
+    assert!(!last.contains("/help"), "a staff answer, not the unknown-command one: {last}");
+    let staff: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM staff").fetch_one(&sandbox.db.pool).await.unwrap();
+    assert_eq!(staff, 0);
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_a_database_with_data_it_did_not_write() {
+    let db = TestDb::new().await;
+    ent_bot::db::migrate(&db.pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO campaigns (code, name_kk, name_ru, registration_opens_at, registration_closes_at, fee_tenge, payment_window_minutes)
+         VALUES ('real-2027-01', 'ҰБТ', 'ЕНТ', now(), now() + interval '9 days', 5640, 60)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let env: HashMap<&str, String> =
+        HashMap::from([("DATABASE_URL", db.url.clone()), ("HTTP_ADDR", "127.0.0.1:0".to_string())]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let options = Options { pool: Some(db.pool.clone()), ..Options::default() };
+    let refused = ent_bot::sandbox::start(config, options).await.err().expect("refused");
+    assert!(refused.downcast_ref::<ent_bot::config::Refusal>().is_some(), "{refused:#}");
+    assert!(format!("{refused:#}").contains("DATABASE_URL"), "{refused:#}");
+    let marker: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sandbox_marker").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(marker, 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn serve_without_a_token_exits_2_and_points_at_the_sandbox() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ent-bot"))
+        .arg("serve")
+        .env("BOT_TOKEN", "")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("BOT_TOKEN") && stderr.contains("ent-bot sandbox"), "{stderr}");
 }

@@ -1,6 +1,6 @@
 // End-to-end: the sandbox chat page in headless Chromium, as an applicant on a phone.
 //
-// Starts `target/debug/ent-bot serve` in sandbox mode (no BOT_TOKEN) on a free port with a
+// Starts `target/debug/ent-bot sandbox` (no BOT_TOKEN) on a free port with a
 // fresh database, then registers an applicant in Kazakh through the page: /start →
 // Қазақша → email → the code read from /mailbox → IIN → Yes → share contact → menu →
 // the application wizard → card payment on the sandbox payment page → the confirmation
@@ -73,7 +73,7 @@ async function startServer() {
   };
   // A temporary working directory: a developer's .env must not change the sandbox.
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ent-e2e-'));
-  const child = spawn(BIN, ['serve'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['sandbox'], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.pipe(log);
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not start within 60 s; see artifacts/e2e/server.log')), 60_000);
