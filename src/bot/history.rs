@@ -5,13 +5,13 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::applications::{ApplicationView, Editable};
 use crate::db::catalog;
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 use crate::services::history::{self, Change, Withdrawal};
 
 /// How many applications the list shows; older ones are rarely needed.

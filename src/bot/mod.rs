@@ -23,9 +23,9 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
 use teloxide::utils::command::BotCommands;
 
-use crate::services::Ctx;
 use crate::db::dialogue::PgStorage;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 use probe::UpdateProbe;
 use state::State;
 

@@ -7,9 +7,9 @@ use teloxide::types::{
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::domain::{Email, Iin, IinError, Phone};
+use crate::services::Ctx;
 use crate::services::email_code::{self, SendOutcome, VerifyOutcome};
 use crate::services::identity::{self, Bind, Lookup};
 use crate::services::onboarding::{self, Step};

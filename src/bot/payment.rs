@@ -4,10 +4,10 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, Session};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::payments::Method;
 use crate::payments::notices::{self, Notice};
+use crate::services::Ctx;
 use crate::services::payments::{self as service, Choice, NotPayable};
 
 /// Shown right after a seat is held (and again from «My applications»): the payment

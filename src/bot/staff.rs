@@ -9,7 +9,6 @@ use teloxide::utils::command::BotCommands;
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::catalog;
 use crate::db::notifications::Audience;
@@ -18,6 +17,7 @@ use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
 use crate::payments::PayOutcome;
+use crate::services::Ctx;
 use crate::services::notifications;
 use crate::services::payments as payment_service;
 use crate::services::staff::{self, Needs};

@@ -7,9 +7,9 @@ use teloxide::types::{ChatId, Update};
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use super::{history, keyboards, onboarding, wizard};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 
 pub async fn on_start(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     // Telegram refuses a chat-scoped command menu for a chat it has not seen, so a staff

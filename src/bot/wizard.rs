@@ -8,12 +8,12 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::state::{State, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, payment, start};
-use crate::services::Ctx;
 use crate::bot::TgBot;
 use crate::db::{applicants, campaigns, catalog};
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 use crate::services::booking::{self, Booking, Choices, Refusal};
 
 const PAGE: usize = 12;

@@ -12,10 +12,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::services::Ctx;
 use crate::payments::Method;
 use crate::payments::card::{self, Kind};
 use crate::payments::kaspi::{self, Command};
+use crate::services::Ctx;
 use crate::services::payments as service;
 
 pub fn routes() -> Router<Ctx> {

@@ -32,12 +32,12 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::app::{App, Options, SANDBOX_TOKEN};
-use crate::services::Ctx;
 use crate::bot::probe::UpdateProbe;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Money;
 use crate::emulator::{EmuMessage, EmuUser, Emulator, EmulatorConfig};
+use crate::services::Ctx;
 
 /// Signs the sandbox's card notifications when `CARD_API_SECRET` is empty; [`start`] gives
 /// the app the same secret, so the real signature check runs and passes.

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::services::Ctx;
 use crate::db::applications::{self, NewApplication};
 use crate::db::campaigns::{self, Campaign};
+use crate::services::Ctx;
 
 /// Why an applicant cannot start an application now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,11 +6,11 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::services::Ctx;
 use crate::db::email_verifications as store;
 use crate::domain::Email;
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
+use crate::services::Ctx;
 
 pub const CODE_TTL_MINUTES: i64 = 15;
 pub const MAX_ATTEMPTS: i32 = 5;

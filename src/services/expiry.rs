@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::services::Ctx;
 use crate::db::jobs::{self, DueJob};
 use crate::db::{outbox, payments as db};
 use crate::domain::Money;
 use crate::i18n::Locale;
 use crate::payments::notices::{self, Due};
+use crate::services::Ctx;
 
 /// What a deadline job did; `Skipped` says why it had nothing to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,12 +2,12 @@
 //! pay or cancel while unpaid; change test language and subjects while paid and the
 //! database is open (never time or place); withdraw, with a refund only before closure.
 
-use crate::services::Ctx;
 use crate::db::applications::{self, ApplicationView, Editable};
 use crate::db::{applicants, audit, catalog};
 use crate::domain::{Email, Money};
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
+use crate::services::Ctx;
 
 pub async fn list(ctx: &Ctx, user: i64) -> sqlx::Result<Vec<ApplicationView>> {
     applications::views(&ctx.db, user).await

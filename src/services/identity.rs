@@ -1,8 +1,8 @@
 //! The IIN: looked up in the person registry, bound to exactly one Telegram account.
 
-use crate::services::Ctx;
 use crate::db::{applicants, persons};
 use crate::domain::Iin;
+use crate::services::Ctx;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Lookup {

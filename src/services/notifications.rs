@@ -6,12 +6,12 @@
 use chrono::{Duration, Timelike};
 use sqlx::PgConnection;
 
-use crate::services::Ctx;
 use crate::db::applications::ApplicationView;
 use crate::db::notifications::{self as store, Audience, Recipient};
 use crate::db::outbox::{self, NewMessage};
 use crate::format;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 
 fn place_args<'a>(
     ctx: &Ctx,

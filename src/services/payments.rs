@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use crate::services::Ctx;
 use crate::db::catalog::{self, SlotPlace};
 use crate::db::payments::{self as db, Callback, OrderState};
 use crate::db::{jobs, outbox};
@@ -15,6 +14,7 @@ use crate::domain::Money;
 use crate::i18n::Locale;
 use crate::payments::notices::{self, Due};
 use crate::payments::{CheckOutcome, Method, PayOutcome, PaymentEvent, amount, gateway, order_number};
+use crate::services::Ctx;
 
 /// Why an application cannot be paid now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 //! Staff actions. Each one checks the actor's role and writes the audit log.
 
-use crate::services::Ctx;
 use crate::db::audit;
 use crate::db::campaigns::{self, Campaign};
 use crate::db::staff::{
     self as store, FoundApplicant, FoundApplication, FoundPayment, Role, SlotLoad, Stats,
 };
+use crate::services::Ctx;
 
 /// What a command needs: any staff member, or an admin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

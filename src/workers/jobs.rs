@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::services::Ctx;
 use crate::db::jobs::{self, DueJob};
+use crate::services::Ctx;
 use crate::services::expiry::{self, Done};
 
 pub const MAX_ATTEMPTS: i32 = 5;

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
 
-use crate::services::Ctx;
 use crate::db::notifications as store;
 use crate::i18n::Locale;
+use crate::services::Ctx;
 
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);

@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::pacer::{self, Pacer};
-use crate::services::Ctx;
 use crate::db::outbox::{self, Claimed};
+use crate::services::Ctx;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Longer than any send with its flood-control waits.

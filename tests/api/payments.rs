@@ -10,10 +10,10 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use ent_bot::app::{App, Options};
-use ent_bot::services::Ctx;
 use ent_bot::bot::Session;
 use ent_bot::i18n::Locale;
 use ent_bot::payments::card::sign;
+use ent_bot::services::Ctx;
 use ent_bot::services::booking::{self, Booking, Choices};
 use ent_bot::workers::jobs::run_due;
 use ent_bot::workers::outbox::send_due;
