@@ -12,12 +12,21 @@ staff-find-payment = 💳 { $order } · { $method } · { $amount } · { $status 
 staff-stats = 📊 { $campaign }
     Өтініштер: төлем күтілуде { $awaiting }, төленген { $paid }, жойылған { $annulled }, бас тартылған { $cancelled }, кері қайтарылған { $withdrawn }, келмеген { $no_show }
     Орындар: { $booked } / { $capacity }
-    Төлемдер: { $payments_sum } · қайтару керек (кеш төленген): { $late }
+    Төлемдер: { $payments_sum } · қайтару керек: { $refunds } (/refunds)
     Хабарламалар кезегі: { $outbox } · қолжетімсіз пайдаланушылар: { $unreachable }
 staff-slots-title = 🗓 Бос орындар (қала · күн · уақыт · бос/барлығы):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = №{ $id } өтініш «келмеді» деп белгіленді.
 staff-noshow-refused = №{ $id } өтінішті белгілеу мүмкін емес: тек төленген өтініш «келмеді» бола алады.
+staff-refunds-title = 💸 Қайтарылатын төлемдер: { $count } (күні · сомасы · тәсілі · тапсырыс · өтініш · себебі · транзакция)
+staff-refunds-line = { $when } · { $amount } · { $method } · тапсырыс { $order } · { $application } · { $reason } · txn { $txn }
+staff-refunds-none = Қайтаратын төлем жоқ.
+refund-reason-late = мерзімнен кейін төленді
+refund-reason-duplicate = қайта төленді
+refund-reason-wrong_currency = басқа валюта
+refund-reason-wrong_amount = сомасы сәйкес емес
+refund-reason-method_mismatch = төлем тәсілі сәйкес емес
+refund-reason-unknown_order = белгісіз тапсырыс
 staff-closedb-ask = «{ $campaign }» базасын жабасыз ба? Осыдан кейін өтініштерді өзгертуге және төлемді қайтаруға болмайды.
 staff-closedb-yes = Иә, жабу
 staff-closedb-no = Жоқ
@@ -64,6 +73,7 @@ command-stats = Статистика
 command-slots = Бос орындар
 command-markpaid = Төлемді қолмен растау
 command-noshow = Келмегенін белгілеу
+command-refunds = Қайтарылатын төлемдер
 command-closedb = Базаны жабу
 command-notify = Хабарлама жіберу
 command-broadcast = Тарату

@@ -12,12 +12,21 @@ staff-find-payment = 💳 { $order } · { $method } · { $amount } · { $status 
 staff-stats = 📊 { $campaign }
     Заявления: ожидают оплаты { $awaiting }, оплачены { $paid }, аннулированы { $annulled }, отменены { $cancelled }, отозваны { $withdrawn }, неявка { $no_show }
     Места: { $booked } / { $capacity }
-    Оплаты: { $payments_sum } · к возврату (поздние оплаты): { $late }
+    Оплаты: { $payments_sum } · к возврату: { $refunds } (/refunds)
     Очередь сообщений: { $outbox } · недоступных пользователей: { $unreachable }
 staff-slots-title = 🗓 Свободные места (город · дата · время · свободно/всего):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = Заявление №{ $id } отмечено как неявка.
 staff-noshow-refused = Заявление №{ $id } нельзя отметить: неявкой может быть только оплаченное заявление.
+staff-refunds-title = 💸 К возврату: { $count } (дата · сумма · способ · заказ · заявление · причина · транзакция)
+staff-refunds-line = { $when } · { $amount } · { $method } · заказ { $order } · { $application } · { $reason } · txn { $txn }
+staff-refunds-none = Возвращать нечего.
+refund-reason-late = оплата после срока
+refund-reason-duplicate = повторная оплата
+refund-reason-wrong_currency = другая валюта
+refund-reason-wrong_amount = не та сумма
+refund-reason-method_mismatch = не тот способ оплаты
+refund-reason-unknown_order = неизвестный заказ
 staff-closedb-ask = Закрыть базу «{ $campaign }»? После этого изменить заявления и вернуть оплату будет нельзя.
 staff-closedb-yes = Да, закрыть
 staff-closedb-no = Нет
@@ -64,6 +73,7 @@ command-stats = Статистика
 command-slots = Свободные места
 command-markpaid = Подтвердить оплату вручную
 command-noshow = Отметить неявку
+command-refunds = Оплаты к возврату
 command-closedb = Закрыть базу
 command-notify = Отправить уведомление
 command-broadcast = Рассылка

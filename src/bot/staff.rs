@@ -30,6 +30,7 @@ pub enum StaffCommand {
     Slots,
     Markpaid(String),
     Noshow(String),
+    Refunds,
     Closedb,
     Notify(String),
     Broadcast,
@@ -44,7 +45,8 @@ impl StaffCommand {
             | StaffCommand::Stats
             | StaffCommand::Slots
             | StaffCommand::Markpaid(_)
-            | StaffCommand::Noshow(_) => Needs::Staff,
+            | StaffCommand::Noshow(_)
+            | StaffCommand::Refunds => Needs::Staff,
             StaffCommand::Closedb
             | StaffCommand::Notify(_)
             | StaffCommand::Broadcast
@@ -54,8 +56,8 @@ impl StaffCommand {
 }
 
 /// The staff commands for the chat-scoped command menu, in the order shown.
-pub const MENU: [&str; 9] =
-    ["find", "stats", "slots", "markpaid", "noshow", "closedb", "notify", "broadcast", "staff"];
+pub const MENU: [&str; 10] =
+    ["find", "stats", "slots", "markpaid", "noshow", "refunds", "closedb", "notify", "broadcast", "staff"];
 
 pub fn commands() -> UpdateHandler<anyhow::Error> {
     teloxide::filter_command::<StaffCommand, _>().endpoint(on_command)
@@ -76,6 +78,7 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         StaffCommand::Stats => stats(&bot, &ctx, &s).await,
         StaffCommand::Slots => slots(&bot, &ctx, &s).await,
         StaffCommand::Markpaid(order) => markpaid(bot, ctx, s, order).await,
+        StaffCommand::Refunds => refunds(&bot, &ctx, &s).await,
         StaffCommand::Noshow(arg) => match arg.trim().trim_start_matches('№').parse::<i64>() {
             Ok(id) => {
                 let key = if staff::no_show(&ctx, s.user_id, id).await? {
@@ -201,11 +204,40 @@ async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
         ("booked", st.booked.into()),
         ("capacity", st.capacity.into()),
         ("payments_sum", sum.into()),
-        ("late", st.late.into()),
+        ("refunds", st.refunds.into()),
         ("outbox", st.outbox.into()),
         ("unreachable", st.unreachable.into()),
     ];
     say(bot, s, ctx.i18n.f(l, "staff-stats", &args)).await
+}
+
+/// Money owed back, oldest first: when, how much, which order, why.
+async fn refunds(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+    let l = s.locale;
+    let (open, total) = staff::refunds(ctx, s.user_id, 50).await?;
+    if total == 0 {
+        return say(bot, s, ctx.i18n.t(l, "staff-refunds-none")).await;
+    }
+    let tz = ctx.config.timezone;
+    let mut lines = vec![ctx.i18n.f(l, "staff-refunds-title", &[("count", total.into())])];
+    for r in open {
+        let amount = match Money::try_from(r.amount_minor / 100) {
+            Ok(m) if r.currency == "KZT" && r.amount_minor % 100 == 0 => m.to_string(),
+            _ => format!("{} {}", crate::payments::amount::format_tiyn(r.amount_minor), r.currency),
+        };
+        let application = r.application_id.map_or_else(|| "—".to_string(), |id| format!("№{id}"));
+        let args = [
+            ("when", format::date_time(r.created_at, tz, l).into()),
+            ("amount", amount.into()),
+            ("method", r.provider.code().into()),
+            ("order", r.order_number.into()),
+            ("application", application.into()),
+            ("reason", ctx.i18n.t(l, &format!("refund-reason-{}", r.reason)).into()),
+            ("txn", r.txn_id.into()),
+        ];
+        lines.push(ctx.i18n.f(l, "staff-refunds-line", &args));
+    }
+    say(bot, s, truncate(lines.join("\n"))).await
 }
 
 async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod payments;
 pub mod persons;
+pub mod refunds;
 pub mod staff;
 pub mod users;
 

@@ -154,7 +154,8 @@ pub struct Stats {
     pub booked: i64,
     pub capacity: i64,
     pub payments_sum: i64,
-    pub late: i64,
+    /// Open refunds of the campaign's applications and of unknown orders.
+    pub refunds: i64,
     pub outbox: i64,
     pub unreachable: i64,
 }
@@ -172,8 +173,8 @@ pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
             (SELECT COALESCE(sum(capacity), 0)::bigint FROM slots WHERE campaign_id = $1) AS capacity,
             (SELECT COALESCE(sum(p.amount_tenge), 0)::bigint FROM payments p JOIN applications a ON a.id = p.application_id
               WHERE a.campaign_id = $1 AND p.status = 'paid') AS payments_sum,
-            (SELECT count(*) FROM payments p JOIN applications a ON a.id = p.application_id
-              WHERE a.campaign_id = $1 AND p.status = 'late') AS late,
+            (SELECT count(*) FROM refunds r LEFT JOIN applications a ON a.id = r.application_id
+              WHERE r.refunded_at IS NULL AND (a.campaign_id = $1 OR r.application_id IS NULL)) AS refunds,
             (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
             (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable",
     )

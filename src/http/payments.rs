@@ -104,8 +104,14 @@ async fn card(State(ctx): State<Ctx>, Path(kind): Path<String>, headers: HeaderM
 async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::Result<Value> {
     let request = json!(n.fields);
     match kind {
-        // The fee is in tenge: any other currency is the wrong amount.
-        Kind::Check | Kind::Pay if !n.is_tenge() => Ok(json!({ "code": card::code::WRONG_AMOUNT })),
+        // The fee is in tenge: any other currency is the wrong amount. A check stops the
+        // payment; a pay reports money already taken, which is owed back.
+        Kind::Check if !n.is_tenge() => Ok(json!({ "code": card::code::WRONG_AMOUNT })),
+        Kind::Pay if !n.is_tenge() => {
+            let event = n.event().ok_or_else(|| anyhow::anyhow!("pay without TransactionId"))?;
+            let response = json!({ "code": card::code::WRONG_AMOUNT });
+            service::pay_in_other_currency(ctx, &event, &n.currency, &request, &response).await
+        }
         Kind::Check => {
             let outcome = service::check(ctx, &n.invoice_id, n.amount_tiyn).await?;
             Ok(json!({ "code": card::check_code(&outcome) }))

@@ -1,10 +1,10 @@
 //! Staff actions. Each one checks the actor's role and writes the audit log.
 
-use crate::db::audit;
 use crate::db::campaigns::{self, Campaign};
 use crate::db::staff::{
     self as store, FoundApplicant, FoundApplication, FoundPayment, Role, SlotLoad, Stats,
 };
+use crate::db::{audit, refunds};
 use crate::services::Ctx;
 
 /// What a command needs: any staff member, or an admin.
@@ -54,6 +54,14 @@ pub async fn stats(ctx: &Ctx) -> anyhow::Result<Option<(Campaign, Stats)>> {
     };
     let stats = store::stats(&ctx.db, campaign.id).await?;
     Ok(Some((campaign, stats)))
+}
+
+/// The money owed back (at most `limit` of it) and how much there is in all; the
+/// listing is audited like a search.
+pub async fn refunds(ctx: &Ctx, actor: i64, limit: i64) -> anyhow::Result<(Vec<refunds::Open>, i64)> {
+    let (open, total) = refunds::open(&ctx.db, limit).await?;
+    audit::record(&ctx.db, actor, "refunds", "", serde_json::json!({ "open": total })).await?;
+    Ok((open, total))
 }
 
 pub async fn slots(ctx: &Ctx) -> anyhow::Result<Vec<SlotLoad>> {

@@ -8,6 +8,7 @@ mod import;
 mod onboarding;
 mod payments;
 mod privacy;
+mod refunds;
 mod sandbox;
 mod seed;
 mod staff;

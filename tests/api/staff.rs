@@ -57,6 +57,7 @@ async fn every_staff_command_is_unknown_to_an_applicant() {
         "/slots".into(),
         "/markpaid 1234567890".into(),
         format!("/noshow {application}"),
+        "/refunds".into(),
         "/closedb".into(),
         "/notify all hello".into(),
         "/broadcast".into(),
