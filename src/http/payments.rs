@@ -42,7 +42,7 @@ async fn kaspi(
         }
     };
     let answer = match req.command {
-        Command::Check => service::check(&ctx, &req.account, req.sum_tiyn)
+        Command::Check => service::check(&ctx, Method::Kaspi, &req.account, req.sum_tiyn)
             .await
             .map(|outcome| serde_json::to_value(kaspi::check_answer(&req, &outcome)).unwrap_or_default()),
         Command::Pay => {
@@ -113,7 +113,7 @@ async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::R
             service::pay_in_other_currency(ctx, &event, &n.currency, &request, &response).await
         }
         Kind::Check => {
-            let outcome = service::check(ctx, &n.invoice_id, n.amount_tiyn).await?;
+            let outcome = service::check(ctx, Method::Card, &n.invoice_id, n.amount_tiyn).await?;
             Ok(json!({ "code": card::check_code(&outcome) }))
         }
         Kind::Pay => {

@@ -156,10 +156,16 @@ async fn card_link(
     gateway::create_link(&ctx.config, base, &order).await
 }
 
-/// A provider asks whether an order can be paid with this amount. Changes nothing.
-pub async fn check(ctx: &Ctx, order_number: &str, amount_tiyn: i64) -> anyhow::Result<CheckOutcome> {
+/// A provider asks whether an order can be paid with this amount. Changes nothing. An
+/// order belongs to the method it was made for: the other provider does not know it.
+pub async fn check(
+    ctx: &Ctx,
+    method: Method,
+    order_number: &str,
+    amount_tiyn: i64,
+) -> anyhow::Result<CheckOutcome> {
     let now = ctx.clock.now();
-    let Some(o) = db::order_state(&ctx.db, order_number).await? else {
+    let Some(o) = db::order_state(&ctx.db, order_number).await?.filter(|o| o.method == method) else {
         return Ok(CheckOutcome::NotFound);
     };
     if !payable(&o, now) {
@@ -200,7 +206,7 @@ pub async fn pay(
     }
     let outcome = apply(&mut tx, ctx, event, place.as_ref(), now).await?;
     if takes_money_on_pay(event.method)
-        && let Some(reason) = unapplied(&outcome)
+        && let Some(reason) = unapplied(&outcome, known.as_ref(), event.method)
     {
         let refund = NewRefund {
             provider: event.method,
@@ -240,10 +246,11 @@ fn takes_money_on_pay(method: Method) -> bool {
 
 /// Why a payment the provider completed paid for nothing; `None` when it was applied or
 /// recorded before (or is late: [`apply`] records that with the payment).
-fn unapplied(outcome: &PayOutcome) -> Option<Reason> {
+fn unapplied(outcome: &PayOutcome, order: Option<&OrderState>, method: Method) -> Option<Reason> {
     match outcome {
         PayOutcome::PaidByOtherTxn { .. } => Some(Reason::Duplicate),
         PayOutcome::WrongAmount { .. } => Some(Reason::WrongAmount),
+        PayOutcome::NotFound if order.is_some_and(|o| o.method != method) => Some(Reason::MethodMismatch),
         PayOutcome::NotFound => Some(Reason::UnknownOrder),
         PayOutcome::Applied { .. } | PayOutcome::AlreadyRecorded { .. } | PayOutcome::Late { .. } => None,
     }
@@ -318,7 +325,10 @@ pub async fn apply(
     place: Option<&SlotPlace>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<PayOutcome> {
-    let Some(o) = db::lock_order(conn, &event.order_number).await? else {
+    // One order number, one method: a Kaspi payment cannot settle a card order (nor the
+    // reverse), so which provider took the money is never in doubt.
+    let Some(o) = db::lock_order(conn, &event.order_number).await?.filter(|o| o.method == event.method)
+    else {
         return Ok(PayOutcome::NotFound);
     };
     let expected = Money::try_from(o.amount_tenge)?;

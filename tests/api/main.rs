@@ -5,6 +5,7 @@ mod emulator;
 mod helpers;
 mod history;
 mod import;
+mod method_mismatch;
 mod onboarding;
 mod payments;
 mod privacy;
