@@ -193,6 +193,7 @@ pub async fn edit(
 
 /// Ends an application whose status is one of `from` and gives its seat back, with its
 /// pending jobs and payments cancelled, in one statement. `None` when the guard refused.
+/// Locks in the order the expiry takes them: the application, its seat, its payments.
 pub async fn close_and_release(
     db: impl sqlx::PgExecutor<'_>,
     telegram_user_id: i64,
@@ -212,8 +213,11 @@ pub async fn close_and_release(
          ), seat AS (
              UPDATE slots s SET booked = s.booked - 1, updated_at = $5 FROM closed WHERE s.id = closed.slot_id
          ), jobs AS (
+             -- A job a runner holds is left to it (see jobs::cancel_for_application).
              UPDATE scheduled_jobs j SET status = 'cancelled', finished_at = $5
-             FROM closed WHERE j.application_id = closed.id AND j.status = 'pending'
+             WHERE j.id IN (SELECT id FROM scheduled_jobs
+                            WHERE application_id = (SELECT id FROM closed) AND status = 'pending'
+                            FOR UPDATE SKIP LOCKED)
          ), pays AS (
              UPDATE payments p SET status = 'cancelled', updated_at = $5
              FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
