@@ -5,6 +5,11 @@ use std::net::SocketAddr;
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
 
+/// The payment window of a campaign created without one (`seed demo`, the sandbox) when
+/// `PAYMENT_DEADLINE_MINUTES` is not set. Each campaign keeps its own window
+/// (`campaigns.payment_window_minutes`), which is what booking uses.
+pub const DEFAULT_PAYMENT_DEADLINE_MINUTES: u32 = 60;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -68,8 +73,14 @@ impl Config {
         let kaspi_allowed_ips = list(var("KASPI_ALLOWED_IPS"))
             .map(|s| s.parse().with_context(|| format!("KASPI_ALLOWED_IPS: `{s}` is not an IP address")))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let payment_deadline_minutes =
-            number(var("PAYMENT_DEADLINE_MINUTES"), 60, "PAYMENT_DEADLINE_MINUTES")?;
+        let payment_deadline_minutes = number(
+            var("PAYMENT_DEADLINE_MINUTES"),
+            DEFAULT_PAYMENT_DEADLINE_MINUTES,
+            "PAYMENT_DEADLINE_MINUTES",
+        )?;
+        if payment_deadline_minutes > 1440 {
+            bail!("PAYMENT_DEADLINE_MINUTES must be at most 1440 (a day), got {payment_deadline_minutes}");
+        }
         if payment_reminder_minutes.iter().any(|m| *m == 0 || *m >= payment_deadline_minutes) {
             bail!(
                 "PAYMENT_REMINDER_MINUTES must be minutes left before the deadline, between 1 and {}",
@@ -166,6 +177,10 @@ mod tests {
         assert!(format!("{e:#}").contains("ADMIN_IDS"));
         let e = cfg(&[("PAYMENT_REMINDER_MINUTES", "90")]).unwrap_err();
         assert!(format!("{e:#}").contains("PAYMENT_REMINDER_MINUTES"));
+        let e = cfg(&[("PAYMENT_DEADLINE_MINUTES", "20")]).unwrap_err();
+        assert!(format!("{e:#}").contains("between 1 and 19"), "the 30-minute reminder does not fit: {e:#}");
+        let e = cfg(&[("PAYMENT_DEADLINE_MINUTES", "2000")]).unwrap_err();
+        assert!(format!("{e:#}").contains("PAYMENT_DEADLINE_MINUTES"));
         let e = cfg(&[("TIMEZONE", "Mars/Olympus")]).unwrap_err();
         assert!(format!("{e:#}").contains("TIMEZONE"));
     }

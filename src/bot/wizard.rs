@@ -206,7 +206,11 @@ async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, Inl
         }
         WizardStep::Rules => {
             rows.push(vec![button(t("wizard-rules-ok"), seq, "ok")]);
-            let mut text = t("wizard-rules");
+            let minutes = campaigns::by_id(&ctx.db, w.campaign_id)
+                .await?
+                .map(|c| c.payment_window_minutes)
+                .unwrap_or_default();
+            let mut text = ctx.i18n.f(l, "wizard-rules", &[("minutes", minutes.into())]);
             if under_16_on_test_day(ctx, s, w).await? {
                 text.push_str("\n\n");
                 text.push_str(&t("wizard-under-16"));
@@ -441,10 +445,12 @@ async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard)
     let choices = Choices { campaign_id: w.campaign_id, category_id, test_language, combination_id, slot_id };
     let text = match booking::confirm(ctx, s.user_id, &choices).await? {
         Booking::Booked { application_id, payment_deadline } => {
-            let fee =
-                campaigns::by_id(&ctx.db, w.campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default();
+            let campaign = campaigns::by_id(&ctx.db, w.campaign_id).await?;
+            let fee = campaign.as_ref().map(|c| c.fee_tenge).unwrap_or_default();
+            let minutes = campaign.as_ref().map(|c| c.payment_window_minutes).unwrap_or_default();
             let args = [
                 ("id", application_id.into()),
+                ("minutes", minutes.into()),
                 ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),
                 ("fee", Money::try_from(fee).unwrap_or(Money::from_tenge(0)).to_string().into()),
             ];

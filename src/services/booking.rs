@@ -46,6 +46,13 @@ async fn live_refusal(ctx: &Ctx, telegram_user_id: i64, campaign_id: i64) -> sql
     })
 }
 
+/// The reminders (minutes left) that fall inside a window of `window` minutes: one at or
+/// beyond the window would be due before the seat was even held, so it is left out (a
+/// campaign may have a shorter window than `PAYMENT_REMINDER_MINUTES` was checked against).
+pub fn reminders_within(reminder_minutes: &[u32], window: i32) -> Vec<i32> {
+    reminder_minutes.iter().filter_map(|m| i32::try_from(*m).ok()).filter(|m| *m > 0 && *m < window).collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Choices {
     pub campaign_id: i64,
@@ -73,8 +80,9 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
     let Some(campaign) = campaigns::by_id(&ctx.db, choices.campaign_id).await? else {
         return Ok(Booking::Refused(Refusal::NoCampaign));
     };
-    let deadline = now + Duration::minutes(i64::from(campaign.payment_window_minutes));
-    let reminders: Vec<i32> = ctx.config.payment_reminder_minutes.iter().map(|m| *m as i32).collect();
+    let window = campaign.payment_window_minutes;
+    let deadline = now + Duration::minutes(i64::from(window));
+    let reminders = reminders_within(&ctx.config.payment_reminder_minutes, window);
     let new = NewApplication {
         telegram_user_id,
         campaign_id: campaign.id,
@@ -107,5 +115,18 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
             Ok(Booking::Refused(refusal))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reminders_that_do_not_fit_the_window_are_left_out() {
+        assert_eq!(reminders_within(&[30, 10], 60), [30, 10]);
+        assert_eq!(reminders_within(&[30, 10], 20), [10]);
+        assert_eq!(reminders_within(&[30, 10], 10), Vec::<i32>::new());
+        assert_eq!(reminders_within(&[30, 10], 30), [10], "30 left of a 30-minute window is the start");
     }
 }

@@ -8,6 +8,7 @@ mod history;
 mod import;
 mod method_mismatch;
 mod onboarding;
+mod payment_window;
 mod payments;
 mod privacy;
 mod refunds;
