@@ -14,7 +14,7 @@ staff-stats = 📊 { $campaign }
     Орындар: { $booked } / { $capacity }
     Төлемдер: { $payments_sum } · қайтару керек: { $refunds } (/refunds)
     Хабарламалар кезегі: { $outbox } · қолжетімсіз пайдаланушылар: { $unreachable }
-staff-slots-title = 🗓 Бос орындар (қала · күн · уақыт · бос/барлығы):
+staff-slots-title = 🗓 Бос орындар, { $campaign } (қала · күн · уақыт · бос/барлығы):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = №{ $id } өтініш «келмеді» деп белгіленді.
 staff-noshow-refused = №{ $id } өтінішті белгілеу мүмкін емес: тек төленген өтініш «келмеді» бола алады.
@@ -33,6 +33,8 @@ staff-closedb-no = Жоқ
 staff-closedb-done = «{ $campaign }» базасы жабылды.
 staff-closedb-already = База әлдеқашан жабылған.
 staff-notify-queued = Хабарлама { $count } адамға кезекке қойылды.
+staff-notify-queued-campaign = Хабарлама { $count } адамға кезекке қойылды ({ $campaign }).
+staff-campaign-unknown = { $code } кезеңі табылмады. Бар кезеңдер: { $codes }.
 staff-added = { $id } пайдаланушы қосылды: { $role }.
 staff-removed = { $id } пайдаланушы қызметкерлер тізімінен алынды.
 staff-cancelled = Тоқтатылды.

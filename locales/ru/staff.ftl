@@ -14,7 +14,7 @@ staff-stats = 📊 { $campaign }
     Места: { $booked } / { $capacity }
     Оплаты: { $payments_sum } · к возврату: { $refunds } (/refunds)
     Очередь сообщений: { $outbox } · недоступных пользователей: { $unreachable }
-staff-slots-title = 🗓 Свободные места (город · дата · время · свободно/всего):
+staff-slots-title = 🗓 Свободные места, { $campaign } (город · дата · время · свободно/всего):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = Заявление №{ $id } отмечено как неявка.
 staff-noshow-refused = Заявление №{ $id } нельзя отметить: неявкой может быть только оплаченное заявление.
@@ -33,6 +33,8 @@ staff-closedb-no = Нет
 staff-closedb-done = База «{ $campaign }» закрыта.
 staff-closedb-already = База уже закрыта.
 staff-notify-queued = Сообщение поставлено в очередь для { $count } чел.
+staff-notify-queued-campaign = Сообщение поставлено в очередь для { $count } чел. ({ $campaign }).
+staff-campaign-unknown = Сессия { $code } не найдена. Есть: { $codes }.
 staff-added = Пользователь { $id } добавлен: { $role }.
 staff-removed = Пользователь { $id } удалён из сотрудников.
 staff-cancelled = Отменено.

@@ -20,18 +20,18 @@ use crate::payments::PayOutcome;
 use crate::services::Ctx;
 use crate::services::notifications;
 use crate::services::payments as payment_service;
-use crate::services::staff::{self, Needs};
+use crate::services::staff::{self, Needs, Pick};
 
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
 pub enum StaffCommand {
     Find(String),
-    Stats,
-    Slots,
+    Stats(String),
+    Slots(String),
     Markpaid(String),
     Noshow(String),
     Refunds,
-    Closedb,
+    Closedb(String),
     Notify(String),
     Broadcast,
     Staff(String),
@@ -42,12 +42,12 @@ impl StaffCommand {
         // Spelled out, so a new command must choose its role here.
         match self {
             StaffCommand::Find(_)
-            | StaffCommand::Stats
-            | StaffCommand::Slots
+            | StaffCommand::Stats(_)
+            | StaffCommand::Slots(_)
             | StaffCommand::Markpaid(_)
             | StaffCommand::Noshow(_)
             | StaffCommand::Refunds => Needs::Staff,
-            StaffCommand::Closedb
+            StaffCommand::Closedb(_)
             | StaffCommand::Notify(_)
             | StaffCommand::Broadcast
             | StaffCommand::Staff(_) => Needs::Admin,
@@ -75,8 +75,8 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
     match cmd {
         StaffCommand::Find(q) if q.trim().is_empty() => say(&bot, &s, t("staff-usage-find")).await,
         StaffCommand::Find(q) => find(&bot, &ctx, &s, &q).await,
-        StaffCommand::Stats => stats(&bot, &ctx, &s).await,
-        StaffCommand::Slots => slots(&bot, &ctx, &s).await,
+        StaffCommand::Stats(code) => stats(&bot, &ctx, &s, &code).await,
+        StaffCommand::Slots(code) => slots(&bot, &ctx, &s, &code).await,
         StaffCommand::Markpaid(order) => markpaid(bot, ctx, s, order).await,
         StaffCommand::Refunds => refunds(&bot, &ctx, &s).await,
         StaffCommand::Noshow(arg) => match arg.trim().trim_start_matches('№').parse::<i64>() {
@@ -90,9 +90,9 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
             }
             Err(_) => say(&bot, &s, t("staff-usage-noshow")).await,
         },
-        StaffCommand::Closedb => {
-            let Some(campaign) = staff::current_campaign(&ctx).await? else {
-                return say(&bot, &s, t("apply-no-campaign")).await;
+        StaffCommand::Closedb(code) => {
+            let Some(campaign) = campaign_or_say(&bot, &ctx, &s, &code).await? else {
+                return Ok(());
             };
             let name = if l == Locale::Kk { campaign.name_kk } else { campaign.name_ru };
             let keyboard = InlineKeyboardMarkup::new([[
@@ -121,6 +121,33 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
 async fn say(bot: &TgBot, s: &Session, text: String) -> HandlerResult {
     bot.send_message(s.chat_id, text).await?;
     Ok(())
+}
+
+/// The campaign a command names (`/stats ent-2027-01`), or the default one; otherwise
+/// tells the staff member why there is none and returns `None`.
+async fn campaign_or_say(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    code: &str,
+) -> anyhow::Result<Option<crate::db::campaigns::Campaign>> {
+    let l = s.locale;
+    match staff::campaign(ctx, code).await? {
+        Pick::Campaign(c) => Ok(Some(c)),
+        Pick::Unknown { code, known } => {
+            let args = [("code", code.into()), ("codes", known.join(", ").into())];
+            say(bot, s, ctx.i18n.f(l, "staff-campaign-unknown", &args)).await?;
+            Ok(None)
+        }
+        Pick::None => {
+            say(bot, s, ctx.i18n.t(l, "apply-no-campaign")).await?;
+            Ok(None)
+        }
+    }
+}
+
+fn campaign_name(c: &crate::db::campaigns::Campaign, l: Locale) -> String {
+    if l == Locale::Kk { c.name_kk.clone() } else { c.name_ru.clone() }
 }
 
 async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult {
@@ -187,14 +214,15 @@ fn truncate(text: String) -> String {
     cut
 }
 
-async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session, code: &str) -> HandlerResult {
     let l = s.locale;
-    let Some((campaign, st)) = staff::stats(ctx).await? else {
-        return say(bot, s, ctx.i18n.t(l, "apply-no-campaign")).await;
+    let Some(campaign) = campaign_or_say(bot, ctx, s, code).await? else {
+        return Ok(());
     };
+    let st = staff::stats(ctx, &campaign).await?;
     let sum = Money::try_from(st.payments_sum).map(|m| m.to_string()).unwrap_or_default();
     let args = [
-        ("campaign", (if l == Locale::Kk { campaign.name_kk } else { campaign.name_ru }).into()),
+        ("campaign", campaign_name(&campaign, l).into()),
         ("awaiting", st.awaiting.into()),
         ("paid", st.paid.into()),
         ("annulled", st.annulled.into()),
@@ -240,11 +268,15 @@ async fn refunds(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     say(bot, s, truncate(lines.join("\n"))).await
 }
 
-async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session, code: &str) -> HandlerResult {
     let l = s.locale;
     let tz = ctx.config.timezone;
-    let mut lines = vec![ctx.i18n.t(l, "staff-slots-title")];
-    for slot in staff::slots(ctx).await? {
+    let Some(campaign) = campaign_or_say(bot, ctx, s, code).await? else {
+        return Ok(());
+    };
+    let mut lines =
+        vec![ctx.i18n.f(l, "staff-slots-title", &[("campaign", campaign_name(&campaign, l).into())])];
+    for slot in staff::slots(ctx, &campaign).await? {
         let city = if l == Locale::Kk { slot.city_kk } else { slot.city_ru };
         let args = [
             ("city", city.into()),
@@ -271,10 +303,16 @@ async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult
     let mut words = arg.trim().splitn(2, char::is_whitespace);
     let target = words.next().unwrap_or_default();
     let rest = words.next().unwrap_or_default().trim();
+    let mut named = None;
     let (audience, text) = match target {
-        "all" => match staff::current_campaign(ctx).await? {
-            Some(c) if !rest.is_empty() => (Audience::PaidCampaign { campaign_id: c.id }, rest),
-            _ => return say(bot, s, usage()).await,
+        "all" if rest.is_empty() => return say(bot, s, usage()).await,
+        "all" => match campaign_or_say(bot, ctx, s, "").await? {
+            Some(c) => {
+                let audience = Audience::PaidCampaign { campaign_id: c.id };
+                named = Some(campaign_name(&c, l));
+                (audience, rest)
+            }
+            None => return Ok(()),
         },
         "slot" | "venue" => {
             let mut more = rest.splitn(2, char::is_whitespace);
@@ -303,7 +341,15 @@ async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult
         return say(bot, s, ctx.i18n.f(l, "broadcast-too-long", &[("length", n.into())])).await;
     }
     let queued = notifications::notify(ctx, s.user_id, &audience, text).await?;
-    say(bot, s, ctx.i18n.f(l, "staff-notify-queued", &[("count", queued.into())])).await
+    let answer = match named {
+        Some(campaign) => ctx.i18n.f(
+            l,
+            "staff-notify-queued-campaign",
+            &[("count", queued.into()), ("campaign", campaign.into())],
+        ),
+        None => ctx.i18n.f(l, "staff-notify-queued", &[("count", queued.into())]),
+    };
+    say(bot, s, answer).await
 }
 
 async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
@@ -411,7 +457,10 @@ pub async fn on_broadcast_button(
     };
     let data = q.data.clone().unwrap_or_default();
     let message = q.regular_message().map(|m| m.id);
-    let campaign = staff::current_campaign(&ctx).await?.map(|c| c.id).unwrap_or_default();
+    let campaign = match staff::campaign(&ctx, "").await? {
+        Pick::Campaign(c) => c.id,
+        Pick::Unknown { .. } | Pick::None => 0,
+    };
     let edit = |text: String, keyboard: Option<InlineKeyboardMarkup>| {
         let bot = bot.clone();
         async move {

@@ -48,12 +48,40 @@ pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Foun
     Ok(found)
 }
 
-pub async fn stats(ctx: &Ctx) -> anyhow::Result<Option<(Campaign, Stats)>> {
-    let Some(campaign) = campaigns::current(&ctx.db, ctx.clock.now()).await? else {
-        return Ok(None);
+/// Which campaign a staff command acts on.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    Campaign(Campaign),
+    /// No campaign has this code; these exist.
+    Unknown {
+        code: String,
+        known: Vec<String>,
+    },
+    /// There is no campaign at all.
+    None,
+}
+
+/// The campaign named by `code`, or by default the latest whose registration has opened
+/// (before any has opened: the next to open). Staff answers name the campaign they used.
+pub async fn campaign(ctx: &Ctx, code: &str) -> sqlx::Result<Pick> {
+    let code = code.trim();
+    let found = if code.is_empty() {
+        match campaigns::latest_opened(&ctx.db, ctx.clock.now()).await? {
+            Some(c) => Some(c),
+            None => campaigns::current(&ctx.db, ctx.clock.now()).await?,
+        }
+    } else {
+        campaigns::by_code(&ctx.db, code).await?
     };
-    let stats = store::stats(&ctx.db, campaign.id).await?;
-    Ok(Some((campaign, stats)))
+    Ok(match found {
+        Some(c) => Pick::Campaign(c),
+        None if code.is_empty() => Pick::None,
+        None => Pick::Unknown { code: code.to_string(), known: campaigns::codes(&ctx.db).await? },
+    })
+}
+
+pub async fn stats(ctx: &Ctx, campaign: &Campaign) -> anyhow::Result<Stats> {
+    Ok(store::stats(&ctx.db, campaign.id).await?)
 }
 
 /// The money owed back (at most `limit` of it) and how much there is in all; the
@@ -64,10 +92,7 @@ pub async fn refunds(ctx: &Ctx, actor: i64, limit: i64) -> anyhow::Result<(Vec<r
     Ok((open, total))
 }
 
-pub async fn slots(ctx: &Ctx) -> anyhow::Result<Vec<SlotLoad>> {
-    let Some(campaign) = campaigns::current(&ctx.db, ctx.clock.now()).await? else {
-        return Ok(vec![]);
-    };
+pub async fn slots(ctx: &Ctx, campaign: &Campaign) -> anyhow::Result<Vec<SlotLoad>> {
     Ok(store::slot_load(&ctx.db, campaign.id, ctx.clock.now(), 60).await?)
 }
 
@@ -86,10 +111,6 @@ pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Resu
     .await?;
     tx.commit().await?;
     Ok(true)
-}
-
-pub async fn current_campaign(ctx: &Ctx) -> sqlx::Result<Option<Campaign>> {
-    campaigns::current(&ctx.db, ctx.clock.now()).await
 }
 
 pub async fn close_database(ctx: &Ctx, actor: i64, campaign_id: i64) -> anyhow::Result<bool> {

@@ -15,5 +15,6 @@ mod refunds;
 mod sandbox;
 mod seed;
 mod staff;
+mod staff_campaign;
 mod start;
 mod wizard;
