@@ -1,7 +1,7 @@
 # Staff commands and the notifications they send. Kazakh.
 
 staff-usage-find = Пайдалану: /find <ЖСН | email | тапсырыс нөмірі | өтініш №>
-staff-usage-noshow = Пайдалану: /noshow <өтініш №>
+staff-usage-noshow = Пайдалану: /noshow <өтініш №> · /noshow undo <өтініш №> (әкімші: белгіні алып тастау)
 staff-usage-notify = Пайдалану: /notify slot <№> <мәтін> · /notify venue <код> <мәтін> · /notify all <мәтін>
 staff-usage-staff = Пайдалану: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
 staff-admin-only = Бұл команда тек әкімшіге арналған.
@@ -18,6 +18,11 @@ staff-slots-title = 🗓 Бос орындар, { $campaign } (қала · кү�
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = №{ $id } өтініш «келмеді» деп белгіленді.
 staff-noshow-refused = №{ $id } өтінішті белгілеу мүмкін емес: тек төленген өтініш «келмеді» бола алады.
+staff-noshow-too-early = №{ $id } өтініш: тестілеу әлі басталған жоқ, «келмеді» деп белгілеуге болмайды.
+staff-noshow-undone = №{ $id } өтініш бойынша «келмеді» белгісі алынып тасталды.
+staff-noshow-undo-refused = №{ $id } өтініш «келмеді» деп белгіленбеген.
+noshow-notice = №{ $id } өтініш бойынша тестілеуге келмегеніңіз белгіленді. Осы кезеңде қайта өтініш беру мүмкін емес (нұсқаулықтың 5-тармағы). Қате болса, қолдау қызметіне жазыңыз: { $support }
+noshow-undone-notice = №{ $id } өтініш бойынша «келмеді» деген белгі алынып тасталды: өтініш қайтадан жарамды.
 staff-refunds-title = 💸 Қайтарылатын төлемдер: { $count } (күні · сомасы · тәсілі · тапсырыс · өтініш · себебі · транзакция)
 staff-refunds-line = { $when } · { $amount } · { $method } · тапсырыс { $order } · { $application } · { $reason } · txn { $txn }
 staff-refunds-none = Қайтаратын төлем жоқ.

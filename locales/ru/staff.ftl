@@ -1,7 +1,7 @@
 # Staff commands and the notifications they send. Russian.
 
 staff-usage-find = Использование: /find <ИИН | email | номер заказа | № заявления>
-staff-usage-noshow = Использование: /noshow <№ заявления>
+staff-usage-noshow = Использование: /noshow <№ заявления> · /noshow undo <№ заявления> (администратор: снять отметку)
 staff-usage-notify = Использование: /notify slot <№> <текст> · /notify venue <код> <текст> · /notify all <текст>
 staff-usage-staff = Использование: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
 staff-admin-only = Эта команда только для администратора.
@@ -18,6 +18,11 @@ staff-slots-title = 🗓 Свободные места, { $campaign } (горо�
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = Заявление №{ $id } отмечено как неявка.
 staff-noshow-refused = Заявление №{ $id } нельзя отметить: неявкой может быть только оплаченное заявление.
+staff-noshow-too-early = Заявление №{ $id }: тестирование ещё не началось, неявку отметить нельзя.
+staff-noshow-undone = Отметка о неявке по заявлению №{ $id } снята.
+staff-noshow-undo-refused = Заявление №{ $id } не отмечено как неявка.
+noshow-notice = Отмечено, что вы не явились на тестирование по заявлению №{ $id }. Повторно подать заявление в этот период нельзя (п. 5 инструкции). Если это ошибка, напишите в поддержку: { $support }
+noshow-undone-notice = Отметка о неявке по заявлению №{ $id } снята: заявление снова действительно.
 staff-refunds-title = 💸 К возврату: { $count } (дата · сумма · способ · заказ · заявление · причина · транзакция)
 staff-refunds-line = { $when } · { $amount } · { $method } · заказ { $order } · { $application } · { $reason } · txn { $txn }
 staff-refunds-none = Возвращать нечего.

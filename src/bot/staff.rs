@@ -20,7 +20,7 @@ use crate::payments::PayOutcome;
 use crate::services::Ctx;
 use crate::services::notifications;
 use crate::services::payments as payment_service;
-use crate::services::staff::{self, Needs, Pick};
+use crate::services::staff::{self, Needs, NoShow, Pick};
 
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
@@ -79,17 +79,7 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         StaffCommand::Slots(code) => slots(&bot, &ctx, &s, &code).await,
         StaffCommand::Markpaid(order) => markpaid(bot, ctx, s, order).await,
         StaffCommand::Refunds => refunds(&bot, &ctx, &s).await,
-        StaffCommand::Noshow(arg) => match arg.trim().trim_start_matches('№').parse::<i64>() {
-            Ok(id) => {
-                let key = if staff::no_show(&ctx, s.user_id, id).await? {
-                    "staff-noshow-done"
-                } else {
-                    "staff-noshow-refused"
-                };
-                say(&bot, &s, ctx.i18n.f(l, key, &[("id", id.into())])).await
-            }
-            Err(_) => say(&bot, &s, t("staff-usage-noshow")).await,
-        },
+        StaffCommand::Noshow(arg) => no_show(&bot, &ctx, &s, &arg).await,
         StaffCommand::Closedb(code) => {
             let Some(campaign) = campaign_or_say(&bot, &ctx, &s, &code).await? else {
                 return Ok(());
@@ -116,6 +106,36 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         }
         StaffCommand::Staff(arg) => staff_members(&bot, &ctx, &s, &arg).await,
     }
+}
+
+/// `/noshow <id>` after the test has begun; `/noshow undo <id>` (admins) takes it back.
+async fn no_show(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    let l = s.locale;
+    let (undo, id) = match arg.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [id] => (false, id.trim_start_matches('№').parse::<i64>()),
+        ["undo", id] => (true, id.trim_start_matches('№').parse::<i64>()),
+        _ => return say(bot, s, ctx.i18n.t(l, "staff-usage-noshow")).await,
+    };
+    let Ok(id) = id else {
+        return say(bot, s, ctx.i18n.t(l, "staff-usage-noshow")).await;
+    };
+    let key = if undo {
+        if !matches!(staff::authorize(ctx, s.user_id, Needs::Admin).await?, Some(Ok(_))) {
+            return say(bot, s, ctx.i18n.t(l, "staff-admin-only")).await;
+        }
+        if staff::undo_no_show(ctx, s.user_id, id).await? {
+            "staff-noshow-undone"
+        } else {
+            "staff-noshow-undo-refused"
+        }
+    } else {
+        match staff::no_show(ctx, s.user_id, id).await? {
+            NoShow::Marked => "staff-noshow-done",
+            NoShow::TooEarly => "staff-noshow-too-early",
+            NoShow::NotPaid => "staff-noshow-refused",
+        }
+    };
+    say(bot, s, ctx.i18n.f(l, key, &[("id", id.into())])).await
 }
 
 async fn say(bot: &TgBot, s: &Session, text: String) -> HandlerResult {

@@ -213,20 +213,70 @@ pub async fn slot_load(
     .await
 }
 
-/// Marks a paid application as a no-show; the seat stays used.
+/// Whom to tell about a change to his application.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Holder {
+    pub telegram_user_id: i64,
+    pub locale: Option<crate::i18n::Locale>,
+}
+
+/// Marks a paid application as a no-show once its test has begun; the seat stays used.
+/// `None` when it is not paid or its test is still ahead.
 pub async fn mark_no_show(
     db: impl sqlx::PgExecutor<'_>,
     application_id: i64,
     now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE applications SET status = 'no_show', closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'paid'",
+) -> sqlx::Result<Option<Holder>> {
+    sqlx::query_as(
+        "WITH marked AS (
+             UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
+             FROM slots s
+             WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2
+             RETURNING a.applicant_id
+         )
+         SELECT u.id AS telegram_user_id, u.locale
+         FROM marked JOIN applicants ap ON ap.id = marked.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id",
     )
     .bind(application_id)
     .bind(now)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(db)
+    .await
+}
+
+/// Takes a no-show back: the application is paid again. `None` when it is not a no-show.
+pub async fn undo_no_show(
+    db: impl sqlx::PgExecutor<'_>,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Holder>> {
+    sqlx::query_as(
+        "WITH undone AS (
+             UPDATE applications SET status = 'paid', closed_at = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'no_show'
+             RETURNING applicant_id
+         )
+         SELECT u.id AS telegram_user_id, u.locale
+         FROM undone JOIN applicants ap ON ap.id = undone.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id",
+    )
+    .bind(application_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// An application's status and when its test begins.
+pub async fn status_and_test_time(
+    pool: &PgPool,
+    application_id: i64,
+) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
+    sqlx::query_as(
+        "SELECT a.status::text, s.starts_at FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1",
+    )
+    .bind(application_id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Closes a campaign's database; false when it was closed already.

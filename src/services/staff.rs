@@ -96,21 +96,71 @@ pub async fn slots(ctx: &Ctx, campaign: &Campaign) -> anyhow::Result<Vec<SlotLoa
     Ok(store::slot_load(&ctx.db, campaign.id, ctx.clock.now(), 60).await?)
 }
 
-pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<bool> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoShow {
+    Marked,
+    /// The application's test has not begun yet.
+    TooEarly,
+    /// Only a paid application can be a no-show.
+    NotPaid,
+}
+
+/// Records a no-show once the test has begun, tells the applicant (in his language,
+/// through the outbox, in the same transaction) and writes the audit log.
+pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<NoShow> {
+    let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    if !store::mark_no_show(&mut *tx, application_id, ctx.clock.now()).await? {
-        return Ok(false);
-    }
-    audit::record(
-        &mut *tx,
-        actor,
-        "no_show",
-        &format!("application:{application_id}"),
-        serde_json::json!({}),
-    )
-    .await?;
+    let Some(holder) = store::mark_no_show(&mut *tx, application_id, now).await? else {
+        drop(tx);
+        return Ok(match store::status_and_test_time(&ctx.db, application_id).await? {
+            Some((status, starts_at)) if status == "paid" && starts_at > now => NoShow::TooEarly,
+            _ => NoShow::NotPaid,
+        });
+    };
+    let target = format!("application:{application_id}");
+    let event = audit::record_id(&mut *tx, actor, "no_show", &target, serde_json::json!({})).await?;
+    tell(&mut tx, ctx, &holder, "noshow-notice", application_id, &format!("noshow:{event}")).await?;
     tx.commit().await?;
+    tracing::info!(actor, application_id, "no-show recorded");
+    Ok(NoShow::Marked)
+}
+
+/// An admin takes a no-show back (recorded by mistake): the application is paid again,
+/// the applicant told, the audit log written. False when it was not a no-show.
+pub async fn undo_no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<bool> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let Some(holder) = store::undo_no_show(&mut *tx, application_id, now).await? else {
+        return Ok(false);
+    };
+    let target = format!("application:{application_id}");
+    let event = audit::record_id(&mut *tx, actor, "no_show.undo", &target, serde_json::json!({})).await?;
+    tell(&mut tx, ctx, &holder, "noshow-undone-notice", application_id, &format!("noshow-undo:{event}"))
+        .await?;
+    tx.commit().await?;
+    tracing::warn!(actor, application_id, "no-show taken back");
     Ok(true)
+}
+
+async fn tell(
+    conn: &mut sqlx::PgConnection,
+    ctx: &Ctx,
+    holder: &store::Holder,
+    message: &str,
+    application_id: i64,
+    key: &str,
+) -> sqlx::Result<bool> {
+    let locale = holder.locale.unwrap_or(crate::i18n::Locale::Kk);
+    let args = [("id", application_id.into()), ("support", ctx.config.support_contact.as_str().into())];
+    let text = ctx.i18n.f(locale, message, &args);
+    let message = crate::db::outbox::NewMessage {
+        telegram_user_id: holder.telegram_user_id,
+        text: &text,
+        reply_markup: None,
+        dedup_key: Some(key),
+        not_before: ctx.clock.now(),
+    };
+    crate::db::outbox::enqueue(conn, &message).await
 }
 
 pub async fn close_database(ctx: &Ctx, actor: i64, campaign_id: i64) -> anyhow::Result<bool> {

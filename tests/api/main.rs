@@ -7,6 +7,7 @@ mod helpers;
 mod history;
 mod import;
 mod method_mismatch;
+mod noshow;
 mod onboarding;
 mod payment_window;
 mod payments;
