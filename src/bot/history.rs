@@ -124,7 +124,10 @@ fn details_keyboard(ctx: &Ctx, l: Locale, app: &ApplicationView) -> InlineKeyboa
                 rows.push(vec![button(t("history-edit-language"), format!("h:el:{id}"))]);
                 rows.push(vec![button(t("history-edit-combination"), format!("h:ec:{id}"))]);
             }
-            rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
+            // Once the test has begun there is nothing left to withdraw from.
+            if app.starts_at > ctx.clock.now() {
+                rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
+            }
         }
         _ => {}
     }
@@ -261,7 +264,7 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                 Change::NotAllowed => not_allowed(app).await,
             }
         }
-        "w" if app.status == "paid" => {
+        "w" if app.status == "paid" && app.starts_at > ctx.clock.now() => {
             bot.answer_callback_query(q.id.clone()).await?;
             let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
             let text = if closed {

@@ -18,4 +18,5 @@ mod seed;
 mod staff;
 mod staff_campaign;
 mod start;
+mod withdraw;
 mod wizard;
