@@ -15,6 +15,7 @@ pub mod persons;
 pub mod refunds;
 pub mod staff;
 pub mod users;
+pub mod wizard_starts;
 
 use std::time::Duration;
 

@@ -53,6 +53,14 @@ pub fn reminders_within(reminder_minutes: &[u32], window: i32) -> Vec<i32> {
     reminder_minutes.iter().filter_map(|m| i32::try_from(*m).ok()).filter(|m| *m > 0 && *m < window).collect()
 }
 
+/// Where a new wizard's button sequence starts in this chat: the chat's count of started
+/// wizards in the upper 32 bits, so sequences never repeat across wizards (a wizard would
+/// need four billion renders to reach the next one's start).
+pub async fn wizard_first_seq(ctx: &Ctx, chat_id: i64) -> sqlx::Result<u64> {
+    let started = crate::db::wizard_starts::next(&ctx.db, chat_id).await?;
+    Ok(u64::try_from(started).unwrap_or(0) << 32)
+}
+
 #[derive(Debug, Clone)]
 pub struct Choices {
     pub campaign_id: i64,
