@@ -91,7 +91,10 @@ impl App {
         };
         let token =
             if ctx.config.is_sandbox() { SANDBOX_TOKEN.to_string() } else { ctx.config.bot_token.clone() };
-        let bot = Bot::new(token).set_api_url(api_url);
+        // teloxide's default client gives up after 17 s, but the long poll asks Telegram to
+        // hold getUpdates for 25 s (bot::run): every idle poll ended in a timeout error.
+        let client = teloxide::net::default_reqwest_settings().timeout(BOT_API_TIMEOUT).build()?;
+        let bot = Bot::with_client(token, client).set_api_url(api_url);
         let probe = options.probe.unwrap_or_default();
         let updates = tokio::spawn(crate::bot::run(bot.clone(), ctx.clone(), probe.clone(), webhook));
 
@@ -115,6 +118,9 @@ impl App {
         }
     }
 }
+
+/// The Bot API client's whole-request timeout: longer than the 25-second long poll.
+const BOT_API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// The token the in-process emulator accepts in sandbox mode.
 pub const SANDBOX_TOKEN: &str = "123456:TEST";

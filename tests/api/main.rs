@@ -11,6 +11,7 @@ mod noshow;
 mod onboarding;
 mod payment_window;
 mod payments;
+mod polling;
 mod privacy;
 mod refunds;
 mod sandbox;
