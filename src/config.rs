@@ -26,6 +26,8 @@ pub struct Config {
     pub payment_deadline_minutes: u32,
     pub payment_reminder_minutes: Vec<u32>,
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (the Kaspi allow-list check).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub card_api_url: Option<url::Url>,
     pub card_public_id: String,
     pub card_api_secret: String,
@@ -73,6 +75,9 @@ impl Config {
         let kaspi_allowed_ips = list(var("KASPI_ALLOWED_IPS"))
             .map(|s| s.parse().with_context(|| format!("KASPI_ALLOWED_IPS: `{s}` is not an IP address")))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let trusted_proxies = list(var("TRUSTED_PROXIES"))
+            .map(|s| s.parse().with_context(|| format!("TRUSTED_PROXIES: `{s}` is not an IP address")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let payment_deadline_minutes = number(
             var("PAYMENT_DEADLINE_MINUTES"),
             DEFAULT_PAYMENT_DEADLINE_MINUTES,
@@ -106,6 +111,7 @@ impl Config {
             payment_deadline_minutes,
             payment_reminder_minutes,
             kaspi_allowed_ips,
+            trusted_proxies,
             card_api_url: var("CARD_API_URL")
                 .map(|u| u.parse().context("CARD_API_URL must be a URL"))
                 .transpose()?,
@@ -181,6 +187,8 @@ mod tests {
         assert!(format!("{e:#}").contains("between 1 and 19"), "the 30-minute reminder does not fit: {e:#}");
         let e = cfg(&[("PAYMENT_DEADLINE_MINUTES", "2000")]).unwrap_err();
         assert!(format!("{e:#}").contains("PAYMENT_DEADLINE_MINUTES"));
+        let e = cfg(&[("TRUSTED_PROXIES", "10.0.0.1, proxy.local")]).unwrap_err();
+        assert!(format!("{e:#}").contains("TRUSTED_PROXIES"));
         let e = cfg(&[("TIMEZONE", "Mars/Olympus")]).unwrap_err();
         assert!(format!("{e:#}").contains("TIMEZONE"));
     }

@@ -6,6 +6,7 @@ mod emulator;
 mod helpers;
 mod history;
 mod import;
+mod kaspi_proxy;
 mod method_mismatch;
 mod noshow;
 mod onboarding;
