@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod dialogue;
 pub mod email_verifications;
+pub mod iin_lookups;
 pub mod jobs;
 pub mod notifications;
 pub mod outbox;

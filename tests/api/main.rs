@@ -5,6 +5,7 @@ mod deadline_race;
 mod emulator;
 mod helpers;
 mod history;
+mod iin_limit;
 mod import;
 mod kaspi_proxy;
 mod method_mismatch;
