@@ -115,6 +115,7 @@ async fn email_refund_instructions(
     };
     // The instructions are in the chat too; a mail failure must not undo the withdrawal.
     if let Err(e) = ctx.mailer.send(message, ctx.clock.now()).await {
+        // `e` names the SMTP kind and code only: the server's reply quotes the address.
         tracing::warn!(user, email = %to.masked(), error = %e, "refund instructions not emailed");
     }
     Ok(())

@@ -33,3 +33,34 @@ async fn onboarding_and_a_lookup_log_only_masked_personal_data() {
     }
 }
 
+#[tokio::test]
+async fn a_refused_email_logs_the_smtp_code_and_a_masked_address_only() {
+    let logs = captured_logs();
+    let app = spawn_app().await;
+    app.seed().await;
+    let code: String = sqlx::query_scalar("SELECT code FROM campaigns").fetch_one(app.pool()).await.unwrap();
+    let (user, id) = crate::staff_campaign::paid_in(&app, 8101, "ru", &code).await;
+    app.smtp.set_reject_recipients(true);
+
+    // Refund instructions after a withdrawal (services/history.rs)…
+    user.send("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.press("🗑 Отозвать заявление").await.press("Да, отозвать").await;
+    assert!(user.last_text().contains("отозвано"), "{}", user.last_text());
+    // … and a confirmation code (services/email_code.rs).
+    let other = app.user(8102, Some("ru"));
+    other.send("/start").await.press("Русский").await.send("refused.8102@mail.kz").await;
+    assert!(other.last_text().starts_with("Не получилось отправить письмо"), "{}", other.last_text());
+
+    let text = logs.text();
+    let refund =
+        text.lines().find(|l| l.contains("refund instructions not emailed")).expect("refund failure logged");
+    assert!(refund.contains("550") && refund.contains("f***@mail.kz"), "{refund}");
+    let code_line = text
+        .lines()
+        .find(|l| l.contains("confirmation code not sent") && l.contains("r***@mail.kz"))
+        .expect("code failure logged");
+    assert!(code_line.contains("550"), "{code_line}");
+    for address in ["fixture8101@mail.kz", "refused.8102@mail.kz"] {
+        assert!(!text.contains(address), "`{address}` leaked into the logs");
+    }
+}
