@@ -7,6 +7,7 @@ mod helpers;
 mod history;
 mod iin_limit;
 mod import;
+mod indexes;
 mod kaspi_proxy;
 mod method_mismatch;
 mod noshow;
