@@ -1,6 +1,6 @@
 # Staff commands and the notifications they send. Kazakh.
 
-staff-usage-find = Пайдалану: /find <ЖСН | email | тапсырыс нөмірі | өтініш №>
+staff-usage-find = Пайдалану: /find <ЖСН | email | телефон | тапсырыс нөмірі | өтініш №>
 staff-usage-noshow = Пайдалану: /noshow <өтініш №> · /noshow undo <өтініш №> (әкімші: белгіні алып тастау)
 staff-usage-notify = Пайдалану: /notify slot <№> <мәтін> · /notify venue <код> <мәтін> · /notify all <мәтін>
 staff-usage-staff = Пайдалану: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
@@ -75,7 +75,7 @@ test-day-reminder = ⏰ Ертең тестілеу (өтініш №{ $id }):
     { $address }
     Жеке куәлікті (немесе электрондық құжатты) және қаламды ұмытпаңыз.
 
-command-find = Іздеу: ЖСН, email, тапсырыс, өтініш
+command-find = Іздеу: ЖСН, email, телефон, тапсырыс, өтініш
 command-stats = Статистика
 command-slots = Бос орындар
 command-markpaid = Төлемді қолмен растау

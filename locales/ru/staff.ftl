@@ -1,6 +1,6 @@
 # Staff commands and the notifications they send. Russian.
 
-staff-usage-find = Использование: /find <ИИН | email | номер заказа | № заявления>
+staff-usage-find = Использование: /find <ИИН | email | телефон | номер заказа | № заявления>
 staff-usage-noshow = Использование: /noshow <№ заявления> · /noshow undo <№ заявления> (администратор: снять отметку)
 staff-usage-notify = Использование: /notify slot <№> <текст> · /notify venue <код> <текст> · /notify all <текст>
 staff-usage-staff = Использование: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
@@ -75,7 +75,7 @@ test-day-reminder = ⏰ Завтра тестирование (заявлени�
     { $address }
     Не забудьте удостоверение личности (или электронный документ) и ручку.
 
-command-find = Поиск: ИИН, email, заказ, заявление
+command-find = Поиск: ИИН, email, телефон, заказ, заявление
 command-stats = Статистика
 command-slots = Свободные места
 command-markpaid = Подтвердить оплату вручную

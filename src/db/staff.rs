@@ -85,19 +85,42 @@ pub struct FoundApplicant {
     pub phone: Option<String>,
 }
 
-/// Applicants matching an IIN, an email, an order number or an application id.
-pub async fn find_applicants(pool: &PgPool, query: &str) -> sqlx::Result<Vec<FoundApplicant>> {
-    sqlx::query_as(
-        "SELECT DISTINCT ap.id, ap.telegram_user_id, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone
-         FROM applicants ap
-         LEFT JOIN applications a ON a.applicant_id = ap.id
-         LEFT JOIN payments p ON p.application_id = a.id
-         WHERE ap.iin = $1 OR ap.email = lower($1) OR p.order_number = $1 OR a.id::text = $1
-         ORDER BY ap.id LIMIT 10",
-    )
-    .bind(query)
-    .fetch_all(pool)
-    .await
+/// What a staff search names, already normalised; each kind is one indexed lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindKey {
+    Iin(String),
+    /// Lower case, as stored.
+    Email(String),
+    /// `+77XXXXXXXXX`, as stored.
+    Phone(String),
+    Order(String),
+    Application(i64),
+}
+
+/// The applicant the key names (at most one: each key is unique to an applicant), by one
+/// indexed lookup.
+pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<FoundApplicant>> {
+    let filter = match key {
+        // CHAR(12): compared as text, the unique index on it could not be used.
+        FindKey::Iin(_) => "ap.iin = $1::char(12)",
+        FindKey::Email(_) => "ap.email = $1",
+        FindKey::Phone(_) => "ap.phone = $1",
+        FindKey::Order(_) => {
+            "ap.id = (SELECT a.applicant_id FROM payments p JOIN applications a ON a.id = p.application_id
+                      WHERE p.order_number = $1)"
+        }
+        FindKey::Application(_) => "ap.id = (SELECT applicant_id FROM applications WHERE id = $1)",
+    };
+    let sql = format!(
+        "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone
+         FROM applicants ap WHERE {filter}"
+    );
+    let query = sqlx::query_as(&sql);
+    let query = match key {
+        FindKey::Application(id) => query.bind(*id),
+        FindKey::Iin(v) | FindKey::Email(v) | FindKey::Phone(v) | FindKey::Order(v) => query.bind(v.as_str()),
+    };
+    query.fetch_optional(pool).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -160,23 +183,31 @@ pub struct Stats {
     pub unreachable: i64,
 }
 
+/// A campaign's figures. The applications are read once: one pass counts every status
+/// (`FILTER`) and sums the paid fees (an application has at most one paid payment).
 pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
     sqlx::query_as(
-        "SELECT
-            (SELECT count(*) FILTER (WHERE status = 'awaiting_payment') FROM applications WHERE campaign_id = $1) AS awaiting,
-            (SELECT count(*) FILTER (WHERE status = 'paid') FROM applications WHERE campaign_id = $1) AS paid,
-            (SELECT count(*) FILTER (WHERE status = 'annulled') FROM applications WHERE campaign_id = $1) AS annulled,
-            (SELECT count(*) FILTER (WHERE status = 'cancelled') FROM applications WHERE campaign_id = $1) AS cancelled,
-            (SELECT count(*) FILTER (WHERE status = 'withdrawn') FROM applications WHERE campaign_id = $1) AS withdrawn,
-            (SELECT count(*) FILTER (WHERE status = 'no_show') FROM applications WHERE campaign_id = $1) AS no_show,
-            (SELECT COALESCE(sum(booked), 0)::bigint FROM slots WHERE campaign_id = $1) AS booked,
-            (SELECT COALESCE(sum(capacity), 0)::bigint FROM slots WHERE campaign_id = $1) AS capacity,
-            (SELECT COALESCE(sum(p.amount_tenge), 0)::bigint FROM payments p JOIN applications a ON a.id = p.application_id
-              WHERE a.campaign_id = $1 AND p.status = 'paid') AS payments_sum,
-            (SELECT count(*) FROM refunds r LEFT JOIN applications a ON a.id = r.application_id
-              WHERE r.refunded_at IS NULL AND (a.campaign_id = $1 OR r.application_id IS NULL)) AS refunds,
-            (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
-            (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable",
+        "WITH apps AS (
+             SELECT count(*) FILTER (WHERE a.status = 'awaiting_payment') AS awaiting,
+                    count(*) FILTER (WHERE a.status = 'paid') AS paid,
+                    count(*) FILTER (WHERE a.status = 'annulled') AS annulled,
+                    count(*) FILTER (WHERE a.status = 'cancelled') AS cancelled,
+                    count(*) FILTER (WHERE a.status = 'withdrawn') AS withdrawn,
+                    count(*) FILTER (WHERE a.status = 'no_show') AS no_show,
+                    COALESCE(sum(p.amount_tenge), 0)::bigint AS payments_sum
+             FROM applications a LEFT JOIN payments p ON p.application_id = a.id AND p.status = 'paid'
+             WHERE a.campaign_id = $1
+         ), seats AS (
+             SELECT COALESCE(sum(booked), 0)::bigint AS booked, COALESCE(sum(capacity), 0)::bigint AS capacity
+             FROM slots WHERE campaign_id = $1
+         ), owed AS (
+             SELECT count(*) AS refunds FROM refunds r LEFT JOIN applications a ON a.id = r.application_id
+             WHERE r.refunded_at IS NULL AND (a.campaign_id = $1 OR r.application_id IS NULL)
+         )
+         SELECT apps.*, seats.*, owed.*,
+                (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
+                (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable
+         FROM apps, seats, owed",
     )
     .bind(campaign_id)
     .fetch_one(pool)

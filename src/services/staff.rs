@@ -2,9 +2,11 @@
 
 use crate::db::campaigns::{self, Campaign};
 use crate::db::staff::{
-    self as store, FoundApplicant, FoundApplication, FoundPayment, Role, SlotLoad, Stats,
+    self as store, FindKey, FoundApplicant, FoundApplication, FoundPayment, Role, SlotLoad, Stats,
 };
 use crate::db::{audit, refunds};
+use crate::domain::{Iin, Phone};
+use crate::payments::order_number;
 use crate::services::Ctx;
 
 /// What a command needs: any staff member, or an admin.
@@ -35,10 +37,47 @@ pub struct Found {
     pub payments: Vec<FoundPayment>,
 }
 
+/// What a search may name, from its shape: an IIN (12 digits with a valid check digit), an
+/// email (has `@`), a mobile phone in any usual spelling, an order number (12 digits with
+/// its check digit), an application number (up to 9 digits, or any after `№` or `#`). A query
+/// of several shapes (an IIN that is also a valid order number) is looked up as each.
+pub fn find_keys(query: &str) -> Vec<FindKey> {
+    let q = query.trim();
+    if q.contains('@') {
+        return vec![FindKey::Email(q.to_lowercase())];
+    }
+    let mut keys = vec![];
+    if let Ok(iin) = Iin::parse(q) {
+        keys.push(FindKey::Iin(iin.as_str().to_string()));
+    }
+    if order_number::is_well_formed(q) {
+        keys.push(FindKey::Order(q.to_string()));
+    }
+    if let Ok(phone) = Phone::parse(q) {
+        keys.push(FindKey::Phone(phone.as_str().to_string()));
+    }
+    // Application numbers are short; a long run of digits is one only when marked as such.
+    let (number, longest) = match q.strip_prefix('№').or_else(|| q.strip_prefix('#')) {
+        Some(marked) => (marked.trim(), 18),
+        None => (q, 9),
+    };
+    if !number.is_empty() && number.len() <= longest && number.bytes().all(|b| b.is_ascii_digit()) {
+        keys.extend(number.parse().ok().map(FindKey::Application));
+    }
+    keys
+}
+
 pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Found>> {
-    let query = query.trim();
+    let mut applicants: Vec<FoundApplicant> = vec![];
+    for key in find_keys(query) {
+        if let Some(a) = store::find_applicant(&ctx.db, &key).await?
+            && !applicants.iter().any(|seen| seen.id == a.id)
+        {
+            applicants.push(a);
+        }
+    }
     let mut found = vec![];
-    for applicant in store::find_applicants(&ctx.db, query).await? {
+    for applicant in applicants {
         let applications = store::applications_of(&ctx.db, applicant.id).await?;
         let payments = store::payments_of(&ctx.db, applicant.id).await?;
         found.push(Found { applicant, applications, payments });
@@ -201,4 +240,27 @@ pub async fn remove_staff(ctx: &Ctx, actor: i64, who: i64) -> anyhow::Result<boo
             .await?;
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_is_read_by_its_shape() {
+        let order = order_number::generate(&mut rand::thread_rng());
+        assert_eq!(find_keys(" Aigerim@Mail.KZ "), [FindKey::Email("aigerim@mail.kz".into())]);
+        assert_eq!(find_keys("080315600016"), [FindKey::Iin("080315600016".into())]);
+        assert_eq!(find_keys("0803 1560 0016"), [FindKey::Iin("080315600016".into())]);
+        assert!(find_keys(&order).contains(&FindKey::Order(order.clone())));
+        for phone in ["+7 (701) 000-78-01", "8 701 000 78 01", "+77010007801", "87010007801"] {
+            assert!(find_keys(phone).contains(&FindKey::Phone("+77010007801".into())), "{phone}");
+        }
+        assert_eq!(find_keys("№42"), [FindKey::Application(42)]);
+        assert_eq!(find_keys("#42"), [FindKey::Application(42)]);
+        assert_eq!(find_keys("42"), [FindKey::Application(42)]);
+        assert_eq!(find_keys("Тестов"), []);
+        assert_eq!(find_keys("99999999999999999999"), [], "too long for an id, no other shape");
+        assert_eq!(find_keys("№80315600016"), [FindKey::Application(80315600016)]);
+    }
 }

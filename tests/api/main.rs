@@ -21,6 +21,7 @@ mod sandbox;
 mod seed;
 mod staff;
 mod staff_campaign;
+mod staff_queries;
 mod start;
 mod withdraw;
 mod wizard;
