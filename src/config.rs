@@ -13,6 +13,11 @@ pub struct Refusal(pub String);
 /// Where Telegram POSTs updates in webhook mode, under `PUBLIC_URL`.
 pub const WEBHOOK_PATH: &str = "/telegram/webhook";
 
+/// The payment window of a campaign created without one (`seed demo`, the sandbox) when
+/// `PAYMENT_DEADLINE_MINUTES` is not set. Each campaign keeps its own window
+/// (`campaigns.payment_window_minutes`), which is what booking uses.
+pub const DEFAULT_PAYMENT_DEADLINE_MINUTES: u32 = 60;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -29,6 +34,8 @@ pub struct Config {
     pub payment_deadline_minutes: u32,
     pub payment_reminder_minutes: Vec<u32>,
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (the Kaspi allow-list check).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub card_api_url: Option<url::Url>,
     pub card_public_id: String,
     pub card_api_secret: String,
@@ -87,8 +94,17 @@ impl Config {
         let kaspi_allowed_ips = list(var("KASPI_ALLOWED_IPS"))
             .map(|s| s.parse().with_context(|| format!("KASPI_ALLOWED_IPS: `{s}` is not an IP address")))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let payment_deadline_minutes =
-            number(var("PAYMENT_DEADLINE_MINUTES"), 60, "PAYMENT_DEADLINE_MINUTES")?;
+        let trusted_proxies = list(var("TRUSTED_PROXIES"))
+            .map(|s| s.parse().with_context(|| format!("TRUSTED_PROXIES: `{s}` is not an IP address")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let payment_deadline_minutes = number(
+            var("PAYMENT_DEADLINE_MINUTES"),
+            DEFAULT_PAYMENT_DEADLINE_MINUTES,
+            "PAYMENT_DEADLINE_MINUTES",
+        )?;
+        if payment_deadline_minutes > 1440 {
+            bail!("PAYMENT_DEADLINE_MINUTES must be at most 1440 (a day), got {payment_deadline_minutes}");
+        }
         if payment_reminder_minutes.iter().any(|m| *m == 0 || *m >= payment_deadline_minutes) {
             bail!(
                 "PAYMENT_REMINDER_MINUTES must be minutes left before the deadline, between 1 and {}",
@@ -114,6 +130,7 @@ impl Config {
             payment_deadline_minutes,
             payment_reminder_minutes,
             kaspi_allowed_ips,
+            trusted_proxies,
             card_api_url: var("CARD_API_URL")
                 .map(|u| u.parse().context("CARD_API_URL must be a URL"))
                 .transpose()?,
@@ -195,6 +212,12 @@ mod tests {
         assert!(format!("{e:#}").contains("ADMIN_IDS"));
         let e = cfg(&[("PAYMENT_REMINDER_MINUTES", "90")]).unwrap_err();
         assert!(format!("{e:#}").contains("PAYMENT_REMINDER_MINUTES"));
+        let e = cfg(&[("PAYMENT_DEADLINE_MINUTES", "20")]).unwrap_err();
+        assert!(format!("{e:#}").contains("between 1 and 19"), "the 30-minute reminder does not fit: {e:#}");
+        let e = cfg(&[("PAYMENT_DEADLINE_MINUTES", "2000")]).unwrap_err();
+        assert!(format!("{e:#}").contains("PAYMENT_DEADLINE_MINUTES"));
+        let e = cfg(&[("TRUSTED_PROXIES", "10.0.0.1, proxy.local")]).unwrap_err();
+        assert!(format!("{e:#}").contains("TRUSTED_PROXIES"));
         let e = cfg(&[("TIMEZONE", "Mars/Olympus")]).unwrap_err();
         assert!(format!("{e:#}").contains("TIMEZONE"));
     }

@@ -34,6 +34,28 @@ fn bad(line: usize, reason: impl Into<String>) -> ImportError {
     ImportError::BadLine { line, reason: reason.into() }
 }
 
+/// A field as an error message (printed to stderr, kept in shell histories and CI logs)
+/// may show it: when it holds seven digits or more (an IIN, or most of one), only the
+/// first four and the last two digits are kept, as the logs mask IINs (`0803-****-**16`).
+fn shown(value: &str) -> String {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    if digits < 7 {
+        return value.to_owned();
+    }
+    let (head, tail) = (4.min(digits / 3), 2);
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= head || seen > digits - tail { c } else { '*' }
+        })
+        .collect()
+}
+
 /// Each column with the header names accepted for it.
 const PERSON_COLUMNS: [&[&str]; 4] = [&["iin"], &["last_name"], &["first_name"], &["patronymic"]];
 const SLOT_COLUMNS: [&[&str]; 5] =
@@ -100,7 +122,7 @@ fn name_field(column: &str, value: &str, required: bool) -> Result<Option<String
     }
     // A digit in a name is nearly always a shifted column.
     if value.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
-        return Err(format!("{column} \"{value}\" contains a digit or a control character"));
+        return Err(format!("{column} \"{}\" contains a digit or a control character", shown(value)));
     }
     if value.chars().count() > 100 {
         return Err(format!("{column} is longer than 100 characters"));
@@ -112,9 +134,10 @@ fn parse_persons(text: &str) -> Result<Vec<PersonLine>, ImportError> {
     let mut seen: HashMap<Iin, usize> = HashMap::new();
     let mut persons = Vec::new();
     for Record { line, fields } in records(text, &PERSON_COLUMNS)? {
-        let iin = Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", fields[0])))?;
+        let iin =
+            Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", shown(&fields[0]))))?;
         if let Some(first) = seen.insert(iin.clone(), line) {
-            return Err(bad(line, format!("iin \"{}\" already appears on line {first}", fields[0])));
+            return Err(bad(line, format!("iin \"{}\" already appears on line {first}", shown(&fields[0]))));
         }
         let last_name = name_field("last_name", &fields[1], true).map_err(|r| bad(line, r))?;
         let first_name = name_field("first_name", &fields[2], true).map_err(|r| bad(line, r))?;
@@ -290,7 +313,7 @@ mod tests {
     fn names_the_line_and_the_field() {
         assert_eq!(
             persons_error("iin,last_name,first_name,patronymic\n080315600016,А,Б,\n08031560001,В,Г,\n"),
-            "line 3: iin \"08031560001\" has 11 digits, expected 12"
+            "line 3: iin \"080******01\" has 11 digits, expected 12"
         );
         assert_eq!(
             persons_error("080315600016,А,Б\n"),
@@ -299,11 +322,23 @@ mod tests {
         assert_eq!(persons_error("080315600016,А,Б,\n061211600012,,Г,\n"), "line 2: last_name is empty");
         assert_eq!(
             persons_error("080315600016,А,Б,\n0803-1560-0016,В,Г,\n"),
-            "line 2: iin \"0803-1560-0016\" already appears on line 1"
+            "line 2: iin \"0803-****-**16\" already appears on line 1"
         );
         assert_eq!(
             persons_error("iin,surname\n"),
             "line 1: the header must be iin,last_name,first_name,patronymic, found iin,surname"
+        );
+    }
+
+    #[test]
+    fn error_messages_mask_iins() {
+        assert_eq!(shown("080315600016"), "0803******16");
+        assert_eq!(shown("08031560001A"), "080******01A");
+        assert_eq!(shown("0803 1560 0016"), "0803 **** **16");
+        assert_eq!(shown("Иванов2"), "Иванов2", "a stray digit is no IIN");
+        assert_eq!(
+            persons_error("080315600016,061211600012,Б,\n"),
+            "line 1: last_name \"0612******12\" contains a digit or a control character"
         );
     }
 

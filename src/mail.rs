@@ -79,7 +79,7 @@ impl Mailer {
                     .map_err(|e| MailError::Build(e.to_string()))?;
                 match tokio::time::timeout(SEND_TIMEOUT, transport.send(message)).await {
                     Err(_) => Err(MailError::Timeout(SEND_TIMEOUT)),
-                    Ok(Err(e)) => Err(MailError::Smtp(e.to_string())),
+                    Ok(Err(e)) => Err(MailError::Smtp(smtp_summary(&e))),
                     Ok(Ok(_)) => Ok(()),
                 }
             }
@@ -92,6 +92,31 @@ impl Mailer {
             Mailer::Mailbox(store) => store.lock().expect("mailbox mutex").iter().rev().cloned().collect(),
             Mailer::Smtp { .. } => vec![],
         }
+    }
+}
+
+/// What went wrong, without the server's words: a refusal quotes the recipient's address
+/// back (`550 5.1.1 <aigerim@mail.kz>: Recipient address rejected`), and this text goes to
+/// the logs. The kind and the reply code are enough to act on.
+fn smtp_summary(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "permanent error"
+    } else if e.is_transient() {
+        "transient error"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_tls() {
+        "TLS error"
+    } else if e.is_response() {
+        "unreadable response"
+    } else if e.is_client() {
+        "client error"
+    } else {
+        "connection error"
+    };
+    match e.status() {
+        Some(code) => format!("{kind}, SMTP {code}"),
+        None => kind.to_string(),
     }
 }
 

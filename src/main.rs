@@ -86,7 +86,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed { what: SeedWhat::Demo } => {
             let pool = ent_bot::db::connect(&config.database_url, 2).await?;
             ent_bot::db::migrate(&pool).await?;
-            let report = ent_bot::seed::seed_demo(&pool, chrono::Utc::now(), config.timezone).await?;
+            let report = ent_bot::seed::seed_demo_with_window(
+                &pool,
+                chrono::Utc::now(),
+                config.timezone,
+                config.payment_deadline_minutes,
+            )
+            .await?;
             println!("{report}");
             Ok(())
         }

@@ -37,7 +37,8 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
     crate::db::migrate(&pool).await?;
     let clock = options.clock.clone().unwrap_or(Clock::System);
     if database_is_empty(&pool).await? {
-        let report = crate::seed::seed_demo(&pool, clock.now(), config.timezone).await?;
+        let window = config.payment_deadline_minutes;
+        let report = crate::seed::seed_demo_with_window(&pool, clock.now(), config.timezone, window).await?;
         tracing::info!(%report, "sandbox: empty database seeded with demo data");
     } else if !crate::seed::is_sandbox_database(&pool).await? {
         return Err(Refusal(

@@ -28,7 +28,6 @@ pub const DEMO_PERSON_IIN: &str = "080315600016";
 const DEMO_PERSON: (&str, &str, &str) = ("Сейтқали", "Айгерим", "Нұрланқызы");
 
 const FEE_TENGE: i32 = 5640;
-const PAYMENT_WINDOW_MINUTES: i32 = 60;
 const SLOT_TIMES: [(u32, u32); 2] = [(9, 0), (14, 0)];
 const SLOT_DAYS: i64 = 7;
 const SYNTHETIC_PERSONS: usize = 50;
@@ -391,7 +390,20 @@ pub const VENUES: [Venue; 23] = [
     },
 ];
 
+/// [`seed_demo_with_window`] with the default payment window.
 pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Result<SeedReport> {
+    seed_demo_with_window(pool, now, tz, crate::config::DEFAULT_PAYMENT_DEADLINE_MINUTES).await
+}
+
+/// The demo data; the campaign gets `payment_window_minutes` (`PAYMENT_DEADLINE_MINUTES`)
+/// when it is created. A campaign seeded before keeps its own window.
+pub async fn seed_demo_with_window(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    tz: Tz,
+    payment_window_minutes: u32,
+) -> anyhow::Result<SeedReport> {
+    let window = i32::try_from(payment_window_minutes).context("payment window out of range")?;
     let mut tx = pool.begin().await?;
     let mut inserted = 0;
     // Not counted: it says what the database is, not what it holds.
@@ -410,7 +422,7 @@ pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Res
     .bind(now - Duration::days(1))
     .bind(now + Duration::days(9))
     .bind(FEE_TENGE)
-    .bind(PAYMENT_WINDOW_MINUTES)
+    .bind(window)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -1,7 +1,7 @@
 # Staff commands and the notifications they send. Kazakh.
 
-staff-usage-find = Пайдалану: /find <ЖСН | email | тапсырыс нөмірі | өтініш №>
-staff-usage-noshow = Пайдалану: /noshow <өтініш №>
+staff-usage-find = Пайдалану: /find <ЖСН | email | телефон | тапсырыс нөмірі | өтініш №>
+staff-usage-noshow = Пайдалану: /noshow <өтініш №> · /noshow undo <өтініш №> (әкімші: белгіні алып тастау)
 staff-usage-notify = Пайдалану: /notify slot <№> <мәтін> · /notify venue <код> <мәтін> · /notify all <мәтін>
 staff-usage-staff = Пайдалану: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
 staff-admin-only = Бұл команда тек әкімшіге арналған.
@@ -12,9 +12,9 @@ staff-find-payment = 💳 { $order } · { $method } · { $amount } · { $status 
 staff-stats = 📊 { $campaign }
     Өтініштер: төлем күтілуде { $awaiting }, төленген { $paid }, жойылған { $annulled }, бас тартылған { $cancelled }, кері қайтарып алынған { $withdrawn }, келмеген { $no_show }
     Орындар: { $booked } / { $capacity }
-    Төлемдер: { $payments_sum } · қайтару керек (кеш төленген): { $late }
+    Төлемдер: { $payments_sum } · қайтару керек: { $refunds } (/refunds)
     Хабарламалар кезегі: { $outbox } · қолжетімсіз пайдаланушылар: { $unreachable }
-staff-slots-title = 🗓 Бос орындар (қала · күн · уақыт · бос/барлығы):
+staff-slots-title = 🗓 Бос орындар, { $campaign } (қала · күн · уақыт · бос/барлығы):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = №{ $id } өтініш «келмеді» деп белгіленді.
 staff-noshow-refused = №{ $id } өтінішті белгілеу мүмкін емес: тек төленген өтініш «келмеді» бола алады.
@@ -24,6 +24,22 @@ staff-closedb-no = Жоқ
 staff-closedb-done = «{ $campaign }» деректер базасы жабылды.
 staff-closedb-already = Деректер базасы әлдеқашан жабылған.
 staff-notify-queued = Хабарлама кезекке қойылды: { $count } өтініш беруші.
+staff-noshow-too-early = №{ $id } өтініш: тестілеу әлі басталған жоқ, «келмеді» деп белгілеуге болмайды.
+staff-noshow-undone = №{ $id } өтініш бойынша «келмеді» белгісі алынып тасталды.
+staff-noshow-undo-refused = №{ $id } өтініш «келмеді» деп белгіленбеген.
+noshow-notice = №{ $id } өтініш бойынша тестілеуге келмегеніңіз белгіленді. Осы кезеңде қайта өтініш беру мүмкін емес (нұсқаулықтың 5-тармағы). Қате болса, қолдау қызметіне жазыңыз: { $support }
+noshow-undone-notice = №{ $id } өтініш бойынша «келмеді» деген белгі алынып тасталды: өтініш қайтадан жарамды.
+staff-refunds-title = 💸 Қайтарылатын төлемдер: { $count } (күні · сомасы · тәсілі · тапсырыс · өтініш · себебі · транзакция)
+staff-refunds-line = { $when } · { $amount } · { $method } · тапсырыс { $order } · { $application } · { $reason } · txn { $txn }
+staff-refunds-none = Қайтаратын төлем жоқ.
+refund-reason-late = мерзімнен кейін төленді
+refund-reason-duplicate = қайта төленді
+refund-reason-wrong_currency = басқа валюта
+refund-reason-wrong_amount = сомасы сәйкес емес
+refund-reason-method_mismatch = төлем тәсілі сәйкес емес
+refund-reason-unknown_order = белгісіз тапсырыс
+staff-campaign-unknown = { $code } кезеңі табылмады. Бар кезеңдер: { $codes }.
+staff-notify-queued-campaign = Хабарлама кезекке қойылды ({ $campaign }): { $count } өтініш беруші.
 staff-added = { $id } пайдаланушы қосылды: { $role }.
 staff-role-admin = әкімші
 staff-role-operator = оператор
@@ -68,11 +84,12 @@ test-day-reminder = ⏰ Ертең тестілеу (№{ $id } өтініш):
     { $address }
     Жеке куәлікті немесе төлқұжатты (eGov, Kaspi не Halyk қосымшасындағы электрондық құжат та жарайды) және қаламды алып келіңіз. 16 жасқа толмасаңыз — туу туралы куәлік пен мектептен берілген, 3×4 фотосуреті бар анықтама.
 
-command-find = Іздеу: ЖСН, email, тапсырыс, өтініш
+command-find = Іздеу: ЖСН, email, телефон, тапсырыс, өтініш
 command-stats = Статистика
 command-slots = Бос орындар
 command-markpaid = Төлемді қолмен растау
 command-noshow = Келмегенін белгілеу
+command-refunds = Қайтарылатын төлемдер
 command-closedb = Деректер базасын жабу
 command-notify = Хабарлама жіберу
 command-broadcast = Тарату

@@ -1,7 +1,7 @@
 # Staff commands and the notifications they send. Russian.
 
-staff-usage-find = Использование: /find <ИИН | email | номер заказа | № заявления>
-staff-usage-noshow = Использование: /noshow <№ заявления>
+staff-usage-find = Использование: /find <ИИН | email | телефон | номер заказа | № заявления>
+staff-usage-noshow = Использование: /noshow <№ заявления> · /noshow undo <№ заявления> (администратор: снять отметку)
 staff-usage-notify = Использование: /notify slot <№> <текст> · /notify venue <код> <текст> · /notify all <текст>
 staff-usage-staff = Использование: /staff add <Telegram id> <admin|operator> · /staff remove <Telegram id>
 staff-admin-only = Эта команда только для администратора.
@@ -12,9 +12,9 @@ staff-find-payment = 💳 { $order } · { $method } · { $amount } · { $status 
 staff-stats = 📊 { $campaign }
     Заявления: ожидают оплаты { $awaiting }, оплачены { $paid }, аннулированы { $annulled }, отменены { $cancelled }, отозваны { $withdrawn }, неявка { $no_show }
     Места: { $booked } / { $capacity }
-    Оплаты: { $payments_sum } · к возврату (поздние оплаты): { $late }
+    Оплаты: { $payments_sum } · к возврату: { $refunds } (/refunds)
     Очередь сообщений: { $outbox } · недоступных пользователей: { $unreachable }
-staff-slots-title = 🗓 Свободные места (город · дата · время · свободно/всего):
+staff-slots-title = 🗓 Свободные места, { $campaign } (город · дата · время · свободно/всего):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = Заявление №{ $id } отмечено как неявка.
 staff-noshow-refused = Заявление №{ $id } нельзя отметить: неявкой может быть только оплаченное заявление.
@@ -24,6 +24,26 @@ staff-closedb-no = Нет
 staff-closedb-done = База данных «{ $campaign }» закрыта.
 staff-closedb-already = База данных уже закрыта.
 staff-notify-queued = Сообщение в очереди: { $count ->
+    [one] { $count } заявитель
+    [few] { $count } заявителя
+   *[many] { $count } заявителей
+}.
+staff-noshow-too-early = Заявление №{ $id }: тестирование ещё не началось, неявку отметить нельзя.
+staff-noshow-undone = Отметка о неявке по заявлению №{ $id } снята.
+staff-noshow-undo-refused = Заявление №{ $id } не отмечено как неявка.
+noshow-notice = Отмечено, что вы не явились на тестирование по заявлению №{ $id }. Повторно подать заявление в этот период нельзя (п. 5 инструкции). Если это ошибка, напишите в поддержку: { $support }
+noshow-undone-notice = Отметка о неявке по заявлению №{ $id } снята: заявление снова действительно.
+staff-refunds-title = 💸 К возврату: { $count } (дата · сумма · способ · заказ · заявление · причина · транзакция)
+staff-refunds-line = { $when } · { $amount } · { $method } · заказ { $order } · { $application } · { $reason } · txn { $txn }
+staff-refunds-none = Возвращать нечего.
+refund-reason-late = оплата после срока
+refund-reason-duplicate = повторная оплата
+refund-reason-wrong_currency = другая валюта
+refund-reason-wrong_amount = не та сумма
+refund-reason-method_mismatch = не тот способ оплаты
+refund-reason-unknown_order = неизвестный заказ
+staff-campaign-unknown = Период { $code } не найден. Есть: { $codes }.
+staff-notify-queued-campaign = Сообщение в очереди ({ $campaign }): { $count ->
     [one] { $count } заявитель
     [few] { $count } заявителя
    *[many] { $count } заявителей
@@ -80,11 +100,12 @@ test-day-reminder = ⏰ Завтра тестирование (заявлени�
     { $address }
     Возьмите удостоверение личности или паспорт (подойдёт электронный документ в eGov, Kaspi или Halyk) и ручку. Если вам нет 16 лет — свидетельство о рождении и справку из школы с фото 3×4.
 
-command-find = Поиск: ИИН, email, заказ, заявление
+command-find = Поиск: ИИН, email, телефон, заказ, заявление
 command-stats = Статистика
 command-slots = Свободные места
 command-markpaid = Подтвердить оплату вручную
 command-noshow = Отметить неявку
+command-refunds = Оплаты к возврату
 command-closedb = Закрыть базу данных
 command-notify = Отправить уведомление
 command-broadcast = Рассылка

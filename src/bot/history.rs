@@ -143,7 +143,10 @@ fn details_keyboard(ctx: &Ctx, l: Locale, app: &ApplicationView) -> InlineKeyboa
                 rows.push(vec![button(t("history-edit-language"), format!("h:el:{id}"))]);
                 rows.push(vec![button(t("history-edit-combination"), format!("h:ec:{id}"))]);
             }
-            rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
+            // Once the test has begun there is nothing left to withdraw from.
+            if app.starts_at > ctx.clock.now() {
+                rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
+            }
         }
         _ => {}
     }
@@ -229,6 +232,14 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
             let text = ctx.i18n.f(l, "history-cancelled", &[("id", id.into())]);
             render(&bot, &s, message, text, back_to_list(&ctx, l)).await
         }
+        // An edit button shown before /closedb: refused at the first press, not after the
+        // applicant has picked from a list he may no longer use.
+        "el" | "ec"
+            if app.status == "paid" && app.database_closed_at.is_some_and(|t| t <= ctx.clock.now()) =>
+        {
+            bot.answer_callback_query(q.id.clone()).text(t("history-edit-closed")).await?;
+            show_details(&bot, &ctx, &s, message, &app, Some(t("history-edit-closed"))).await
+        }
         "el" | "ec" if app.status == "paid" => {
             bot.answer_callback_query(q.id.clone()).await?;
             let (prompt, rows) = if verb == "el" {
@@ -278,7 +289,7 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                 Change::NotAllowed => not_allowed(app).await,
             }
         }
-        "w" if app.status == "paid" => {
+        "w" if app.status == "paid" && app.starts_at > ctx.clock.now() => {
             bot.answer_callback_query(q.id.clone()).await?;
             let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
             let text = if closed {

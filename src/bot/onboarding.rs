@@ -230,6 +230,10 @@ pub async fn on_iin(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Messag
     match identity::lookup(&ctx, s.user_id, &iin).await? {
         Lookup::NotFound => say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-not-found", &support)).await,
         Lookup::TakenByAnother => say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).await,
+        Lookup::Limited { minutes } => {
+            let args = [("minutes", minutes.into()), ("support", ctx.config.support_contact.as_str().into())];
+            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-too-many", &args)).await
+        }
         Lookup::Found { full_name } => {
             let state = State::ConfirmIin { iin: iin.as_str().to_string(), name: full_name };
             ask(&bot, &ctx, &s, &state).await?;

@@ -20,17 +20,18 @@ use crate::services::notifications;
 use crate::services::notifications::Audience;
 use crate::services::payments as payment_service;
 use crate::services::staff::Role;
-use crate::services::staff::{self, Needs};
+use crate::services::staff::{self, Needs, NoShow, Pick};
 
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
 pub enum StaffCommand {
     Find(String),
-    Stats,
-    Slots,
+    Stats(String),
+    Slots(String),
     Markpaid(String),
     Noshow(String),
-    Closedb,
+    Refunds,
+    Closedb(String),
     Notify(String),
     Broadcast,
     Staff(String),
@@ -41,11 +42,12 @@ impl StaffCommand {
         // Spelled out, so a new command must choose its role here.
         match self {
             StaffCommand::Find(_)
-            | StaffCommand::Stats
-            | StaffCommand::Slots
+            | StaffCommand::Stats(_)
+            | StaffCommand::Slots(_)
             | StaffCommand::Markpaid(_)
-            | StaffCommand::Noshow(_) => Needs::Staff,
-            StaffCommand::Closedb
+            | StaffCommand::Noshow(_)
+            | StaffCommand::Refunds => Needs::Staff,
+            StaffCommand::Closedb(_)
             | StaffCommand::Notify(_)
             | StaffCommand::Broadcast
             | StaffCommand::Staff(_) => Needs::Admin,
@@ -54,8 +56,8 @@ impl StaffCommand {
 }
 
 /// The staff commands for the chat-scoped command menu, in the order shown.
-pub const MENU: [&str; 9] =
-    ["find", "stats", "slots", "markpaid", "noshow", "closedb", "notify", "broadcast", "staff"];
+pub const MENU: [&str; 10] =
+    ["find", "stats", "slots", "markpaid", "noshow", "refunds", "closedb", "notify", "broadcast", "staff"];
 
 pub fn commands() -> UpdateHandler<anyhow::Error> {
     teloxide::filter_command::<StaffCommand, _>().endpoint(on_command)
@@ -73,23 +75,14 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
     match cmd {
         StaffCommand::Find(q) if q.trim().is_empty() => say(&bot, &s, t("staff-usage-find")).await,
         StaffCommand::Find(q) => find(&bot, &ctx, &s, &q).await,
-        StaffCommand::Stats => stats(&bot, &ctx, &s).await,
-        StaffCommand::Slots => slots(&bot, &ctx, &s).await,
+        StaffCommand::Stats(code) => stats(&bot, &ctx, &s, &code).await,
+        StaffCommand::Slots(code) => slots(&bot, &ctx, &s, &code).await,
         StaffCommand::Markpaid(order) => markpaid(bot, ctx, s, order).await,
-        StaffCommand::Noshow(arg) => match arg.trim().trim_start_matches('№').parse::<i64>() {
-            Ok(id) => {
-                let key = if staff::no_show(&ctx, s.user_id, id).await? {
-                    "staff-noshow-done"
-                } else {
-                    "staff-noshow-refused"
-                };
-                say(&bot, &s, ctx.i18n.f(l, key, &[("id", id.into())])).await
-            }
-            Err(_) => say(&bot, &s, t("staff-usage-noshow")).await,
-        },
-        StaffCommand::Closedb => {
-            let Some(campaign) = staff::current_campaign(&ctx).await? else {
-                return say(&bot, &s, t("apply-no-campaign")).await;
+        StaffCommand::Refunds => refunds(&bot, &ctx, &s).await,
+        StaffCommand::Noshow(arg) => no_show(&bot, &ctx, &s, &arg).await,
+        StaffCommand::Closedb(code) => {
+            let Some(campaign) = campaign_or_say(&bot, &ctx, &s, &code).await? else {
+                return Ok(());
             };
             let name = campaign.name.get(l).clone();
             let keyboard = InlineKeyboardMarkup::new([[
@@ -115,9 +108,66 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
     }
 }
 
+/// `/noshow <id>` after the test has begun; `/noshow undo <id>` (admins) takes it back.
+async fn no_show(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    let l = s.locale;
+    let (undo, id) = match arg.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [id] => (false, id.trim_start_matches('№').parse::<i64>()),
+        ["undo", id] => (true, id.trim_start_matches('№').parse::<i64>()),
+        _ => return say(bot, s, ctx.i18n.t(l, "staff-usage-noshow")).await,
+    };
+    let Ok(id) = id else {
+        return say(bot, s, ctx.i18n.t(l, "staff-usage-noshow")).await;
+    };
+    let key = if undo {
+        if !matches!(staff::authorize(ctx, s.user_id, Needs::Admin).await?, Some(Ok(_))) {
+            return say(bot, s, ctx.i18n.t(l, "staff-admin-only")).await;
+        }
+        if staff::undo_no_show(ctx, s.user_id, id).await? {
+            "staff-noshow-undone"
+        } else {
+            "staff-noshow-undo-refused"
+        }
+    } else {
+        match staff::no_show(ctx, s.user_id, id).await? {
+            NoShow::Marked => "staff-noshow-done",
+            NoShow::TooEarly => "staff-noshow-too-early",
+            NoShow::NotPaid => "staff-noshow-refused",
+        }
+    };
+    say(bot, s, ctx.i18n.f(l, key, &[("id", id.into())])).await
+}
+
 async fn say(bot: &TgBot, s: &Session, text: String) -> HandlerResult {
     bot.send_message(s.chat_id, text).await?;
     Ok(())
+}
+
+/// The campaign a command names (`/stats ent-2027-01`), or the default one; otherwise
+/// tells the staff member why there is none and returns `None`.
+async fn campaign_or_say(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    code: &str,
+) -> anyhow::Result<Option<crate::services::staff::Campaign>> {
+    let l = s.locale;
+    match staff::campaign(ctx, code).await? {
+        Pick::Campaign(c) => Ok(Some(c)),
+        Pick::Unknown { code, known } => {
+            let args = [("code", code.into()), ("codes", known.join(", ").into())];
+            say(bot, s, ctx.i18n.f(l, "staff-campaign-unknown", &args)).await?;
+            Ok(None)
+        }
+        Pick::None => {
+            say(bot, s, ctx.i18n.t(l, "apply-no-campaign")).await?;
+            Ok(None)
+        }
+    }
+}
+
+fn campaign_name(c: &crate::services::staff::Campaign, l: Locale) -> String {
+    c.name.get(l).clone()
 }
 
 async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> HandlerResult {
@@ -183,14 +233,15 @@ fn truncate(text: String) -> String {
     cut
 }
 
-async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session, code: &str) -> HandlerResult {
     let l = s.locale;
-    let Some((campaign, st)) = staff::stats(ctx).await? else {
-        return say(bot, s, ctx.i18n.t(l, "apply-no-campaign")).await;
+    let Some(campaign) = campaign_or_say(bot, ctx, s, code).await? else {
+        return Ok(());
     };
+    let st = staff::stats(ctx, &campaign).await?;
     let sum = Money::try_from(st.payments_sum).map(|m| m.to_string()).unwrap_or_default();
     let args = [
-        ("campaign", campaign.name.get(l).clone().into()),
+        ("campaign", campaign_name(&campaign, l).into()),
         ("awaiting", st.awaiting.into()),
         ("paid", st.paid.into()),
         ("annulled", st.annulled.into()),
@@ -200,18 +251,51 @@ async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
         ("booked", st.booked.into()),
         ("capacity", st.capacity.into()),
         ("payments_sum", sum.into()),
-        ("late", st.late.into()),
+        ("refunds", st.refunds.into()),
         ("outbox", st.outbox.into()),
         ("unreachable", st.unreachable.into()),
     ];
     say(bot, s, ctx.i18n.f(l, "staff-stats", &args)).await
 }
 
-async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+/// Money owed back, oldest first: when, how much, which order, why.
+async fn refunds(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+    let l = s.locale;
+    let (open, total) = staff::refunds(ctx, s.user_id, 50).await?;
+    if total == 0 {
+        return say(bot, s, ctx.i18n.t(l, "staff-refunds-none")).await;
+    }
+    let tz = ctx.config.timezone;
+    let mut lines = vec![ctx.i18n.f(l, "staff-refunds-title", &[("count", total.into())])];
+    for r in open {
+        let amount = match Money::try_from(r.amount_minor / 100) {
+            Ok(m) if r.currency == "KZT" && r.amount_minor % 100 == 0 => m.to_string(),
+            _ => format!("{} {}", crate::payments::amount::format_tiyn(r.amount_minor), r.currency),
+        };
+        let application = r.application_id.map_or_else(|| "—".to_string(), |id| format!("№{id}"));
+        let args = [
+            ("when", format::date_time(r.created_at, tz, l).into()),
+            ("amount", amount.into()),
+            ("method", r.provider.code().into()),
+            ("order", r.order_number.into()),
+            ("application", application.into()),
+            ("reason", ctx.i18n.t(l, &format!("refund-reason-{}", r.reason)).into()),
+            ("txn", r.txn_id.into()),
+        ];
+        lines.push(ctx.i18n.f(l, "staff-refunds-line", &args));
+    }
+    say(bot, s, truncate(lines.join("\n"))).await
+}
+
+async fn slots(bot: &TgBot, ctx: &Ctx, s: &Session, code: &str) -> HandlerResult {
     let l = s.locale;
     let tz = ctx.config.timezone;
-    let mut lines = vec![ctx.i18n.t(l, "staff-slots-title")];
-    for slot in staff::slots(ctx).await? {
+    let Some(campaign) = campaign_or_say(bot, ctx, s, code).await? else {
+        return Ok(());
+    };
+    let mut lines =
+        vec![ctx.i18n.f(l, "staff-slots-title", &[("campaign", campaign_name(&campaign, l).into())])];
+    for slot in staff::slots(ctx, &campaign).await? {
         let city = slot.city.get(l).clone();
         let args = [
             ("city", city.into()),
@@ -238,10 +322,16 @@ async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult
     let mut words = arg.trim().splitn(2, char::is_whitespace);
     let target = words.next().unwrap_or_default();
     let rest = words.next().unwrap_or_default().trim();
+    let mut named = None;
     let (audience, text) = match target {
-        "all" => match staff::current_campaign(ctx).await? {
-            Some(c) if !rest.is_empty() => (Audience::PaidCampaign { campaign_id: c.id }, rest),
-            _ => return say(bot, s, usage()).await,
+        "all" if rest.is_empty() => return say(bot, s, usage()).await,
+        "all" => match campaign_or_say(bot, ctx, s, "").await? {
+            Some(c) => {
+                let audience = Audience::PaidCampaign { campaign_id: c.id };
+                named = Some(campaign_name(&c, l));
+                (audience, rest)
+            }
+            None => return Ok(()),
         },
         "slot" | "venue" => {
             let mut more = rest.splitn(2, char::is_whitespace);
@@ -270,7 +360,15 @@ async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult
         return say(bot, s, ctx.i18n.f(l, "broadcast-too-long", &[("length", n.into())])).await;
     }
     let queued = notifications::notify(ctx, s.user_id, &audience, text).await?;
-    say(bot, s, ctx.i18n.f(l, "staff-notify-queued", &[("count", queued.into())])).await
+    let answer = match named {
+        Some(campaign) => ctx.i18n.f(
+            l,
+            "staff-notify-queued-campaign",
+            &[("count", queued.into()), ("campaign", campaign.into())],
+        ),
+        None => ctx.i18n.f(l, "staff-notify-queued", &[("count", queued.into())]),
+    };
+    say(bot, s, answer).await
 }
 
 async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
@@ -324,8 +422,10 @@ pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery)
         .and_then(|id| id.parse::<i64>().ok())
     {
         Some(campaign_id) => {
-            let name =
-                staff::campaign(&ctx, campaign_id).await?.map(|c| c.name.get(l).clone()).unwrap_or_default();
+            let name = staff::campaign_by_id(&ctx, campaign_id)
+                .await?
+                .map(|c| c.name.get(l).clone())
+                .unwrap_or_default();
             if staff::close_database(&ctx, s.user_id, campaign_id).await? {
                 ctx.i18n.f(l, "staff-closedb-done", &[("campaign", name.into())])
             } else {
@@ -375,7 +475,10 @@ pub async fn on_broadcast_button(
     };
     let data = q.data.clone().unwrap_or_default();
     let message = q.regular_message().map(|m| m.id);
-    let campaign = staff::current_campaign(&ctx).await?.map(|c| c.id).unwrap_or_default();
+    let campaign = match staff::campaign(&ctx, "").await? {
+        Pick::Campaign(c) => c.id,
+        Pick::Unknown { .. } | Pick::None => 0,
+    };
     let edit = |text: String, keyboard: Option<InlineKeyboardMarkup>| {
         let bot = bot.clone();
         async move {

@@ -52,8 +52,10 @@ impl Recoverable for State {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Wizard {
     /// Bumped on every render; a button carries it, so a button from an earlier render
-    /// (an old message, a double tap) is recognised as stale.
-    pub seq: u32,
+    /// (an old message, a double tap) is recognised as stale. Starts at a value no earlier
+    /// wizard in the chat used (`booking::wizard_first_seq`), so an abandoned wizard's
+    /// buttons stay stale too.
+    pub seq: u64,
     pub message_id: Option<i32>,
     pub at: WizardStep,
     pub campaign_id: i64,

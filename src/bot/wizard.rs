@@ -39,7 +39,7 @@ enum Action {
     Confirm,
 }
 
-fn parse(data: &str) -> Option<(u32, Action)> {
+fn parse(data: &str) -> Option<(u64, Action)> {
     let mut parts = data.splitn(4, ':');
     if parts.next()? != "w" {
         return None;
@@ -59,7 +59,7 @@ fn parse(data: &str) -> Option<(u32, Action)> {
     Some((seq, action))
 }
 
-fn button(text: impl Into<String>, seq: u32, action: &str) -> InlineKeyboardButton {
+fn button(text: impl Into<String>, seq: u64, action: &str) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(text, format!("w:{seq}:{action}"))
 }
 
@@ -73,7 +73,7 @@ pub async fn begin(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Handl
         }
     };
     let w = Wizard {
-        seq: 0,
+        seq: booking::wizard_first_seq(ctx, s.chat_id.0).await?,
         message_id: None,
         at: WizardStep::Category,
         campaign_id: campaign.id,
@@ -300,7 +300,7 @@ fn paged(
     buttons: Vec<InlineKeyboardButton>,
     per_row: usize,
     page: u16,
-    seq: u32,
+    seq: u64,
     ctx: &Ctx,
     l: Locale,
 ) {
@@ -588,7 +588,7 @@ mod tests {
 
     #[test]
     fn buttons_fit_telegram_limits() {
-        let b = button("x", u32::MAX, "v:20270111");
+        let b = button("x", u64::MAX, "v:20270111");
         match b.kind {
             teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => assert!(d.len() <= 64),
             _ => unreachable!(),

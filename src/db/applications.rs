@@ -229,8 +229,11 @@ pub async fn close(
          ), seat AS (
              UPDATE slots s SET booked = s.booked - 1, updated_at = $5 FROM closed WHERE s.id = closed.slot_id
          ), jobs AS (
+             -- A job a runner holds is left to it (see jobs::cancel_for_application).
              UPDATE scheduled_jobs j SET status = 'cancelled', finished_at = $5
-             FROM closed WHERE j.application_id = closed.id AND j.status = 'pending'
+             WHERE j.id IN (SELECT id FROM scheduled_jobs
+                            WHERE application_id = (SELECT id FROM closed) AND status = 'pending'
+                            FOR UPDATE SKIP LOCKED)
          ), pays AS (
              UPDATE payments p SET status = 'cancelled', updated_at = $5
              FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
@@ -246,6 +249,60 @@ pub async fn close(
     .bind(to)
     .bind(now)
     .bind(deadline_passed)
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether a withdrawal now is refunded: the campaign's database is still open. Holds a
+/// share lock on the campaign until the caller's transaction ends, so /closedb (an
+/// update of that row) waits for the withdrawal, or the withdrawal sees the closure.
+pub async fn refundable_locked(
+    db: impl sqlx::PgExecutor<'_>,
+    campaign_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT database_closed_at IS NULL OR database_closed_at > $2 FROM campaigns WHERE id = $1 FOR SHARE",
+    )
+    .bind(campaign_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+    .map(|open| open.unwrap_or(false))
+}
+
+/// Withdraws a paid application whose test has not begun and gives its seat back, with
+/// its pending jobs and payments cancelled, in one statement ([`close_and_release`] with
+/// the test-time guard). `None` when the guard refused.
+pub async fn withdraw_before_test(
+    db: impl sqlx::PgExecutor<'_>,
+    telegram_user_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "WITH closed AS (
+             UPDATE applications a SET status = 'withdrawn', closed_at = $3, updated_at = $3
+             FROM applicants ap, slots s
+             WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+               AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at > $3
+             RETURNING a.id, a.slot_id
+         ), seat AS (
+             UPDATE slots s SET booked = s.booked - 1, updated_at = $3 FROM closed WHERE s.id = closed.slot_id
+         ), jobs AS (
+             UPDATE scheduled_jobs j SET status = 'cancelled', finished_at = $3
+             WHERE j.id IN (SELECT id FROM scheduled_jobs
+                            WHERE application_id = (SELECT id FROM closed) AND status = 'pending'
+                            FOR UPDATE SKIP LOCKED)
+         ), pays AS (
+             UPDATE payments p SET status = 'cancelled', updated_at = $3
+             FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
+         )
+         SELECT id FROM closed",
+    )
+    .bind(telegram_user_id)
+    .bind(id)
+    .bind(now)
     .fetch_optional(db)
     .await
 }

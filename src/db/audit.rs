@@ -18,3 +18,22 @@ pub async fn record(
         .await?;
     Ok(())
 }
+
+/// Like [`record`], returning the entry's id (a key for what the action queues).
+pub async fn record_id(
+    db: impl sqlx::PgExecutor<'_>,
+    actor_id: i64,
+    action: &str,
+    target: &str,
+    details: Value,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(actor_id)
+    .bind(action)
+    .bind(target)
+    .bind(details)
+    .fetch_one(db)
+    .await
+}

@@ -54,3 +54,30 @@ pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
     .fetch_optional(pool)
     .await
 }
+
+const COLUMNS: &str = "id, code, name_kk, name_ru, registration_opens_at, registration_closes_at,
+                       database_closed_at, fee_tenge, payment_window_minutes";
+
+/// The campaign staff act on by default: the latest whose registration has opened (open
+/// now or just closed), never one merely planned for later.
+pub async fn latest_opened(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Campaign>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM campaigns WHERE registration_opens_at <= $1
+         ORDER BY registration_opens_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM campaigns WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Every campaign's code, in the order their registration opens.
+pub async fn codes(pool: &PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT code FROM campaigns ORDER BY registration_opens_at, id").fetch_all(pool).await
+}

@@ -82,7 +82,11 @@ pub async fn record_failure(
     Ok(())
 }
 
-/// The application's reminders and expiry are moot once it is settled.
+/// The application's reminders and expiry are moot once it is settled. A job a runner
+/// holds right now is skipped, not waited for: the runner locks its job before the
+/// application, the caller holds the application, and the runner re-checks the state
+/// (a paid or closed application makes its jobs no-ops). Waiting here deadlocked a
+/// payment in the deadline's last second with the expiry.
 pub async fn cancel_for_application(
     conn: &mut PgConnection,
     application_id: i64,
@@ -90,7 +94,8 @@ pub async fn cancel_for_application(
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE scheduled_jobs SET status = 'cancelled', finished_at = $2
-         WHERE application_id = $1 AND status = 'pending'",
+         WHERE id IN (SELECT id FROM scheduled_jobs WHERE application_id = $1 AND status = 'pending'
+                      FOR UPDATE SKIP LOCKED)",
     )
     .bind(application_id)
     .bind(now)

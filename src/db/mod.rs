@@ -7,6 +7,7 @@ mod bilingual;
 pub mod campaigns;
 pub mod catalog;
 pub mod email_verifications;
+pub mod iin_lookups;
 pub mod inbox;
 pub mod jobs;
 pub mod notifications;
@@ -14,8 +15,10 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod persons;
+pub mod refunds;
 pub mod staff;
 pub mod users;
+pub mod wizard_starts;
 
 use std::time::Duration;
 

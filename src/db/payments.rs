@@ -128,8 +128,21 @@ pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Opti
 
 /// Like [`order_state`], holding the payment and the application until commit, so that a
 /// concurrent callback, staff action or expiry waits and then sees the outcome.
+///
+/// Lock order: the application, then its payment. The expiry (its job, then the
+/// application, then the payments) and a cancellation (the application, then the
+/// payments) take them in the same order; `FOR UPDATE OF p, a` in one statement locked the
+/// payment first and deadlocked with them at the deadline.
 pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Result<Option<OrderState>> {
-    sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p, a")).bind(order_number).fetch_optional(conn).await
+    sqlx::query(
+        "SELECT a.id FROM applications a
+         WHERE a.id = (SELECT application_id FROM payments WHERE order_number = $1)
+         FOR UPDATE",
+    )
+    .bind(order_number)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p")).bind(order_number).fetch_optional(conn).await
 }
 
 /// How a pending payment is settled: applied to its application, or kept as late money

@@ -87,19 +87,42 @@ pub struct FoundApplicant {
     pub phone: Option<String>,
 }
 
-/// Applicants matching an IIN, an email, an order number or an application id.
-pub async fn find_applicants(pool: &PgPool, query: &str) -> sqlx::Result<Vec<FoundApplicant>> {
-    sqlx::query_as(
-        "SELECT DISTINCT ap.id, ap.telegram_user_id, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone
-         FROM applicants ap
-         LEFT JOIN applications a ON a.applicant_id = ap.id
-         LEFT JOIN payments p ON p.application_id = a.id
-         WHERE ap.iin = $1 OR ap.email = lower($1) OR p.order_number = $1 OR a.id::text = $1
-         ORDER BY ap.id LIMIT 10",
-    )
-    .bind(query)
-    .fetch_all(pool)
-    .await
+/// What a staff search names, already normalised; each kind is one indexed lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindKey {
+    Iin(String),
+    /// Lower case, as stored.
+    Email(String),
+    /// `+77XXXXXXXXX`, as stored.
+    Phone(String),
+    Order(String),
+    Application(i64),
+}
+
+/// The applicant the key names (at most one: each key is unique to an applicant), by one
+/// indexed lookup.
+pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<FoundApplicant>> {
+    let filter = match key {
+        // CHAR(12): compared as text, the unique index on it could not be used.
+        FindKey::Iin(_) => "ap.iin = $1::char(12)",
+        FindKey::Email(_) => "ap.email = $1",
+        FindKey::Phone(_) => "ap.phone = $1",
+        FindKey::Order(_) => {
+            "ap.id = (SELECT a.applicant_id FROM payments p JOIN applications a ON a.id = p.application_id
+                      WHERE p.order_number = $1)"
+        }
+        FindKey::Application(_) => "ap.id = (SELECT applicant_id FROM applications WHERE id = $1)",
+    };
+    let sql = format!(
+        "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone
+         FROM applicants ap WHERE {filter}"
+    );
+    let query = sqlx::query_as(&sql);
+    let query = match key {
+        FindKey::Application(id) => query.bind(*id),
+        FindKey::Iin(v) | FindKey::Email(v) | FindKey::Phone(v) | FindKey::Order(v) => query.bind(v.as_str()),
+    };
+    query.fetch_optional(pool).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -154,28 +177,37 @@ pub struct Stats {
     pub booked: i64,
     pub capacity: i64,
     pub payments_sum: i64,
-    pub late: i64,
+    /// Open refunds of the campaign's applications and of unknown orders.
+    pub refunds: i64,
     pub outbox: i64,
     pub unreachable: i64,
 }
 
+/// A campaign's figures. The applications are read once: one pass counts every status
+/// (`FILTER`) and sums the paid fees (an application has at most one paid payment).
 pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
     sqlx::query_as(
-        "SELECT
-            (SELECT count(*) FILTER (WHERE status = 'awaiting_payment') FROM applications WHERE campaign_id = $1) AS awaiting,
-            (SELECT count(*) FILTER (WHERE status = 'paid') FROM applications WHERE campaign_id = $1) AS paid,
-            (SELECT count(*) FILTER (WHERE status = 'annulled') FROM applications WHERE campaign_id = $1) AS annulled,
-            (SELECT count(*) FILTER (WHERE status = 'cancelled') FROM applications WHERE campaign_id = $1) AS cancelled,
-            (SELECT count(*) FILTER (WHERE status = 'withdrawn') FROM applications WHERE campaign_id = $1) AS withdrawn,
-            (SELECT count(*) FILTER (WHERE status = 'no_show') FROM applications WHERE campaign_id = $1) AS no_show,
-            (SELECT COALESCE(sum(booked), 0)::bigint FROM slots WHERE campaign_id = $1) AS booked,
-            (SELECT COALESCE(sum(capacity), 0)::bigint FROM slots WHERE campaign_id = $1) AS capacity,
-            (SELECT COALESCE(sum(p.amount_tenge), 0)::bigint FROM payments p JOIN applications a ON a.id = p.application_id
-              WHERE a.campaign_id = $1 AND p.status = 'paid') AS payments_sum,
-            (SELECT count(*) FROM payments p JOIN applications a ON a.id = p.application_id
-              WHERE a.campaign_id = $1 AND p.status = 'late') AS late,
-            (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
-            (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable",
+        "WITH apps AS (
+             SELECT count(*) FILTER (WHERE a.status = 'awaiting_payment') AS awaiting,
+                    count(*) FILTER (WHERE a.status = 'paid') AS paid,
+                    count(*) FILTER (WHERE a.status = 'annulled') AS annulled,
+                    count(*) FILTER (WHERE a.status = 'cancelled') AS cancelled,
+                    count(*) FILTER (WHERE a.status = 'withdrawn') AS withdrawn,
+                    count(*) FILTER (WHERE a.status = 'no_show') AS no_show,
+                    COALESCE(sum(p.amount_tenge), 0)::bigint AS payments_sum
+             FROM applications a LEFT JOIN payments p ON p.application_id = a.id AND p.status = 'paid'
+             WHERE a.campaign_id = $1
+         ), seats AS (
+             SELECT COALESCE(sum(booked), 0)::bigint AS booked, COALESCE(sum(capacity), 0)::bigint AS capacity
+             FROM slots WHERE campaign_id = $1
+         ), owed AS (
+             SELECT count(*) AS refunds FROM refunds r LEFT JOIN applications a ON a.id = r.application_id
+             WHERE r.refunded_at IS NULL AND (a.campaign_id = $1 OR r.application_id IS NULL)
+         )
+         SELECT apps.*, seats.*, owed.*,
+                (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
+                (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable
+         FROM apps, seats, owed",
     )
     .bind(campaign_id)
     .fetch_one(pool)
@@ -211,20 +243,70 @@ pub async fn slot_load(
     .await
 }
 
-/// Marks a paid application as a no-show; the seat stays used.
+/// Whom to tell about a change to his application.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Holder {
+    pub telegram_user_id: i64,
+    pub locale: Option<crate::i18n::Locale>,
+}
+
+/// Marks a paid application as a no-show once its test has begun; the seat stays used.
+/// `None` when it is not paid or its test is still ahead.
 pub async fn mark_no_show(
     db: impl sqlx::PgExecutor<'_>,
     application_id: i64,
     now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE applications SET status = 'no_show', closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'paid'",
+) -> sqlx::Result<Option<Holder>> {
+    sqlx::query_as(
+        "WITH marked AS (
+             UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
+             FROM slots s
+             WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2
+             RETURNING a.applicant_id
+         )
+         SELECT u.id AS telegram_user_id, u.locale
+         FROM marked JOIN applicants ap ON ap.id = marked.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id",
     )
     .bind(application_id)
     .bind(now)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(db)
+    .await
+}
+
+/// Takes a no-show back: the application is paid again. `None` when it is not a no-show.
+pub async fn undo_no_show(
+    db: impl sqlx::PgExecutor<'_>,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Holder>> {
+    sqlx::query_as(
+        "WITH undone AS (
+             UPDATE applications SET status = 'paid', closed_at = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'no_show'
+             RETURNING applicant_id
+         )
+         SELECT u.id AS telegram_user_id, u.locale
+         FROM undone JOIN applicants ap ON ap.id = undone.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id",
+    )
+    .bind(application_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// An application's status and when its test begins.
+pub async fn status_and_test_time(
+    pool: &PgPool,
+    application_id: i64,
+) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
+    sqlx::query_as(
+        "SELECT a.status::text, s.starts_at FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1",
+    )
+    .bind(application_id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Closes a campaign's database; false when it was closed already.

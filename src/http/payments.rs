@@ -27,10 +27,13 @@ pub fn routes() -> Router<Ctx> {
 async fn kaspi(
     State(ctx): State<Ctx>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if !kaspi_may_call(&ctx, peer.ip()) {
-        tracing::warn!(peer = %peer.ip(), "Kaspi endpoint called from an address not in KASPI_ALLOWED_IPS");
+    let caller = caller(&ctx.config.trusted_proxies, peer.ip(), &headers);
+    if !caller.is_some_and(|ip| kaspi_may_call(&ctx, ip)) {
+        let caller = caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unreadable X-Forwarded-For".into());
+        tracing::warn!(peer = %peer.ip(), %caller, "Kaspi endpoint called from an address not in KASPI_ALLOWED_IPS");
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "forbidden" });
         return (StatusCode::FORBIDDEN, Json(answer)).into_response();
     }
@@ -42,7 +45,7 @@ async fn kaspi(
         }
     };
     let answer = match req.command {
-        Command::Check => service::check(&ctx, &req.account, req.sum_tiyn)
+        Command::Check => service::check(&ctx, Method::Kaspi, &req.account, req.sum_tiyn)
             .await
             .map(|outcome| serde_json::to_value(kaspi::check_answer(&req, &outcome)).unwrap_or_default()),
         Command::Pay => {
@@ -62,8 +65,40 @@ async fn kaspi(
     }
 }
 
-/// `KASPI_ALLOWED_IPS`, or loopback only when it is empty. The TCP peer is checked: put
-/// the proxy's own address there only if the proxy filters Kaspi's addresses itself.
+/// Who is calling: the TCP peer, unless the peer is one of `TRUSTED_PROXIES`; then
+/// `X-Forwarded-For` is read from the right (each proxy appends the address it saw) and
+/// the first address that is not a trusted proxy is the caller. Entries left of it were
+/// written by the caller himself and are never believed. `None` when an entry that must
+/// be read is not an address.
+pub fn caller(trusted: &[IpAddr], peer: IpAddr, headers: &HeaderMap) -> Option<IpAddr> {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
+    let mut caller = peer.to_canonical();
+    if !is_trusted(caller) {
+        return Some(caller);
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("?"))
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for entry in forwarded.iter().rev() {
+        let ip = entry
+            .parse::<IpAddr>()
+            .or_else(|_| entry.parse::<SocketAddr>().map(|s| s.ip()))
+            .ok()?
+            .to_canonical();
+        caller = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    Some(caller)
+}
+
+/// `KASPI_ALLOWED_IPS`, or loopback only when it is empty, checked against the caller
+/// ([`caller`]: the TCP peer, or behind `TRUSTED_PROXIES` the forwarded address).
 fn kaspi_may_call(ctx: &Ctx, ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
     if ctx.config.kaspi_allowed_ips.is_empty() {
@@ -104,10 +139,16 @@ async fn card(State(ctx): State<Ctx>, Path(kind): Path<String>, headers: HeaderM
 async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::Result<Value> {
     let request = json!(n.fields);
     match kind {
-        // The fee is in tenge: any other currency is the wrong amount.
-        Kind::Check | Kind::Pay if !n.is_tenge() => Ok(json!({ "code": card::code::WRONG_AMOUNT })),
+        // The fee is in tenge: any other currency is the wrong amount. A check stops the
+        // payment; a pay reports money already taken, which is owed back.
+        Kind::Check if !n.is_tenge() => Ok(json!({ "code": card::code::WRONG_AMOUNT })),
+        Kind::Pay if !n.is_tenge() => {
+            let event = n.event().ok_or_else(|| anyhow::anyhow!("pay without TransactionId"))?;
+            let response = json!({ "code": card::code::WRONG_AMOUNT });
+            service::pay_in_other_currency(ctx, &event, &n.currency, &request, &response).await
+        }
         Kind::Check => {
-            let outcome = service::check(ctx, &n.invoice_id, n.amount_tiyn).await?;
+            let outcome = service::check(ctx, Method::Card, &n.invoice_id, n.amount_tiyn).await?;
             Ok(json!({ "code": card::check_code(&outcome) }))
         }
         Kind::Pay => {
@@ -121,5 +162,41 @@ async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::R
             service::note(ctx, Method::Card, kind.code(), txn, &request, &json!({ "code": card::code::OK }))
                 .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(chain: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for c in chain {
+            h.append("x-forwarded-for", c.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let kaspi: IpAddr = "194.187.247.152".parse().unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // No trusted proxies: the peer, whatever the header says.
+        assert_eq!(caller(&[], proxy, &forwarded(&["194.187.247.152"])), Some(proxy));
+        // Behind the proxy: the address it appended.
+        assert_eq!(caller(&[proxy], proxy, &forwarded(&["194.187.247.152"])), Some(kaspi));
+        // A forged entry on the left is never reached.
+        assert_eq!(
+            caller(&[proxy], proxy, &forwarded(&["194.187.247.152, 203.0.113.7"])),
+            Some(ip("203.0.113.7"))
+        );
+        // Two proxies in a row, header lines split, a port and an IPv4-mapped address.
+        let two = [proxy, ip("10.0.0.3")];
+        let h = forwarded(&["203.0.113.7", "194.187.247.152:443, ::ffff:10.0.0.3"]);
+        assert_eq!(caller(&two, proxy, &h), Some(kaspi));
+        // No header: the proxy itself; garbage: nobody.
+        assert_eq!(caller(&[proxy], proxy, &HeaderMap::new()), Some(proxy));
+        assert_eq!(caller(&[proxy], proxy, &forwarded(&["kaspi.kz"])), None);
     }
 }

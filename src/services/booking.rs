@@ -46,6 +46,21 @@ async fn live_refusal(ctx: &Ctx, telegram_user_id: i64, campaign_id: i64) -> sql
     })
 }
 
+/// The reminders (minutes left) that fall inside a window of `window` minutes: one at or
+/// beyond the window would be due before the seat was even held, so it is left out (a
+/// campaign may have a shorter window than `PAYMENT_REMINDER_MINUTES` was checked against).
+pub fn reminders_within(reminder_minutes: &[u32], window: i32) -> Vec<i32> {
+    reminder_minutes.iter().filter_map(|m| i32::try_from(*m).ok()).filter(|m| *m > 0 && *m < window).collect()
+}
+
+/// Where a new wizard's button sequence starts in this chat: the chat's count of started
+/// wizards in the upper 32 bits, so sequences never repeat across wizards (a wizard would
+/// need four billion renders to reach the next one's start).
+pub async fn wizard_first_seq(ctx: &Ctx, chat_id: i64) -> sqlx::Result<u64> {
+    let started = crate::db::wizard_starts::next(&ctx.db, chat_id).await?;
+    Ok(u64::try_from(started).unwrap_or(0) << 32)
+}
+
 #[derive(Debug, Clone)]
 pub struct Choices {
     pub campaign_id: i64,
@@ -73,8 +88,9 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
     let Some(campaign) = campaigns::by_id(&ctx.db, choices.campaign_id).await? else {
         return Ok(Booking::Refused(Refusal::NoCampaign));
     };
-    let deadline = now + Duration::minutes(i64::from(campaign.payment_window_minutes));
-    let reminders: Vec<i32> = ctx.config.payment_reminder_minutes.iter().map(|m| *m as i32).collect();
+    let window = campaign.payment_window_minutes;
+    let deadline = now + Duration::minutes(i64::from(window));
+    let reminders = reminders_within(&ctx.config.payment_reminder_minutes, window);
     let new = NewApplication {
         telegram_user_id,
         campaign_id: campaign.id,
@@ -138,4 +154,17 @@ pub async fn campaign(ctx: &Ctx, id: i64) -> anyhow::Result<Option<Campaign>> {
 /// The campaign that matters now: the open one, else the next to open, else the latest.
 pub async fn current_campaign(ctx: &Ctx) -> anyhow::Result<Option<Campaign>> {
     Ok(campaigns::current(&ctx.db, ctx.clock.now()).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reminders_that_do_not_fit_the_window_are_left_out() {
+        assert_eq!(reminders_within(&[30, 10], 60), [30, 10]);
+        assert_eq!(reminders_within(&[30, 10], 20), [10]);
+        assert_eq!(reminders_within(&[30, 10], 10), Vec::<i32>::new());
+        assert_eq!(reminders_within(&[30, 10], 30), [10], "30 left of a 30-minute window is the start");
+    }
 }

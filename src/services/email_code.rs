@@ -70,6 +70,7 @@ pub async fn send_code(
             Ok(SendOutcome::Sent)
         }
         Err(e) => {
+            // `e` names the SMTP kind and code only: the server's reply quotes the address.
             tracing::warn!(user = telegram_user_id, email = %email.masked(), error = %e, "confirmation code not sent");
             // The code never arrived: let the applicant try again at once.
             store::delete(&ctx.db, telegram_user_id).await?;

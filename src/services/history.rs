@@ -72,19 +72,18 @@ pub enum Withdrawal {
     NotAllowed,
 }
 
-/// Withdraws a paid application. Before the database closes the payment is refundable:
-/// the refund instructions are emailed to the verified address as well.
+/// Withdraws a paid application, only before its test begins. Before the database
+/// closes the payment is refundable: the refund instructions are emailed to the verified
+/// address as well. Refundability is decided inside the withdrawal's transaction, under
+/// a share lock on the campaign, so a concurrent /closedb is either seen or waits.
 pub async fn withdraw(ctx: &Ctx, user: i64, locale: Locale, id: i64) -> anyhow::Result<Withdrawal> {
     let now = ctx.clock.now();
     let Some(app) = get(ctx, user, id).await? else {
         return Ok(Withdrawal::NotAllowed);
     };
-    let refundable = app.database_closed_at.is_none_or(|t| t > now);
     let mut tx = ctx.db.begin().await?;
-    if applications::close(&mut *tx, id, CloseGuard::Owner(user), &["paid"], "withdrawn", now)
-        .await?
-        .is_none()
-    {
+    let refundable = applications::refundable_locked(&mut *tx, app.campaign_id, now).await?;
+    if applications::withdraw_before_test(&mut *tx, user, id, now).await?.is_none() {
         return Ok(Withdrawal::NotAllowed);
     }
     let details = serde_json::json!({ "refundable": refundable });
@@ -118,6 +117,7 @@ async fn email_refund_instructions(
     };
     // The instructions are in the chat too; a mail failure must not undo the withdrawal.
     if let Err(e) = ctx.mailer.send(message, ctx.clock.now()).await {
+        // `e` names the SMTP kind and code only: the server's reply quotes the address.
         tracing::warn!(user, email = %to.masked(), error = %e, "refund instructions not emailed");
     }
     Ok(())

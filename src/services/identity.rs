@@ -1,14 +1,24 @@
 //! The IIN: looked up in the person registry, bound to exactly one Telegram account.
 
-use crate::db::{applicants, persons};
+use crate::db::{applicants, iin_lookups, persons};
 use crate::domain::Iin;
 use crate::services::Ctx;
 
+/// A lookup shows a person's full name: an account gets this many an hour, unknown IINs
+/// included, so the registry cannot be walked through the bot.
+pub const LOOKUPS_PER_HOUR: i64 = 10;
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Lookup {
-    Found { full_name: String },
+    Found {
+        full_name: String,
+    },
     NotFound,
     TakenByAnother,
+    /// Too many lookups in the last hour; the next is allowed in this many minutes.
+    Limited {
+        minutes: i64,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -21,6 +31,13 @@ pub enum Bind {
 }
 
 pub async fn lookup(ctx: &Ctx, telegram_user_id: i64, iin: &Iin) -> sqlx::Result<Lookup> {
+    let now = ctx.clock.now();
+    let window = chrono::Duration::hours(1);
+    if let Err(next) = iin_lookups::take(&ctx.db, telegram_user_id, now, LOOKUPS_PER_HOUR, window).await? {
+        let minutes = ((next - now).num_seconds() + 59).div_euclid(60).max(1);
+        tracing::warn!(user = telegram_user_id, minutes, "IIN lookups limited");
+        return Ok(Lookup::Limited { minutes });
+    }
     let Some(person) = persons::find(&ctx.db, iin.as_str()).await? else {
         tracing::info!(user = telegram_user_id, iin = %iin.masked(), "IIN not in the registry");
         return Ok(Lookup::NotFound);

@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 
 use crate::db::catalog::{self, SlotPlace};
 use crate::db::payments::{self as db, Callback, OrderState};
+use crate::db::refunds::{self, NewRefund, Reason};
 use crate::db::{jobs, outbox};
 use crate::domain::Money;
 use crate::i18n::Locale;
@@ -160,10 +161,16 @@ async fn card_link(
     gateway::create_link(&ctx.config, base, &order).await
 }
 
-/// A provider asks whether an order can be paid with this amount. Changes nothing.
-pub async fn check(ctx: &Ctx, order_number: &str, amount_tiyn: i64) -> anyhow::Result<CheckOutcome> {
+/// A provider asks whether an order can be paid with this amount. Changes nothing. An
+/// order belongs to the method it was made for: the other provider does not know it.
+pub async fn check(
+    ctx: &Ctx,
+    method: Method,
+    order_number: &str,
+    amount_tiyn: i64,
+) -> anyhow::Result<CheckOutcome> {
     let now = ctx.clock.now();
-    let Some(o) = db::order_state(&ctx.db, order_number).await? else {
+    let Some(o) = db::order_state(&ctx.db, order_number).await?.filter(|o| o.method == method) else {
         return Ok(CheckOutcome::NotFound);
     };
     if !payable(&o, now) {
@@ -182,7 +189,8 @@ fn payable(o: &OrderState, now: DateTime<Utc>) -> bool {
 
 /// Records a provider's payment once per transaction id: a repeat, even one arriving
 /// while the first is still being processed, gets the first answer back. `answer` turns
-/// the outcome into the provider's reply, which is stored with the callback.
+/// the outcome into the provider's reply, which is stored with the callback. Money the
+/// provider took that pays for nothing is recorded for a refund in the same transaction.
 pub async fn pay(
     ctx: &Ctx,
     event: &PaymentEvent,
@@ -190,7 +198,11 @@ pub async fn pay(
     answer: impl FnOnce(&PayOutcome) -> Value,
 ) -> anyhow::Result<Value> {
     let now = ctx.clock.now();
-    let place = place_of(ctx, &event.order_number).await?;
+    let known = db::order_state(&ctx.db, &event.order_number).await?;
+    let place = match &known {
+        Some(o) => catalog::slot_place(&ctx.db, o.slot_id).await?,
+        None => None,
+    };
     let mut tx = ctx.db.begin().await?;
     db::lock_callback(&mut tx, event.method, "pay", &event.txn_id).await?;
     if let Some(first) = db::stored_answer(&mut tx, event.method, "pay", &event.txn_id).await? {
@@ -198,6 +210,23 @@ pub async fn pay(
         return Ok(first);
     }
     let outcome = apply(&mut tx, ctx, event, place.as_ref(), now).await?;
+    if takes_money_on_pay(event.method)
+        && let Some(reason) = unapplied(&outcome, known.as_ref(), event.method)
+    {
+        let refund = NewRefund {
+            provider: event.method,
+            txn_id: &event.txn_id,
+            reason,
+            order_number: &event.order_number,
+            payment_id: known.as_ref().map(|o| o.payment_id),
+            application_id: known.as_ref().map(|o| o.application_id),
+            amount_minor: event.amount_tiyn,
+            currency: "KZT",
+            now,
+        };
+        refunds::record(&mut tx, &refund).await?;
+        tracing::warn!(method = event.method.code(), txn = %event.txn_id, reason = reason.code(), "money taken but not applied: recorded for a refund");
+    }
     let response = answer(&outcome);
     let callback = Callback {
         provider: event.method,
@@ -211,6 +240,62 @@ pub async fn pay(
     tx.commit().await?;
     log_outcome(event, &outcome);
     Ok(response)
+}
+
+/// The card gateway notifies `pay` after the card was charged: whatever we answer, the
+/// money is taken. Kaspi asks before it takes the money, and a refusal cancels it (a late
+/// payment, which Kaspi is told is accepted, is recorded by [`apply`] itself).
+fn takes_money_on_pay(method: Method) -> bool {
+    method == Method::Card
+}
+
+/// Why a payment the provider completed paid for nothing; `None` when it was applied or
+/// recorded before (or is late: [`apply`] records that with the payment).
+fn unapplied(outcome: &PayOutcome, order: Option<&OrderState>, method: Method) -> Option<Reason> {
+    match outcome {
+        PayOutcome::PaidByOtherTxn { .. } => Some(Reason::Duplicate),
+        PayOutcome::WrongAmount { .. } => Some(Reason::WrongAmount),
+        PayOutcome::NotFound if order.is_some_and(|o| o.method != method) => Some(Reason::MethodMismatch),
+        PayOutcome::NotFound => Some(Reason::UnknownOrder),
+        PayOutcome::Applied { .. } | PayOutcome::AlreadyRecorded { .. } | PayOutcome::Late { .. } => None,
+    }
+}
+
+/// A completed card payment in another currency than the fee's: not applied, recorded
+/// for a refund, answered `response`; once per transaction like [`pay`].
+pub async fn pay_in_other_currency(
+    ctx: &Ctx,
+    event: &PaymentEvent,
+    currency: &str,
+    request: &Value,
+    response: &Value,
+) -> anyhow::Result<Value> {
+    let now = ctx.clock.now();
+    let known = db::order_state(&ctx.db, &event.order_number).await?;
+    let mut tx = ctx.db.begin().await?;
+    db::lock_callback(&mut tx, event.method, "pay", &event.txn_id).await?;
+    if let Some(first) = db::stored_answer(&mut tx, event.method, "pay", &event.txn_id).await? {
+        return Ok(first);
+    }
+    let currency = currency.trim().to_ascii_uppercase();
+    let refund = NewRefund {
+        provider: event.method,
+        txn_id: &event.txn_id,
+        reason: Reason::WrongCurrency,
+        order_number: &event.order_number,
+        payment_id: known.as_ref().map(|o| o.payment_id),
+        application_id: known.as_ref().map(|o| o.application_id),
+        amount_minor: event.amount_tiyn,
+        currency: &currency,
+        now,
+    };
+    refunds::record(&mut tx, &refund).await?;
+    let callback =
+        Callback { provider: event.method, command: "pay", txn_id: &event.txn_id, request, response, now };
+    db::store_callback(&mut tx, &callback).await?;
+    tx.commit().await?;
+    tracing::warn!(method = event.method.code(), txn = %event.txn_id, currency = %currency, "payment in another currency: recorded for a refund");
+    Ok(response.clone())
 }
 
 /// Remembers a notification that changes nothing (a declined card), once per transaction.
@@ -233,15 +318,6 @@ pub async fn note(
     Ok(response.clone())
 }
 
-/// Where the order's seat is, read before the payment transaction: the place never
-/// changes, and reading it inside would hold two pool connections at once.
-async fn place_of(ctx: &Ctx, order_number: &str) -> anyhow::Result<Option<SlotPlace>> {
-    let Some(o) = db::order_state(&ctx.db, order_number).await? else {
-        return Ok(None);
-    };
-    Ok(catalog::slot_place(&ctx.db, o.slot_id).await?)
-}
-
 /// The one way money is recorded, inside the caller's transaction: the application is
 /// paid if it still awaits payment before its deadline (its reminders and expiry
 /// cancelled, a confirmation queued); otherwise the payment is kept as `late` and the
@@ -254,7 +330,10 @@ pub async fn apply(
     place: Option<&SlotPlace>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<PayOutcome> {
-    let Some(o) = db::lock_order(conn, &event.order_number).await? else {
+    // One order number, one method: a Kaspi payment cannot settle a card order (nor the
+    // reverse), so which provider took the money is never in doubt.
+    let Some(o) = db::lock_order(conn, &event.order_number).await?.filter(|o| o.method == event.method)
+    else {
         return Ok(PayOutcome::NotFound);
     };
     let expected = Money::try_from(o.amount_tenge)?;
@@ -293,6 +372,18 @@ pub async fn apply(
         Ok(PayOutcome::Applied { payment_id: o.payment_id, application_id: o.application_id })
     } else {
         db::settle(conn, o.payment_id, db::Settlement::Late, &event.txn_id, now).await?;
+        let refund = NewRefund {
+            provider: event.method,
+            txn_id: &event.txn_id,
+            reason: Reason::Late,
+            order_number: &event.order_number,
+            payment_id: Some(o.payment_id),
+            application_id: Some(o.application_id),
+            amount_minor: event.amount_tiyn,
+            currency: "KZT",
+            now,
+        };
+        refunds::record(conn, &refund).await?;
         let text = notices::late(
             &ctx.i18n,
             locale,

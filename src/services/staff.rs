@@ -1,9 +1,14 @@
 //! Staff actions. Each one checks the actor's role and writes the audit log.
 
-use crate::db::audit;
-use crate::db::campaigns::{self, Campaign};
+use crate::db::campaigns;
+pub use crate::db::campaigns::Campaign;
 pub use crate::db::staff::Role;
-use crate::db::staff::{self as store, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats};
+use crate::db::staff::{
+    self as store, FindKey, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats,
+};
+use crate::db::{audit, refunds};
+use crate::domain::{Iin, Phone};
+use crate::payments::order_number;
 use crate::services::Ctx;
 
 /// What a command needs: any staff member, or an admin.
@@ -42,10 +47,47 @@ pub struct Found {
     pub payments: Vec<FoundPayment>,
 }
 
+/// What a search may name, from its shape: an IIN (12 digits with a valid check digit), an
+/// email (has `@`), a mobile phone in any usual spelling, an order number (12 digits with
+/// its check digit), an application number (up to 9 digits, or any after `№` or `#`). A query
+/// of several shapes (an IIN that is also a valid order number) is looked up as each.
+pub fn find_keys(query: &str) -> Vec<FindKey> {
+    let q = query.trim();
+    if q.contains('@') {
+        return vec![FindKey::Email(q.to_lowercase())];
+    }
+    let mut keys = vec![];
+    if let Ok(iin) = Iin::parse(q) {
+        keys.push(FindKey::Iin(iin.as_str().to_string()));
+    }
+    if order_number::is_well_formed(q) {
+        keys.push(FindKey::Order(q.to_string()));
+    }
+    if let Ok(phone) = Phone::parse(q) {
+        keys.push(FindKey::Phone(phone.as_str().to_string()));
+    }
+    // Application numbers are short; a long run of digits is one only when marked as such.
+    let (number, longest) = match q.strip_prefix('№').or_else(|| q.strip_prefix('#')) {
+        Some(marked) => (marked.trim(), 18),
+        None => (q, 9),
+    };
+    if !number.is_empty() && number.len() <= longest && number.bytes().all(|b| b.is_ascii_digit()) {
+        keys.extend(number.parse().ok().map(FindKey::Application));
+    }
+    keys
+}
+
 pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Found>> {
-    let query = query.trim();
+    let mut applicants: Vec<FoundApplicant> = vec![];
+    for key in find_keys(query) {
+        if let Some(a) = store::find_applicant(&ctx.db, &key).await?
+            && !applicants.iter().any(|seen| seen.id == a.id)
+        {
+            applicants.push(a);
+        }
+    }
     let mut found = vec![];
-    for applicant in store::find_applicants(&ctx.db, query).await? {
+    for applicant in applicants {
         let applications = store::applications_of(&ctx.db, applicant.id).await?;
         let payments = store::payments_of(&ctx.db, applicant.id).await?;
         found.push(Found { applicant, applications, payments });
@@ -55,40 +97,120 @@ pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Foun
     Ok(found)
 }
 
-pub async fn stats(ctx: &Ctx) -> anyhow::Result<Option<(Campaign, Stats)>> {
-    let Some(campaign) = campaigns::current(&ctx.db, ctx.clock.now()).await? else {
-        return Ok(None);
-    };
-    let stats = store::stats(&ctx.db, campaign.id).await?;
-    Ok(Some((campaign, stats)))
+/// Which campaign a staff command acts on.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    Campaign(Campaign),
+    /// No campaign has this code; these exist.
+    Unknown {
+        code: String,
+        known: Vec<String>,
+    },
+    /// There is no campaign at all.
+    None,
 }
 
-pub async fn slots(ctx: &Ctx) -> anyhow::Result<Vec<SlotLoad>> {
-    let Some(campaign) = campaigns::current(&ctx.db, ctx.clock.now()).await? else {
-        return Ok(vec![]);
+/// The campaign named by `code`, or by default the latest whose registration has opened
+/// (before any has opened: the next to open). Staff answers name the campaign they used.
+pub async fn campaign(ctx: &Ctx, code: &str) -> sqlx::Result<Pick> {
+    let code = code.trim();
+    let found = if code.is_empty() {
+        match campaigns::latest_opened(&ctx.db, ctx.clock.now()).await? {
+            Some(c) => Some(c),
+            None => campaigns::current(&ctx.db, ctx.clock.now()).await?,
+        }
+    } else {
+        campaigns::by_code(&ctx.db, code).await?
     };
+    Ok(match found {
+        Some(c) => Pick::Campaign(c),
+        None if code.is_empty() => Pick::None,
+        None => Pick::Unknown { code: code.to_string(), known: campaigns::codes(&ctx.db).await? },
+    })
+}
+
+pub async fn stats(ctx: &Ctx, campaign: &Campaign) -> anyhow::Result<Stats> {
+    Ok(store::stats(&ctx.db, campaign.id).await?)
+}
+
+/// The money owed back (at most `limit` of it) and how much there is in all; the
+/// listing is audited like a search.
+pub async fn refunds(ctx: &Ctx, actor: i64, limit: i64) -> anyhow::Result<(Vec<refunds::Open>, i64)> {
+    let (open, total) = refunds::open(&ctx.db, limit).await?;
+    audit::record(&ctx.db, actor, "refunds", "", serde_json::json!({ "open": total })).await?;
+    Ok((open, total))
+}
+
+pub async fn slots(ctx: &Ctx, campaign: &Campaign) -> anyhow::Result<Vec<SlotLoad>> {
     Ok(store::slot_load(&ctx.db, campaign.id, ctx.clock.now(), 60).await?)
 }
 
-pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<bool> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoShow {
+    Marked,
+    /// The application's test has not begun yet.
+    TooEarly,
+    /// Only a paid application can be a no-show.
+    NotPaid,
+}
+
+/// Records a no-show once the test has begun, tells the applicant (in his language,
+/// through the outbox, in the same transaction) and writes the audit log.
+pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<NoShow> {
+    let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    if !store::mark_no_show(&mut *tx, application_id, ctx.clock.now()).await? {
-        return Ok(false);
-    }
-    audit::record(
-        &mut *tx,
-        actor,
-        "no_show",
-        &format!("application:{application_id}"),
-        serde_json::json!({}),
-    )
-    .await?;
+    let Some(holder) = store::mark_no_show(&mut *tx, application_id, now).await? else {
+        drop(tx);
+        return Ok(match store::status_and_test_time(&ctx.db, application_id).await? {
+            Some((status, starts_at)) if status == "paid" && starts_at > now => NoShow::TooEarly,
+            _ => NoShow::NotPaid,
+        });
+    };
+    let target = format!("application:{application_id}");
+    let event = audit::record_id(&mut *tx, actor, "no_show", &target, serde_json::json!({})).await?;
+    tell(&mut tx, ctx, &holder, "noshow-notice", application_id, &format!("noshow:{event}")).await?;
     tx.commit().await?;
+    tracing::info!(actor, application_id, "no-show recorded");
+    Ok(NoShow::Marked)
+}
+
+/// An admin takes a no-show back (recorded by mistake): the application is paid again,
+/// the applicant told, the audit log written. False when it was not a no-show.
+pub async fn undo_no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<bool> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let Some(holder) = store::undo_no_show(&mut *tx, application_id, now).await? else {
+        return Ok(false);
+    };
+    let target = format!("application:{application_id}");
+    let event = audit::record_id(&mut *tx, actor, "no_show.undo", &target, serde_json::json!({})).await?;
+    tell(&mut tx, ctx, &holder, "noshow-undone-notice", application_id, &format!("noshow-undo:{event}"))
+        .await?;
+    tx.commit().await?;
+    tracing::warn!(actor, application_id, "no-show taken back");
     Ok(true)
 }
 
-pub async fn current_campaign(ctx: &Ctx) -> sqlx::Result<Option<Campaign>> {
-    campaigns::current(&ctx.db, ctx.clock.now()).await
+async fn tell(
+    conn: &mut sqlx::PgConnection,
+    ctx: &Ctx,
+    holder: &store::Holder,
+    message: &str,
+    application_id: i64,
+    key: &str,
+) -> sqlx::Result<bool> {
+    let locale = holder.locale.unwrap_or(crate::i18n::Locale::Kk);
+    let args = [("id", application_id.into()), ("support", ctx.config.support_contact.as_str().into())];
+    let text = ctx.i18n.f(locale, message, &args);
+    let message = crate::db::outbox::NewMessage {
+        telegram_user_id: holder.telegram_user_id,
+        text: &text,
+        reply_markup: None,
+        dedup_key: Some(key),
+        not_before: ctx.clock.now(),
+        bulk: false,
+    };
+    crate::db::outbox::enqueue(conn, &message).await
 }
 
 pub async fn close_database(ctx: &Ctx, actor: i64, campaign_id: i64) -> anyhow::Result<bool> {
@@ -137,6 +259,29 @@ pub async fn all(ctx: &Ctx) -> anyhow::Result<Vec<(i64, Role)>> {
 }
 
 /// A campaign by id, for naming it in an answer.
-pub async fn campaign(ctx: &Ctx, id: i64) -> anyhow::Result<Option<Campaign>> {
+pub async fn campaign_by_id(ctx: &Ctx, id: i64) -> anyhow::Result<Option<Campaign>> {
     Ok(campaigns::by_id(&ctx.db, id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_is_read_by_its_shape() {
+        let order = order_number::generate(&mut rand::thread_rng());
+        assert_eq!(find_keys(" Aigerim@Mail.KZ "), [FindKey::Email("aigerim@mail.kz".into())]);
+        assert_eq!(find_keys("080315600016"), [FindKey::Iin("080315600016".into())]);
+        assert_eq!(find_keys("0803 1560 0016"), [FindKey::Iin("080315600016".into())]);
+        assert!(find_keys(&order).contains(&FindKey::Order(order.clone())));
+        for phone in ["+7 (701) 000-78-01", "8 701 000 78 01", "+77010007801", "87010007801"] {
+            assert!(find_keys(phone).contains(&FindKey::Phone("+77010007801".into())), "{phone}");
+        }
+        assert_eq!(find_keys("№42"), [FindKey::Application(42)]);
+        assert_eq!(find_keys("#42"), [FindKey::Application(42)]);
+        assert_eq!(find_keys("42"), [FindKey::Application(42)]);
+        assert_eq!(find_keys("Тестов"), []);
+        assert_eq!(find_keys("99999999999999999999"), [], "too long for an id, no other shape");
+        assert_eq!(find_keys("№80315600016"), [FindKey::Application(80315600016)]);
+    }
 }

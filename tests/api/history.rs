@@ -303,3 +303,39 @@ async fn a_long_history_pages_instead_of_growing() {
     user.press_data(list, "h:l:9").await;
     assert_eq!(user.last_text(), second);
 }
+
+#[tokio::test]
+async fn an_edit_button_pressed_after_closure_is_refused_at_the_first_press() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let user = with_application(&app, 4007, "Русский").await;
+    mark_paid(&app).await;
+    let id: i64 = scalar(&app, "SELECT id FROM applications").await;
+    user.tap("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    let details = user.last().message_id;
+    assert!(user.buttons().contains(&"✏️ Изменить язык сдачи".to_string()), "{:?}", user.buttons());
+
+    sqlx::query("UPDATE campaigns SET database_closed_at = $1")
+        .bind(app.clock.now())
+        .execute(app.pool())
+        .await
+        .unwrap();
+    // The buttons shown before the closure, pressed after it.
+    for verb in ["el", "ec"] {
+        user.press_data(details, &format!("h:{verb}:{id}")).await;
+        assert_eq!(
+            user.callback_answers().last().unwrap().0,
+            "База данных закрыта: изменить заявление уже нельзя."
+        );
+        let shown = user.messages().into_iter().find(|m| m.message_id == details).unwrap();
+        assert!(
+            shown.text.starts_with(&format!(
+                "База данных закрыта: изменить заявление уже нельзя.\n\nЗаявление №{id}"
+            )),
+            "{}",
+            shown.text
+        );
+        assert!(!shown.button_texts().contains(&"✓ Русский язык".to_string()), "no list to choose from");
+    }
+    assert_eq!(scalar::<String>(&app, "SELECT test_language FROM applications").await, "ru");
+}

@@ -117,11 +117,11 @@ async fn importing_persons_again_updates_names() {
 async fn a_bad_person_line_names_the_line_and_imports_nothing() {
     let db = TestDb::new().await;
     let cases = [
-        ("08031560001A,Сейтқали,Айгерим,", "iin \"08031560001A\" contains characters other than digits"),
-        ("080315600017,Сейтқали,Айгерим,", "iin \"080315600017\" has a wrong check digit"),
-        ("08031560001,Сейтқали,Айгерим,", "iin \"08031560001\" has 11 digits, expected 12"),
+        ("08031560001A,Сейтқали,Айгерим,", "iin \"080******01A\" contains characters other than digits"),
+        ("080315600017,Сейтқали,Айгерим,", "iin \"0803******17\" has a wrong check digit"),
+        ("08031560001,Сейтқали,Айгерим,", "iin \"080******01\" has 11 digits, expected 12"),
         ("080315600016,Сейтқали", "expected 4 fields (iin,last_name,first_name,patronymic), found 2"),
-        ("990101301001,Иванов,Сергей,", "iin \"990101301001\" already appears on line 2"),
+        ("990101301001,Иванов,Сергей,", "iin \"9901******01\" already appears on line 2"),
         ("051130501009,,Асқар,", "last_name is empty"),
     ];
     for (bad, message) in cases {
@@ -227,4 +227,34 @@ async fn capacity_below_booked_seats_is_a_bad_line() {
 
     let exactly_booked = csv_file("ent-2027-01,ast-1,2027-01-11,09:00,25\n");
     assert_imported(&ent_bot_import(&db, "slots", &exactly_booked), 1);
+}
+
+/// The longest run of consecutive digits in `s`.
+fn longest_digit_run(s: &str) -> usize {
+    s.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn import_errors_never_print_a_full_iin() {
+    let db = TestDb::new().await;
+    let cases = [
+        "08031560001A,Сейтқали,Айгерим,",
+        "080315600017,Сейтқали,Айгерим,",
+        "08031560001,Сейтқали,Айгерим,",
+        "990101301001,Иванов,Сергей,",
+        // A shifted column puts someone's IIN into the surname.
+        "051130501009,061211600012,Асқар,",
+    ];
+    for bad in cases {
+        let file = csv_file(&format!(
+            "iin,last_name,first_name,patronymic\n\
+             990101301001,Иванов,Сергей,Петрович\n\
+             {bad}\n"
+        ));
+        let out = ent_bot_import(&db, "persons", &file);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("line 3: "), "{stderr}");
+        assert!(longest_digit_run(&stderr) < 8, "an IIN (or most of one) printed for {bad:?}: {stderr}");
+    }
 }

@@ -1,15 +1,27 @@
 //! The one integration-test binary: every test talks to a real PostgreSQL (a fresh
 //! database each), the Bot API emulator over HTTP and, where mail matters, an SMTP sink.
 
+mod deadline_race;
 mod helpers;
 mod history;
+mod iin_limit;
 mod import;
+mod indexes;
 mod journey;
+mod kaspi_proxy;
+mod method_mismatch;
+mod noshow;
 mod onboarding;
+mod payment_window;
 mod payments;
+mod polling;
 mod privacy;
+mod refunds;
 mod sandbox;
 mod seed;
 mod staff;
+mod staff_campaign;
+mod staff_queries;
 mod start;
+mod withdraw;
 mod wizard;

@@ -22,13 +22,13 @@ use teloxide::types::ChatId;
 
 use crate::helpers::{TestApp, TestUser, spawn_app_with};
 
-const FEE: &str = "5\u{a0}640\u{a0}₸";
-const SECRET: &str = "card-test-secret";
+pub(crate) const FEE: &str = "5\u{a0}640\u{a0}₸";
+pub(crate) const SECRET: &str = "card-test-secret";
 
 // ---- harness for this file ----
 
 /// A seeded app whose workers are off, so the test decides when jobs run and messages go.
-async fn spawn(settings: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn spawn(settings: &[(&str, &str)]) -> TestApp {
     let mut settings = settings.to_vec();
     if !settings.iter().any(|(k, _)| *k == "CARD_API_SECRET") {
         settings.push(("CARD_API_SECRET", SECRET));
@@ -40,7 +40,7 @@ async fn spawn(settings: &[(&str, &str)]) -> TestApp {
 }
 
 /// Like `TestApp::restart`, without the workers.
-async fn restart_quiet(app: &mut TestApp) {
+pub(crate) async fn restart_quiet(app: &mut TestApp) {
     if let Some(running) = app.app.take() {
         running.stop().await;
     }
@@ -54,33 +54,33 @@ async fn restart_quiet(app: &mut TestApp) {
     app.app = Some(App::build(app.config(), options).await.expect("app starts"));
 }
 
-fn ctx(app: &TestApp) -> &Ctx {
+pub(crate) fn ctx(app: &TestApp) -> &Ctx {
     &app.app.as_ref().expect("app runs").ctx
 }
 
-fn bot(app: &TestApp) -> &teloxide::Bot {
+pub(crate) fn bot(app: &TestApp) -> &teloxide::Bot {
     &app.app.as_ref().expect("app runs").bot
 }
 
-async fn scalar<T>(app: &TestApp, sql: &str, id: i64) -> T
+pub(crate) async fn scalar<T>(app: &TestApp, sql: &str, id: i64) -> T
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
 {
     sqlx::query_scalar(sql).bind(id).fetch_one(app.pool()).await.unwrap()
 }
 
-async fn count(app: &TestApp, sql: &str, id: i64) -> i64 {
+pub(crate) async fn count(app: &TestApp, sql: &str, id: i64) -> i64 {
     scalar(app, sql, id).await
 }
 
-async fn first_slot(app: &TestApp) -> i64 {
+pub(crate) async fn first_slot(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT id FROM slots ORDER BY starts_at, id LIMIT 1")
         .fetch_one(app.pool())
         .await
         .unwrap()
 }
 
-async fn choices(app: &TestApp, slot_id: i64) -> Choices {
+pub(crate) async fn choices(app: &TestApp, slot_id: i64) -> Choices {
     let pool = app.pool();
     let campaign_id: i64 = sqlx::query_scalar("SELECT campaign_id FROM slots WHERE id = $1")
         .bind(slot_id)
@@ -104,7 +104,7 @@ async fn choices(app: &TestApp, slot_id: i64) -> Choices {
 }
 
 /// Holds a seat as the wizard's confirm does; returns the application id.
-async fn hold_seat(app: &TestApp, user: &TestUser, slot_id: i64) -> i64 {
+pub(crate) async fn hold_seat(app: &TestApp, user: &TestUser, slot_id: i64) -> i64 {
     match booking::confirm(ctx(app), user.id(), &choices(app, slot_id).await).await.unwrap() {
         Booking::Booked { application_id, .. } => application_id,
         other => panic!("no seat held: {other:?}"),
@@ -112,7 +112,7 @@ async fn hold_seat(app: &TestApp, user: &TestUser, slot_id: i64) -> i64 {
 }
 
 /// What the wizard shows right after booking: the payment options.
-async fn offer(app: &TestApp, user: &TestUser, locale: Locale, application_id: i64) {
+pub(crate) async fn offer(app: &TestApp, user: &TestUser, locale: Locale, application_id: i64) {
     let s = Session { user_id: user.id(), chat_id: ChatId(user.id()), locale, locale_chosen: true };
     ent_bot::bot::payment::offer(&ent_bot::bot::TgBot::new(bot(app).clone()), ctx(app), &s, application_id)
         .await
@@ -120,14 +120,14 @@ async fn offer(app: &TestApp, user: &TestUser, locale: Locale, application_id: i
 }
 
 /// A Russian-speaking applicant at the menu with a seat held and the options shown.
-async fn applicant_with_seat(app: &TestApp, id: u64) -> (TestUser, i64) {
+pub(crate) async fn applicant_with_seat(app: &TestApp, id: u64) -> (TestUser, i64) {
     let user = app.onboarded_user(id, "Русский").await;
     let application = hold_seat(app, &user, first_slot(app).await).await;
     offer(app, &user, Locale::Ru, application).await;
     (user, application)
 }
 
-async fn order_of(app: &TestApp, application_id: i64, method: &str) -> String {
+pub(crate) async fn order_of(app: &TestApp, application_id: i64, method: &str) -> String {
     sqlx::query_scalar(
         "SELECT order_number FROM payments WHERE application_id = $1 AND method = $2::payment_method",
     )
@@ -138,11 +138,11 @@ async fn order_of(app: &TestApp, application_id: i64, method: &str) -> String {
     .unwrap()
 }
 
-async fn status_of(app: &TestApp, application_id: i64) -> String {
+pub(crate) async fn status_of(app: &TestApp, application_id: i64) -> String {
     scalar(app, "SELECT status::text FROM applications WHERE id = $1", application_id).await
 }
 
-async fn payment_status(app: &TestApp, order: &str) -> String {
+pub(crate) async fn payment_status(app: &TestApp, order: &str) -> String {
     sqlx::query_scalar("SELECT status::text FROM payments WHERE order_number = $1")
         .bind(order)
         .fetch_one(app.pool())
@@ -150,28 +150,28 @@ async fn payment_status(app: &TestApp, order: &str) -> String {
         .unwrap()
 }
 
-async fn outbox_rows(app: &TestApp, user: &TestUser) -> i64 {
+pub(crate) async fn outbox_rows(app: &TestApp, user: &TestUser) -> i64 {
     count(app, "SELECT count(*) FROM outbox WHERE telegram_user_id = $1", user.id()).await
 }
 
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-async fn kaspi(app: &TestApp, params: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn kaspi(app: &TestApp, params: &[(&str, &str)]) -> (u16, Value) {
     let response = http().get(app.http_url("/payments/kaspi")).query(params).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn kaspi_check(app: &TestApp, order: &str, sum: &str) -> Value {
+pub(crate) async fn kaspi_check(app: &TestApp, order: &str, sum: &str) -> Value {
     let (status, answer) =
         kaspi(app, &[("command", "check"), ("txn_id", "5550001"), ("account", order), ("sum", sum)]).await;
     assert_eq!(status, 200);
     answer
 }
 
-async fn kaspi_pay(app: &TestApp, order: &str, txn: &str, sum: &str) -> Value {
+pub(crate) async fn kaspi_pay(app: &TestApp, order: &str, txn: &str, sum: &str) -> Value {
     let params = [
         ("command", "pay"),
         ("txn_id", txn),
@@ -185,7 +185,12 @@ async fn kaspi_pay(app: &TestApp, order: &str, txn: &str, sum: &str) -> Value {
 }
 
 /// A card notification, signed with `secret` (None: no signature header at all).
-async fn card(app: &TestApp, kind: &str, fields: &[(&str, &str)], secret: Option<&str>) -> (u16, Value) {
+pub(crate) async fn card(
+    app: &TestApp,
+    kind: &str,
+    fields: &[(&str, &str)],
+    secret: Option<&str>,
+) -> (u16, Value) {
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
     let mut request = http()
         .post(app.http_url(&format!("/payments/card/{kind}")))
@@ -198,7 +203,7 @@ async fn card(app: &TestApp, kind: &str, fields: &[(&str, &str)], secret: Option
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn card_fields<'a>(order: &'a str, amount: &'a str, txn: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn card_fields<'a>(order: &'a str, amount: &'a str, txn: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("TransactionId", txn),
         ("Amount", amount),
@@ -213,13 +218,13 @@ fn card_fields<'a>(order: &'a str, amount: &'a str, txn: &'a str) -> Vec<(&'a st
 }
 
 /// Runs what is due and sends what is queued, as the workers would.
-async fn deliver(app: &TestApp) -> (usize, usize) {
+pub(crate) async fn deliver(app: &TestApp) -> (usize, usize) {
     let jobs = run_due(ctx(app)).await.unwrap();
     let sent = send_due(ctx(app), bot(app)).await.unwrap();
     (jobs, sent)
 }
 
-fn texts(user: &TestUser) -> Vec<String> {
+pub(crate) fn texts(user: &TestUser) -> Vec<String> {
     user.messages().into_iter().filter(|m| m.from_bot).map(|m| m.text).collect()
 }
 

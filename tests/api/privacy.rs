@@ -1,49 +1,7 @@
 //! Logs never carry a full IIN, email, phone or confirmation code.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
+use crate::helpers::logs::{captured_logs, contains_number};
 use crate::helpers::spawn_app;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// One process-wide subscriber: a thread-local one misses events whose callsites other
-/// test threads registered first (tracing caches interest per callsite).
-fn captured_logs() -> &'static Capture {
-    static LOGS: OnceLock<Capture> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Capture::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("info,ent_bot=debug"))
-            .with_ansi(false)
-            .without_time()
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
-        logs
-    })
-}
-
-/// `needle` as a whole number: not part of a longer run of digits.
-fn contains_number(haystack: &str, needle: &str) -> bool {
-    haystack.match_indices(needle).any(|(i, _)| {
-        let before = haystack[..i].chars().next_back();
-        let after = haystack[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
-    })
-}
 
 #[tokio::test]
 async fn onboarding_and_a_lookup_log_only_masked_personal_data() {
@@ -64,7 +22,7 @@ async fn onboarding_and_a_lookup_log_only_masked_personal_data() {
     other.send(&other_code).await.send(&iin).await;
     assert!(other.last_text().contains("уже привязан"));
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(text.contains("user=8001") && text.contains("IIN bound"), "the capture works");
     assert!(text.contains(&format!("{}******{}", &iin[..4], &iin[10..])), "masked IIN logged");
     for secret in [iin.as_str(), email.as_str(), phone.as_str(), "other@mail.kz"] {
@@ -72,5 +30,37 @@ async fn onboarding_and_a_lookup_log_only_masked_personal_data() {
     }
     for secret in [code.as_str(), other_code.as_str()] {
         assert!(!contains_number(&text, secret), "a confirmation code leaked into the logs");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_email_logs_the_smtp_code_and_a_masked_address_only() {
+    let logs = captured_logs();
+    let app = spawn_app().await;
+    app.seed().await;
+    let code: String = sqlx::query_scalar("SELECT code FROM campaigns").fetch_one(app.pool()).await.unwrap();
+    let (user, id) = crate::staff_campaign::paid_in(&app, 8101, "ru", &code).await;
+    app.smtp.set_reject_recipients(true);
+
+    // Refund instructions after a withdrawal (services/history.rs)…
+    user.send("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.press("🗑 Отозвать заявление").await.press("Да, отозвать").await;
+    assert!(user.last_text().contains("отозвано"), "{}", user.last_text());
+    // … and a confirmation code (services/email_code.rs).
+    let other = app.user(8102, Some("ru"));
+    other.send("/start").await.press("Русский").await.send("refused.8102@mail.kz").await;
+    assert!(other.last_text().starts_with("Не получилось отправить письмо"), "{}", other.last_text());
+
+    let text = logs.text();
+    let refund =
+        text.lines().find(|l| l.contains("refund instructions not emailed")).expect("refund failure logged");
+    assert!(refund.contains("550") && refund.contains("f***@mail.kz"), "{refund}");
+    let code_line = text
+        .lines()
+        .find(|l| l.contains("confirmation code not sent") && l.contains("r***@mail.kz"))
+        .expect("code failure logged");
+    assert!(code_line.contains("550"), "{code_line}");
+    for address in ["fixture8101@mail.kz", "refused.8102@mail.kz"] {
+        assert!(!text.contains(address), "`{address}` leaked into the logs");
     }
 }

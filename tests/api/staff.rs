@@ -57,6 +57,7 @@ async fn every_staff_command_is_unknown_to_an_applicant() {
         "/slots".into(),
         "/markpaid 1234567890".into(),
         format!("/noshow {application}"),
+        "/refunds".into(),
         "/closedb".into(),
         "/notify all hello".into(),
         "/broadcast".into(),
@@ -149,9 +150,25 @@ async fn find_stats_and_slots() {
 async fn a_no_show_bans_a_new_application_in_the_campaign() {
     let (app, admin) = admin_app().await;
     let (user, application) = paid_applicant(&app, 7003, "ru").await;
+    // His test (on an early day of the session) began an hour ago; registration is open still.
+    sqlx::query(
+        "WITH past AS (
+             INSERT INTO slots (campaign_id, venue_id, starts_at, capacity, booked)
+             SELECT campaign_id, venue_id, $2 - interval '1 hour', 10, 1 FROM slots
+             WHERE id = (SELECT slot_id FROM applications WHERE id = $1)
+             RETURNING id
+         )
+         UPDATE applications SET slot_id = (SELECT id FROM past) WHERE id = $1",
+    )
+    .bind(application)
+    .bind(app.clock.now())
+    .execute(app.pool())
+    .await
+    .unwrap();
 
     admin.send(&format!("/noshow {application}")).await;
     assert_eq!(admin.last_text(), format!("Заявление №{application} отмечено как неявка."));
+    user.wait_for("the no-show notice", |m| m.text.contains("не явились")).await;
     admin.send(&format!("/noshow {application}")).await;
     assert!(admin.last_text().contains("нельзя отметить"));
     admin.send("/noshow abc").await;

@@ -588,3 +588,35 @@ async fn every_wizard_view_and_its_help_fit_one_screen() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_confirm_left_on_an_abandoned_wizard_cannot_book_the_next_wizards_choices() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let user = app.onboarded_user(3091, "Русский").await;
+    to_summary(&user, "Караганда").await;
+    let abandoned = user.last().message_id;
+    user.send("/cancel").await;
+    // A new wizard, the same number of steps: its buttons must not match the old ones.
+    to_summary(&user, "Алматы").await;
+    let current = user.last().message_id;
+    assert_ne!(current, abandoned);
+
+    user.press_on(abandoned, "✅ Подтвердить").await;
+    assert_eq!(user.callback_answers().last().unwrap().0, "Эта кнопка уже не действует.");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM applications").await,
+        0,
+        "nothing booked from the old summary"
+    );
+
+    user.press_on(current, "✅ Подтвердить").await;
+    let city: String = sqlx::query_scalar(
+        "SELECT ci.name_ru FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
+         JOIN cities ci ON ci.id = v.city_id",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(city, "Алматы");
+}

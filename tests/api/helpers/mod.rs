@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod logs;
 pub mod smtp;
 
 pub use app::{TestApp, TestUser, spawn_app, spawn_app_with};

@@ -27,6 +27,7 @@ pub struct SmtpSink {
 struct Inner {
     mails: Mutex<Vec<ReceivedMail>>,
     down: AtomicBool,
+    reject_recipients: AtomicBool,
     arrived: Notify,
 }
 
@@ -54,6 +55,12 @@ impl SmtpSink {
     /// While down, the server answers every connection with 421 and hangs up.
     pub fn set_down(&self, down: bool) {
         self.inner.down.store(down, Ordering::SeqCst);
+    }
+
+    /// While set, every recipient is refused with a 550 that quotes the address back, as
+    /// real servers do.
+    pub fn set_reject_recipients(&self, reject: bool) {
+        self.inner.reject_recipients.store(reject, Ordering::SeqCst);
     }
 
     pub fn mails(&self) -> Vec<ReceivedMail> {
@@ -121,6 +128,11 @@ async fn session(socket: tokio::net::TcpStream, srv: Arc<Inner>) -> std::io::Res
                 .next()
                 .unwrap_or("")
                 .to_string();
+            if srv.reject_recipients.load(Ordering::SeqCst) {
+                let refusal = format!("550 5.1.1 <{addr}>: Recipient address rejected: User unknown\r\n");
+                write.write_all(refusal.as_bytes()).await?;
+                continue;
+            }
             rcpt.push(addr.to_lowercase());
             b"250 OK\r\n"
         } else if upper == "DATA" {
