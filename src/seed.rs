@@ -724,6 +724,11 @@ fn synthetic_persons(test_day: NaiveDate) -> Vec<PersonRow> {
     out
 }
 
+/// True when `seed demo` (or the sandbox) wrote this database: the sandbox may run on it.
+pub async fn is_sandbox_database(pool: &PgPool) -> anyhow::Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sandbox_marker)").fetch_one(pool).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -807,9 +812,4 @@ mod tests {
         let cities: HashSet<&str> = CITIES.iter().map(|c| c.0).collect();
         assert!(VENUES.iter().all(|v| cities.contains(v.city)));
     }
-}
-
-/// True when `seed demo` (or the sandbox) wrote this database: the sandbox may run on it.
-pub async fn is_sandbox_database(pool: &PgPool) -> anyhow::Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sandbox_marker)").fetch_one(pool).await?)
 }

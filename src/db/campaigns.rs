@@ -55,7 +55,8 @@ pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
     .await
 }
 
-const COLUMNS: &str = "id, code, name_kk, name_ru, registration_opens_at, registration_closes_at,
+const COLUMNS: &str =
+    "id, code, ARRAY[name_kk, name_ru] AS name, registration_opens_at, registration_closes_at,
                        database_closed_at, fee_tenge, payment_window_minutes";
 
 /// The campaign staff act on by default: the latest whose registration has opened (open

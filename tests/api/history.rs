@@ -311,7 +311,7 @@ async fn an_edit_button_pressed_after_closure_is_refused_at_the_first_press() {
     let user = with_application(&app, 4007, "Русский").await;
     mark_paid(&app).await;
     let id: i64 = scalar(&app, "SELECT id FROM applications").await;
-    user.tap("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.tap("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     let details = user.last().message_id;
     assert!(user.buttons().contains(&"✏️ Изменить язык сдачи".to_string()), "{:?}", user.buttons());
 

@@ -12,19 +12,33 @@ use crate::helpers::{TestApp, TestUser, spawn_app, spawn_app_with};
 /// first date and time. Returns the rules text and the booking answer.
 async fn apply(user: &TestUser, kazakh: bool) -> (String, String) {
     let (menu, language, rules, confirm) = if kazakh {
-        ("📝 Өтініш беру", "Орыс тілі", "✅ Ережелермен таныстым", "✅ Растау")
+        ("📝 Өтініш беру", "Орыс тілі", "📜 Тестілеу ережелері", "✅ Ережелерді оқыдым, растаймын")
     } else {
-        ("📝 Подать заявление", "Русский язык", "✅ С правилами ознакомлен(а)", "✅ Подтвердить")
+        (
+            "📝 Подать заявление",
+            "Русский язык",
+            "📜 Правила тестирования",
+            "✅ Правила прочитаны, подтверждаю",
+        )
     };
     user.send(menu).await;
-    user.press("1").await.press(language).await.press("Физика – Математика").await.press("Алматы").await;
+    let first_category = user.buttons()[0].clone();
+    user.press(&first_category)
+        .await
+        .press(language)
+        .await
+        .press("Физика – Математика")
+        .await
+        .press("Алматы")
+        .await;
     let date = user.buttons()[0].clone();
     user.press(&date).await;
     let time = user.buttons()[0].clone();
     user.press(&time).await;
     let wizard = user.last().message_id;
+    user.press(rules).await;
     let rules_text = user.last_text();
-    user.press(rules).await.press(confirm).await;
+    user.press(confirm).await;
     let booked = user.messages().into_iter().find(|m| m.message_id == wizard).unwrap().text;
     (rules_text, booked)
 }
@@ -68,7 +82,7 @@ async fn seed_takes_the_window_from_payment_deadline_minutes_and_the_texts_name_
     app.clock.set(Utc::now());
     let user = app.onboarded_user(3401, "Русский").await;
     let (rules, booked) = apply(&user, false).await;
-    assert!(rules.contains("Если не оплатить в течение 45 минут, заявление аннулируется."), "{rules}");
+    assert!(rules.contains("Если не оплатить за 45 минут, заявление аннулируется."), "{rules}");
     assert!(booked.contains("Место закреплено за вами на 45 минут."), "{booked}");
     let (minutes, jobs) = jobs(&app).await;
     assert_eq!(minutes, 45.0);
@@ -89,7 +103,7 @@ async fn a_campaign_with_a_short_window_skips_the_reminders_that_do_not_fit() {
     sqlx::query("UPDATE campaigns SET payment_window_minutes = 20").execute(app.pool()).await.unwrap();
     let user = app.onboarded_user(3402, "Қазақша").await;
     let (rules, booked) = apply(&user, true).await;
-    assert!(rules.contains("Төлем 20 минут ішінде жасалмаса, өтініш жойылады."), "{rules}");
+    assert!(rules.contains("20 минут ішінде төленбесе, өтініш жойылады."), "{rules}");
     assert!(booked.contains("Орын сізге 20 минутқа сақталды."), "{booked}");
     assert!(booked.contains("Төлем мерзімі — 10:20."), "{booked}");
     let (minutes, jobs) = jobs(&app).await;

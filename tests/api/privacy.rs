@@ -43,7 +43,7 @@ async fn a_refused_email_logs_the_smtp_code_and_a_masked_address_only() {
     app.smtp.set_reject_recipients(true);
 
     // Refund instructions after a withdrawal (services/history.rs)…
-    user.send("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.send("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     user.press("🗑 Отозвать заявление").await.press("Да, отозвать").await;
     assert!(user.last_text().contains("отозвано"), "{}", user.last_text());
     // … and a confirmation code (services/email_code.rs).

@@ -58,9 +58,13 @@ async fn staff_commands_use_the_latest_opened_campaign_unless_told_and_say_which
     admin.send("/slots").await;
     assert!(admin.last_text().contains(&january), "{}", admin.last_text());
     admin.send("/notify all Завтра пункт открывается в 8:00").await;
-    assert_eq!(admin.last_text(), format!("Сообщение поставлено в очередь для 1 чел. ({january})."));
+    assert_eq!(admin.last_text(), format!("Сообщение в очереди ({january}): 1 заявитель."));
     admin.send("/closedb").await;
-    assert!(admin.last_text().starts_with(&format!("Закрыть базу «{january}»?")), "{}", admin.last_text());
+    assert!(
+        admin.last_text().starts_with(&format!("Закрыть базу данных «{january}»?")),
+        "{}",
+        admin.last_text()
+    );
     admin.press("Нет").await;
 
     // Another campaign by its code.
@@ -69,7 +73,7 @@ async fn staff_commands_use_the_latest_opened_campaign_unless_told_and_say_which
     assert!(june.starts_with("📊 ЕНТ — июнь 2027"), "{june}");
     assert!(june.contains("оплачены 0"), "{june}");
     admin.send("/closedb ent-2027-06").await;
-    assert!(admin.last_text().starts_with("Закрыть базу «ЕНТ — июнь 2027»?"), "{}", admin.last_text());
+    assert!(admin.last_text().starts_with("Закрыть базу данных «ЕНТ — июнь 2027»?"), "{}", admin.last_text());
     admin.press("Нет").await;
     admin.send("/stats ent-1999-01").await;
     assert_eq!(

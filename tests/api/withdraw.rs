@@ -25,7 +25,7 @@ async fn no_withdrawal_and_no_refund_once_the_test_has_begun() {
     let app = spawn_app_with(&[]).await;
     app.seed().await;
     let (user, id) = paid_in(&app, 7701, "ru", &campaign_code(&app).await).await;
-    user.send("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.send("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     assert!(user.buttons().contains(&"🗑 Отозвать заявление".to_string()), "{:?}", user.buttons());
     user.press("🗑 Отозвать заявление").await;
     let ask = user.last().message_id;
@@ -47,7 +47,7 @@ async fn no_withdrawal_and_no_refund_once_the_test_has_begun() {
     assert_eq!(status(&app, id).await, "paid");
     assert_eq!(app.smtp.mails().len(), mails, "no refund instructions");
     // The details no longer offer it.
-    user.send("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.send("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     assert!(!user.buttons().contains(&"🗑 Отозвать заявление".to_string()), "{:?}", user.buttons());
 }
 
@@ -57,7 +57,7 @@ async fn a_withdrawal_racing_closedb_is_refundable_only_if_it_came_first() {
     app.seed().await;
     let admin = app.applicant_fixture(9701, "ru").await;
     let (user, id) = paid_in(&app, 7702, "ru", &campaign_code(&app).await).await;
-    user.send("📋 Моя история").await.press(&format!("№{id} подробнее")).await;
+    user.send("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
     user.press("🗑 Отозвать заявление").await;
     let withdraw_ask = user.last().message_id;
     admin.send("/closedb").await;

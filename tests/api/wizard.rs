@@ -602,7 +602,7 @@ async fn a_confirm_left_on_an_abandoned_wizard_cannot_book_the_next_wizards_choi
     let current = user.last().message_id;
     assert_ne!(current, abandoned);
 
-    user.press_on(abandoned, "✅ Подтвердить").await;
+    user.press_on(abandoned, "✅ Правила прочитаны, подтверждаю").await;
     assert_eq!(user.callback_answers().last().unwrap().0, "Эта кнопка уже не действует.");
     assert_eq!(
         count(&app, "SELECT count(*) FROM applications").await,
@@ -610,7 +610,7 @@ async fn a_confirm_left_on_an_abandoned_wizard_cannot_book_the_next_wizards_choi
         "nothing booked from the old summary"
     );
 
-    user.press_on(current, "✅ Подтвердить").await;
+    user.press_on(current, "✅ Правила прочитаны, подтверждаю").await;
     let city: String = sqlx::query_scalar(
         "SELECT ci.name_ru FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
          JOIN cities ci ON ci.id = v.city_id",
