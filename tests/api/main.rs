@@ -6,6 +6,7 @@ mod history;
 mod import;
 mod journey;
 mod onboarding;
+mod outbox;
 mod payments;
 mod privacy;
 mod sandbox;
