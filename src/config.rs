@@ -40,6 +40,10 @@ pub struct Config {
     pub card_public_id: String,
     pub card_api_secret: String,
     pub send_rate_per_sec: u32,
+    /// Bulk messages (broadcasts, notices, the evening sweep) go with `allow_paid_broadcast`
+    /// (Telegram charges Stars for each) at up to `paid_broadcast_rate_per_sec`.
+    pub paid_broadcast: bool,
+    pub paid_broadcast_rate_per_sec: u32,
     pub refund_email: String,
     /// Local hour (in `TIMEZONE`) from which the day-before test reminders go out.
     pub test_day_reminder_hour: u32,
@@ -137,6 +141,15 @@ impl Config {
             card_public_id: var("CARD_PUBLIC_ID").unwrap_or_default(),
             card_api_secret: var("CARD_API_SECRET").unwrap_or_default(),
             send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
+            paid_broadcast: flag(var("PAID_BROADCAST"), "PAID_BROADCAST")?,
+            paid_broadcast_rate_per_sec: match number(
+                var("PAID_BROADCAST_RATE_PER_SEC"),
+                1000,
+                "PAID_BROADCAST_RATE_PER_SEC",
+            )? {
+                n if n <= 1000 => n,
+                n => bail!("PAID_BROADCAST_RATE_PER_SEC is at most 1000 (Telegram's limit), got {n}"),
+            },
             refund_email: var("REFUND_EMAIL").unwrap_or_else(|| "uto@testcenter.kz".into()),
             test_day_reminder_hour: match var("TEST_DAY_REMINDER_HOUR") {
                 None => 18,
@@ -174,6 +187,14 @@ fn list(v: Option<String>) -> impl Iterator<Item = String> {
         .into_iter()
 }
 
+fn flag(v: Option<String>, name: &str) -> anyhow::Result<bool> {
+    match v.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no" | "off") => Ok(false),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some(other) => bail!("{name} must be true or false, got `{other}`"),
+    }
+}
+
 fn number(v: Option<String>, default: u32, name: &str) -> anyhow::Result<u32> {
     match v {
         None => Ok(default),
@@ -204,6 +225,8 @@ mod tests {
         assert_eq!(c.payment_reminder_minutes, vec![30, 10]);
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(c.send_rate_per_sec, 25);
+        assert!(!c.paid_broadcast);
+        assert_eq!(c.paid_broadcast_rate_per_sec, 1000);
     }
 
     #[test]

@@ -197,10 +197,17 @@ pub async fn create_broadcast(
     .await
 }
 
-pub async fn set_recipients(conn: &mut PgConnection, id: i64, recipients: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET recipients = $2 WHERE id = $1")
+/// The audience size, and the progress text the staff member's message shows at the start.
+pub async fn set_recipients(
+    conn: &mut PgConnection,
+    id: i64,
+    recipients: i64,
+    progress_text: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE broadcasts SET recipients = $2, progress_text = $3 WHERE id = $1")
         .bind(id)
         .bind(recipients as i32)
+        .bind(progress_text)
         .execute(conn)
         .await?;
     Ok(())
@@ -218,13 +225,18 @@ pub struct Progress {
     pub unreachable: i64,
     /// Still to send to reachable users.
     pub pending: i64,
+    /// Finished; only its final report is still to be put in place.
+    pub finished: bool,
+    /// Created moments ago: the confirm handler may still be editing its message.
+    pub fresh: bool,
 }
 
-/// Broadcasts still sending, with their counts. A message to a user who became
-/// unreachable is counted as such even if it was never tried.
+/// Broadcasts still sending or whose final report is not in place yet, with their counts.
+/// A message to a user who became unreachable is counted as such even if it was never tried.
 pub async fn sending(pool: &PgPool) -> sqlx::Result<Vec<Progress>> {
     sqlx::query_as(
         "SELECT b.id, b.created_by, b.progress_chat_id, b.progress_message_id, b.recipients AS total,
+                b.status = 'done' AS finished, b.created_at > now() - interval '2 seconds' AS fresh,
                 count(*) FILTER (WHERE o.status = 'sent') AS sent,
                 count(*) FILTER (WHERE o.status = 'failed') AS failed,
                 count(*) FILTER (WHERE o.status IN ('pending', 'skipped') AND u.unreachable) AS unreachable,
@@ -232,7 +244,7 @@ pub async fn sending(pool: &PgPool) -> sqlx::Result<Vec<Progress>> {
          FROM broadcasts b
          LEFT JOIN outbox o ON o.broadcast_id = b.id
          LEFT JOIN telegram_users u ON u.id = o.telegram_user_id
-         WHERE b.status = 'sending'
+         WHERE b.status = 'sending' OR (b.reported_at IS NULL AND b.progress_message_id IS NOT NULL)
          GROUP BY b.id ORDER BY b.id",
     )
     .fetch_all(pool)
@@ -248,4 +260,41 @@ pub async fn finish_broadcast(pool: &PgPool, id: i64, now: DateTime<Utc>) -> sql
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Takes the right to put `text` in the progress message: false when it shows that text
+/// already (or another process is putting it there). A final report claimed by a process
+/// that died before it was in place is claimable again after a minute.
+pub async fn claim_progress_text(pool: &PgPool, id: i64, text: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE broadcasts SET progress_text = $2, progress_edited_at = now()
+         WHERE id = $1
+           AND (progress_text IS DISTINCT FROM $2
+                OR (status = 'done' AND reported_at IS NULL AND progress_edited_at < now() - interval '1 minute'))",
+    )
+    .bind(id)
+    .bind(text)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The edit with `text` failed: the next pass tries again.
+pub async fn unclaim_progress_text(pool: &PgPool, id: i64, text: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE broadcasts SET progress_text = NULL WHERE id = $1 AND progress_text = $2")
+        .bind(id)
+        .bind(text)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The final report is in place (or can never be: the message is gone).
+pub async fn mark_reported(pool: &PgPool, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE broadcasts SET reported_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

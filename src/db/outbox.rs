@@ -42,6 +42,8 @@ pub struct Claimed {
     pub text: String,
     pub reply_markup: Option<Value>,
     pub attempts: i32,
+    /// 0 transactional, 1 bulk.
+    pub lane: i16,
 }
 
 /// Leases up to `limit` due messages until `lease_until`: the oldest pending one of each
@@ -68,7 +70,7 @@ pub async fn claim(
              ORDER BY c.lane, c.not_before, c.id
              LIMIT $4
              FOR UPDATE OF c SKIP LOCKED)
-         RETURNING o.id, o.telegram_user_id, o.chat_id, o.text, o.reply_markup, o.attempts",
+         RETURNING o.id, o.telegram_user_id, o.chat_id, o.text, o.reply_markup, o.attempts, o.lane",
     )
     .bind(now)
     .bind(wall)
@@ -78,6 +80,8 @@ pub async fn claim(
     .await
 }
 
+/// One statement, run as soon as Telegram accepted the message: the window in which a
+/// killed sender leaves a sent message pending (to be sent again) is this round trip.
 pub async fn mark_sent(
     pool: &PgPool,
     id: i64,

@@ -132,7 +132,23 @@ pub async fn broadcast(
     let id = store::create_broadcast(&mut tx, actor, audience, text, progress).await?;
     let queued =
         store::enqueue_for(&mut tx, audience, text, text, &format!("bc:{id}"), Some(id), now).await?;
-    store::set_recipients(&mut tx, id, queued as i64).await?;
+    // What the confirm handler puts in its message: the progress pass leaves it alone
+    // until something moved, so the two never edit the same message with the same text.
+    let first_progress = match progress {
+        Some(_) => {
+            let locale = crate::services::users::locale(ctx, actor).await?.unwrap_or(Locale::Ru);
+            let args = [
+                ("id", id.into()),
+                ("sent", 0.into()),
+                ("total", queued.into()),
+                ("failed", 0.into()),
+                ("unreachable", 0.into()),
+            ];
+            Some(ctx.i18n.f(locale, "broadcast-progress", &args))
+        }
+        None => None,
+    };
+    store::set_recipients(&mut tx, id, queued as i64, first_progress.as_deref()).await?;
     crate::db::audit::record(
         &mut *tx,
         actor,

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
+use teloxide::{ApiError, RequestError};
 
 use crate::db::notifications as store;
 use crate::i18n::Locale;
@@ -14,16 +15,21 @@ use crate::shutdown::Shutdown;
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Updates every running broadcast's progress message; finishes those with nothing left
-/// to send. Returns how many broadcasts finished.
+/// Updates every running broadcast's progress message when its text changed; finishes
+/// those with nothing left to send and puts their final report in place, trying again on
+/// the next pass when Telegram refused the edit for now. Returns how many finished.
 pub async fn broadcast_progress(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
     let mut finished = 0;
     for p in store::sending(&ctx.db).await? {
         let done = p.pending == 0;
-        if done && !store::finish_broadcast(&ctx.db, p.id, ctx.clock.now()).await? {
+        if done && !p.finished && store::finish_broadcast(&ctx.db, p.id, ctx.clock.now()).await? {
+            finished += 1;
+        }
+        // Just confirmed: the confirm handler is turning the preview into the first
+        // progress line; an edit of ours now could make its own edit fail.
+        if p.fresh {
             continue;
         }
-        finished += usize::from(done);
         let (Some(chat), Some(message)) = (p.progress_chat_id, p.progress_message_id) else {
             continue;
         };
@@ -36,12 +42,44 @@ pub async fn broadcast_progress(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
             ("unreachable", p.unreachable.into()),
         ];
         let text = ctx.i18n.f(locale, if done { "broadcast-done" } else { "broadcast-progress" }, &args);
-        // "Not modified" when nothing moved since the last edit is expected and harmless.
-        if let Err(e) = bot.edit_message_text(ChatId(chat), MessageId(message), text).await {
-            tracing::debug!(broadcast = p.id, error = %e, "progress not edited");
+        if !store::claim_progress_text(&ctx.db, p.id, &text).await? {
+            continue;
+        }
+        match bot.edit_message_text(ChatId(chat), MessageId(message), &text).await {
+            Ok(_) => {
+                crate::metrics::bot_api_call("editMessageText", "ok");
+                if done {
+                    store::mark_reported(&ctx.db, p.id, ctx.clock.now()).await?;
+                }
+            }
+            Err(e) if retry_later(&e) => {
+                crate::metrics::bot_api_call(
+                    "editMessageText",
+                    if matches!(e, RequestError::RetryAfter(_)) { "429" } else { "error" },
+                );
+                tracing::warn!(broadcast = p.id, error = %e, "progress not edited; trying again on the next pass");
+                store::unclaim_progress_text(&ctx.db, p.id, &text).await?;
+            }
+            Err(e) => {
+                // Already showing it, or the message is gone: nothing more to do for it.
+                crate::metrics::bot_api_call("editMessageText", "error");
+                tracing::info!(broadcast = p.id, error = %e, "progress not edited");
+                if done {
+                    store::mark_reported(&ctx.db, p.id, ctx.clock.now()).await?;
+                }
+            }
         }
     }
     Ok(finished)
+}
+
+/// Flood control, the network, Telegram's own failures: the same edit may work later.
+fn retry_later(e: &RequestError) -> bool {
+    match e {
+        RequestError::RetryAfter(_) | RequestError::Network(_) | RequestError::Io(_) => true,
+        RequestError::Api(ApiError::Unknown(text)) => !text.starts_with("Bad Request"),
+        _ => false,
+    }
 }
 
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ mod kaspi_proxy;
 mod method_mismatch;
 mod noshow;
 mod onboarding;
+mod outbox;
 mod payment_window;
 mod payments;
 mod polling;

@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub use error::EmuError;
-pub use transcript::{EmuButton, EmuMessage, EmuReplyButton};
+pub use transcript::{EmuButton, EmuMessage, EmuReplyButton, EmuSend};
 pub use user::EmuUser;
 
 use limits::RateLimiter;
@@ -177,6 +177,11 @@ impl Emulator {
     /// Accepted sendMessage calls.
     pub fn sent_count(&self) -> u64 {
         self.inner.lock().sent
+    }
+
+    /// Every accepted sendMessage, all chats, in the order of acceptance.
+    pub fn sends(&self) -> Vec<EmuSend> {
+        self.inner.lock().send_log.clone()
     }
 
     /// All messages of the chat, both sides, in order, in their current state;

@@ -5,6 +5,9 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(1);
+/// Messages a second a bot may send with `allow_paid_broadcast` (Bot API), whatever its
+/// free broadcasting limit.
+pub const PAID_BROADCAST_PER_SEC: u32 = 1000;
 
 /// Timestamps of accepted operations within the last second.
 #[derive(Debug, Default)]
@@ -40,6 +43,8 @@ pub struct RateLimiter {
     pub global_per_sec: Option<u32>,
     pub per_chat_per_sec: Option<u32>,
     global: Window,
+    /// Paid broadcast sends: beyond the free limit, in a window of their own.
+    paid: Window,
     chats: HashMap<i64, Window>,
 }
 
@@ -48,12 +53,20 @@ pub struct RateLimiter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charge {
     Send,
+    /// A send with `allow_paid_broadcast`: up to 1,000 a second across chats.
+    PaidSend,
     Edit,
 }
 
 impl RateLimiter {
     pub fn new(global_per_sec: Option<u32>, per_chat_per_sec: Option<u32>) -> RateLimiter {
-        RateLimiter { global_per_sec, per_chat_per_sec, global: Window::default(), chats: HashMap::new() }
+        RateLimiter {
+            global_per_sec,
+            per_chat_per_sec,
+            global: Window::default(),
+            paid: Window::default(),
+            chats: HashMap::new(),
+        }
     }
 
     /// Records the operation if both windows have room; otherwise returns the
@@ -63,6 +76,10 @@ impl RateLimiter {
         let chat_wait = chat.wait(self.per_chat_per_sec, now);
         let global_wait = match charge {
             Charge::Send => self.global.wait(self.global_per_sec, now),
+            Charge::PaidSend => {
+                let limit = self.global_per_sec.map(|l| l.max(PAID_BROADCAST_PER_SEC));
+                self.paid.wait(limit, now)
+            }
             Charge::Edit => None,
         };
         if let Some(wait) = chat_wait.max(global_wait) {
@@ -73,8 +90,12 @@ impl RateLimiter {
         if self.per_chat_per_sec.is_some() {
             chat.hits.push_back(now);
         }
-        if charge == Charge::Send && self.global_per_sec.is_some() {
-            self.global.hits.push_back(now);
+        if self.global_per_sec.is_some() {
+            match charge {
+                Charge::Send => self.global.hits.push_back(now),
+                Charge::PaidSend => self.paid.hits.push_back(now),
+                Charge::Edit => {}
+            }
         }
         Ok(())
     }
@@ -102,6 +123,24 @@ mod tests {
         assert_eq!(rl.admit(2, Charge::Send, t0), Ok(()));
         assert_eq!(rl.admit(3, Charge::Edit, t0), Ok(()));
         assert_eq!(rl.admit(3, Charge::Send, t0), Err(1));
+    }
+
+    #[test]
+    fn paid_broadcasts_go_beyond_the_free_limit() {
+        let mut rl = RateLimiter::new(Some(2), None);
+        let t0 = Instant::now();
+        assert_eq!(rl.admit(1, Charge::Send, t0), Ok(()));
+        assert_eq!(rl.admit(2, Charge::Send, t0), Ok(()));
+        assert_eq!(rl.admit(3, Charge::Send, t0), Err(1));
+        for chat in 3..100 {
+            assert_eq!(rl.admit(chat, Charge::PaidSend, t0), Ok(()));
+        }
+        // Paid sends do not use up the free budget either.
+        let t1 = t0 + WINDOW;
+        for chat in 100..200 {
+            assert_eq!(rl.admit(chat, Charge::PaidSend, t1), Ok(()));
+        }
+        assert_eq!(rl.admit(1, Charge::Send, t1), Ok(()));
     }
 
     #[test]

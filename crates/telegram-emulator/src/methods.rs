@@ -11,6 +11,7 @@ use super::html;
 use super::limits::Charge;
 use super::markup::{self, Markup};
 use super::state::{Content, ReplyKind, State, StoredMessage, WebhookState, now_unix};
+use super::transcript::EmuSend;
 
 pub type Params = Map<String, Value>;
 
@@ -136,7 +137,9 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
         chat.log("bot", &format!("✗ 403 blocked ({})", preview(&text.text)));
         return Err(ApiError::blocked());
     }
-    rate_limit(state, chat_id, Charge::Send, &format!("send «{}»", preview(&text.text)))?;
+    let paid = params.get("allow_paid_broadcast").is_some_and(|v| v.as_bool() == Some(true) || v == "true");
+    let charge = if paid { Charge::PaidSend } else { Charge::Send };
+    rate_limit(state, chat_id, charge, &format!("send «{}»", preview(&text.text)))?;
 
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     let msg = StoredMessage {
@@ -161,6 +164,16 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
     chat.log("bot", &format!("#{} {}", msg.id, msg.render()));
     chat.messages.push(msg);
     state.sent += 1;
+    let msg = state.chats[&chat_id].messages.last().expect("just pushed");
+    let record = EmuSend {
+        seq: state.send_log.len() as u64,
+        chat_id,
+        message_id: msg.id,
+        text: msg.text.clone(),
+        at: chrono::Utc::now(),
+        paid_broadcast: paid,
+    };
+    state.send_log.push(record);
     let msg = state.chats[&chat_id].messages.last().expect("just pushed");
     Ok(state.message_json(chat_id, msg))
 }

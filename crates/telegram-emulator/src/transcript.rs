@@ -23,6 +23,20 @@ pub struct EmuMessage {
     pub kind: &'static str,
 }
 
+/// One accepted `sendMessage`, in the order the emulator accepted them (all chats).
+#[derive(Clone, Debug)]
+pub struct EmuSend {
+    /// 0, 1, 2 … across all chats: the order of acceptance.
+    pub seq: u64,
+    pub chat_id: i64,
+    pub message_id: i32,
+    pub text: String,
+    /// When it was accepted (wall clock).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Sent with `allow_paid_broadcast: true`.
+    pub paid_broadcast: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmuButton {
     pub text: String,
