@@ -38,6 +38,9 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Updates handled at once by this process (each holds two pool connections).
     pub update_workers: usize,
+    /// Signs the staff console's one-time sign-in links (HMAC). Empty → a random one is
+    /// made at start (links then stop working when the process restarts).
+    pub console_secret: String,
 }
 
 impl Config {
@@ -125,6 +128,7 @@ impl Config {
                 "DATABASE_MAX_CONNECTIONS",
             )?,
             update_workers: number(var("UPDATE_WORKERS"), 8, "UPDATE_WORKERS")? as usize,
+            console_secret: var("CONSOLE_SECRET").unwrap_or_default(),
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 mod bilingual;
 pub mod campaigns;
 pub mod catalog;
+pub mod console;
 pub mod email_verifications;
 pub mod inbox;
 pub mod jobs;
@@ -14,6 +15,8 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod persons;
+pub mod reports;
+pub mod slots;
 pub mod staff;
 pub mod users;
 
