@@ -4,6 +4,7 @@
 mod helpers;
 mod history;
 mod import;
+mod console;
 mod journey;
 mod onboarding;
 mod payments;

@@ -70,6 +70,7 @@ async fn render(ctx: &Ctx, staff: &Staff, f: &FilterForm) -> Result<Response, Co
         })
         .collect::<Vec<_>>();
     let values = context! {
+        count => rows.len(),
         rows => rows,
         q => f.q.clone(),
         filter => context! {
