@@ -137,7 +137,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("imported {n} rows from {}", path.display());
             Ok(())
         }
-        Command::Export { what: ExportWhat::Applications { campaign, venue, date, format, output, lang } } => {
+        Command::Export {
+            what: ExportWhat::Applications { campaign, venue, date, format, output, lang },
+        } => {
             let pool = ent_bot::db::connect(&config.database_url, 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let i18n = ent_bot::i18n::I18n::load()?;

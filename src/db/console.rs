@@ -115,7 +115,10 @@ pub async fn session(pool: &PgPool, token_hash: &str, now: DateTime<Utc>) -> sql
 }
 
 pub async fn end_session(pool: &PgPool, token_hash: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    let done = sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -33,7 +33,11 @@ pub struct SeatsCell {
 }
 
 /// Free seats per city and local test date.
-pub async fn seats_by_city_and_day(pool: &PgPool, campaign_id: i64, tz: &str) -> sqlx::Result<Vec<SeatsCell>> {
+pub async fn seats_by_city_and_day(
+    pool: &PgPool,
+    campaign_id: i64,
+    tz: &str,
+) -> sqlx::Result<Vec<SeatsCell>> {
     sqlx::query_as(
         "SELECT ci.id AS city_id, ARRAY[ci.name_kk, ci.name_ru] AS city, (s.starts_at AT TIME ZONE $2)::date AS day,
                 sum(s.capacity - s.booked)::bigint AS free, sum(s.capacity)::bigint AS capacity
@@ -215,7 +219,8 @@ pub struct SlotRow {
     pub paid: i64,
 }
 
-const SLOT_ROW: &str = "SELECT s.id, v.id AS venue_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
+const SLOT_ROW: &str =
+    "SELECT s.id, v.id AS venue_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
         ARRAY[ci.name_kk, ci.name_ru] AS city, s.starts_at, s.capacity, s.booked,
         (SELECT count(*) FROM applications a WHERE a.slot_id = s.id AND a.status = 'paid') AS paid
      FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id";

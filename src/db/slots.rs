@@ -9,7 +9,9 @@ pub enum SlotUpdate {
     Done,
     NotFound,
     /// The new capacity is below the seats already booked.
-    BelowBooked { booked: i32 },
+    BelowBooked {
+        booked: i32,
+    },
     /// Another slot of the campaign already has this venue and time.
     Clash,
 }
@@ -51,7 +53,9 @@ pub async fn update(
             Ok(SlotUpdate::Done)
         }
         Ok(_) => Ok(SlotUpdate::BelowBooked { booked }),
-        Err(e) if crate::db::violates(&e, "slots_campaign_id_venue_id_starts_at_key") => Ok(SlotUpdate::Clash),
+        Err(e) if crate::db::violates(&e, "slots_campaign_id_venue_id_starts_at_key") => {
+            Ok(SlotUpdate::Clash)
+        }
         Err(e) => Err(e),
     }
 }
@@ -82,7 +86,9 @@ pub async fn campaign_by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<
 }
 
 pub async fn campaigns(pool: &PgPool) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT id, code FROM campaigns ORDER BY registration_opens_at DESC, id DESC").fetch_all(pool).await
+    sqlx::query_as("SELECT id, code FROM campaigns ORDER BY registration_opens_at DESC, id DESC")
+        .fetch_all(pool)
+        .await
 }
 
 /// Marks a paid application as a no-show once its test time has passed.

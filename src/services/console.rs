@@ -11,11 +11,11 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::db::console as store;
+use crate::db::reports::{self, Search};
 pub use crate::db::reports::{
     ApplicationDetail, ApplicationRow, AuditRow, BroadcastProgress, HourCount, OutboxRow, PaymentRow,
     RefundRow, SeatsCell, SlotRow,
 };
-use crate::db::reports::{self, Search};
 pub use crate::db::slots::{SlotUpdate, VenueOption};
 use crate::db::{audit, slots as slot_store};
 use crate::domain::{Email, Iin, Phone};
@@ -81,7 +81,10 @@ pub async fn issue_link(ctx: &Ctx, user: i64) -> anyhow::Result<Option<String>> 
 #[derive(Debug)]
 pub enum SignIn {
     /// The cookie's value.
-    SignedIn { session_token: String, user: i64 },
+    SignedIn {
+        session_token: String,
+        user: i64,
+    },
     Used,
     Expired,
     Invalid,
@@ -192,7 +195,16 @@ pub async fn overview(ctx: &Ctx) -> anyhow::Result<Option<Overview>> {
     let refunds_waiting = reports::refunds(&ctx.db, false).await?.len();
     let (inbox_pending, inbox_parked) = crate::services::inbox::depth(ctx).await?;
     let parked = crate::services::inbox::parked(ctx, 10).await?;
-    Ok(Some(Overview { campaign, stats, per_hour, seats, refunds_waiting, inbox_pending, inbox_parked, parked }))
+    Ok(Some(Overview {
+        campaign,
+        stats,
+        per_hour,
+        seats,
+        refunds_waiting,
+        inbox_pending,
+        inbox_parked,
+        parked,
+    }))
 }
 
 /// Every hour from the window's opening to its close (or now, if sooner), at most two weeks.
@@ -289,7 +301,8 @@ pub async fn detail(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Option<Det
     let Some(application) = reports::application(&ctx.db, id).await? else {
         return Ok(None);
     };
-    audit::record(&ctx.db, actor, "console.view", &format!("application:{id}"), serde_json::json!({})).await?;
+    audit::record(&ctx.db, actor, "console.view", &format!("application:{id}"), serde_json::json!({}))
+        .await?;
     let payments = reports::payments_of_application(&ctx.db, id).await?;
     let audit = reports::audit_of_application(&ctx.db, id).await?;
     let outbox = reports::outbox_of(&ctx.db, application.telegram_user_id, 30).await?;
@@ -356,7 +369,8 @@ pub async fn act(ctx: &Ctx, actor: i64, id: i64, action: Action) -> anyhow::Resu
             if !slot_store::no_show_after_test(&mut *tx, id, now).await? {
                 return Ok(ActionOutcome::Refused);
             }
-            audit::record(&mut *tx, actor, "no_show", &format!("application:{id}"), serde_json::json!({})).await?;
+            audit::record(&mut *tx, actor, "no_show", &format!("application:{id}"), serde_json::json!({}))
+                .await?;
             tx.commit().await?;
             ActionOutcome::Done
         }
@@ -444,7 +458,8 @@ pub async fn mark_refunded(ctx: &Ctx, actor: i64, payment_id: i64) -> anyhow::Re
     if !reports::mark_refunded(&mut *tx, payment_id, actor, ctx.clock.now()).await? {
         return Ok(false);
     }
-    audit::record(&mut *tx, actor, "refund.done", &format!("payment:{payment_id}"), serde_json::json!({})).await?;
+    audit::record(&mut *tx, actor, "refund.done", &format!("payment:{payment_id}"), serde_json::json!({}))
+        .await?;
     tx.commit().await?;
     Ok(true)
 }

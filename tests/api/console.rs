@@ -58,12 +58,14 @@ struct Browser {
 
 impl Browser {
     async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
+        let r =
+            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
         (r.status(), r.text().await.unwrap())
     }
 
     async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
-        let r = self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
+        let r =
+            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
         (r.status(), r.bytes().await.unwrap().to_vec())
     }
 
@@ -94,7 +96,10 @@ async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
     assert_eq!(r.headers()[LOCATION], "/console/");
     let set = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/console"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/console"),
+        "{set}"
+    );
     assert!(!set.contains("Secure"), "PUBLIC_URL is http: {set}");
     let cookie = set.split(';').next().unwrap().to_string();
     Browser { http, cookie, base: app.http_url("") }
@@ -121,7 +126,11 @@ async fn paid_applicant(app: &TestApp, id: u64) -> (TestUser, i64, i64) {
     .fetch_one(app.pool())
     .await
     .unwrap();
-    sqlx::query("UPDATE slots SET booked = booked + 1 WHERE id = $1").bind(slot).execute(app.pool()).await.unwrap();
+    sqlx::query("UPDATE slots SET booked = booked + 1 WHERE id = $1")
+        .bind(slot)
+        .execute(app.pool())
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO payments (application_id, order_number, method, amount_tenge, status, paid_at)
          VALUES ($1, $2, 'kaspi', 5640, 'paid', now())",
@@ -258,7 +267,11 @@ async fn every_route_checks_the_session_and_the_role() {
     ];
     for (path, form) in &posts {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert_eq!(nobody.post(path, &form).await.0, StatusCode::UNAUTHORIZED, "POST {path} without a session");
+        assert_eq!(
+            nobody.post(path, &form).await.0,
+            StatusCode::UNAUTHORIZED,
+            "POST {path} without a session"
+        );
         assert_eq!(operator_b.post(path, &form).await.0, StatusCode::FORBIDDEN, "POST {path} as operator");
     }
     // Search is for everyone signed in.
@@ -319,7 +332,8 @@ async fn search_masks_personal_data_and_the_detail_view_is_audited() {
     let views: i64 = scalar(&app, "SELECT count(*) FROM audit_log WHERE action = 'console.view'").await;
     assert_eq!(views, 1);
     // A phone finds him too; the audit log page shows the view.
-    let (_, by_phone) = browser.post("/console/applications", &[("csrf", &csrf), ("q", "+7701 000 70 01")]).await;
+    let (_, by_phone) =
+        browser.post("/console/applications", &[("csrf", &csrf), ("q", "+7701 000 70 01")]).await;
     assert!(by_phone.contains(&format!("/console/applications/{application}")), "{by_phone}");
     let (_, audit) = browser.get("/console/audit?action=console.view").await;
     assert!(audit.contains(&format!("application:{application}")), "{audit}");
@@ -351,8 +365,7 @@ async fn attendance_lists_as_csv_and_xlsx() {
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
     let range = book.worksheet_range("Список явки").unwrap();
-    let rows: Vec<Vec<String>> =
-        range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0][5], "ФИО");
     assert_eq!(rows[1][6], masked);
@@ -432,7 +445,8 @@ async fn capacity_below_booked_is_refused_and_a_new_time_notifies_paid_applicant
     let capacity: i32 = scalar(&app, &format!("SELECT capacity FROM slots WHERE id = {slot}")).await;
     let path = format!("/console/slots/{slot}");
 
-    let form = [("csrf", csrf.as_str()), ("capacity", "1"), ("date", &date), ("time", "09:00"), ("venue", &venue)];
+    let form =
+        [("csrf", csrf.as_str()), ("capacity", "1"), ("date", &date), ("time", "09:00"), ("venue", &venue)];
     let (status, page) = browser.post(&format!("{path}/preview"), &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Нельзя сделать мест меньше, чем уже занято (2)"), "{page}");
@@ -441,7 +455,8 @@ async fn capacity_below_booked_is_refused_and_a_new_time_notifies_paid_applicant
     assert_eq!(scalar::<i32>(&app, &format!("SELECT capacity FROM slots WHERE id = {slot}")).await, capacity);
 
     // Moved to 15:30 the same day: the preview counts the two paid applicants.
-    let form = [("csrf", csrf.as_str()), ("capacity", "60"), ("date", &date), ("time", "15:30"), ("venue", &venue)];
+    let form =
+        [("csrf", csrf.as_str()), ("capacity", "60"), ("date", &date), ("time", "15:30"), ("venue", &venue)];
     let (status, page) = browser.post(&format!("{path}/preview"), &form).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("уйдёт уведомление — 2 чел."), "{page}");

@@ -38,13 +38,21 @@ impl FilterForm {
 }
 
 /// `GET`: filters only (no personal data), from the query string.
-pub async fn list(State(ctx): State<Ctx>, staff: Staff, Query(f): Query<FilterForm>) -> Result<Response, ConsoleError> {
+pub async fn list(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Query(f): Query<FilterForm>,
+) -> Result<Response, ConsoleError> {
     let f = FilterForm { q: String::new(), ..f };
     render(&ctx, &staff, &f).await
 }
 
 /// `POST`: the typed query travels in the body.
-pub async fn search(State(ctx): State<Ctx>, staff: Staff, Form(f): Form<FilterForm>) -> Result<Response, ConsoleError> {
+pub async fn search(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Form(f): Form<FilterForm>,
+) -> Result<Response, ConsoleError> {
     staff.csrf(&f.csrf)?;
     render(&ctx, &staff, &f).await
 }
@@ -99,7 +107,11 @@ pub async fn venues(ctx: &Ctx, l: Locale) -> Result<Vec<Value>, ConsoleError> {
         .collect())
 }
 
-pub async fn detail(State(ctx): State<Ctx>, staff: Staff, Path(id): Path<i64>) -> Result<Response, ConsoleError> {
+pub async fn detail(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
     let l = staff.locale();
     let Some(d) = console::detail(&ctx, staff.0.user, id).await? else {
         return Err(ConsoleError::NotFound);
@@ -122,8 +134,8 @@ pub async fn detail(State(ctx): State<Ctx>, staff: Staff, Path(id): Path<i64>) -
         .iter()
         .map(|m| {
             context! { id => m.id, text => m.text.clone(), status => m.status.clone(),
-                       created => fmt::stamp(&ctx, m.created_at),
-                       sent => m.sent_at.map(|t| fmt::stamp(&ctx, t)).unwrap_or_default() }
+            created => fmt::stamp(&ctx, m.created_at),
+            sent => m.sent_at.map(|t| fmt::stamp(&ctx, t)).unwrap_or_default() }
         })
         .collect::<Vec<_>>();
     let values = context! {
@@ -191,6 +203,7 @@ pub async fn act(
         ActionOutcome::Refused => "console-action-refused",
         ActionOutcome::NotFound => return Err(ConsoleError::NotFound),
     };
-    let values = context! { id => id, action => action.as_str(), key => key, done => outcome == ActionOutcome::Done };
+    let values =
+        context! { id => id, action => action.as_str(), key => key, done => outcome == ActionOutcome::Done };
     page(&ctx, &staff, "console/action_done.html", values)
 }

@@ -16,7 +16,11 @@ pub struct AuditFilter {
     target: Option<String>,
 }
 
-pub async fn page(State(ctx): State<Ctx>, staff: Staff, Query(f): Query<AuditFilter>) -> Result<Response, ConsoleError> {
+pub async fn page(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Query(f): Query<AuditFilter>,
+) -> Result<Response, ConsoleError> {
     let actor: Option<i64> = opt(&f.actor);
     let action = f.action.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let target = f.target.as_deref().map(str::trim).filter(|s| !s.is_empty());

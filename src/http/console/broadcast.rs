@@ -21,7 +21,12 @@ pub async fn compose(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, C
     form_page(&ctx, &staff, &BroadcastForm::default(), None).await
 }
 
-async fn form_page(ctx: &Ctx, staff: &Staff, f: &BroadcastForm, error: Option<&str>) -> Result<Response, ConsoleError> {
+async fn form_page(
+    ctx: &Ctx,
+    staff: &Staff,
+    f: &BroadcastForm,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
     let l = staff.locale();
     let values = context! {
         f => context! { audience => f.audience.clone(), status => f.status.clone().unwrap_or_default(),
@@ -67,7 +72,11 @@ async fn audience(ctx: &Ctx, f: &BroadcastForm) -> Result<Option<Audience>, Cons
     })
 }
 
-pub async fn preview(State(ctx): State<Ctx>, staff: Staff, Form(f): Form<BroadcastForm>) -> Result<Response, ConsoleError> {
+pub async fn preview(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Form(f): Form<BroadcastForm>,
+) -> Result<Response, ConsoleError> {
     staff.admin()?;
     staff.csrf(&f.csrf)?;
     let text = f.text.trim();
@@ -87,7 +96,11 @@ pub async fn preview(State(ctx): State<Ctx>, staff: Staff, Form(f): Form<Broadca
     page(&ctx, &staff, "console/broadcast_confirm.html", values)
 }
 
-pub async fn send(State(ctx): State<Ctx>, staff: Staff, Form(f): Form<BroadcastForm>) -> Result<Response, ConsoleError> {
+pub async fn send(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Form(f): Form<BroadcastForm>,
+) -> Result<Response, ConsoleError> {
     staff.admin()?;
     staff.csrf(&f.csrf)?;
     let text = f.text.trim();
@@ -106,15 +119,23 @@ async fn progress_values(ctx: &Ctx, id: i64) -> Result<minijinja::Value, Console
     let done = p.sent + p.failed;
     let percent = if p.total > 0 { done * 100 / i64::from(p.total) } else { 100 };
     Ok(context! { id => p.id, status => p.status, total => p.total, sent => p.sent, failed => p.failed,
-                  pending => p.pending, percent => percent, finished => p.pending == 0 })
+    pending => p.pending, percent => percent, finished => p.pending == 0 })
 }
 
-pub async fn progress(State(ctx): State<Ctx>, staff: Staff, Path(id): Path<i64>) -> Result<Response, ConsoleError> {
+pub async fn progress(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
     let values = context! { p => progress_values(&ctx, id).await? };
     page(&ctx, &staff, "console/broadcast_progress.html", values)
 }
 
-pub async fn live(State(ctx): State<Ctx>, staff: Staff, Path(id): Path<i64>) -> Result<Response, ConsoleError> {
+pub async fn live(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
     let values = context! { p => progress_values(&ctx, id).await? };
     page(&ctx, &staff, "console/broadcast_live.html", values)
 }

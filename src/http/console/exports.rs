@@ -28,7 +28,11 @@ pub struct ExportQuery {
     format: Option<String>,
 }
 
-pub async fn download(State(ctx): State<Ctx>, staff: Staff, Query(q): Query<ExportQuery>) -> Result<Response, ConsoleError> {
+pub async fn download(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ConsoleError> {
     let format = Format::parse(q.format.as_deref().unwrap_or("csv")).ok_or(ConsoleError::BadRequest)?;
     let campaign = console::campaign_id(&ctx).await?.ok_or(ConsoleError::NotFound)?;
     let req = Request {

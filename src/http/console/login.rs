@@ -19,8 +19,10 @@ pub struct LoginQuery {
 
 fn session_cookie(ctx: &Ctx, value: &str, max_age: i64) -> HeaderValue {
     let secure = if ctx.config.public_url.scheme() == "https" { "; Secure" } else { "" };
-    let cookie =
-        format!("{}={value}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", console::COOKIE);
+    let cookie = format!(
+        "{}={value}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        console::COOKIE
+    );
     HeaderValue::from_str(&cookie).expect("a cookie of URL-safe characters")
 }
 
@@ -46,7 +48,11 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(ctx): State<Ctx>, staff: Staff, Form(f): Form<CsrfForm>) -> Result<Response, ConsoleError> {
+pub async fn logout(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, ConsoleError> {
     staff.csrf(&f.csrf)?;
     console::sign_out(&ctx, &staff.0).await?;
     let mut response = public_page(&ctx, staff.locale(), StatusCode::OK, "console-signed-out-done", true);

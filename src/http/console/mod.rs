@@ -38,10 +38,7 @@ pub fn routes() -> Router<Ctx> {
         .route("/console/logout", post(login::logout))
         .route("/console/applications", get(applications::list).post(applications::search))
         .route("/console/applications/{id}", get(applications::detail))
-        .route(
-            "/console/applications/{id}/{action}",
-            get(applications::confirm).post(applications::act),
-        )
+        .route("/console/applications/{id}/{action}", get(applications::confirm).post(applications::act))
         .route("/console/slots", get(slots::list))
         .route("/console/slots/{id}", get(slots::edit).post(slots::apply))
         .route("/console/slots/{id}/preview", post(slots::preview))

@@ -76,7 +76,7 @@ async fn values(ctx: &Ctx, l: Locale) -> Result<Value, ConsoleError> {
         .filter(|(_, (at, _))| at.with_timezone(&tz).format("%H").to_string() == "00")
         .map(|(i, (at, _))| {
             context! { x => format!("{:.1}", i as f64 * BAR_W),
-                       label => format::short_date(format::local_date(*at, tz), l) }
+            label => format::short_date(format::local_date(*at, tz), l) }
         })
         .collect::<Vec<_>>();
     let total: i64 = o.per_hour.iter().map(|(_, n)| n).sum();

@@ -17,7 +17,11 @@ pub struct RefundFilter {
     all: Option<String>,
 }
 
-pub async fn list(State(ctx): State<Ctx>, staff: Staff, Query(f): Query<RefundFilter>) -> Result<Response, ConsoleError> {
+pub async fn list(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Query(f): Query<RefundFilter>,
+) -> Result<Response, ConsoleError> {
     render(&ctx, &staff, f.all.is_some(), None).await
 }
 

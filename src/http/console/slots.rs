@@ -20,7 +20,11 @@ pub struct SlotFilter {
     date: Option<String>,
 }
 
-pub async fn list(State(ctx): State<Ctx>, staff: Staff, Query(f): Query<SlotFilter>) -> Result<Response, ConsoleError> {
+pub async fn list(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Query(f): Query<SlotFilter>,
+) -> Result<Response, ConsoleError> {
     let l = staff.locale();
     let city: Option<i32> = opt(&f.city);
     let date: Option<NaiveDate> = opt(&f.date);
@@ -44,11 +48,16 @@ fn row(ctx: &Ctx, s: &SlotRow, l: crate::i18n::Locale) -> minijinja::Value {
     }
 }
 
-pub async fn edit(State(ctx): State<Ctx>, staff: Staff, Path(id): Path<i64>) -> Result<Response, ConsoleError> {
+pub async fn edit(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
     staff.admin()?;
     let l = staff.locale();
     let slot = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
-    let values = context! { slot => row(&ctx, &slot, l), venues => super::applications::venues(&ctx, l).await? };
+    let values =
+        context! { slot => row(&ctx, &slot, l), venues => super::applications::venues(&ctx, l).await? };
     page(&ctx, &staff, "console/slot_edit.html", values)
 }
 
@@ -72,7 +81,8 @@ fn parse(ctx: &Ctx, f: &SlotForm) -> Option<Change> {
     let capacity = f.capacity.trim().parse::<i32>().ok().filter(|c| *c > 0)?;
     let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").ok()?;
     let time = NaiveTime::parse_from_str(f.time.trim(), "%H:%M").ok()?;
-    let starts_at = ctx.config.timezone.from_local_datetime(&date.and_time(time)).single()?.with_timezone(&Utc);
+    let starts_at =
+        ctx.config.timezone.from_local_datetime(&date.and_time(time)).single()?.with_timezone(&Utc);
     let venue_id = f.venue.trim().parse::<i32>().ok()?;
     Some(Change { capacity, starts_at, venue_id })
 }
@@ -110,7 +120,13 @@ pub async fn preview(
     page(&ctx, &staff, "console/slot_confirm.html", values)
 }
 
-fn refused(ctx: &Ctx, staff: &Staff, slot: &SlotRow, key: &str, booked: i32) -> Result<Response, ConsoleError> {
+fn refused(
+    ctx: &Ctx,
+    staff: &Staff,
+    slot: &SlotRow,
+    key: &str,
+    booked: i32,
+) -> Result<Response, ConsoleError> {
     let l = staff.locale();
     let values = context! { slot => row(ctx, slot, l), key => key, booked => booked };
     let mut r = page(ctx, staff, "console/slot_refused.html", values)?;
@@ -131,14 +147,19 @@ pub async fn apply(
     let Some(change) = parse(&ctx, &f) else {
         return refused(&ctx, &staff, &slot, "console-slot-bad-input", 0);
     };
-    match console::change_slot(&ctx, staff.0.user, id, change.capacity, change.starts_at, change.venue_id).await? {
+    match console::change_slot(&ctx, staff.0.user, id, change.capacity, change.starts_at, change.venue_id)
+        .await?
+    {
         SlotUpdate::Done => {
             let now = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
             let moved = now.starts_at != slot.starts_at || now.venue_id != slot.venue_id;
-            let values = context! { slot => row(&ctx, &now, l), notified => if moved { slot.paid } else { 0 } };
+            let values =
+                context! { slot => row(&ctx, &now, l), notified => if moved { slot.paid } else { 0 } };
             Ok(page(&ctx, &staff, "console/slot_done.html", values)?.into_response())
         }
-        SlotUpdate::BelowBooked { booked } => refused(&ctx, &staff, &slot, "console-slot-below-booked", booked),
+        SlotUpdate::BelowBooked { booked } => {
+            refused(&ctx, &staff, &slot, "console-slot-below-booked", booked)
+        }
         SlotUpdate::Clash => refused(&ctx, &staff, &slot, "console-slot-clash", 0),
         SlotUpdate::NotFound => Err(ConsoleError::NotFound),
     }
