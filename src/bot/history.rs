@@ -160,7 +160,7 @@ async fn show_details(
     notice: Option<String>,
 ) -> HandlerResult {
     // The short label: the full wording would push the details past one screen.
-    let category = match catalog::application_category(&ctx, app.id).await? {
+    let category = match catalog::application_category(ctx, app.id).await? {
         Some(c) => format::capitalize(c.short(s.locale)),
         None => format::capitalize(app.category.text(s.locale)),
     };

@@ -57,17 +57,6 @@ pub fn routes() -> Router<Ctx> {
         .layer(axum::middleware::map_response(security_headers))
 }
 
-/// Every console GET path (with sample ids), for the role tests: what an operator may read.
-pub const READ_PATHS: &[&str] = &[
-    "/console/",
-    "/console/overview/live",
-    "/console/applications",
-    "/console/slots",
-    "/console/refunds",
-    "/console/exports",
-    "/console/audit",
-];
-
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
