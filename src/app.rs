@@ -68,6 +68,13 @@ impl App {
             // Bound to any free port (tests): links and the webhook must name the real one.
             config.public_url = format!("http://{http_addr}/").parse()?;
         }
+        if config.console_secret.is_empty() {
+            config.console_secret = crate::services::console::random_secret();
+            tracing::warn!(
+                "CONSOLE_SECRET is empty: a random one signs console sign-in links, so links \
+                 and console sessions will not survive a restart"
+            );
+        }
         let owns_pool = options.pool.is_none();
         let db = match options.pool {
             Some(pool) => pool,

@@ -61,6 +61,9 @@ pub struct Config {
     /// Sandbox users who act as admins. Kept in memory, never in the `staff` table, so a
     /// sandbox run can never make a real Telegram user an admin.
     pub sandbox_admins: Vec<i64>,
+    /// Signs the staff console's one-time sign-in links (HMAC). Empty → a random one is
+    /// made at start (links then stop working when the process restarts).
+    pub console_secret: String,
 }
 
 impl Config {
@@ -174,6 +177,7 @@ impl Config {
             },
             sandbox: false,
             sandbox_admins: vec![],
+            console_secret: var("CONSOLE_SECRET").unwrap_or_default(),
         })
     }
 }

@@ -85,7 +85,7 @@ impl Bilingual<String> {
 }
 
 /// Every `.ftl` file, per locale. A test checks this list against the `locales/` folder.
-pub const FILES: &[&str] = &["main", "onboarding", "wizard", "payments", "history", "staff"];
+pub const FILES: &[&str] = &["main", "onboarding", "wizard", "payments", "history", "staff", "console"];
 
 macro_rules! sources {
     ($lang:literal) => {
@@ -96,6 +96,7 @@ macro_rules! sources {
             ("payments", include_str!(concat!("../locales/", $lang, "/payments.ftl"))),
             ("history", include_str!(concat!("../locales/", $lang, "/history.ftl"))),
             ("staff", include_str!(concat!("../locales/", $lang, "/staff.ftl"))),
+            ("console", include_str!(concat!("../locales/", $lang, "/console.ftl"))),
         ]
     };
 }

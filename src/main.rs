@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use ent_bot::config::Config;
 use ent_bot::import::ImportError;
+use ent_bot::services::export::{self, ExportError};
 
 #[derive(Parser)]
 #[command(name = "ent-bot", version, about = "Registers UNT (ЕНТ / ҰБТ) applicants through Telegram")]
@@ -33,6 +34,35 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: ImportWhat,
+    },
+    /// Write attendance lists (paid applications) as CSV or XLSX.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// Paid applications of a campaign, optionally one venue and one test date.
+    Applications {
+        /// Campaign code (e.g. ent-2027-01).
+        #[arg(long)]
+        campaign: String,
+        /// Venue code.
+        #[arg(long)]
+        venue: Option<String>,
+        /// Local test date, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Where to write; standard output when absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Language of the headers and names: kk or ru.
+        #[arg(long, default_value = "ru", value_parser = ["kk", "ru"])]
+        lang: String,
     },
 }
 
@@ -65,7 +95,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input)
-                || e.downcast_ref::<ent_bot::config::Refusal>().is_some();
+                || e.downcast_ref::<ent_bot::config::Refusal>().is_some()
+                || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input);
             eprintln!("error: {e:#}");
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
@@ -115,6 +146,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ent_bot::import::import_slots(&pool, &text, config.timezone).await?
             };
             println!("imported {n} rows from {}", path.display());
+            Ok(())
+        }
+        Command::Export {
+            what: ExportWhat::Applications { campaign, venue, date, format, output, lang },
+        } => {
+            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            ent_bot::db::migrate(&pool).await?;
+            let i18n = ent_bot::i18n::I18n::load()?;
+            let locale = ent_bot::i18n::Locale::from_code(&lang).unwrap_or(ent_bot::i18n::Locale::Ru);
+            let format = export::Format::parse(&format).unwrap_or(export::Format::Csv);
+            let request = export::Request {
+                campaign_code: Some(campaign),
+                venue_code: venue,
+                date,
+                ..export::Request::default()
+            };
+            let out = export::applications(&pool, &i18n, config.timezone, locale, &request, format).await?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &out.bytes)?;
+                    eprintln!("wrote {} applications to {}", out.rows, path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&out.bytes)?;
+                }
+            }
             Ok(())
         }
     }

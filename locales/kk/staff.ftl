@@ -94,3 +94,6 @@ command-closedb = Деректер базасын жабу
 command-notify = Хабарлама жіберу
 command-broadcast = Тарату
 command-staff = Қызметкерлер
+command-console = Веб-консоль
+staff-console-link = Веб-консольге кіру сілтемесі. Ол бір рет қана жарамды және { $minutes } минут әрекет етеді; консольдегі бұрынғы кіру аяқталды. Сілтемені ешкімге жібермеңіз.
+staff-console-button = Консольді ашу

@@ -110,3 +110,6 @@ command-closedb = Закрыть базу данных
 command-notify = Отправить уведомление
 command-broadcast = Рассылка
 command-staff = Сотрудники
+command-console = Веб-консоль
+staff-console-link = Ссылка для входа в веб-консоль. Она одноразовая и действует { $minutes } минут; прежний вход в консоль завершён. Никому её не пересылайте.
+staff-console-button = Открыть консоль

@@ -16,6 +16,7 @@ use crate::i18n::Locale;
 use crate::payments::PayOutcome;
 use crate::services::Ctx;
 use crate::services::catalog;
+use crate::services::console;
 use crate::services::notifications;
 use crate::services::notifications::Audience;
 use crate::services::payments as payment_service;
@@ -35,6 +36,7 @@ pub enum StaffCommand {
     Notify(String),
     Broadcast,
     Staff(String),
+    Console,
 }
 
 impl StaffCommand {
@@ -46,7 +48,8 @@ impl StaffCommand {
             | StaffCommand::Slots(_)
             | StaffCommand::Markpaid(_)
             | StaffCommand::Noshow(_)
-            | StaffCommand::Refunds => Needs::Staff,
+            | StaffCommand::Refunds
+            | StaffCommand::Console => Needs::Staff,
             StaffCommand::Closedb(_)
             | StaffCommand::Notify(_)
             | StaffCommand::Broadcast
@@ -56,8 +59,19 @@ impl StaffCommand {
 }
 
 /// The staff commands for the chat-scoped command menu, in the order shown.
-pub const MENU: [&str; 10] =
-    ["find", "stats", "slots", "markpaid", "noshow", "refunds", "closedb", "notify", "broadcast", "staff"];
+pub const MENU: [&str; 11] = [
+    "find",
+    "stats",
+    "slots",
+    "markpaid",
+    "noshow",
+    "refunds",
+    "closedb",
+    "notify",
+    "broadcast",
+    "staff",
+    "console",
+];
 
 pub fn commands() -> UpdateHandler<anyhow::Error> {
     teloxide::filter_command::<StaffCommand, _>().endpoint(on_command)
@@ -105,6 +119,7 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
             Ok(())
         }
         StaffCommand::Staff(arg) => staff_members(&bot, &ctx, &s, &arg).await,
+        StaffCommand::Console => console_link(&bot, &ctx, &s).await,
     }
 }
 
@@ -136,6 +151,22 @@ async fn no_show(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResul
         }
     };
     say(bot, s, ctx.i18n.f(l, key, &[("id", id.into())])).await
+}
+
+/// A one-time sign-in link to the web console, as a URL button.
+async fn console_link(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
+    let l = s.locale;
+    let Some(url) = console::issue_link(ctx, s.user_id).await? else {
+        return say(bot, s, ctx.i18n.t(l, "unknown-command")).await;
+    };
+    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::url(
+        ctx.i18n.t(l, "staff-console-button"),
+        url.parse()?,
+    )]]);
+    let minutes = console::LINK_VALID_MINUTES;
+    let text = ctx.i18n.f(l, "staff-console-link", &[("minutes", minutes.into())]);
+    bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
+    Ok(())
 }
 
 async fn say(bot: &TgBot, s: &Session, text: String) -> HandlerResult {

@@ -1,5 +1,6 @@
 //! One axum server: health, metrics, payment callbacks, webhook, sandbox pages (templated HTML).
 
+pub mod console;
 pub mod payments;
 pub mod sandbox;
 pub mod templates;
@@ -25,7 +26,7 @@ pub fn router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .with_state(Ops { ctx: ctx.clone(), metrics });
-    ops.merge(payments::routes().with_state(ctx))
+    ops.merge(payments::routes().with_state(ctx.clone())).merge(console::routes().with_state(ctx))
 }
 
 /// 200 when the database answers, the bot is connected to the Bot API and no vital task

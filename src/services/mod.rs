@@ -7,8 +7,10 @@ pub use ctx::Ctx;
 
 pub mod booking;
 pub mod catalog;
+pub mod console;
 pub mod email_code;
 pub mod expiry;
+pub mod export;
 pub mod health;
 pub mod history;
 pub mod identity;

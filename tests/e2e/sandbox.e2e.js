@@ -118,8 +118,8 @@ function seconds(ms) {
 
 // ── chat helpers: what a person sees and taps ────────────────────────────
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+async function shot(page, name, fullPage = false) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** Waits until some bot message contains `text`. */
@@ -318,6 +318,83 @@ async function otherUsersAndMailboxPage({ base, context }) {
   await mailbox.close();
 }
 
+// ── the staff console ────────────────────────────────────────────────────
+
+/** The sandbox admin (1001) gets a sign-in link in the chat and works in the console. */
+async function staffConsole({ base, context }) {
+  const page = await context.newPage();
+  await page.goto(`${base}/?user=1001`);
+  await loaded(page);
+  await type(page, '/console');
+  await seeBot(page, 'Веб-консольге кіру сілтемесі');
+  const link = page.locator('.msg.bot a.ikb.url').last();
+  await link.waitFor({ timeout: WAIT });
+  const href = await link.getAttribute('href');
+  expect(href.startsWith(`${base}/console/login?token=`), `a console sign-in link: ${href}`);
+  await idle(page);
+  await shot(page, 'console-00-link');
+  const [consolePage] = await Promise.all([context.waitForEvent('page'), link.click()]);
+  const c = consolePage;
+  await c.waitForLoadState();
+  await c.waitForSelector('svg.chart rect.bar', { state: 'attached', timeout: WAIT });
+  expect(new URL(c.url()).pathname === '/console/', `signed in to the overview: ${c.url()}`);
+  expect(await c.locator('table.heat td').count() > 10, 'the heat-map of free seats');
+  expect((await c.textContent('.tile.status-paid .n')).trim() === '1', 'one paid application');
+  // The figures refresh themselves.
+  await c.waitForFunction(() => document.querySelector('#live').dataset.refreshed, null, { timeout: WAIT });
+  await shot(c, 'console-01-overview', true);
+
+  // Finds the applicant registered by the first scenario by his IIN (a POST).
+  await c.click('nav a[href="/console/applications"]');
+  await c.fill('input[name=q]', DEMO_IIN);
+  await c.click('form.filters button[type=submit]');
+  const row = c.locator('table.list tbody tr').first();
+  await row.waitFor({ timeout: WAIT });
+  expect(!c.url().includes(DEMO_IIN), 'the IIN is not in the URL');
+  const listed = await c.textContent('table.list tbody');
+  expect(listed.includes('0803******16') && !listed.includes(DEMO_IIN), `the IIN is masked in the list: ${listed}`);
+  await shot(c, 'console-02-applications', true);
+  await row.locator('a').first().click();
+  await c.waitForSelector('dl', { timeout: WAIT });
+  expect((await c.textContent('main')).includes(DEMO_IIN), 'the detail page shows the full IIN');
+  await shot(c, 'console-03-application', true);
+
+  // Downloads the attendance list of the whole campaign.
+  await c.click('nav a[href="/console/exports"]');
+  await c.check('input[name=format][value=csv]');
+  const [download] = await Promise.all([c.waitForEvent('download'), c.click('#download')]);
+  const file = path.join(ARTIFACTS, 'console-attendance.csv');
+  await download.saveAs(file);
+  const csv = fs.readFileSync(file, 'utf8');
+  expect(csv.charCodeAt(0) === 0xfeff, 'the CSV starts with a BOM');
+  expect(csv.includes('0803******16') && !csv.includes(DEMO_IIN), 'the attendance list masks the IIN');
+  await shot(c, 'console-04-exports', true);
+
+  // Changes a slot's capacity: preview (nobody is notified), confirm.
+  await c.click('nav a[href="/console/slots"]');
+  const slotRow = c.locator('table.slots tbody tr').first();
+  const before = parseInt(await slotRow.locator('td.num').first().textContent(), 10);
+  await shot(c, 'console-05-slots', true);
+  await slotRow.locator('a', { hasText: 'Өзгерту' }).click();
+  await c.fill('input[name=capacity]', String(before + 5));
+  await c.click('form.stack button[type=submit]');
+  await c.waitForSelector('p.notice', { timeout: WAIT });
+  await shot(c, 'console-06-slot-confirm', true);
+  await c.click('form button.danger');
+  await c.waitForSelector('h1.ok', { timeout: WAIT });
+  await shot(c, 'console-07-slot-saved', true);
+  await c.click('nav a[href="/console/slots"]');
+  const after = parseInt(await c.locator('table.slots tbody tr').first().locator('td.num').first().textContent(), 10);
+  expect(after === before + 5, `capacity ${before} → ${after}`);
+
+  await c.click('nav a[href="/console/audit"]');
+  await c.waitForSelector('table.list', { timeout: WAIT });
+  expect((await c.textContent('table.list')).includes('slot.change'), 'the change is in the audit log');
+  await shot(c, 'console-08-audit', true);
+  await c.close();
+  await page.close();
+}
+
 // ── runner ───────────────────────────────────────────────────────────────
 
 async function main() {
@@ -326,6 +403,7 @@ async function main() {
   const scenarios = [
     ['registers an applicant in Kazakh and pays by card', registersAndPaysInKazakh],
     ['switches users and shows the mailbox safely', otherUsersAndMailboxPage],
+    ['the sandbox admin signs in to the staff console', staffConsole],
   ];
   let passed = 0;
   let failed = 0;

@@ -1,0 +1,438 @@
+//! Read models for the staff console: the overview's figures, application search and
+//! detail, slot tables, the refund queue and the attendance exports.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use crate::i18n::Bilingual;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HourCount {
+    pub hour: DateTime<Utc>,
+    pub count: i64,
+}
+
+/// Applications created per hour in the campaign (hours without any are absent).
+pub async fn registrations_per_hour(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<HourCount>> {
+    sqlx::query_as(
+        "SELECT date_trunc('hour', created_at) AS hour, count(*) AS count
+         FROM applications WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1",
+    )
+    .bind(campaign_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SeatsCell {
+    pub city_id: i32,
+    pub city: Bilingual<String>,
+    pub day: NaiveDate,
+    pub free: i64,
+    pub capacity: i64,
+}
+
+/// Free seats per city and local test date.
+pub async fn seats_by_city_and_day(
+    pool: &PgPool,
+    campaign_id: i64,
+    tz: &str,
+) -> sqlx::Result<Vec<SeatsCell>> {
+    sqlx::query_as(
+        "SELECT ci.id AS city_id, ARRAY[ci.name_kk, ci.name_ru] AS city, (s.starts_at AT TIME ZONE $2)::date AS day,
+                sum(s.capacity - s.booked)::bigint AS free, sum(s.capacity)::bigint AS capacity
+         FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id
+         WHERE s.campaign_id = $1
+         GROUP BY ci.id, ci.sort_order, day ORDER BY ci.sort_order, ci.id, day",
+    )
+    .bind(campaign_id)
+    .bind(tz)
+    .fetch_all(pool)
+    .await
+}
+
+/// What the application list filters on. `query` matches an IIN, an email, a phone, an
+/// order number or an application id exactly (the caller normalises it).
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub campaign_id: Option<i64>,
+    pub iin: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub order_number: Option<String>,
+    pub application_id: Option<i64>,
+    pub status: Option<String>,
+    pub city_id: Option<i32>,
+    pub venue_id: Option<i32>,
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationRow {
+    pub id: i64,
+    pub status: String,
+    pub full_name: Option<String>,
+    pub iin: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub city: Bilingual<String>,
+    pub venue: Bilingual<String>,
+    pub starts_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Result<Vec<ApplicationRow>> {
+    sqlx::query_as(
+        "SELECT a.id, a.status::text AS status, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone,
+                ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue, sl.starts_at, a.created_at
+         FROM applications a
+         JOIN applicants ap ON ap.id = a.applicant_id
+         JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
+         WHERE ($1::bigint IS NULL OR a.campaign_id = $1)
+           AND ($2::text IS NULL OR ap.iin = $2)
+           AND ($3::text IS NULL OR ap.email = $3)
+           AND ($4::text IS NULL OR ap.phone = $4)
+           AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM payments p WHERE p.application_id = a.id AND p.order_number = $5))
+           AND ($6::bigint IS NULL OR a.id = $6)
+           AND ($7::text IS NULL OR a.status::text = $7)
+           AND ($8::int IS NULL OR ci.id = $8)
+           AND ($9::int IS NULL OR v.id = $9)
+           AND ($10::date IS NULL OR (sl.starts_at AT TIME ZONE $11)::date = $10)
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $12",
+    )
+    .bind(s.campaign_id)
+    .bind(&s.iin)
+    .bind(&s.email)
+    .bind(&s.phone)
+    .bind(&s.order_number)
+    .bind(s.application_id)
+    .bind(&s.status)
+    .bind(s.city_id)
+    .bind(s.venue_id)
+    .bind(s.date)
+    .bind(tz)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationDetail {
+    pub id: i64,
+    pub status: String,
+    pub telegram_user_id: i64,
+    pub locale: Option<crate::i18n::Locale>,
+    pub full_name: Option<String>,
+    pub iin: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub campaign: Bilingual<String>,
+    pub category: Bilingual<String>,
+    pub language: Bilingual<String>,
+    pub combination: Bilingual<String>,
+    pub slot_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub city: Bilingual<String>,
+    pub venue: Bilingual<String>,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub payment_deadline: DateTime<Utc>,
+}
+
+pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<ApplicationDetail>> {
+    sqlx::query_as(
+        "SELECT a.id, a.status::text AS status, ap.telegram_user_id, u.locale, ap.full_name, ap.iin::text AS iin,
+                ap.email, ap.phone, ARRAY[c.name_kk, c.name_ru] AS campaign,
+                ARRAY[cat.name_kk, cat.name_ru] AS category, ARRAY[tl.name_kk, tl.name_ru] AS language,
+                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS combination,
+                a.slot_id, sl.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue,
+                a.created_at, a.paid_at, a.payment_deadline
+         FROM applications a
+         JOIN applicants ap ON ap.id = a.applicant_id
+         LEFT JOIN telegram_users u ON u.id = ap.telegram_user_id
+         JOIN campaigns c ON c.id = a.campaign_id
+         JOIN categories cat ON cat.id = a.category_id
+         JOIN test_languages tl ON tl.code = a.test_language
+         JOIN subject_combinations sc ON sc.id = a.combination_id
+         JOIN subjects s1 ON s1.id = sc.first_subject_id
+         LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
+         JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
+         WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub order_number: String,
+    pub method: String,
+    pub amount_tenge: i32,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+pub async fn payments_of_application(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<PaymentRow>> {
+    sqlx::query_as(
+        "SELECT id, order_number, method::text AS method, amount_tenge, status::text AS status, created_at, paid_at
+         FROM payments WHERE application_id = $1 ORDER BY created_at, id",
+    )
+    .bind(application_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub text: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The messages the system sent (or will send) to this Telegram user, newest first.
+pub async fn outbox_of(pool: &PgPool, telegram_user_id: i64, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query_as(
+        "SELECT id, text, status::text AS status, created_at, sent_at FROM outbox
+         WHERE telegram_user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(telegram_user_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlotRow {
+    pub id: i64,
+    pub venue_id: i32,
+    pub venue_code: String,
+    pub venue: Bilingual<String>,
+    pub city: Bilingual<String>,
+    pub starts_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub booked: i32,
+    pub paid: i64,
+}
+
+const SLOT_ROW: &str =
+    "SELECT s.id, v.id AS venue_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
+        ARRAY[ci.name_kk, ci.name_ru] AS city, s.starts_at, s.capacity, s.booked,
+        (SELECT count(*) FROM applications a WHERE a.slot_id = s.id AND a.status = 'paid') AS paid
+     FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id";
+
+pub async fn slots(
+    pool: &PgPool,
+    campaign_id: i64,
+    city_id: Option<i32>,
+    date: Option<NaiveDate>,
+    tz: &str,
+) -> sqlx::Result<Vec<SlotRow>> {
+    sqlx::query_as(&format!(
+        "{SLOT_ROW} WHERE s.campaign_id = $1 AND ($2::int IS NULL OR ci.id = $2)
+           AND ($3::date IS NULL OR (s.starts_at AT TIME ZONE $4)::date = $3)
+         ORDER BY ci.sort_order, ci.id, s.starts_at, v.id LIMIT 500"
+    ))
+    .bind(campaign_id)
+    .bind(city_id)
+    .bind(date)
+    .bind(tz)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn slot(pool: &PgPool, id: i64) -> sqlx::Result<Option<SlotRow>> {
+    sqlx::query_as(&format!("{SLOT_ROW} WHERE s.id = $1")).bind(id).fetch_optional(pool).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefundRow {
+    pub payment_id: i64,
+    pub application_id: i64,
+    pub order_number: String,
+    pub amount_tenge: i32,
+    /// `late` (paid after the application was annulled) or `withdrawn` (withdrawn before
+    /// the database closed).
+    pub reason: String,
+    pub full_name: Option<String>,
+    pub iin: Option<String>,
+    pub at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<i64>,
+}
+
+/// Money taken but not kept: late payments, and paid applications withdrawn while the
+/// database was open. Waiting ones first, then the latest done.
+pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<RefundRow>> {
+    sqlx::query_as(
+        "SELECT * FROM (
+            SELECT p.id AS payment_id, a.id AS application_id, p.order_number, p.amount_tenge,
+                   CASE WHEN p.status = 'late' THEN 'late' ELSE 'withdrawn' END AS reason,
+                   ap.full_name, ap.iin::text AS iin, COALESCE(a.closed_at, p.updated_at) AS at,
+                   r.done_at, r.done_by
+            FROM payments p
+            JOIN applications a ON a.id = p.application_id
+            JOIN applicants ap ON ap.id = a.applicant_id
+            JOIN campaigns c ON c.id = a.campaign_id
+            LEFT JOIN refund_marks r ON r.payment_id = p.id
+            WHERE p.status = 'late'
+               OR (p.status = 'paid' AND a.status = 'withdrawn'
+                   AND (c.database_closed_at IS NULL OR a.closed_at < c.database_closed_at))
+         ) q WHERE $1 OR done_at IS NULL
+         ORDER BY done_at IS NOT NULL, COALESCE(done_at, at) DESC LIMIT 500",
+    )
+    .bind(include_done)
+    .fetch_all(pool)
+    .await
+}
+
+/// Marks a refund done; false when the payment is not in the queue or was marked already.
+pub async fn mark_refunded(
+    db: impl sqlx::PgExecutor<'_>,
+    payment_id: i64,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO refund_marks (payment_id, done_by, done_at)
+         SELECT p.id, $2, $3 FROM payments p
+         JOIN applications a ON a.id = p.application_id JOIN campaigns c ON c.id = a.campaign_id
+         WHERE p.id = $1 AND (p.status = 'late' OR (p.status = 'paid' AND a.status = 'withdrawn'
+               AND (c.database_closed_at IS NULL OR a.closed_at < c.database_closed_at)))
+         ON CONFLICT (payment_id) DO NOTHING",
+    )
+    .bind(payment_id)
+    .bind(actor)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One line of an attendance list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttendanceRow {
+    pub application_id: i64,
+    pub venue_code: String,
+    pub venue: Bilingual<String>,
+    pub city: Bilingual<String>,
+    pub slot_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub seat: i64,
+    pub full_name: Option<String>,
+    pub iin: Option<String>,
+    pub category: Bilingual<String>,
+    pub language: Bilingual<String>,
+    pub subjects: Bilingual<String>,
+}
+
+/// Paid applications of a campaign (optionally one venue, one slot, one local date), by
+/// venue, slot and seat order (the order they paid in).
+pub async fn attendance(
+    pool: &PgPool,
+    campaign_id: i64,
+    venue_id: Option<i32>,
+    slot_id: Option<i64>,
+    date: Option<NaiveDate>,
+    tz: &str,
+) -> sqlx::Result<Vec<AttendanceRow>> {
+    sqlx::query_as(
+        "SELECT a.id AS application_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
+                ARRAY[ci.name_kk, ci.name_ru] AS city, sl.id AS slot_id, sl.starts_at,
+                row_number() OVER (PARTITION BY sl.id ORDER BY a.paid_at, a.id) AS seat,
+                ap.full_name, ap.iin::text AS iin, ARRAY[cat.name_kk, cat.name_ru] AS category,
+                ARRAY[tl.name_kk, tl.name_ru] AS language,
+                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS subjects
+         FROM applications a
+         JOIN applicants ap ON ap.id = a.applicant_id
+         JOIN categories cat ON cat.id = a.category_id
+         JOIN test_languages tl ON tl.code = a.test_language
+         JOIN subject_combinations sc ON sc.id = a.combination_id
+         JOIN subjects s1 ON s1.id = sc.first_subject_id
+         LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
+         JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
+         WHERE a.campaign_id = $1 AND a.status = 'paid'
+           AND ($2::int IS NULL OR v.id = $2) AND ($3::bigint IS NULL OR sl.id = $3)
+           AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)
+         ORDER BY ci.sort_order, v.code, sl.starts_at, sl.id, seat",
+    )
+    .bind(campaign_id)
+    .bind(venue_id)
+    .bind(slot_id)
+    .bind(date)
+    .bind(tz)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: i64,
+    pub action: String,
+    pub target: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn audit(
+    pool: &PgPool,
+    actor: Option<i64>,
+    action: Option<&str>,
+    target: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "SELECT id, actor_id, action, target, details, created_at FROM audit_log
+         WHERE ($1::bigint IS NULL OR actor_id = $1) AND ($2::text IS NULL OR action LIKE $2 || '%')
+           AND ($3::text IS NULL OR target = $3)
+         ORDER BY id DESC LIMIT $4",
+    )
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Audit entries about an application (its own actions and its orders'), oldest first.
+pub async fn audit_of_application(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "SELECT id, actor_id, action, target, details, created_at FROM audit_log
+         WHERE target = 'application:' || $1::text
+            OR target IN (SELECT order_number FROM payments WHERE application_id = $1)
+         ORDER BY id",
+    )
+    .bind(application_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BroadcastProgress {
+    pub id: i64,
+    pub status: String,
+    pub total: i32,
+    pub sent: i64,
+    pub failed: i64,
+    pub pending: i64,
+}
+
+pub async fn broadcast_progress(pool: &PgPool, id: i64) -> sqlx::Result<Option<BroadcastProgress>> {
+    sqlx::query_as(
+        "SELECT b.id, b.status::text AS status, b.recipients AS total,
+                count(o.id) FILTER (WHERE o.status = 'sent') AS sent,
+                count(o.id) FILTER (WHERE o.status IN ('failed', 'skipped')) AS failed,
+                count(o.id) FILTER (WHERE o.status = 'pending') AS pending
+         FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
+         WHERE b.id = $1 GROUP BY b.id",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}

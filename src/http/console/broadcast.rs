@@ -1,0 +1,141 @@
+//! The broadcast composer: audience and text → preview with the recipient count → send
+//! (`services::notifications::broadcast`, the same as the bot's `/broadcast`) → live
+//! progress. Admins only.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::{ConsoleError, Staff, opt, page};
+use crate::services::Ctx;
+use crate::services::console;
+use crate::services::notifications::{self, Audience};
+
+/// Longest text accepted (as in the bot: room for Telegram's limit).
+const MAX_TEXT: usize = 3500;
+
+pub async fn compose(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, ConsoleError> {
+    staff.admin()?;
+    form_page(&ctx, &staff, &BroadcastForm::default(), None).await
+}
+
+async fn form_page(
+    ctx: &Ctx,
+    staff: &Staff,
+    f: &BroadcastForm,
+    error: Option<&str>,
+) -> Result<Response, ConsoleError> {
+    let l = staff.locale();
+    let values = context! {
+        f => context! { audience => f.audience.clone(), status => f.status.clone().unwrap_or_default(),
+                        city => opt::<i32>(&f.city).unwrap_or_default(), venue => opt::<i32>(&f.venue).unwrap_or_default(),
+                        text => f.text.clone() },
+        statuses => console::STATUSES,
+        cities => super::applications::cities(ctx, l).await?,
+        venues => super::applications::venues(ctx, l).await?,
+        error => error,
+        max => MAX_TEXT,
+    };
+    page(ctx, staff, "console/broadcast.html", values)
+}
+
+#[derive(Deserialize, Default)]
+pub struct BroadcastForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    audience: String,
+    status: Option<String>,
+    city: Option<String>,
+    venue: Option<String>,
+    #[serde(default)]
+    text: String,
+}
+
+async fn audience(ctx: &Ctx, f: &BroadcastForm) -> Result<Option<Audience>, ConsoleError> {
+    let Some(campaign_id) = console::campaign_id(ctx).await? else {
+        return Ok(None);
+    };
+    Ok(match f.audience.as_str() {
+        "all" => Some(Audience::All),
+        "campaign" => Some(Audience::Campaign { campaign_id }),
+        "status" => f
+            .status
+            .clone()
+            .filter(|s| console::STATUSES.contains(&s.as_str()))
+            .map(|status| Audience::Status { campaign_id, status }),
+        "city" => opt(&f.city).map(|city_id| Audience::City { campaign_id, city_id }),
+        "venue" => opt(&f.venue).map(|venue_id| Audience::Venue { campaign_id, venue_id }),
+        _ => None,
+    })
+}
+
+pub async fn preview(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Form(f): Form<BroadcastForm>,
+) -> Result<Response, ConsoleError> {
+    staff.admin()?;
+    staff.csrf(&f.csrf)?;
+    let text = f.text.trim();
+    let Some(audience) = audience(&ctx, &f).await? else {
+        return form_page(&ctx, &staff, &f, Some("console-broadcast-no-audience")).await;
+    };
+    if text.is_empty() || text.chars().count() > MAX_TEXT {
+        return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
+    }
+    let count = notifications::audience_size(&ctx, &audience).await?;
+    let values = context! {
+        f => context! { audience => f.audience.clone(), status => f.status.clone().unwrap_or_default(),
+                        city => f.city.clone().unwrap_or_default(), venue => f.venue.clone().unwrap_or_default(),
+                        text => text },
+        count => count,
+    };
+    page(&ctx, &staff, "console/broadcast_confirm.html", values)
+}
+
+pub async fn send(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Form(f): Form<BroadcastForm>,
+) -> Result<Response, ConsoleError> {
+    staff.admin()?;
+    staff.csrf(&f.csrf)?;
+    let text = f.text.trim();
+    let Some(audience) = audience(&ctx, &f).await? else {
+        return form_page(&ctx, &staff, &f, Some("console-broadcast-no-audience")).await;
+    };
+    if text.is_empty() || text.chars().count() > MAX_TEXT {
+        return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
+    }
+    let (id, _) = notifications::broadcast(&ctx, staff.0.user, &audience, text, None).await?;
+    Ok(Redirect::to(&format!("/console/broadcast/{id}")).into_response())
+}
+
+async fn progress_values(ctx: &Ctx, id: i64) -> Result<minijinja::Value, ConsoleError> {
+    let p = console::broadcast_progress(ctx, id).await?.ok_or(ConsoleError::NotFound)?;
+    let done = p.sent + p.failed;
+    let percent = if p.total > 0 { done * 100 / i64::from(p.total) } else { 100 };
+    Ok(context! { id => p.id, status => p.status, total => p.total, sent => p.sent, failed => p.failed,
+    pending => p.pending, percent => percent, finished => p.pending == 0 })
+}
+
+pub async fn progress(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
+    let values = context! { p => progress_values(&ctx, id).await? };
+    page(&ctx, &staff, "console/broadcast_progress.html", values)
+}
+
+pub async fn live(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
+    let values = context! { p => progress_values(&ctx, id).await? };
+    page(&ctx, &staff, "console/broadcast_live.html", values)
+}
