@@ -105,7 +105,7 @@ async fn a_campaign_with_a_short_window_skips_the_reminders_that_do_not_fit() {
     let (rules, booked) = apply(&user, true).await;
     assert!(rules.contains("20 минут ішінде төленбесе, өтініш жойылады."), "{rules}");
     assert!(booked.contains("Орын сізге 20 минутқа сақталды."), "{booked}");
-    assert!(booked.contains("Төлем мерзімі — 10:20."), "{booked}");
+    assert!(booked.contains("Төлем мерзімі — 10:20:"), "{booked}");
     let (minutes, jobs) = jobs(&app).await;
     assert_eq!(minutes, 20.0);
     assert_eq!(

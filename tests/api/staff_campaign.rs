@@ -78,7 +78,7 @@ async fn staff_commands_use_the_latest_opened_campaign_unless_told_and_say_which
     admin.send("/stats ent-1999-01").await;
     assert_eq!(
         admin.last_text(),
-        format!("Сессия ent-1999-01 не найдена. Есть: {january_code}, ent-2027-06.")
+        format!("Период ent-1999-01 не найден. Есть: {january_code}, ent-2027-06.")
     );
     let closed: i64 =
         sqlx::query_scalar("SELECT count(*) FROM campaigns WHERE database_closed_at IS NOT NULL")
