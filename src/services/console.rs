@@ -62,7 +62,7 @@ pub fn token_prefix(token: &str) -> &str {
 /// A one-time sign-in link for a staff member (`None` for anyone else). A new link ends
 /// his console sessions and voids his earlier links.
 pub async fn issue_link(ctx: &Ctx, user: i64) -> anyhow::Result<Option<String>> {
-    if crate::db::staff::role(&ctx.db, user).await?.is_none() {
+    if !crate::services::staff::is_staff(ctx, user).await? {
         return Ok(None);
     }
     let now = ctx.clock.now();
@@ -153,13 +153,15 @@ pub async fn session(ctx: &Ctx, cookie: &str) -> anyhow::Result<Option<StaffSess
         return Ok(None);
     }
     let token_hash = hash(cookie);
-    Ok(store::session(&ctx.db, &token_hash, ctx.clock.now()).await?.map(|s| StaffSession {
-        user: s.telegram_user_id,
-        role: s.role,
-        locale: s.locale.unwrap_or(Locale::Ru),
-        name: s.first_name.unwrap_or_default(),
-        csrf: s.csrf_token,
-        token_hash,
+    Ok(store::session(&ctx.db, &token_hash, ctx.clock.now(), &ctx.config.sandbox_admins).await?.map(|s| {
+        StaffSession {
+            user: s.telegram_user_id,
+            role: s.role,
+            locale: s.locale.unwrap_or(Locale::Ru),
+            name: s.first_name.unwrap_or_default(),
+            csrf: s.csrf_token,
+            token_hash,
+        }
     }))
 }
 
