@@ -48,7 +48,8 @@ pub async fn link(pool: &PgPool, id: &str) -> sqlx::Result<Option<Link>> {
 
 /// Consumes the link and opens a session in one transaction: the `UPDATE … WHERE used_at
 /// IS NULL AND expires_at > now` is what makes a link single-use when two browsers race.
-/// The staff member's other sessions end. `None` when the link was used or expired.
+/// The staff member's other sessions end. `None` when the link was used or expired, or its
+/// owner is no longer staff (`sandbox_admins`: the sandbox's in-memory admins).
 pub async fn consume_link(
     pool: &PgPool,
     id: &str,
@@ -56,16 +57,19 @@ pub async fn consume_link(
     csrf_token: &str,
     now: DateTime<Utc>,
     session_expires_at: DateTime<Utc>,
+    sandbox_admins: &[i64],
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = pool.begin().await?;
     let user: Option<i64> = sqlx::query_scalar(
         "UPDATE console_links SET used_at = $2
          WHERE id = $1 AND used_at IS NULL AND expires_at > $2
-           AND EXISTS (SELECT 1 FROM staff s WHERE s.telegram_user_id = console_links.telegram_user_id)
+           AND (EXISTS (SELECT 1 FROM staff s WHERE s.telegram_user_id = console_links.telegram_user_id)
+                OR telegram_user_id = ANY($3))
          RETURNING telegram_user_id",
     )
     .bind(id)
     .bind(now)
+    .bind(sandbox_admins)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(user) = user else {

@@ -69,11 +69,19 @@ pub async fn put(pool: &PgPool, telegram_user_id: i64, role: Role, added_by: i64
     Ok(())
 }
 
+/// Removes a staff member and, in the same transaction, his console links and sessions.
 pub async fn remove(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query("DELETE FROM staff WHERE telegram_user_id = $1")
         .bind(telegram_user_id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM console_links WHERE telegram_user_id = $1")
+        .bind(telegram_user_id)
+        .execute(&mut *tx)
+        .await?;
+    crate::db::console::end_sessions_of(&mut *tx, telegram_user_id).await?;
+    tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -109,7 +109,17 @@ pub async fn sign_in(ctx: &Ctx, token: &str) -> anyhow::Result<SignIn> {
     let session_token = random_token(32);
     let csrf = random_token(32);
     let expires = now + Duration::hours(SESSION_HOURS);
-    match store::consume_link(&ctx.db, id, &hash(&session_token), &csrf, now, expires).await? {
+    match store::consume_link(
+        &ctx.db,
+        id,
+        &hash(&session_token),
+        &csrf,
+        now,
+        expires,
+        &ctx.config.sandbox_admins,
+    )
+    .await?
+    {
         Some(user) => {
             audit::record(&ctx.db, user, "console.sign_in", "", serde_json::json!({})).await?;
             tracing::info!(user, token = prefix, "console sign-in");
