@@ -14,6 +14,7 @@ staff-stats = 📊 { $campaign }
     Орындар: { $booked } / { $capacity }
     Төлемдер: { $payments_sum } · қайтару керек: { $refunds } (/refunds)
     Хабарламалар кезегі: { $outbox } · қолжетімсіз пайдаланушылар: { $unreachable }
+    Жаңартулар: өңдеуді күтуде { $inbox } · қатеден кейін шегерілген { $parked }
 staff-slots-title = 🗓 Бос орындар, { $campaign } (қала · күн · уақыт · бос/барлығы):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = №{ $id } өтініш «келмеді» деп белгіленді.

@@ -14,6 +14,7 @@ staff-stats = 📊 { $campaign }
     Места: { $booked } / { $capacity }
     Оплаты: { $payments_sum } · к возврату: { $refunds } (/refunds)
     Очередь сообщений: { $outbox } · недоступных пользователей: { $unreachable }
+    Обновления: ждут обработки { $inbox } · отложены после ошибок { $parked }
 staff-slots-title = 🗓 Свободные места, { $campaign } (город · дата · время · свободно/всего):
 staff-slots-line = { $city } · { $when } · { $free }/{ $capacity }
 staff-noshow-done = Заявление №{ $id } отмечено как неявка.

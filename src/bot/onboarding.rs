@@ -145,7 +145,7 @@ pub async fn on_code(
         return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "code-format")).await;
     };
     let t = |id: &str| ctx.i18n.t(s.locale, id);
-    match email_code::verify(&ctx, s.user_id, &code).await? {
+    match email_code::verify(&ctx, s.user_id, &email, &code).await? {
         VerifyOutcome::Verified => {
             say(&bot, s.chat_id, t("email-verified")).await?;
             proceed(&bot, &ctx, &s, &dialogue).await?;

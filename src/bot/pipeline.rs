@@ -112,17 +112,45 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
         Err(e) => {
             let error = format!("{e:#}");
             crate::metrics::update_handled(&kind, started.elapsed(), false);
-            if inbox::fail(&p.ctx, claimed, &error).await? {
+            let outage = is_outage(&e);
+            if inbox::fail(claimed, &error, outage).await? {
                 tracing::error!(error, "update failed again; parked for staff");
                 crate::metrics::update_parked();
                 super::start::apologise(&p.bot, &p.ctx, &update).await;
                 p.probe.record(update_id as u32, false);
             } else {
-                tracing::warn!(error, "update failed; it will be retried");
+                tracing::warn!(error, outage, "update failed; it will be retried");
             }
         }
     }
     Ok(())
+}
+
+/// A failure of the world rather than of the update: the Bot API or the database did not
+/// answer (network, a 5xx page, a connection cut, a pool without connections).
+fn is_outage(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        if let Some(e) = cause.downcast_ref::<teloxide::RequestError>() {
+            return matches!(
+                e,
+                teloxide::RequestError::Network(_)
+                    | teloxide::RequestError::Io(_)
+                    | teloxide::RequestError::InvalidJson { .. }
+            );
+        }
+        if let Some(e) = cause.downcast_ref::<sqlx::Error>() {
+            return match e {
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+                // 57P0x: the server is shutting down or the connection was terminated;
+                // 08xxx: connection exceptions.
+                sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|c| c.starts_with("57P0") || c.starts_with("08"))
+                }
+                _ => false,
+            };
+        }
+        false
+    })
 }
 
 /// Only private chats, only the kinds we use; everything else is acknowledged and left.

@@ -59,8 +59,8 @@ impl TgBot {
         Patient(self.inner.edit_message_text(chat_id, message_id, text))
     }
 
-    pub fn answer_callback_query(&self, id: CallbackQueryId) -> Patient<JsonRequest<AnswerCallbackQuery>> {
-        Patient(self.inner.answer_callback_query(id))
+    pub fn answer_callback_query(&self, id: CallbackQueryId) -> CallbackAnswer {
+        CallbackAnswer(Patient(self.inner.answer_callback_query(id)))
     }
 
     pub fn set_my_commands<C>(&self, commands: C) -> Patient<JsonRequest<SetMyCommands>>
@@ -102,6 +102,51 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(send_patiently(self.0))
+    }
+}
+
+/// The answer to a button press. Telegram takes one answer per press, and only for a
+/// while: a second one (the update run again after a crash) or a late one is refused as
+/// "query is too old". The answer only stops the button's spinner, so that refusal must
+/// not fail the handler.
+#[must_use = "a request does nothing until awaited"]
+pub struct CallbackAnswer(Patient<JsonRequest<AnswerCallbackQuery>>);
+
+impl HasPayload for CallbackAnswer {
+    type Payload = AnswerCallbackQuery;
+
+    fn payload_mut(&mut self) -> &mut Self::Payload {
+        self.0.payload_mut()
+    }
+
+    fn payload_ref(&self) -> &Self::Payload {
+        self.0.payload_ref()
+    }
+}
+
+impl IntoFuture for CallbackAnswer {
+    type Output = Result<teloxide::types::True, RequestError>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            match self.0.await {
+                Err(e) if is_expired_query(&e) => {
+                    tracing::debug!("the press was answered before or is too old; left as it is");
+                    Ok(teloxide::types::True)
+                }
+                other => other,
+            }
+        })
+    }
+}
+
+fn is_expired_query(error: &RequestError) -> bool {
+    match error {
+        RequestError::Api(teloxide::ApiError::InvalidQueryId) => true,
+        // Telegram's wording varies in case ("query ID"), which teloxide then calls unknown.
+        RequestError::Api(teloxide::ApiError::Unknown(text)) => text.contains("query is too old"),
+        _ => false,
     }
 }
 
@@ -174,6 +219,14 @@ where
 mod tests {
     use super::*;
     use teloxide::types::Seconds;
+
+    #[test]
+    fn a_press_answered_before_is_not_an_error() {
+        let wording = "Bad Request: query is too old and response timeout expired or query ID is invalid";
+        assert!(is_expired_query(&RequestError::Api(teloxide::ApiError::InvalidQueryId)));
+        assert!(is_expired_query(&RequestError::Api(teloxide::ApiError::Unknown(wording.into()))));
+        assert!(!is_expired_query(&RequestError::Api(teloxide::ApiError::MessageNotModified)));
+    }
 
     #[test]
     fn waits_out_a_429_and_retries_transient_failures_a_few_times() {

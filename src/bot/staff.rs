@@ -285,6 +285,8 @@ async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session, code: &str) -> HandlerResult
         ("refunds", st.refunds.into()),
         ("outbox", st.outbox.into()),
         ("unreachable", st.unreachable.into()),
+        ("inbox", st.inbox.into()),
+        ("parked", st.parked.into()),
     ];
     say(bot, s, ctx.i18n.f(l, "staff-stats", &args)).await
 }

@@ -10,10 +10,12 @@ pub struct Pending {
     pub attempts: i32,
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub mailed_at: Option<DateTime<Utc>>,
 }
 
-/// Stores a new code unless one was sent less than `cooldown_from` ago, in one statement
-/// so two taps cannot both pass the check. Returns false while the cooldown runs.
+/// Stores a new code unless one was mailed less than `cooldown_from` ago, in one statement
+/// so two taps cannot both pass the check. Returns false while the cooldown runs. A code
+/// stored but never mailed (the process died in between) is replaced at once.
 pub async fn put_unless_cooling_down(
     pool: &PgPool,
     telegram_user_id: i64,
@@ -29,7 +31,7 @@ pub async fn put_unless_cooling_down(
          ON CONFLICT (telegram_user_id) DO UPDATE
             SET email = EXCLUDED.email, code_hash = EXCLUDED.code_hash, attempts = 0,
                 sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at
-            WHERE email_verifications.sent_at <= $6
+            WHERE email_verifications.sent_at <= $6 OR email_verifications.mailed_at IS NULL
          RETURNING 1",
     )
     .bind(telegram_user_id)
@@ -43,8 +45,18 @@ pub async fn put_unless_cooling_down(
     Ok(row.is_some())
 }
 
+/// The mail server accepted the code.
+pub async fn mark_mailed(pool: &PgPool, telegram_user_id: i64, at: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE email_verifications SET mailed_at = $2 WHERE telegram_user_id = $1")
+        .bind(telegram_user_id)
+        .bind(at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 pub async fn get(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Pending>> {
-    sqlx::query_as("SELECT email, code_hash, attempts, sent_at, expires_at FROM email_verifications WHERE telegram_user_id = $1")
+    sqlx::query_as("SELECT email, code_hash, attempts, sent_at, expires_at, mailed_at FROM email_verifications WHERE telegram_user_id = $1")
         .bind(telegram_user_id)
         .fetch_optional(pool)
         .await
@@ -53,7 +65,7 @@ pub async fn get(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Pe
 /// Locks the pending code for a check, so concurrent guesses count one by one.
 pub async fn lock(db: impl PgExecutor<'_>, telegram_user_id: i64) -> sqlx::Result<Option<Pending>> {
     sqlx::query_as(
-        "SELECT email, code_hash, attempts, sent_at, expires_at FROM email_verifications
+        "SELECT email, code_hash, attempts, sent_at, expires_at, mailed_at FROM email_verifications
          WHERE telegram_user_id = $1 FOR UPDATE",
     )
     .bind(telegram_user_id)

@@ -132,31 +132,33 @@ pub async fn finish(mut claimed: Claimed, write: StateWrite) -> sqlx::Result<boo
     Ok(true)
 }
 
-/// Records a failed attempt (the claim's transaction is rolled back first, so nothing the
-/// handler wrote there stays): retried after `retry_in`, or parked after `max_attempts`.
-/// Returns true when the update was parked.
+/// Records a failed attempt in the claim's own transaction, so no other handler can take
+/// the update between the failure and its record: retried after `retry_in`, or parked
+/// once it failed `max_attempts` times. An outage (`counted: false`: Telegram or the
+/// database unreachable) is retried without counting towards parking. True when parked.
 pub async fn fail(
-    pool: &PgPool,
-    claimed: Claimed,
+    mut claimed: Claimed,
     error: &str,
     retry_in: std::time::Duration,
+    counted: bool,
     max_attempts: i32,
 ) -> sqlx::Result<bool> {
-    let update_id = claimed.update_id;
-    claimed.tx.rollback().await?;
-    sqlx::query_scalar(
-        "UPDATE inbox SET attempts = attempts + 1, last_error = left($2, 2000),
+    let parked = sqlx::query_scalar(
+        "UPDATE inbox SET attempts = attempts + $5::int, last_error = left($2, 2000),
                 not_before = now() + $3 * interval '1 millisecond',
-                parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
+                parked_at = CASE WHEN $5 AND attempts + 1 >= $4 THEN now() END
          WHERE update_id = $1
          RETURNING parked_at IS NOT NULL",
     )
-    .bind(update_id)
+    .bind(claimed.update_id)
     .bind(error)
     .bind(retry_in.as_millis() as i64)
     .bind(max_attempts)
-    .fetch_one(pool)
-    .await
+    .bind(counted)
+    .fetch_one(&mut *claimed.tx)
+    .await?;
+    claimed.tx.commit().await?;
+    Ok(parked)
 }
 
 /// Unhandled updates (the handlers' backlog) and parked ones.

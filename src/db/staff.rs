@@ -189,6 +189,9 @@ pub struct Stats {
     pub refunds: i64,
     pub outbox: i64,
     pub unreachable: i64,
+    /// Updates waiting for a handler, and updates parked after failing again and again.
+    pub inbox: i64,
+    pub parked: i64,
 }
 
 /// A campaign's figures. The applications are read once: one pass counts every status
@@ -214,7 +217,9 @@ pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
          )
          SELECT apps.*, seats.*, owed.*,
                 (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
-                (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable
+                (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable,
+                (SELECT count(*) FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL) AS inbox,
+                (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) AS parked
          FROM apps, seats, owed",
     )
     .bind(campaign_id)

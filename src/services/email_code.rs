@@ -51,7 +51,16 @@ pub async fn send_code(
     )
     .await?;
     if !stored {
-        let sent_at = store::get(&ctx.db, telegram_user_id).await?.map(|p| p.sent_at).unwrap_or(now);
+        let pending = store::get(&ctx.db, telegram_user_id).await?;
+        if let Some(p) = &pending
+            && p.email == email.as_str()
+            && p.mailed_at.is_some()
+        {
+            // The same address again within the minute (a second tap, or this update run
+            // again after a crash): the code already mailed stands; ask for it.
+            return Ok(SendOutcome::Sent);
+        }
+        let sent_at = pending.map(|p| p.sent_at).unwrap_or(now);
         let seconds_left =
             (RESEND_COOLDOWN_SECONDS - (now - sent_at).num_seconds()).clamp(1, RESEND_COOLDOWN_SECONDS);
         return Ok(SendOutcome::Cooldown { seconds_left });
@@ -66,6 +75,7 @@ pub async fn send_code(
     };
     match ctx.mailer.send(message, now).await {
         Ok(()) => {
+            store::mark_mailed(&ctx.db, telegram_user_id, now).await?;
             tracing::info!(user = telegram_user_id, email = %email.masked(), "confirmation code sent");
             Ok(SendOutcome::Sent)
         }
@@ -85,10 +95,23 @@ pub async fn pending_email(ctx: &Ctx, telegram_user_id: i64) -> sqlx::Result<Opt
 }
 
 /// Checks a code; on success the email becomes the applicant's verified address.
-pub async fn verify(ctx: &Ctx, telegram_user_id: i64, code: &str) -> anyhow::Result<VerifyOutcome> {
+/// `email` is the address the code was asked for: when it is already the applicant's
+/// verified address, the code was accepted before (this update runs again after a crash
+/// cut it short, or the applicant typed the code twice) and the answer is the same.
+pub async fn verify(
+    ctx: &Ctx,
+    telegram_user_id: i64,
+    email: &str,
+    code: &str,
+) -> anyhow::Result<VerifyOutcome> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let Some(pending) = store::lock(&mut *tx, telegram_user_id).await? else {
+        // An applicant row holds only a verified address.
+        let applicant = crate::db::applicants::by_user(&ctx.db, telegram_user_id).await?;
+        if applicant.is_some_and(|a| a.email.as_deref() == Some(email)) {
+            return Ok(VerifyOutcome::Verified);
+        }
         return Ok(VerifyOutcome::NoCode);
     };
     if now >= pending.expires_at {

@@ -11,6 +11,9 @@ pub use crate::db::inbox::{Claimed, Parked, StateWrite};
 /// Tries before an update that keeps failing is parked for staff to look at.
 pub const MAX_ATTEMPTS: i32 = 3;
 
+/// How often an update is tried again while Telegram or the database is unreachable.
+pub const OUTAGE_RETRY: Duration = Duration::from_secs(2);
+
 /// The update kinds the bot asks Telegram for (`allowed_updates`) and handles.
 pub const KINDS: [&str; 4] = ["message", "edited_message", "callback_query", "my_chat_member"];
 
@@ -45,10 +48,16 @@ pub async fn finish(claimed: Claimed, write: StateWrite) -> anyhow::Result<bool>
     Ok(inbox::finish(claimed, write).await?)
 }
 
-/// Records a failure; true when the update is now parked (no more tries).
-pub async fn fail(ctx: &Ctx, claimed: Claimed, error: &str) -> anyhow::Result<bool> {
-    let retry_in = Duration::from_secs(1) * 3u32.pow(claimed.attempts.clamp(0, 5) as u32);
-    Ok(inbox::fail(&ctx.db, claimed, error, retry_in, MAX_ATTEMPTS).await?)
+/// Records a failure; true when the update is now parked (no more tries). An `outage`
+/// (Telegram or the database unreachable) says nothing about the update: it is tried again
+/// every few seconds until they are back, and never parked for it.
+pub async fn fail(claimed: Claimed, error: &str, outage: bool) -> anyhow::Result<bool> {
+    let retry_in = if outage {
+        OUTAGE_RETRY
+    } else {
+        Duration::from_secs(1) * 3u32.pow(claimed.attempts.clamp(0, 5) as u32)
+    };
+    Ok(inbox::fail(claimed, error, retry_in, !outage, MAX_ATTEMPTS).await?)
 }
 
 /// Unhandled and parked updates.

@@ -16,6 +16,7 @@ mod onboarding;
 mod outbox;
 mod payment_window;
 mod payments;
+mod pipeline;
 mod polling;
 mod privacy;
 mod refunds;

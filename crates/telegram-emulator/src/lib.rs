@@ -170,6 +170,18 @@ impl Emulator {
         state.limiter.per_chat_per_sec = per_chat;
     }
 
+    /// An outage of the Bot API: while on, every call answers 502 (webhook delivery and
+    /// users' messages go on, as Telegram's servers keep accepting them).
+    pub fn set_outage(&self, on: bool) {
+        self.inner.lock().outage = on;
+    }
+
+    /// Webhook POSTs made so far, and how many of them were not answered 2xx.
+    pub fn webhook_deliveries(&self) -> (u64, u64) {
+        let state = self.inner.lock();
+        (state.webhook_deliveries, state.webhook_failures)
+    }
+
     pub fn too_many_requests_served(&self) -> u64 {
         self.inner.lock().too_many_requests
     }

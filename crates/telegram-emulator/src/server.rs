@@ -27,6 +27,15 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if emu.inner.lock().outage {
+        // What api.telegram.org's front answers while the Bot API behind it is down.
+        return (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html>502 Bad Gateway</html>",
+        )
+            .into_response();
+    }
     let outcome = match read_params(query.as_deref(), &headers, &body) {
         Ok(params) => emu.call(&bot_token, &method, params).await,
         Err(e) if bot_token.strip_prefix("bot") == Some(emu.token()) => Err(e),

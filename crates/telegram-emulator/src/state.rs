@@ -215,6 +215,11 @@ pub struct State {
     /// newer generation is answered 409, as Telegram does.
     pub poll_generation: u64,
     pub webhook: Option<WebhookState>,
+    /// Webhook POSTs made, and those not answered 2xx (delivered again).
+    pub webhook_deliveries: u64,
+    pub webhook_failures: u64,
+    /// While set, every Bot API call answers 502 as Telegram's front does in an outage.
+    pub outage: bool,
     pub limiter: RateLimiter,
     pub too_many_requests: u64,
     pub sent: u64,
@@ -236,6 +241,9 @@ impl State {
             allowed_updates: None,
             poll_generation: 0,
             webhook: None,
+            webhook_deliveries: 0,
+            webhook_failures: 0,
+            outage: false,
             limiter,
             too_many_requests: 0,
             sent: 0,

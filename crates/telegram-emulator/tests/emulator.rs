@@ -735,6 +735,73 @@ async fn webhook_blocks_get_updates_until_deleted() {
     assert!(bot.get_updates().await.expect("polling again").is_empty());
 }
 
+/// Webhook delivery as Telegram's: chats in parallel, one chat in order (its next update
+/// only after the previous one was answered 2xx), anything else delivered again.
+#[tokio::test]
+async fn webhook_delivers_chats_in_parallel_each_in_order_and_retries_failures() {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::State;
+    use axum::http::StatusCode as Status;
+
+    #[derive(Clone, Default)]
+    struct Seen {
+        /// (chat, text, answered with) in the order the POSTs arrived.
+        posts: Arc<Mutex<Vec<(i64, String, u16)>>>,
+    }
+    async fn receive(State(seen): State<Seen>, axum::Json(update): axum::Json<Value>) -> Status {
+        let chat = update["message"]["chat"]["id"].as_i64().unwrap_or_default();
+        let text = update["message"]["text"].as_str().unwrap_or_default().to_owned();
+        let tries = seen.posts.lock().unwrap().iter().filter(|(_, t, _)| *t == text).count();
+        // The slow chat's first message keeps its connection busy for a while.
+        if text == "slow-1" {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+        // The flaky chat's first message fails twice: a 500, then a 429-like refusal.
+        let status = match (text.as_str(), tries) {
+            ("flaky-1", 0) => Status::INTERNAL_SERVER_ERROR,
+            ("flaky-1", 1) => Status::TOO_MANY_REQUESTS,
+            _ => Status::OK,
+        };
+        seen.posts.lock().unwrap().push((chat, text, status.as_u16()));
+        status
+    }
+    let seen = Seen::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (emu, bot) = emulator().await;
+    let (slow, fast, flaky) =
+        (emu.user(7101, "S", None), emu.user(7102, "F", None), emu.user(7103, "R", None));
+    slow.send_text("slow-1");
+    slow.send_text("slow-2");
+    fast.send_text("fast-1");
+    fast.send_text("fast-2");
+    flaky.send_text("flaky-1");
+    flaky.send_text("flaky-2");
+    bot.set_webhook(hook.parse().unwrap()).await.expect("setWebhook");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while emu.pending_updates() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(emu.pending_updates(), 0, "everything delivered");
+    let posts = seen.posts.lock().unwrap().clone();
+    let order: Vec<&str> = posts.iter().map(|(_, t, _)| t.as_str()).collect();
+    let at = |text: &str| order.iter().position(|t| *t == text).unwrap();
+    let last_at = |text: &str| order.iter().rposition(|t| *t == text).unwrap();
+    // Other chats did not wait for the slow one.
+    assert!(at("fast-2") < at("slow-1"), "chats are delivered in parallel: {order:?}");
+    // Each chat in order, the next only after the previous one succeeded.
+    assert!(at("slow-1") < at("slow-2"), "{order:?}");
+    assert!(last_at("flaky-1") < at("flaky-2"), "a chat waits for its failed update: {order:?}");
+    let flaky: Vec<u16> = posts.iter().filter(|(_, t, _)| t == "flaky-1").map(|(_, _, s)| *s).collect();
+    assert_eq!(flaky, vec![500, 429, 200], "a refused update is delivered again until it succeeds");
+    assert_eq!(emu.webhook_deliveries(), (8, 2));
+}
+
 /// A real teloxide dispatcher polling the emulator: the path the bot takes.
 #[tokio::test]
 async fn teloxide_dispatcher_round_trip() {

@@ -69,6 +69,11 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// The environment the app runs with, for starting the binary as a child process.
+    pub fn env_vars(&self) -> Vec<(String, String)> {
+        self.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
     pub fn config(&self) -> Config {
         Config::from_lookup(|k| self.env.get(k).cloned()).expect("test config is valid")
     }

@@ -30,4 +30,18 @@ impl TestDb {
         ent_bot::db::migrate(&pool).await.expect("migrations apply");
         TestDb { name, url, pool }
     }
+
+    /// Cuts every connection to this database, as a failover or a restart of PostgreSQL
+    /// would; returns how many were cut.
+    pub async fn terminate_other_connections(&self) -> i64 {
+        let mut admin = PgConnection::connect(&server_url()).await.expect("PostgreSQL answers");
+        sqlx::query_scalar(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.name)
+        .fetch_one(&mut admin)
+        .await
+        .expect("connections terminated")
+    }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod app;
+pub mod cluster;
 pub mod db;
 pub mod logs;
 pub mod smtp;
