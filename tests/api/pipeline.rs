@@ -311,6 +311,35 @@ async fn other_kinds_and_chats_are_left_alone() {
     assert_eq!(chat, id, "the group never became his chat");
 }
 
+/// Replies are not paced to a global rate: a chat that Telegram holds back with a 429
+/// waits on its own, and the other chats' answers go out meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_for_one_chat_does_not_hold_up_the_others() {
+    let app = spawn_app().await;
+    let slow = app.user(63_700, Some("ru"));
+    slow.send("/start").await;
+    // One message a second per chat: choosing a language edits the question and asks for
+    // the email at once, so the second call is refused with a 429 and retried later.
+    app.emulator.set_rate_limits(None, Some(1));
+    let press = slow.emu.press_button("Русский").unwrap();
+    wait_until("the slow chat's 429", Duration::from_secs(15), async || {
+        app.emulator.too_many_requests_served() >= 1
+    })
+    .await;
+    let others: Vec<TestUser> = (63_701..63_721).map(|id| app.user(id, Some("ru"))).collect();
+    let updates: Vec<i32> = others.iter().map(|u| u.emu.send_command("/start")).collect();
+
+    assert!(app.probe.wait(press as u32, Duration::from_secs(15)).await);
+    for update in updates {
+        assert!(app.probe.wait(update as u32, Duration::from_secs(15)).await);
+    }
+    let sends = app.emulator.sends();
+    let email_ask = sends.iter().find(|s| s.chat_id == slow.id() && s.text.contains("почту")).expect("asked");
+    let answered_before = sends.iter().filter(|s| s.chat_id != slow.id() && s.seq < email_ask.seq).count();
+    assert_eq!(answered_before, others.len(), "every other chat was answered while the slow one waited");
+    assert!(slow.last_text().contains("почту"), "the slow chat got its answer too:\n{}", slow.transcript());
+}
+
 // ── outages ───────────────────────────────────────────────────────────────
 
 /// The Bot API down when the bot starts: it keeps trying, reports itself unready, and
