@@ -20,7 +20,12 @@ fn longest<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 fn pick(l: Locale, kk: &str, ru: &str) -> String {
-    if l == Locale::Kk { kk.to_string() } else { ru.to_string() }
+    in_locale(l, kk, ru).to_string()
+}
+
+/// The seed's paired `&'static str` columns, read in one language.
+fn in_locale(l: Locale, kk: &'static str, ru: &'static str) -> &'static str {
+    *Bilingual::new(kk, ru).get(l)
 }
 
 fn combinations(l: Locale) -> Vec<String> {
@@ -49,28 +54,23 @@ fn longest_when(l: Locale) -> String {
 
 /// A realistic value for argument `var` of message `id`.
 fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
-    let venues = || seed::VENUES.iter().map(move |v| if l == Locale::Kk { v.name_kk } else { v.name_ru });
-    let shorts =
-        || seed::CATEGORIES.iter().map(move |c| if l == Locale::Kk { c.short_kk } else { c.short_ru });
-    let fulls = || seed::CATEGORIES.iter().map(move |c| if l == Locale::Kk { c.name_kk } else { c.name_ru });
+    let venues = || seed::VENUES.iter().map(move |v| in_locale(l, v.name_kk, v.name_ru));
+    let shorts = || seed::CATEGORIES.iter().map(move |c| in_locale(l, c.short_kk, c.short_ru));
+    let fulls = || seed::CATEGORIES.iter().map(move |c| in_locale(l, c.name_kk, c.name_ru));
     let text = match var {
-        "address" => {
-            longest(seed::VENUES.iter().map(|v| if l == Locale::Kk { v.address_kk } else { v.address_ru }))
-        }
+        "address" => longest(seed::VENUES.iter().map(|v| in_locale(l, v.address_kk, v.address_ru))),
         "venue" => longest(venues()),
-        "city" => longest(seed::CITIES.iter().map(|c| if l == Locale::Kk { c.1 } else { c.2 })),
-        "place" => format!(
-            "{}, {}",
-            longest(seed::CITIES.iter().map(|c| if l == Locale::Kk { c.1 } else { c.2 })),
-            longest(venues())
-        ),
+        "city" => longest(seed::CITIES.iter().map(|c| in_locale(l, c.1, c.2))),
+        "place" => {
+            format!("{}, {}", longest(seed::CITIES.iter().map(|c| in_locale(l, c.1, c.2))), longest(venues()))
+        }
         // The summary shows the full wording; everything else the short label.
         "category" if id == "wizard-summary" => longest(fulls()),
         "category" => longest(shorts()),
         "full" => longest(fulls()),
         "short" => longest(shorts()),
         "combination" | "value" => longest(combinations(l).iter().map(String::as_str)),
-        "language" => longest(seed::TEST_LANGUAGES.iter().map(|t| if l == Locale::Kk { t.1 } else { t.2 })),
+        "language" => longest(seed::TEST_LANGUAGES.iter().map(|t| in_locale(l, t.1, t.2))),
         "campaign" => pick(l, "ҰБТ — қаңтар 2027", "ЕНТ — январь 2027"),
         "when" => longest_when(l),
         // Help shows these without the weekday.
