@@ -129,28 +129,17 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
 /// A failure of the world rather than of the update: the Bot API or the database did not
 /// answer (network, a 5xx page, a connection cut, a pool without connections).
 fn is_outage(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        if let Some(e) = cause.downcast_ref::<teloxide::RequestError>() {
-            return matches!(
+    let telegram_down = error.chain().any(|cause| {
+        cause.downcast_ref::<teloxide::RequestError>().is_some_and(|e| {
+            matches!(
                 e,
                 teloxide::RequestError::Network(_)
                     | teloxide::RequestError::Io(_)
                     | teloxide::RequestError::InvalidJson { .. }
-            );
-        }
-        if let Some(e) = cause.downcast_ref::<sqlx::Error>() {
-            return match e {
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-                // 57P0x: the server is shutting down or the connection was terminated;
-                // 08xxx: connection exceptions.
-                sqlx::Error::Database(db) => {
-                    db.code().is_some_and(|c| c.starts_with("57P0") || c.starts_with("08"))
-                }
-                _ => false,
-            };
-        }
-        false
-    })
+            )
+        })
+    });
+    telegram_down || inbox::is_database_outage(error)
 }
 
 /// Only private chats, only the kinds we use; everything else is acknowledged and left.

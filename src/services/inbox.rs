@@ -60,6 +60,20 @@ pub async fn fail(claimed: Claimed, error: &str, outage: bool) -> anyhow::Result
     Ok(inbox::fail(claimed, error, retry_in, !outage, MAX_ATTEMPTS).await?)
 }
 
+/// Whether the database, rather than the update, failed: a connection cut, refused or
+/// timed out, or the server shutting down (SQLSTATE 57P0x, 08xxx).
+pub fn is_database_outage(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<sqlx::Error>().is_some_and(|e| match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|c| c.starts_with("57P0") || c.starts_with("08"))
+            }
+            _ => false,
+        })
+    })
+}
+
 /// Unhandled and parked updates.
 pub async fn depth(ctx: &Ctx) -> anyhow::Result<(i64, i64)> {
     Ok(inbox::depth(&ctx.db).await?)
