@@ -27,18 +27,34 @@ pub async fn paid_on_slot(pool: &PgPool, slot_id: i64) -> sqlx::Result<Vec<Recip
 }
 
 /// Paid applications whose test is on `day` (local date in `tz`).
-pub async fn paid_on_day(pool: &PgPool, day: chrono::NaiveDate, tz: &str) -> sqlx::Result<Vec<Recipient>> {
+/// Paid applications whose test is on `day` and who have no message with the dedup key
+/// `{key_prefix}{application id}` yet: a sweep that runs every minute renders each once.
+pub async fn paid_on_day_not_told(
+    db: impl sqlx::PgExecutor<'_>,
+    day: chrono::NaiveDate,
+    tz: &str,
+    key_prefix: &str,
+) -> sqlx::Result<Vec<Recipient>> {
     sqlx::query_as(
         "SELECT a.id AS application_id, ap.telegram_user_id, u.locale
          FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
          JOIN telegram_users u ON u.id = ap.telegram_user_id
          JOIN slots s ON s.id = a.slot_id
-         WHERE a.status = 'paid' AND (s.starts_at AT TIME ZONE $2)::date = $1 ORDER BY a.id",
+         WHERE a.status = 'paid' AND (s.starts_at AT TIME ZONE $2)::date = $1
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = $3 || a.id)
+         ORDER BY a.id",
     )
     .bind(day)
     .bind(tz)
-    .fetch_all(pool)
+    .bind(key_prefix)
+    .fetch_all(db)
     .await
+}
+
+/// The sweep's turn: true in one transaction at a time across processes (released at its
+/// end), so two processes never render the same evening's reminders side by side.
+pub async fn try_lead_sweep(conn: &mut sqlx::PgConnection, key: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(key).fetch_one(conn).await
 }
 
 /// Whom a staff notification or broadcast reaches. Stored with the broadcast.

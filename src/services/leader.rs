@@ -1,6 +1,7 @@
-//! Work that only one process may do at a time (long polling, the outbox sender, the
-//! evening sweep) is led by whoever holds a PostgreSQL advisory lock on a connection of
-//! its own: when the process dies the connection closes and the lock goes with it.
+//! Work that only one process may do at a time (long polling, the outbox sender) is led by
+//! whoever holds a PostgreSQL advisory lock on a connection of its own: when the process
+//! dies the connection closes and the lock goes with it. The evening sweep, one short
+//! transaction a minute, takes `SWEEPER` as a transaction lock instead.
 
 use sqlx::{ConnectOptions, Connection, PgConnection};
 

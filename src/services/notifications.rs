@@ -86,11 +86,13 @@ pub async fn test_day_reminders(ctx: &Ctx) -> anyhow::Result<usize> {
         return Ok(0);
     }
     let tomorrow = local.date_naive() + Duration::days(1);
-    let recipients = store::paid_on_day(&ctx.db, tomorrow, tz.name()).await?;
+    let key = format!("test-day:{tomorrow}");
     let mut tx = ctx.db.begin().await?;
-    let queued =
-        queue_each(&mut tx, ctx, &recipients, "test-day-reminder", &format!("test-day:{tomorrow}"), true)
-            .await?;
+    if !store::try_lead_sweep(&mut tx, crate::services::leader::SWEEPER).await? {
+        return Ok(0);
+    }
+    let recipients = store::paid_on_day_not_told(&mut *tx, tomorrow, tz.name(), &format!("{key}:")).await?;
+    let queued = queue_each(&mut tx, ctx, &recipients, "test-day-reminder", &key, true).await?;
     tx.commit().await?;
     Ok(queued)
 }

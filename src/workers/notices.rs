@@ -1,5 +1,6 @@
-//! The day-before test reminders (a sweep: restart-safe and idempotent through dedup
-//! keys) and broadcast progress, edited in place in the staff member's chat.
+//! The day-before test reminders (a sweep run by one process at a time, over those not yet
+//! told; restart-safe and idempotent through dedup keys) and broadcast progress, edited in
+//! place in the staff member's chat.
 
 use std::time::{Duration, Instant};
 

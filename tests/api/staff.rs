@@ -247,8 +247,32 @@ async fn the_day_before_reminder_goes_once() {
     app.clock.set(day_before_18 - chrono::Duration::minutes(1));
     assert_eq!(ent_bot::services::notifications::test_day_reminders(app.ctx()).await.unwrap(), 0);
     app.clock.set(day_before_18);
+    // Another process sweeping at this moment: this one leaves it to him.
+    let mut other = app.pool().begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(ent_bot::services::leader::SWEEPER)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    assert_eq!(
+        ent_bot::services::notifications::test_day_reminders(app.ctx()).await.unwrap(),
+        0,
+        "one sweeper"
+    );
+    other.rollback().await.unwrap();
     assert_eq!(ent_bot::services::notifications::test_day_reminders(app.ctx()).await.unwrap(), 1);
     assert_eq!(ent_bot::services::notifications::test_day_reminders(app.ctx()).await.unwrap(), 0, "once");
+    // The next sweeps do not even render him again.
+    let day = (starts.with_timezone(&chrono_tz::Asia::Almaty)).date_naive();
+    let left = ent_bot::db::notifications::paid_on_day_not_told(
+        app.pool(),
+        day,
+        "Asia/Almaty",
+        &format!("test-day:{day}:"),
+    )
+    .await
+    .unwrap();
+    assert!(left.is_empty(), "already told: {left:?}");
     let m = user.wait_for("the reminder", |m| m.text.starts_with("⏰ Завтра тестирование")).await;
     assert!(m.text.contains("09:00"));
     assert!(m.text.contains("Алматы"));
