@@ -10,7 +10,7 @@ use teloxide::types::AllowedUpdate;
 
 use crate::services::Ctx;
 use crate::services::inbox;
-use crate::services::leader::{self, Leader};
+use crate::services::leader::{self, Contender, Leader};
 use crate::shutdown::Shutdown;
 
 /// How long Telegram holds a `getUpdates` call open when there is nothing new.
@@ -27,8 +27,9 @@ pub fn allowed_updates() -> Vec<AllowedUpdate> {
 }
 
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    let mut contender = Contender::new(leader::POLLER);
     while !shutdown.is_triggered() {
-        let Some(mut lock) = Leader::try_acquire(&ctx, leader::POLLER).await else {
+        let Some(mut lock) = contender.try_acquire(&ctx).await else {
             // Another process polls; take over soon after it goes away.
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}

@@ -16,26 +16,49 @@ pub struct Leader {
 }
 
 impl Leader {
-    /// The lock, if nobody else holds it.
-    pub async fn try_acquire(ctx: &Ctx, key: i64) -> Option<Leader> {
-        let options = ctx.db.connect_options().as_ref().clone().disable_statement_logging();
-        let mut conn = match options.connect().await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, key, "cannot connect for a leader lock");
-                return None;
-            }
-        };
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(key)
-            .fetch_one(&mut conn)
-            .await
-            .ok()?;
-        locked.then_some(Leader { conn })
-    }
-
     /// False once the lock's connection is gone (and so the lock).
     pub async fn still_held(&mut self) -> bool {
         self.conn.ping().await.is_ok()
+    }
+}
+
+/// A process waiting to lead. It asks every second or two, on one connection kept between
+/// tries: a fresh connection per try would cost every waiting process a backend start (and
+/// a slot of `max_connections` churning) all day long.
+pub struct Contender {
+    key: i64,
+    conn: Option<PgConnection>,
+}
+
+impl Contender {
+    pub fn new(key: i64) -> Contender {
+        Contender { key, conn: None }
+    }
+
+    /// The lock, if nobody else holds it.
+    pub async fn try_acquire(&mut self, ctx: &Ctx) -> Option<Leader> {
+        let mut conn = match self.conn.take() {
+            Some(conn) => conn,
+            None => {
+                let options = ctx.db.connect_options().as_ref().clone().disable_statement_logging();
+                match options.connect().await {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::warn!(error = %e, key = self.key, "cannot connect for a leader lock");
+                        return None;
+                    }
+                }
+            }
+        };
+        match sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(self.key).fetch_one(&mut conn).await
+        {
+            Ok(true) => Some(Leader { conn }),
+            Ok(false) => {
+                self.conn = Some(conn);
+                None
+            }
+            // The connection broke: the next try opens a new one.
+            Err(_) => None,
+        }
     }
 }

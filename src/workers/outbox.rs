@@ -27,7 +27,7 @@ use tokio::time::Instant;
 use super::pacer::{self, Pacer};
 use crate::db::outbox::{self, Claimed};
 use crate::services::Ctx;
-use crate::services::leader::{self, Leader};
+use crate::services::leader::{self, Contender};
 use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -256,8 +256,9 @@ fn classify(e: &RequestError) -> Failure {
 /// nothing more, lets the sends in flight finish and gives back the messages it had
 /// claimed, so the next sender takes them at once.
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    let mut contender = Contender::new(leader::OUTBOX_SENDER);
     while !shutdown.is_triggered() {
-        let Some(mut leader) = Leader::try_acquire(&ctx, leader::OUTBOX_SENDER).await else {
+        let Some(mut leader) = contender.try_acquire(&ctx).await else {
             // Another process sends; take over soon after it goes away.
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}

@@ -178,6 +178,29 @@ async fn two_polling_processes_survive_the_loss_of_one() {
     third.stop().await;
 }
 
+/// A process waiting to lead (long polling, the outbox sender) asks again every second or
+/// two on one connection kept between tries, not on a new connection each time.
+#[tokio::test]
+async fn a_process_waiting_to_lead_keeps_its_connection() {
+    let app = spawn_app().await;
+    let peer = app.spawn_peer().await;
+    // Sessions ever opened to this database (PostgreSQL counts them at connect).
+    let sessions = async || -> i64 {
+        sqlx::query_scalar("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            .fetch_one(app.pool())
+            .await
+            .unwrap()
+    };
+    // Both settled: one polls and sends, the other waits for its turn.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = sessions().await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let opened = sessions().await - before;
+    // Asking on a new connection each time opened about seven in these five seconds.
+    assert!(opened <= 1, "{opened} connections opened while nothing happened");
+    peer.stop().await;
+}
+
 // ── one process ───────────────────────────────────────────────────────────
 
 /// Telegram delivers an update again when it did not see our 200 in time: the inbox
