@@ -24,7 +24,7 @@ fn pick(l: Locale, kk: &str, ru: &str) -> String {
 }
 
 /// The seed's paired `&'static str` columns, read in one language.
-fn in_locale(l: Locale, kk: &'static str, ru: &'static str) -> &'static str {
+fn in_locale<'a>(l: Locale, kk: &'a str, ru: &'a str) -> &'a str {
     *Bilingual::new(kk, ru).get(l)
 }
 
