@@ -182,14 +182,19 @@ pub async fn next_retry_in(pool: &PgPool) -> sqlx::Result<Option<std::time::Dura
     Ok(ms.map(|ms| std::time::Duration::from_millis(ms.max(0.0) as u64)))
 }
 
-/// Forgets updates handled more than `keep` ago: Telegram does not deliver an acknowledged
-/// update again, so a day is plenty to absorb a repeat.
-pub async fn prune(pool: &PgPool, keep: std::time::Duration) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM inbox WHERE handled_at < now() - $1 * interval '1 second'")
-        .bind(keep.as_secs() as i64)
-        .execute(pool)
-        .await?
-        .rows_affected())
+/// Forgets at most `batch` updates handled more than `keep` ago: Telegram does not
+/// deliver an acknowledged update again, so a day is plenty to absorb a repeat. Batches
+/// keep each statement short while a busy day's millions of rows go.
+pub async fn prune(pool: &PgPool, keep: std::time::Duration, batch: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM inbox WHERE update_id IN (
+             SELECT update_id FROM inbox WHERE handled_at < now() - $1 * interval '1 second' LIMIT $2)",
+    )
+    .bind(keep.as_secs() as i64)
+    .bind(batch)
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 /// Parked updates, newest first, for staff.

@@ -11,6 +11,9 @@ pub use crate::db::inbox::{Claimed, Parked, StateWrite};
 /// Tries before an update that keeps failing is parked for staff to look at.
 pub const MAX_ATTEMPTS: i32 = 3;
 
+/// How long a handled update stays in the inbox, to absorb a repeated delivery.
+pub const KEEP_HANDLED: Duration = Duration::from_secs(24 * 3600);
+
 /// How often an update is tried again while Telegram or the database is unreachable.
 pub const OUTAGE_RETRY: Duration = Duration::from_secs(2);
 
@@ -87,8 +90,18 @@ pub async fn parked(ctx: &Ctx, limit: i64) -> anyhow::Result<Vec<Parked>> {
     Ok(inbox::parked(&ctx.db, limit).await?)
 }
 
+/// Forgets updates handled more than a day ago; returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn prune(ctx: &Ctx) -> anyhow::Result<u64> {
-    Ok(inbox::prune(&ctx.db, Duration::from_secs(24 * 3600)).await?)
+    const BATCH: i64 = 10_000;
+    let mut pruned = 0;
+    loop {
+        let n = inbox::prune(&ctx.db, KEEP_HANDLED, BATCH).await?;
+        pruned += n;
+        if n < BATCH as u64 {
+            return Ok(pruned);
+        }
+    }
 }
 
 #[cfg(test)]

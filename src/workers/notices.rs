@@ -1,6 +1,7 @@
 //! The day-before test reminders (a sweep run by one process at a time, over those not yet
 //! told; restart-safe and idempotent through dedup keys) and broadcast progress, edited in
-//! place in the staff member's chat.
+//! place in the staff member's chat; and, every few minutes, the inbox's handled updates
+//! older than a day are forgotten.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use crate::shutdown::Shutdown;
 
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// Updates every running broadcast's progress message when its text changed; finishes
 /// those with nothing left to send and puts their final report in place, trying again on
@@ -85,7 +87,16 @@ fn retry_later(e: &RequestError) -> bool {
 
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut last_sweep: Option<Instant> = None;
+    let mut last_prune: Option<Instant> = None;
     while !shutdown.is_triggered() {
+        if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            last_prune = Some(Instant::now());
+            match crate::services::inbox::prune(&ctx).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(updates = n, "handled updates older than a day pruned"),
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "inbox pruning"),
+            }
+        }
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
             last_sweep = Some(Instant::now());
             if let Err(e) = crate::services::notifications::test_day_reminders(&ctx).await {

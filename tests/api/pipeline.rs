@@ -233,6 +233,33 @@ async fn a_repeated_delivery_is_handled_once() {
     assert_eq!(count(&app, "SELECT count(*) FROM inbox").await, stored);
 }
 
+/// Handled updates are kept a day (to absorb a late repeat), then forgotten; parked ones
+/// stay for staff.
+#[tokio::test]
+async fn handled_updates_are_forgotten_after_a_day() {
+    let mut app = spawn_app().await;
+    sqlx::query(
+        "INSERT INTO inbox (update_id, chat_id, kind, payload, handled_at, parked_at) VALUES
+             (8000001, 1, 'message', '{}', now() - interval '2 days', NULL),
+             (8000002, 1, 'message', '{}', now() - interval '1 hour', NULL),
+             (8000003, 2, 'message', '{}', NULL, now() - interval '3 days')",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+    // A process prunes soon after it starts, and every ten minutes after.
+    app.restart().await;
+    wait_until("the old update forgotten", Duration::from_secs(15), async || {
+        count(&app, "SELECT count(*) FROM inbox WHERE update_id = 8000001").await == 0
+    })
+    .await;
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT update_id FROM inbox ORDER BY update_id")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, vec![8000002, 8000003]);
+}
+
 /// An update that fails on every try is parked after three, the user is told once, the
 /// chat goes on with his next message, and staff see it in /stats.
 #[tokio::test]
