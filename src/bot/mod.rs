@@ -4,6 +4,7 @@
 pub mod dialogue;
 pub mod history;
 pub mod keyboards;
+pub mod menu;
 pub mod onboarding;
 pub mod payment;
 pub mod pipeline;
@@ -110,7 +111,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
-        .endpoint(start::stale_button);
+        .endpoint(menu::stale_button);
 
     let edits = Update::filter_edited_message().endpoint(start::on_edited);
 

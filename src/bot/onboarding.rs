@@ -6,7 +6,7 @@ use teloxide::types::{
 };
 
 use super::state::State;
-use super::{Dlg, HandlerResult, Session, start};
+use super::{Dlg, HandlerResult, Session, menu};
 use crate::bot::TgBot;
 use crate::domain::{Email, Iin, IinError, Phone};
 use crate::services::Ctx;
@@ -26,7 +26,7 @@ pub async fn proceed(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Han
         Step::Iin => State::AskIin,
         Step::Phone => State::AskPhone,
         Step::Done => {
-            start::show_menu(bot, ctx, s, None).await?;
+            menu::show_menu(bot, ctx, s, None).await?;
             dialogue.update(State::Menu).await?;
             return Ok(());
         }
@@ -105,13 +105,20 @@ pub async fn on_email(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Mess
         return ask(&bot, &ctx, &s, &State::AskEmail).await;
     };
     match Email::parse(text) {
-        Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email).await,
+        Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email, false).await,
         Err(_) => say(&bot, s.chat_id, ctx.i18n.t(s.locale, "email-invalid")).await,
     }
 }
 
-async fn send_code(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, email: &Email) -> HandlerResult {
-    match email_code::send_code(ctx, s.user_id, s.locale, email).await? {
+async fn send_code(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    dialogue: &Dlg,
+    email: &Email,
+    again: bool,
+) -> HandlerResult {
+    match email_code::send_code(ctx, s.user_id, s.locale, email, again).await? {
         SendOutcome::Sent => {
             let state = State::AwaitCode { email: email.as_str().to_string() };
             ask(bot, ctx, s, &state).await?;
@@ -140,7 +147,7 @@ pub async fn on_code(
     let Some(code) = email_code::normalize_code(text) else {
         // A new address typed instead of the code: he is correcting the email.
         if let Ok(new_email) = Email::parse(text) {
-            return send_code(&bot, &ctx, &s, &dialogue, &new_email).await;
+            return send_code(&bot, &ctx, &s, &dialogue, &new_email, false).await;
         }
         return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "code-format")).await;
     };
@@ -180,7 +187,7 @@ pub async fn on_code_button(
         Some(RESEND) => {
             bot.answer_callback_query(q.id).await?;
             match Email::parse(&email) {
-                Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email).await,
+                Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email, true).await,
                 Err(_) => change_email(&bot, &ctx, &s, &dialogue).await,
             }
         }
@@ -188,7 +195,7 @@ pub async fn on_code_button(
             bot.answer_callback_query(q.id).await?;
             change_email(&bot, &ctx, &s, &dialogue).await
         }
-        _ => start::stale_button(bot, ctx, s, q).await,
+        _ => menu::stale_button(bot, ctx, s, q).await,
     }
 }
 
@@ -196,7 +203,10 @@ pub async fn on_code_button(
 /// until then the old one stays.
 pub async fn on_change_email_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     if !s.locale_chosen {
-        return start::on_start(bot, ctx, s, dialogue).await;
+        // As /start does: the language first.
+        menu::ask_language(&bot, &ctx, s.chat_id).await?;
+        dialogue.update(State::ChoosingLanguage).await?;
+        return Ok(());
     }
     change_email(&bot, &ctx, &s, &dialogue).await
 }
@@ -274,7 +284,7 @@ pub async fn on_iin_button(
     } else if data.strip_prefix(IIN_NO) == Some(iin.as_str()) {
         false
     } else {
-        return start::stale_button(bot, ctx, s, q).await;
+        return menu::stale_button(bot, ctx, s, q).await;
     };
     bot.answer_callback_query(q.id.clone()).await?;
     if let Some(message) = q.regular_message() {

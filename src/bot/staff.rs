@@ -8,7 +8,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::command::BotCommands;
 
 use super::state::State;
-use super::{Dlg, HandlerResult, Session, start};
+use super::{Dlg, HandlerResult, Session, menu, start};
 use crate::bot::TgBot;
 use crate::domain::Money;
 use crate::format;
@@ -444,7 +444,7 @@ pub fn is_admin_button(q: CallbackQuery) -> bool {
 pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
     let l = s.locale;
     let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
-        return start::stale_button(bot, ctx, s, q).await;
+        return menu::stale_button(bot, ctx, s, q).await;
     };
     bot.answer_callback_query(q.id.clone()).await?;
     let message = q.regular_message().map(|m| m.id);
@@ -504,7 +504,7 @@ pub async fn on_broadcast_button(
     let l = s.locale;
     let t = |id: &str| ctx.i18n.t(l, id);
     let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
-        return start::stale_button(bot, ctx, s, q).await;
+        return menu::stale_button(bot, ctx, s, q).await;
     };
     let data = q.data.clone().unwrap_or_default();
     let message = q.regular_message().map(|m| m.id);
@@ -578,7 +578,7 @@ pub async fn on_broadcast_button(
                     ask_text(&bot, &ctx, &s, &dialogue, Audience::City { campaign_id: campaign, city_id })
                         .await?
                 }
-                Err(_) => return start::stale_button(bot, ctx, s, q).await,
+                Err(_) => return menu::stale_button(bot, ctx, s, q).await,
             }
         }
         (State::BroadcastAudience, d) if d.starts_with("bc:v:") => {
@@ -587,7 +587,7 @@ pub async fn on_broadcast_button(
                     ask_text(&bot, &ctx, &s, &dialogue, Audience::Venue { campaign_id: campaign, venue_id })
                         .await?
                 }
-                Err(_) => return start::stale_button(bot, ctx, s, q).await,
+                Err(_) => return menu::stale_button(bot, ctx, s, q).await,
             }
         }
         (State::BroadcastConfirm { audience, text }, "bc:send") => {
@@ -605,7 +605,7 @@ pub async fn on_broadcast_button(
             edit(ctx.i18n.f(l, "broadcast-progress", &args), None).await?;
             return Ok(());
         }
-        _ => return start::stale_button(bot, ctx, s, q).await,
+        _ => return menu::stale_button(bot, ctx, s, q).await,
     }
     bot.answer_callback_query(q.id).await?;
     Ok(())

@@ -2,8 +2,9 @@
 //! conversation from dead-ending: unknown commands, stale buttons, broken state.
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, Update};
+use teloxide::types::Update;
 
+use super::menu::{ask_language, show_menu};
 use super::state::State;
 use super::{Dlg, HandlerResult, Session};
 use super::{history, keyboards, onboarding, wizard};
@@ -188,12 +189,6 @@ pub async fn unknown_command(bot: TgBot, ctx: Ctx, s: Session) -> HandlerResult 
     Ok(())
 }
 
-/// A button whose step has passed: say so on the button itself and change nothing.
-pub async fn stale_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
-    bot.answer_callback_query(q.id).text(ctx.i18n.t(s.locale, "stale-button")).await?;
-    Ok(())
-}
-
 /// The stored state no longer parses: apologise and start again from the menu.
 pub async fn recover(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     if !s.locale_chosen {
@@ -242,22 +237,4 @@ pub async fn apologise(bot: &TgBot, ctx: &Ctx, update: &Update) {
     {
         tracing::warn!(error = %e, "could not deliver the apology");
     }
-}
-
-pub async fn ask_language(bot: &TgBot, ctx: &Ctx, chat: ChatId) -> HandlerResult {
-    bot.send_message(chat, ctx.i18n.t(Locale::Kk, "choose-language"))
-        .reply_markup(keyboards::language(&ctx.i18n))
-        .await?;
-    Ok(())
-}
-
-/// The main menu, optionally preceded by a one-line notice in the same message.
-pub async fn show_menu(bot: &TgBot, ctx: &Ctx, s: &Session, notice: Option<&str>) -> HandlerResult {
-    let menu = ctx.i18n.t(s.locale, "menu-title");
-    let text = match notice {
-        Some(id) => format!("{}\n\n{menu}", ctx.i18n.t(s.locale, id)),
-        None => menu,
-    };
-    bot.send_message(s.chat_id, text).reply_markup(keyboards::main_menu(&ctx.i18n, s.locale)).await?;
-    Ok(())
 }

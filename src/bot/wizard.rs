@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::state::{State, Wizard, WizardStep};
-use super::{Dlg, HandlerResult, Session, payment, start};
+use super::{Dlg, HandlerResult, Session, menu, payment};
 use crate::bot::TgBot;
 use crate::domain::Money;
 use crate::format;
@@ -432,10 +432,10 @@ pub async fn on_button(
     q: CallbackQuery,
 ) -> HandlerResult {
     let Some((seq, action)) = q.data.as_deref().and_then(parse) else {
-        return start::stale_button(bot, ctx, s, q).await;
+        return menu::stale_button(bot, ctx, s, q).await;
     };
     if seq != w.seq {
-        return start::stale_button(bot, ctx, s, q).await;
+        return menu::stale_button(bot, ctx, s, q).await;
     }
     let mut next = w.clone();
     next.page = 0;
@@ -450,14 +450,14 @@ pub async fn on_button(
         (WizardStep::Category | WizardStep::CategoryInfo, Action::Pick(v)) => {
             let categories = catalog::campaign_categories(&ctx, w.campaign_id).await?;
             let Some(id) = v.parse::<i16>().ok().filter(|id| categories.iter().any(|c| c.id == *id)) else {
-                return start::stale_button(bot, ctx, s, q).await;
+                return menu::stale_button(bot, ctx, s, q).await;
             };
             next.category = Some(id);
             next.at = WizardStep::Language;
         }
         (WizardStep::Language, Action::Pick(v)) => {
             if catalog::get_with(&ctx, |c| c.test_language(&v).is_some()).await?.test_language(&v).is_none() {
-                return start::stale_button(bot, ctx, s, q).await;
+                return menu::stale_button(bot, ctx, s, q).await;
             }
             next.language = Some(v);
             next.at = WizardStep::Combination;
@@ -467,7 +467,7 @@ pub async fn on_button(
             let cat =
                 catalog::get_with(&ctx, |c| wanted.is_some_and(|id| c.combination(id).is_some())).await?;
             let Some(id) = wanted.filter(|id| cat.combination(*id).is_some()) else {
-                return start::stale_button(bot, ctx, s, q).await;
+                return menu::stale_button(bot, ctx, s, q).await;
             };
             next.combination = Some(id);
             next.at = WizardStep::City;
@@ -475,14 +475,14 @@ pub async fn on_button(
         (WizardStep::City, Action::Pick(v)) => {
             let cities = catalog::cities_with_seats(&ctx, w.campaign_id).await?;
             let Some(id) = v.parse::<i32>().ok().filter(|id| cities.iter().any(|c| c.id == *id)) else {
-                return start::stale_button(bot, ctx, s, q).await;
+                return menu::stale_button(bot, ctx, s, q).await;
             };
             next.city = Some(id);
             next.at = WizardStep::Date;
         }
         (WizardStep::Date, Action::Pick(v)) => {
             let Some(date) = NaiveDate::parse_from_str(&v, "%Y%m%d").ok() else {
-                return start::stale_button(bot, ctx, s, q).await;
+                return menu::stale_button(bot, ctx, s, q).await;
             };
             next.date = Some(date);
             next.at = WizardStep::Time;
@@ -491,7 +491,7 @@ pub async fn on_button(
             let (city, date) = (w.city.unwrap_or_default(), w.date.unwrap_or_default());
             let free = catalog::free_slots(&ctx, w.campaign_id, city, date).await?;
             let Some(slot) = v.parse::<i64>().ok() else {
-                return start::stale_button(bot, ctx, s, q).await;
+                return menu::stale_button(bot, ctx, s, q).await;
             };
             bot.answer_callback_query(q.id).await?;
             if !free.iter().any(|x| x.id == slot) {
@@ -508,7 +508,7 @@ pub async fn on_button(
             bot.answer_callback_query(q.id).await?;
             return confirm(&bot, &ctx, &s, &dialogue, w).await;
         }
-        _ => return start::stale_button(bot, ctx, s, q).await,
+        _ => return menu::stale_button(bot, ctx, s, q).await,
     }
     bot.answer_callback_query(q.id).await?;
     show(&bot, &ctx, &s, &dialogue, next, None).await
@@ -519,7 +519,7 @@ async fn cancel(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizard)
         let _ =
             bot.edit_message_text(s.chat_id, MessageId(id), ctx.i18n.t(s.locale, "wizard-cancelled")).await;
     }
-    start::show_menu(bot, ctx, s, None).await?;
+    menu::show_menu(bot, ctx, s, None).await?;
     dialogue.update(State::Menu).await?;
     Ok(())
 }
@@ -553,7 +553,7 @@ async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard)
         Booking::Refused(refusal) => refusal_text(ctx, s.locale, &refusal),
     };
     finish(bot, s, dialogue, &w, text).await?;
-    start::show_menu(bot, ctx, s, None).await
+    menu::show_menu(bot, ctx, s, None).await
 }
 
 /// Replaces the wizard message by the outcome and leaves the wizard.

@@ -32,11 +32,16 @@ pub enum VerifyOutcome {
     NoCode,
 }
 
+/// Mails a new code, unless one went out less than a minute ago. `again` is the "send it
+/// again" button; without it (the address typed), a code already mailed to the same
+/// address within the minute stands and the answer is `Sent`: the same address typed
+/// twice, or this update run again after a crash, needs no second mail.
 pub async fn send_code(
     ctx: &Ctx,
     telegram_user_id: i64,
     locale: Locale,
     email: &Email,
+    again: bool,
 ) -> anyhow::Result<SendOutcome> {
     let now = ctx.clock.now();
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
@@ -53,11 +58,10 @@ pub async fn send_code(
     if !stored {
         let pending = store::get(&ctx.db, telegram_user_id).await?;
         if let Some(p) = &pending
+            && !again
             && p.email == email.as_str()
             && p.mailed_at.is_some()
         {
-            // The same address again within the minute (a second tap, or this update run
-            // again after a crash): the code already mailed stands; ask for it.
             return Ok(SendOutcome::Sent);
         }
         let sent_at = pending.map(|p| p.sent_at).unwrap_or(now);
