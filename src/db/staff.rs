@@ -80,7 +80,10 @@ pub async fn remove(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<bool> 
         .bind(telegram_user_id)
         .execute(&mut *tx)
         .await?;
-    crate::db::console::end_sessions_of(&mut *tx, telegram_user_id).await?;
+    sqlx::query("DELETE FROM console_sessions WHERE telegram_user_id = $1")
+        .bind(telegram_user_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
