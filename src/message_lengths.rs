@@ -303,6 +303,35 @@ fn russian_plurals_agree_with_the_number() {
         assert!(annulled.contains(&format!("за {}", held[i])), "{annulled}");
         let queued = with(&i18n, ru, "staff-notify-queued", &[("count", n.into())]);
         assert!(queued.contains(applicants[i]), "{queued}");
+        let mut pay = minutes_args(n);
+        pay.extend([
+            ("order", "12345678901".into()),
+            ("service", "НЦТ".into()),
+            ("url", "https://pay.example.kz".into()),
+        ]);
+        for id in ["pay-card", "pay-kaspi"] {
+            let text = with(&i18n, ru, id, &pay);
+            assert!(text.contains(left[i]), "{id} with {n}: {text}");
+        }
+        let rules = with(&i18n, ru, "wizard-rules", &[("window", n.into())]);
+        assert!(rules.contains(&format!("за {}", held[i])), "{rules}");
+        let campaign = [("count", n.into()), ("campaign", "ЕНТ — январь 2027".into())];
+        let queued = with(&i18n, ru, "staff-notify-queued-campaign", &campaign);
+        assert!(queued.contains(applicants[i]), "{queued}");
+        let recipients = [
+            "получатель",
+            "получателя",
+            "получателей",
+            "получателей",
+            "получатель",
+            "получателя",
+            "получателей",
+        ];
+        let preview = with(&i18n, ru, "broadcast-preview", &[("count", n.into()), ("text", "Текст".into())]);
+        assert!(preview.contains(&format!("{n} {}", recipients[i])), "{preview}");
+        let characters = ["символ", "символа", "символов", "символов", "символ", "символа", "символов"];
+        let too_long = with(&i18n, ru, "broadcast-too-long", &[("length", n.into())]);
+        assert!(too_long.contains(&format!("{n} {}", characters[i])), "{too_long}");
     }
 }
 

@@ -306,7 +306,7 @@ async fn a_post_without_the_sessions_csrf_token_changes_nothing() {
     assert_eq!(scalar::<String>(&app, "SELECT status::text FROM applications").await, "withdrawn");
     // Withdrawn before closure: the payment waits in the refund queue.
     let (_, refunds) = browser.get("/console/refunds").await;
-    assert!(refunds.contains("удалено до закрытия базы"), "{refunds}");
+    assert!(refunds.contains("отозвано до закрытия базы данных"), "{refunds}");
     let payment: i64 = scalar(&app, "SELECT id FROM payments").await;
     let (_, done) = browser.post(&format!("/console/refunds/{payment}/done"), &[("csrf", &csrf)]).await;
     assert!(done.contains("Возврат отмечен"), "{done}");

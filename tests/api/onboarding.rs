@@ -403,6 +403,33 @@ async fn help_cancel_and_the_menu_during_onboarding() {
 }
 
 #[tokio::test]
+async fn help_at_the_name_check_and_the_phone_step_says_what_to_do_and_asks_again() {
+    let app = spawn_app().await;
+    let user = at_code_step(&app, 2019, "steps@mail.kz").await;
+    user.send(&app.smtp.last_code_for("steps@mail.kz")).await;
+    let birth = chrono::NaiveDate::from_ymd_opt(2008, 3, 15).unwrap();
+    let iin = app.add_person(2019, birth, "Серікова", "Айгерім", Some("Нұрланқызы")).await;
+    user.send(&iin).await;
+
+    user.send("/help").await;
+    assert!(
+        user.messages()
+            .iter()
+            .any(|m| m.text.starts_with("Проверьте ФИО. Если это вы — нажмите «✅ Да, это я»"))
+    );
+    assert!(user.last_text().contains("Серікова Айгерім"), "the name is shown again:\n{}", user.transcript());
+    user.press("✅ Да, это я").await;
+
+    user.send("/help").await;
+    assert!(
+        user.messages()
+            .iter()
+            .any(|m| m.text.starts_with("Нажмите «📱 Отправить мой номер» или напишите номер"))
+    );
+    assert_eq!(user.keyboard(), vec!["📱 Отправить мой номер"], "the contact button is offered again");
+}
+
+#[tokio::test]
 async fn the_verified_email_can_be_changed_by_confirming_the_new_one() {
     let app = spawn_app().await;
     let user = app.onboarded_user(2018, "Русский").await;
