@@ -182,6 +182,12 @@ impl Emulator {
         (state.webhook_deliveries, state.webhook_failures)
     }
 
+    /// A flood wait for one chat: every send or edit there answers 429 with the time left
+    /// as `retry_after`, for `wait` from now; other chats are not affected.
+    pub fn flood_wait(&self, chat_id: i64, wait: Duration) {
+        self.inner.lock().limiter.hold(chat_id, std::time::Instant::now() + wait);
+    }
+
     pub fn too_many_requests_served(&self) -> u64 {
         self.inner.lock().too_many_requests
     }

@@ -46,6 +46,9 @@ pub struct RateLimiter {
     /// Paid broadcast sends: beyond the free limit, in a window of their own.
     paid: Window,
     chats: HashMap<i64, Window>,
+    /// Chats Telegram holds back until then, whatever the windows say (a flood wait
+    /// imposed from outside, as after a burst Telegram remembers longer than a second).
+    held: HashMap<i64, Instant>,
 }
 
 /// What the caller does: sends count against both windows, edits only
@@ -66,12 +69,24 @@ impl RateLimiter {
             global: Window::default(),
             paid: Window::default(),
             chats: HashMap::new(),
+            held: HashMap::new(),
         }
+    }
+
+    /// Every call for the chat answers 429 until `until`.
+    pub fn hold(&mut self, chat_id: i64, until: Instant) {
+        self.held.insert(chat_id, until);
     }
 
     /// Records the operation if both windows have room; otherwise returns the
     /// `retry_after` seconds (at least 1) and records nothing.
     pub fn admit(&mut self, chat_id: i64, charge: Charge, now: Instant) -> Result<(), u64> {
+        if let Some(until) = self.held.get(&chat_id).copied() {
+            if until > now {
+                return Err((until - now).as_secs_f64().ceil().max(1.0) as u64);
+            }
+            self.held.remove(&chat_id);
+        }
         let chat = self.chats.entry(chat_id).or_default();
         let chat_wait = chat.wait(self.per_chat_per_sec, now);
         let global_wait = match charge {
@@ -104,6 +119,17 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_held_chat_waits_out_its_hold_alone() {
+        let mut rl = RateLimiter::new(None, None);
+        let t0 = Instant::now();
+        rl.hold(1, t0 + Duration::from_millis(2500));
+        assert_eq!(rl.admit(1, Charge::Send, t0), Err(3));
+        assert_eq!(rl.admit(1, Charge::Edit, t0 + Duration::from_secs(2)), Err(1));
+        assert_eq!(rl.admit(2, Charge::Send, t0), Ok(()));
+        assert_eq!(rl.admit(1, Charge::Send, t0 + Duration::from_secs(3)), Ok(()));
+    }
 
     #[test]
     fn per_chat_window_slides() {
