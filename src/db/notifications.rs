@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
-use crate::i18n::Locale;
+use crate::i18n::{Bilingual, Locale};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Recipient {
@@ -160,12 +160,10 @@ pub async fn count(pool: &PgPool, audience: &Audience) -> sqlx::Result<i64> {
 
 /// Queues one message per user of the audience, the text chosen by his interface
 /// language; `key` makes a repeat of the same notice queue nothing.
-#[allow(clippy::too_many_arguments)]
 pub async fn enqueue_for(
     conn: &mut PgConnection,
     audience: &Audience,
-    text_kk: &str,
-    text_ru: &str,
+    text: &Bilingual<String>,
     key: &str,
     broadcast_id: Option<i64>,
     now: DateTime<Utc>,
@@ -183,8 +181,8 @@ pub async fn enqueue_for(
     .bind(f.city)
     .bind(f.venue)
     .bind(f.slot)
-    .bind(text_kk)
-    .bind(text_ru)
+    .bind(&text.kk)
+    .bind(&text.ru)
     .bind(key)
     .bind(broadcast_id)
     .bind(now)

@@ -11,7 +11,7 @@ pub use crate::db::notifications::Audience;
 use crate::db::notifications::{self as store, Recipient};
 use crate::db::outbox::{self, NewMessage};
 use crate::format;
-use crate::i18n::Locale;
+use crate::i18n::{Bilingual, Locale};
 use crate::services::Ctx;
 
 fn place_args<'a>(
@@ -112,7 +112,8 @@ pub async fn notify(ctx: &Ctx, actor: i64, audience: &Audience, text: &str) -> a
     .fetch_one(&mut *tx)
     .await?;
     let queued =
-        store::enqueue_for(&mut tx, audience, &kk, &ru, &format!("notify:{event}"), None, now).await?;
+        store::enqueue_for(&mut tx, audience, &Bilingual::new(kk, ru), &format!("notify:{event}"), None, now)
+            .await?;
     tx.commit().await?;
     Ok(queued)
 }
@@ -132,8 +133,15 @@ pub async fn broadcast(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let id = store::create_broadcast(&mut tx, actor, audience, text, progress).await?;
-    let queued =
-        store::enqueue_for(&mut tx, audience, text, text, &format!("bc:{id}"), Some(id), now).await?;
+    let queued = store::enqueue_for(
+        &mut tx,
+        audience,
+        &Bilingual::new(text.to_string(), text.to_string()),
+        &format!("bc:{id}"),
+        Some(id),
+        now,
+    )
+    .await?;
     // What the confirm handler puts in its message: the progress pass leaves it alone
     // until something moved, so the two never edit the same message with the same text.
     let first_progress = match progress {
