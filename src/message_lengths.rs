@@ -25,7 +25,7 @@ fn pick(l: Locale, kk: &str, ru: &str) -> String {
 
 /// The seed's paired `&'static str` columns, read in one language.
 fn in_locale<'a>(l: Locale, kk: &'a str, ru: &'a str) -> &'a str {
-    *Bilingual::new(kk, ru).get(l)
+    Bilingual::new(kk, ru).get(l)
 }
 
 fn combinations(l: Locale) -> Vec<String> {
