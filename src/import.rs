@@ -234,6 +234,30 @@ fn parse_slots(
     Ok(slots)
 }
 
+/// The line parsing of both imports without a database, for the fuzz targets (`fuzz/`):
+/// how many lines a file would import, or why it is refused.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::collections::HashMap;
+
+    use chrono_tz::Tz;
+
+    use super::ImportError;
+
+    pub fn parse_persons_csv(text: &str) -> Result<usize, ImportError> {
+        super::parse_persons(text).map(|persons| persons.len())
+    }
+
+    pub fn parse_slots_csv(
+        text: &str,
+        tz: Tz,
+        campaigns: &HashMap<String, i64>,
+        venues: &HashMap<String, i32>,
+    ) -> Result<usize, ImportError> {
+        super::parse_slots(text, tz, campaigns, venues).map(|slots| slots.len())
+    }
+}
+
 /// Upserts on (campaign, venue, start), updating the capacity. The `booked ≤ capacity` CHECK
 /// decides whether a smaller capacity fits, so a booking racing the import cannot slip past.
 pub async fn import_slots(pool: &PgPool, csv: &str, tz: Tz) -> Result<usize, ImportError> {

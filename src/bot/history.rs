@@ -178,13 +178,21 @@ pub fn is_history_button(q: CallbackQuery) -> bool {
     q.data.as_deref().is_some_and(|d| d.starts_with("h:"))
 }
 
-pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
-    let l = s.locale;
-    let data = q.data.clone().unwrap_or_default();
+/// `h:<verb>:<id>[:<value>]` → `(verb, id, value)`: an id that does not parse is -1 (no
+/// application has it), a missing verb or value is empty. Public for the fuzz targets.
+pub fn parse_button(data: &str) -> (&str, i64, &str) {
     let mut parts = data.split(':').skip(1);
     let verb = parts.next().unwrap_or_default();
     let id: i64 = parts.next().and_then(|x| x.parse().ok()).unwrap_or(-1);
-    let value = parts.next().unwrap_or_default().to_string();
+    let value = parts.next().unwrap_or_default();
+    (verb, id, value)
+}
+
+pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+    let l = s.locale;
+    let data = q.data.clone().unwrap_or_default();
+    let (verb, id, value) = parse_button(&data);
+    let value = value.to_string();
     let message = q.regular_message().map(|m| m.id);
 
     if verb == "l" {
@@ -352,4 +360,41 @@ pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResul
         bot.send_message(s.chat_id, format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args))).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn parses_the_buttons_it_writes() {
+        assert_eq!(parse_button("h:v:17"), ("v", 17, ""));
+        assert_eq!(parse_button("h:sl:17:kk"), ("sl", 17, "kk"));
+        assert_eq!(parse_button("h:l:0"), ("l", 0, ""));
+        assert_eq!(parse_button("h:pay:x"), ("pay", -1, ""));
+        assert_eq!(parse_button("h:"), ("", -1, ""));
+        assert_eq!(parse_button(""), ("", -1, ""));
+    }
+
+    proptest! {
+        /// Every button `h:<verb>:<id>[:<value>]` the keyboards above write reads back whole
+        /// and fits Telegram's 64 bytes.
+        #[test]
+        fn any_button_round_trips_within_telegram_limits(
+            verb in prop::sample::select(vec!["v", "l", "pay", "c", "cy", "el", "ec", "w", "wy", "sl", "sc"]),
+            id in any::<i64>(),
+            value in prop_oneof![any::<i16>().prop_map(|v| v.to_string()), "[a-z]{2,8}"],
+        ) {
+            // Only the pickers (test language, combination) carry a value.
+            let (data, value) = if matches!(verb, "sl" | "sc") {
+                (format!("h:{verb}:{id}:{value}"), value.as_str())
+            } else {
+                (format!("h:{verb}:{id}"), "")
+            };
+            prop_assert!(data.len() <= 64 && data.is_ascii() && data.starts_with("h:"), "{}", data);
+            prop_assert_eq!(parse_button(&data), (verb, id, value));
+        }
+    }
 }

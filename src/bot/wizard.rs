@@ -25,7 +25,7 @@ const DETAILS_BUDGET: usize = 560;
 
 /// A parsed button press: `w:<seq>:<action>`.
 #[derive(Debug, PartialEq)]
-enum Action {
+pub enum Action {
     Pick(String),
     Back,
     Cancel,
@@ -39,7 +39,8 @@ enum Action {
     Confirm,
 }
 
-fn parse(data: &str) -> Option<(u64, Action)> {
+/// Public for the fuzz targets (`fuzz/`); the bot calls it only from here.
+pub fn parse(data: &str) -> Option<(u64, Action)> {
     let mut parts = data.splitn(4, ':');
     if parts.next()? != "w" {
         return None;
@@ -584,6 +585,60 @@ mod tests {
         assert_eq!(parse("w:1:v:"), None);
         assert_eq!(parse("w:1:zz"), None);
         assert_eq!(parse("lang:kk"), None);
+    }
+
+    /// The action part of a button, as `view` writes it.
+    fn action_code(action: &Action) -> String {
+        match action {
+            Action::Pick(v) => format!("v:{v}"),
+            Action::Page(p) => format!("p:{p}"),
+            Action::Back => "b".into(),
+            Action::Cancel => "x".into(),
+            Action::Info => "i".into(),
+            Action::Rules => "r".into(),
+            Action::RulesAccepted => "ok".into(),
+            Action::Confirm => "c".into(),
+        }
+    }
+
+    fn data_of(b: InlineKeyboardButton) -> String {
+        match b.kind {
+            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d,
+            other => panic!("not a callback button: {other:?}"),
+        }
+    }
+
+    /// What the buttons carry: category, combination, city and slot ids, test-language
+    /// codes, dates as `YYYYMMDD`, pages.
+    fn any_action() -> impl proptest::strategy::Strategy<Value = Action> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<i64>().prop_map(|id| Action::Pick(id.to_string())),
+            (1000u32..=9999, 1u32..=12, 1u32..=31)
+                .prop_map(|(y, m, d)| Action::Pick(format!("{y:04}{m:02}{d:02}"))),
+            "[a-z]{2,8}".prop_map(Action::Pick),
+            any::<u16>().prop_map(Action::Page),
+            (0u8..6).prop_map(|i| match i {
+                0 => Action::Back,
+                1 => Action::Cancel,
+                2 => Action::Info,
+                3 => Action::Rules,
+                4 => Action::RulesAccepted,
+                _ => Action::Confirm,
+            }),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_button_round_trips_within_telegram_limits(
+            seq in proptest::num::u64::ANY,
+            action in any_action(),
+        ) {
+            let data = data_of(button("x", seq, &action_code(&action)));
+            proptest::prop_assert!(data.len() <= 64 && data.is_ascii(), "{}", data);
+            proptest::prop_assert_eq!(parse(&data), Some((seq, action)));
+        }
     }
 
     #[test]

@@ -104,6 +104,8 @@ impl From<Phone> for String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -160,6 +162,61 @@ mod tests {
         assert_eq!(Phone::parse(""), Err(PhoneError::WrongLength(0)));
         assert_eq!(Phone::parse("8 701 ABC 45 67"), Err(PhoneError::NotDigits));
         assert_eq!(Phone::parse("7+7011234567"), Err(PhoneError::NotDigits));
+    }
+
+    /// `digits` with a separator (space, dash, bracket, dot) inserted before each chosen
+    /// position; position 0 is never chosen, so a leading `+` stays leading.
+    fn with_separators(digits: &str, inserts: &[(usize, char)]) -> String {
+        let mut out: Vec<char> = digits.chars().collect();
+        for &(at, sep) in inserts {
+            out.insert(1 + at % out.len(), sep);
+        }
+        out.into_iter().collect()
+    }
+
+    fn separators() -> impl Strategy<Value = Vec<(usize, char)>> {
+        prop::collection::vec((any::<usize>(), prop::sample::select(vec![' ', '-', '(', ')', '.'])), 0..6)
+    }
+
+    fn mobile_national() -> impl Strategy<Value = String> {
+        let codes: Vec<u16> = (700..=709).chain([747]).chain(770..=779).collect();
+        (prop::sample::select(codes), 0u32..10_000_000).prop_map(|(code, rest)| format!("{code}{rest:07}"))
+    }
+
+    proptest! {
+        #[test]
+        fn every_common_form_of_a_mobile_normalises_alike(
+            national in mobile_national(),
+            form in 0usize..4,
+            inserts in separators(),
+        ) {
+            let prefix = ["+7", "8", "7", ""][form];
+            let typed = with_separators(&format!("{prefix}{national}"), &inserts);
+            let phone = Phone::parse(&typed);
+            let expected = format!("+7{national}");
+            prop_assert_eq!(phone.as_ref().map(Phone::as_str), Ok(expected.as_str()), "{:?}", typed);
+            let phone = phone.unwrap();
+            prop_assert_eq!(Phone::parse(phone.as_str()), Ok(phone.clone()));
+            prop_assert_eq!(Phone::parse(&phone.pretty()), Ok(phone));
+        }
+
+        /// With a country or trunk prefix, any 10 digits get the same answer, accepted or not.
+        #[test]
+        fn prefixes_agree_on_any_national_number(
+            national in "[0-9]{10}",
+            inserts in separators(),
+        ) {
+            let answers: Vec<_> = ["+7", "8", "7"]
+                .iter()
+                .map(|prefix| Phone::parse(&with_separators(&format!("{prefix}{national}"), &inserts)))
+                .collect();
+            prop_assert_eq!(&answers[0], &answers[1]);
+            prop_assert_eq!(&answers[0], &answers[2]);
+            if let Ok(phone) = &answers[0] {
+                prop_assert_eq!(phone.as_str(), format!("+7{national}"));
+                prop_assert_eq!(&Phone::parse(phone.as_str()), &answers[0]);
+            }
+        }
     }
 
     #[test]

@@ -169,6 +169,19 @@ mod tests {
         assert_eq!(parse_callback("lang:kk"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_callback_datum_round_trips_within_telegram_limits(
+            card in proptest::bool::ANY,
+            id in proptest::num::i64::ANY,
+        ) {
+            let method = if card { Method::Card } else { Method::Kaspi };
+            let data = callback_data(method, id);
+            proptest::prop_assert!(data.len() <= 64 && data.is_ascii(), "{}", data);
+            proptest::prop_assert_eq!(parse_callback(&data), Some((method, id)));
+        }
+    }
+
     #[test]
     fn minutes_round_up() {
         let t = Utc.with_ymd_and_hms(2026, 12, 22, 5, 0, 0).unwrap();
