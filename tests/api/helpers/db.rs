@@ -26,8 +26,7 @@ impl TestDb {
         let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
         let url = url.to_string();
-        // Small: six tests run at once, some with two bot processes, on one server of 100 connections.
-        let pool = ent_bot::db::connect(&url, 10).await.expect("connect to test database");
+        let pool = ent_bot::db::connect(&url, 30).await.expect("connect to test database");
         ent_bot::db::migrate(&pool).await.expect("migrations apply");
         TestDb { name, url, pool }
     }
