@@ -23,8 +23,9 @@
 //! bot records the same probe right after its `sendMessage` returned. Both are observed by
 //! one waiter task that looks every millisecond, so both carry the same ≤ ~1 ms of
 //! observation delay. Round trips: SQL statements (sqlx's statement events, counted, never
-//! printed; the bench's pools are built like `db::connect` but with statement logging on)
-//! plus the pool's liveness pings (one per connection checkout), per handled update.
+//! printed; the bench's pools are `db::pool_options` with statement logging on), per handled
+//! update. The pools send no liveness ping before a checkout, so statements are all the
+//! round trips.
 //!
 //! Settings: BENCH_USERS (2,000), BENCH_RSS_DIALOGUES (10,000), BENCH_OPEN_SECS (60: how
 //! long applicants keep arriving in the open-loop phase), BENCH_ANALYZE_SECS (10: how often the
@@ -47,7 +48,7 @@ use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
 use ent_bot::services::probe::UpdateProbe;
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use telegram_emulator::{EmuError, EmuUser, Emulator, EmulatorConfig};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
@@ -129,7 +130,6 @@ impl Settings {
 // ---------------------------------------------------------------- counting SQL
 
 static STATEMENTS: AtomicU64 = AtomicU64::new(0);
-static PINGS: AtomicU64 = AtomicU64::new(0);
 
 /// Counts sqlx's per-statement events; prints nothing.
 struct CountStatements;
@@ -154,26 +154,15 @@ fn init_tracing() {
         .init();
 }
 
-fn sql_now() -> (u64, u64) {
-    (STATEMENTS.load(Ordering::Relaxed), PINGS.load(Ordering::Relaxed))
+fn sql_now() -> u64 {
+    STATEMENTS.load(Ordering::Relaxed)
 }
 
 /// A bot process's pool as `ent_bot::db::connect` makes it, except that statements are
-/// logged (to be counted) and checkouts (each pings an idle connection first) are counted.
+/// logged (to be counted).
 async fn counted_pool(url: &str, max: u32) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse()?;
-    let pool = PgPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(10))
-        .before_acquire(|_, _| {
-            Box::pin(async {
-                PINGS.fetch_add(1, Ordering::Relaxed);
-                Ok(true)
-            })
-        })
-        .connect_with(options)
-        .await?;
-    Ok(pool)
+    Ok(ent_bot::db::pool_options(max).connect_with(options).await?)
 }
 
 // ---------------------------------------------------------------- CPU shares
@@ -480,8 +469,8 @@ struct UserRun {
     error: Option<String>,
 }
 
-/// Per-step SQL counts of a traced walk: (statements, pings) of each step.
-type Trace = Vec<(u64, u64)>;
+/// Per-step SQL statements of a traced walk.
+type Trace = Vec<u64>;
 
 impl Drive {
     /// One user action and the wait until the bot has handled it.
@@ -502,7 +491,7 @@ impl Drive {
             // Let the workers' follow-up (the next empty claim) land in this step.
             tokio::time::sleep(Duration::from_millis(100)).await;
             let after = sql_now();
-            trace.push((after.0 - before.0, after.1 - before.1));
+            trace.push(after - before);
         }
         Ok(())
     }
@@ -571,7 +560,7 @@ impl Drive {
         run.kaspi = Some(started.elapsed());
         if let Some(trace) = trace {
             let after = sql_now();
-            trace.push((after.0 - before.0, after.1 - before.1));
+            trace.push(after - before);
         }
         Ok(())
     }
@@ -630,7 +619,6 @@ struct LoadResult {
     registrations: u64,
     errors: Vec<(u64, String)>,
     statements: u64,
-    pings: u64,
     cpu: CpuUse,
 }
 
@@ -668,7 +656,6 @@ async fn run_load(drive: Arc<Drive>, ids: Vec<u64>, load: Load, journey: Journey
         registrations: 0,
         errors: Vec::new(),
         statements: 0,
-        pings: 0,
         cpu: CpuUse::default(),
     };
     while let Some(joined) = tasks.join_next().await {
@@ -684,8 +671,7 @@ async fn run_load(drive: Arc<Drive>, ids: Vec<u64>, load: Load, journey: Journey
     }
     result.elapsed = started.elapsed();
     let sql1 = sql_now();
-    result.statements = sql1.0 - sql0.0;
-    result.pings = sql1.1 - sql0.1;
+    result.statements = sql1 - sql0;
     result.cpu = cpu_use(cpu0, cpu_snap());
     result
 }
@@ -728,7 +714,7 @@ struct Row {
     p99: Duration,
     kaspi_p50: Duration,
     kaspi_p99: Duration,
-    round_trips: Option<(u64, u64)>,
+    round_trips: Option<u64>,
     cpu: CpuUse,
     errors: usize,
     failed_updates: u64,
@@ -744,7 +730,7 @@ impl Row {
     /// One line for the progress log, so a run that fails later keeps what it measured.
     fn progress(&self) -> String {
         let trips = match self.round_trips {
-            Some((st, pi)) if self.updates > 0 => (st + pi) as f64 / self.updates as f64,
+            Some(st) if self.updates > 0 => st as f64 / self.updates as f64,
             _ => 0.0,
         };
         format!(
@@ -784,7 +770,7 @@ impl Row {
             p99: percentile(&r.latencies, 0.99),
             kaspi_p50: percentile(&r.kaspi, 0.50),
             kaspi_p99: percentile(&r.kaspi, 0.99),
-            round_trips: bot.then_some((r.statements, r.pings)),
+            round_trips: bot.then_some(r.statements),
             cpu: r.cpu,
             errors: r.errors.len(),
             failed_updates: 0,
@@ -1025,7 +1011,7 @@ async fn bot_phase(
             let before = sql_now();
             tokio::time::sleep(Duration::from_secs(2)).await;
             let after = sql_now();
-            (after.0 + after.1 - before.0 - before.1) as f64 / 2.0
+            (after - before) as f64 / 2.0
         } else {
             0.0
         };
@@ -1244,7 +1230,7 @@ fn print_report(
             "—".into()
         };
         let trips = match r.round_trips {
-            Some((st, pi)) if r.updates > 0 => format!("{:.1}", (st + pi) as f64 / r.updates as f64),
+            Some(st) if r.updates > 0 => format!("{:.1}", st as f64 / r.updates as f64),
             _ => "—".into(),
         };
         let vs = match (echo, r.offered) {
@@ -1267,14 +1253,12 @@ fn print_report(
     println!("Details per phase (CPU in cores of this machine; \"other\" is everything else running):");
     println!();
     println!(
-        "| phase | processes | mode | users | updates | wall s | errors | failed/parked | Kaspi pay p50/p99 ms | SQL statements + pings per update | CPU busy | bench process | PostgreSQL | other |"
+        "| phase | processes | mode | users | updates | wall s | errors | failed/parked | Kaspi pay p50/p99 ms | SQL statements per update | CPU busy | bench process | PostgreSQL | other |"
     );
     println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         let sql = match r.round_trips {
-            Some((st, pi)) if r.updates > 0 => {
-                format!("{:.1} + {:.1}", st as f64 / r.updates as f64, pi as f64 / r.updates as f64)
-            }
+            Some(st) if r.updates > 0 => format!("{:.1}", st as f64 / r.updates as f64),
             _ => "—".into(),
         };
         let kaspi =
@@ -1299,7 +1283,7 @@ fn print_report(
     if !traces.is_empty() {
         println!();
         println!(
-            "SQL statements + pool pings of one applicant walking alone (1 process, webhook): each step \
+            "SQL statements of one applicant walking alone (1 process, webhook): each step \
              counts intake, claim, handler, finish and whatever the wakeup set off in the next 100 ms \
              (idle background: {}):",
             traces
@@ -1311,10 +1295,10 @@ fn print_report(
         println!();
         let names: Vec<&str> = TRACE_STEPS.iter().copied().chain(["Kaspi pay (HTTP)"]).collect();
         let header: Vec<String> =
-            traces.iter().map(|(w, _, _)| format!("UPDATE_WORKERS={w}: statements + pings")).collect();
+            traces.iter().map(|(w, _, _)| format!("UPDATE_WORKERS={w}: statements")).collect();
         println!("| step | {} |", header.join(" | "));
         println!("|---|{}", "---:|".repeat(traces.len()));
-        let cell = |(st, pi): (u64, u64)| format!("{st} + {pi}");
+        let cell = |st: u64| st.to_string();
         for (i, name) in names.iter().enumerate() {
             let cells: Vec<String> =
                 traces.iter().map(|(_, steps, _)| steps.get(i).copied().map_or("?".into(), cell)).collect();
@@ -1326,8 +1310,8 @@ fn print_report(
             let cells: Vec<String> = traces
                 .iter()
                 .map(|(_, steps, _)| {
-                    let (st, pi) = steps[range.clone()].iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-                    format!("{:.1} + {:.1}", st as f64 / n, pi as f64 / n)
+                    let st: u64 = steps[range.clone()].iter().sum();
+                    format!("{:.1}", st as f64 / n)
                 })
                 .collect();
             println!("| {label} | {} |", cells.join(" | "));

@@ -124,12 +124,16 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry().branch(dialogue).branch(dptree::endpoint(start::unavailable))
 }
 
-async fn session(update: Update, ctx: Ctx) -> Option<Session> {
+/// The user of the chat as the pipeline read him with the claim of the update.
+#[derive(Clone, Debug)]
+pub struct StoredSender(pub Option<crate::services::users::StoredUser>);
+
+async fn session(update: Update, ctx: Ctx, stored: StoredSender) -> Option<Session> {
     let user = update.from()?;
     let chat_id = update.chat_id()?;
     let id = i64::try_from(user.id.0).ok()?;
-    match crate::services::users::touch(&ctx, id, chat_id.0, &user.first_name, user.username.as_deref()).await
-    {
+    let (first_name, username) = (&user.first_name, user.username.as_deref());
+    match crate::services::users::touch(&ctx, stored.0.as_ref(), id, chat_id.0, first_name, username).await {
         Ok(row) => Some(Session {
             user_id: id,
             chat_id,
@@ -193,10 +197,10 @@ pub async fn run(
         }
     }
     let pipeline = pipeline::Pipeline::new(ctx.clone(), replies, me, probe);
-    for _ in 0..workers.max(1) {
+    for n in 0..workers.max(1) {
         let (pipeline, shutdown) = (pipeline.clone(), shutdown.clone());
         tasks.spawn(async move {
-            pipeline::run_worker(pipeline, shutdown).await;
+            pipeline::run_worker(pipeline, n == 0, shutdown).await;
             Ok(())
         });
     }

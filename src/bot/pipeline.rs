@@ -35,17 +35,26 @@ impl Pipeline {
     }
 }
 
+/// How often a process looks at the inbox with nothing notified: a retry that came due,
+/// or a notification lost while the listening connection was down.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
 /// One worker: handles updates until shutdown, then returns once the update it holds is
 /// done (the caller bounds how long it waits).
-pub async fn run_worker(pipeline: Arc<Pipeline>, mut shutdown: Shutdown) {
-    let wakeups = pipeline.ctx.wakeups.clone();
-    let notify = wakeups.channel("inbox");
+///
+/// A notification wakes one waiting worker, and a worker that claimed an update wakes
+/// one more before handling it: a burst draws in as many workers as it has chats, and
+/// a single update costs one claim, not one per worker. Only the first worker also looks
+/// on its own every `LOOK_EVERY`.
+pub async fn run_worker(pipeline: Arc<Pipeline>, first: bool, mut shutdown: Shutdown) {
+    let notify = pipeline.ctx.wakeups.channel("inbox");
+    let pause = if first { LOOK_EVERY } else { Duration::from_secs(3600) };
     while !shutdown.is_triggered() {
-        // Registered before looking, so a NOTIFY that comes while we look is not lost.
+        // Registered before looking, so a wakeup that comes while we look is not lost.
         let woken = notify.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match handle_next(&pipeline).await {
+        match handle_next(&pipeline, || notify.notify_one()).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => {
@@ -53,11 +62,6 @@ pub async fn run_worker(pipeline: Arc<Pipeline>, mut shutdown: Shutdown) {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
-        // A retry due later is not notified: look again by then at the latest.
-        let pause = match inbox::next_retry_in(&pipeline.ctx).await {
-            Ok(Some(d)) => d.clamp(Duration::from_millis(20), Duration::from_secs(2)),
-            _ => Duration::from_secs(2),
-        };
         tokio::select! {
             _ = &mut woken => {}
             _ = tokio::time::sleep(pause) => {}
@@ -66,20 +70,22 @@ pub async fn run_worker(pipeline: Arc<Pipeline>, mut shutdown: Shutdown) {
     }
 }
 
-/// The single step: claims one update and handles it. False when none was waiting.
-pub async fn handle_next(p: &Pipeline) -> anyhow::Result<bool> {
-    let Some(claimed) = inbox::claim(&p.ctx).await? else {
+/// The single step: claims one update, calls `claimed` (to draw in another worker) and
+/// handles it. False when none was waiting.
+pub async fn handle_next(p: &Pipeline, claimed: impl FnOnce()) -> anyhow::Result<bool> {
+    let Some(update) = inbox::claim(&p.ctx).await? else {
         return Ok(false);
     };
-    let step = claimed.state.as_ref().and_then(|s| s.get("step")).and_then(|s| s.as_str()).unwrap_or("start");
+    claimed();
+    let step = update.state.as_ref().and_then(|s| s.get("step")).and_then(|s| s.as_str()).unwrap_or("start");
     let span = tracing::info_span!(
         "update",
-        update_id = claimed.update_id,
-        kind = %claimed.kind,
+        update_id = update.update_id,
+        kind = %update.kind,
         step = %step,
-        attempt = claimed.attempts + 1,
+        attempt = update.attempts + 1,
     );
-    handle(p, claimed).instrument(span).await?;
+    handle(p, update).instrument(span).await?;
     Ok(true)
 }
 
@@ -99,7 +105,8 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
         }
     };
     let storage = UpdateStorage::<State>::load(claimed.state.clone(), claimed.chat_id);
-    let routed = route(p, &update, storage.clone()).await;
+    let sender = super::StoredSender(claimed.user.clone());
+    let routed = route(p, &update, storage.clone(), sender).await;
     match routed.and_then(|()| storage.outcome()) {
         Ok(write) => {
             if inbox::finish(claimed, write).await? {
@@ -113,13 +120,25 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
             let error = format!("{e:#}");
             crate::metrics::update_handled(&kind, started.elapsed(), false);
             let outage = is_outage(&e);
-            if inbox::fail(claimed, &error, outage).await? {
+            let (parked, retry_in) = inbox::fail(claimed, &error, outage).await?;
+            if parked {
                 tracing::error!(error, "update failed again; parked for staff");
                 crate::metrics::update_parked();
                 super::start::apologise(&p.bot, &p.ctx, &update).await;
                 p.probe.record(update_id as u32, false);
             } else {
-                tracing::warn!(error, outage, "update failed; it will be retried");
+                tracing::warn!(
+                    error,
+                    outage,
+                    retry_in_ms = retry_in.as_millis() as u64,
+                    "update failed; it will be retried"
+                );
+                // Nothing notifies a retry: a worker of this process looks again when it is due.
+                let notify = p.ctx.wakeups.channel("inbox");
+                tokio::spawn(async move {
+                    tokio::time::sleep(retry_in).await;
+                    notify.notify_one();
+                });
             }
         }
     }
@@ -143,7 +162,12 @@ fn is_outage(error: &anyhow::Error) -> bool {
 }
 
 /// Only private chats, only the kinds we use; everything else is acknowledged and left.
-async fn route(p: &Pipeline, update: &Update, storage: Arc<UpdateStorage<State>>) -> anyhow::Result<()> {
+async fn route(
+    p: &Pipeline,
+    update: &Update,
+    storage: Arc<UpdateStorage<State>>,
+    sender: super::StoredSender,
+) -> anyhow::Result<()> {
     if let Some(chat) = update.chat()
         && !chat.is_private()
     {
@@ -156,7 +180,8 @@ async fn route(p: &Pipeline, update: &Update, storage: Arc<UpdateStorage<State>>
             crate::services::users::set_reachable(&p.ctx, user, !m.new_chat_member.is_banned()).await
         }
         UpdateKind::Message(_) | UpdateKind::EditedMessage(_) | UpdateKind::CallbackQuery(_) => {
-            let deps = dptree::deps![update.clone(), p.bot.clone(), p.me.clone(), p.ctx.clone(), storage];
+            let deps =
+                dptree::deps![update.clone(), p.bot.clone(), p.me.clone(), p.ctx.clone(), storage, sender];
             match p.schema.dispatch(deps).await {
                 ControlFlow::Break(result) => result,
                 ControlFlow::Continue(_) => Ok(()),

@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
+use super::users::StoredUser;
+use crate::i18n::Locale;
+
 /// An update as it arrived, with what the claim needs to keep a chat in order.
 #[derive(Debug, Clone)]
 pub struct NewUpdate {
@@ -40,7 +43,21 @@ pub async fn store(pool: &PgPool, updates: &[NewUpdate]) -> sqlx::Result<u64> {
     .map(|n: i64| n as u64)
 }
 
-type ClaimRow = (i64, Option<i64>, String, serde_json::Value, i32, Option<serde_json::Value>, Option<i64>);
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    update_id: i64,
+    chat_id: Option<i64>,
+    kind: String,
+    payload: serde_json::Value,
+    attempts: i32,
+    state: Option<serde_json::Value>,
+    version: Option<i64>,
+    user_chat_id: Option<i64>,
+    first_name: Option<String>,
+    username: Option<String>,
+    unreachable: Option<bool>,
+    locale: Option<Locale>,
+}
 
 /// A claimed update: its row and its chat are ours until the transaction ends.
 pub struct Claimed {
@@ -53,35 +70,70 @@ pub struct Claimed {
     /// The chat's dialogue state as stored, and its version.
     pub state: Option<serde_json::Value>,
     pub version: i64,
+    /// The user whose private chat this is, as stored (none before his first update).
+    pub user: Option<StoredUser>,
 }
 
+/// One round trip: the settings hold for the claim's transaction only.
+const CLAIM_BEGIN: &str = "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off";
+
 /// Claims the oldest unhandled update whose chat has no older unhandled one, skipping rows
-/// other handlers hold; one round trip after `BEGIN`. The chat's stored dialogue comes
-/// along.
+/// other handlers hold; one round trip after `BEGIN`. The chat's stored dialogue and its
+/// user come along, so most updates need no other read before the handler's own.
+///
+/// The candidates are walked in `update_id` order on the pending index, and a chat's
+/// order is checked per candidate by a subquery PostgreSQL cannot turn into a join. The
+/// claim's transaction forbids sequential scans and sorts: the statement is prepared once
+/// per connection and its plan kept, and a plan made while the inbox was small (a scan of
+/// the whole table and a sort) would cost milliseconds per claim, growing with the table,
+/// once a backlog builds up and until the next `ANALYZE`. Planning it on every call
+/// instead cost more than running it.
 pub async fn claim(pool: &PgPool) -> sqlx::Result<Option<Claimed>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(CLAIM_BEGIN).await?;
     let row: Option<ClaimRow> = sqlx::query_as(
-        "SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts, d.state, d.version
-             FROM inbox i LEFT JOIN dialogue_states d ON d.chat_id = i.chat_id
+        "WITH next AS MATERIALIZED (
+             SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts
+             FROM inbox i
              WHERE i.handled_at IS NULL AND i.parked_at IS NULL AND i.not_before <= now()
-               AND NOT EXISTS (SELECT 1 FROM inbox o
-                               WHERE o.chat_id = i.chat_id AND o.update_id < i.update_id
-                                 AND o.handled_at IS NULL AND o.parked_at IS NULL)
+               AND (i.chat_id IS NULL
+                    OR i.update_id = (SELECT min(o.update_id) FROM inbox o
+                                      WHERE o.chat_id = i.chat_id
+                                        AND o.handled_at IS NULL AND o.parked_at IS NULL))
              ORDER BY i.update_id
              LIMIT 1
-             FOR UPDATE OF i SKIP LOCKED",
+             FOR UPDATE SKIP LOCKED
+         )
+         SELECT n.update_id, n.chat_id, n.kind, n.payload, n.attempts, d.state, d.version,
+                u.chat_id AS user_chat_id, u.first_name, u.username, u.unreachable, u.locale
+         FROM next n
+         LEFT JOIN dialogue_states d ON d.chat_id = n.chat_id
+         LEFT JOIN telegram_users u ON u.id = n.chat_id",
     )
     .fetch_optional(&mut *tx)
     .await?;
-    Ok(row.map(|(update_id, chat_id, kind, payload, attempts, state, version)| Claimed {
-        tx,
-        update_id,
-        chat_id,
-        kind,
-        payload,
-        attempts,
-        state,
-        version: version.unwrap_or(0),
+    Ok(row.map(|r| {
+        let user = match (r.chat_id, r.user_chat_id, r.first_name, r.unreachable) {
+            (Some(id), Some(chat_id), Some(first_name), Some(unreachable)) => Some(StoredUser {
+                id,
+                chat_id,
+                first_name,
+                username: r.username,
+                unreachable,
+                locale: r.locale,
+            }),
+            _ => None,
+        };
+        Claimed {
+            tx,
+            update_id: r.update_id,
+            chat_id: r.chat_id,
+            kind: r.kind,
+            payload: r.payload,
+            attempts: r.attempts,
+            state: r.state,
+            version: r.version.unwrap_or(0),
+            user,
+        }
     }))
 }
 
@@ -92,42 +144,51 @@ pub enum StateWrite {
     Remove,
 }
 
-/// Marks the update handled and writes the chat's state, in the claim's transaction.
-/// False (nothing written) when the state changed under us since the claim.
-pub async fn finish(mut claimed: Claimed, write: StateWrite) -> sqlx::Result<bool> {
-    let guarded = match (&write, claimed.chat_id) {
-        (StateWrite::Set(state), Some(chat)) => {
-            sqlx::query(
-                "INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($1, $2, 1)
-                 ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
-                 WHERE d.version = $3",
-            )
-            .bind(chat)
-            .bind(state)
-            .bind(claimed.version)
-            .execute(&mut *claimed.tx)
-            .await?
-            .rows_affected()
-                == 1
-        }
-        (StateWrite::Remove, Some(chat)) => {
-            sqlx::query("DELETE FROM dialogue_states WHERE chat_id = $1 AND version = $2")
-                .bind(chat)
-                .bind(claimed.version)
-                .execute(&mut *claimed.tx)
-                .await?;
-            true
-        }
-        _ => true,
+macro_rules! handled {
+    () => {
+        "UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1"
     };
-    if !guarded {
+}
+
+/// Marks the update handled and writes the chat's state, in the claim's transaction and
+/// one statement. False (nothing written) when the state changed under us since the claim.
+pub async fn finish(mut claimed: Claimed, write: StateWrite) -> sqlx::Result<bool> {
+    let query = match (&write, claimed.chat_id) {
+        (StateWrite::Set(state), Some(chat)) => sqlx::query_scalar(concat!(
+            "WITH state AS (
+                 INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($2, $3, 1)
+                 ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
+                 WHERE d.version = $4
+                 RETURNING 1
+             ), handled AS (",
+            handled!(),
+            " AND EXISTS (SELECT 1 FROM state) RETURNING 1)
+             SELECT EXISTS (SELECT 1 FROM handled)"
+        ))
+        .bind(claimed.update_id)
+        .bind(chat)
+        .bind(state)
+        .bind(claimed.version),
+        (StateWrite::Remove, Some(chat)) => sqlx::query_scalar(concat!(
+            "WITH state AS (DELETE FROM dialogue_states WHERE chat_id = $2 AND version = $3), handled AS (",
+            handled!(),
+            " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
+        ))
+        .bind(claimed.update_id)
+        .bind(chat)
+        .bind(claimed.version),
+        _ => sqlx::query_scalar(concat!(
+            "WITH handled AS (",
+            handled!(),
+            " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
+        ))
+        .bind(claimed.update_id),
+    };
+    let done: bool = query.fetch_one(&mut *claimed.tx).await?;
+    if !done {
         claimed.tx.rollback().await?;
         return Ok(false);
     }
-    sqlx::query("UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1")
-        .bind(claimed.update_id)
-        .execute(&mut *claimed.tx)
-        .await?;
     claimed.tx.commit().await?;
     Ok(true)
 }
@@ -169,17 +230,6 @@ pub async fn depth(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
     )
     .fetch_one(pool)
     .await
-}
-
-/// How long until the earliest waiting retry, if an update waits for one.
-pub async fn next_retry_in(pool: &PgPool) -> sqlx::Result<Option<std::time::Duration>> {
-    let ms: Option<f64> = sqlx::query_scalar(
-        "SELECT EXTRACT(EPOCH FROM min(not_before) - now())::float8 * 1000
-         FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(ms.map(|ms| std::time::Duration::from_millis(ms.max(0.0) as u64)))
 }
 
 /// Forgets at most `batch` updates handled more than `keep` ago: Telegram does not

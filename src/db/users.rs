@@ -11,6 +11,17 @@ pub struct TgUser {
     pub locale: Option<Locale>,
 }
 
+/// The sender of an update as stored, read together with the claim of the update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    pub id: i64,
+    pub chat_id: i64,
+    pub first_name: String,
+    pub username: Option<String>,
+    pub unreachable: bool,
+    pub locale: Option<Locale>,
+}
+
 /// Records the user on every update in one round trip and returns his chosen locale.
 /// Writing to us proves he has not blocked the bot, so `unreachable` is cleared. The row
 /// is written only when something changed: most updates just read it.

@@ -51,16 +51,18 @@ pub async fn finish(claimed: Claimed, write: StateWrite) -> anyhow::Result<bool>
     Ok(inbox::finish(claimed, write).await?)
 }
 
-/// Records a failure; true when the update is now parked (no more tries). An `outage`
-/// (Telegram or the database unreachable) says nothing about the update: it is tried again
-/// every few seconds until they are back, and never parked for it.
-pub async fn fail(claimed: Claimed, error: &str, outage: bool) -> anyhow::Result<bool> {
+/// Records a failure: whether the update is now parked (no more tries), and when it is
+/// tried again otherwise. An `outage` (Telegram or the database unreachable) says nothing
+/// about the update: it is tried again every few seconds until they are back, and never
+/// parked for it.
+pub async fn fail(claimed: Claimed, error: &str, outage: bool) -> anyhow::Result<(bool, Duration)> {
     let retry_in = if outage {
         OUTAGE_RETRY
     } else {
         Duration::from_secs(1) * 3u32.pow(claimed.attempts.clamp(0, 5) as u32)
     };
-    Ok(inbox::fail(claimed, error, retry_in, !outage, MAX_ATTEMPTS).await?)
+    let parked = inbox::fail(claimed, error, retry_in, !outage, MAX_ATTEMPTS).await?;
+    Ok((parked, retry_in))
 }
 
 /// Whether the database, rather than the update, failed: a connection cut, refused or
@@ -80,10 +82,6 @@ pub fn is_database_outage(error: &anyhow::Error) -> bool {
 /// Unhandled and parked updates.
 pub async fn depth(ctx: &Ctx) -> anyhow::Result<(i64, i64)> {
     Ok(inbox::depth(&ctx.db).await?)
-}
-
-pub async fn next_retry_in(ctx: &Ctx) -> anyhow::Result<Option<Duration>> {
-    Ok(inbox::next_retry_in(&ctx.db).await?)
 }
 
 pub async fn parked(ctx: &Ctx, limit: i64) -> anyhow::Result<Vec<Parked>> {

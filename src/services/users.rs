@@ -4,16 +4,24 @@ use crate::db::users;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 
-pub use crate::db::users::TgUser;
+pub use crate::db::users::{StoredUser, TgUser};
 
-/// Records the sender of an update; writes only when something changed.
+/// Records the sender of an update. Nothing is written, or even read, when his row as read
+/// with the claim of the update (`stored`) already says the same.
 pub async fn touch(
     ctx: &Ctx,
+    stored: Option<&StoredUser>,
     id: i64,
     chat_id: i64,
     first_name: &str,
     username: Option<&str>,
 ) -> anyhow::Result<TgUser> {
+    if let Some(s) = stored
+        && (s.id, s.chat_id, s.first_name.as_str(), s.username.as_deref(), s.unreachable)
+            == (id, chat_id, first_name, username, false)
+    {
+        return Ok(TgUser { id, chat_id, locale: s.locale });
+    }
     Ok(users::touch(&ctx.db, id, chat_id, first_name, username).await?)
 }
 

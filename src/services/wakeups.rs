@@ -31,10 +31,14 @@ impl Wakeups {
         self.channels.get(name).cloned().unwrap_or_else(|| panic!("no wakeup channel `{name}`"))
     }
 
-    /// Wakes every waiter of the channel, and the next one to wait if none waits now.
+    /// Wakes every waiter of the channel, and the next one to wait if none waits now. The
+    /// inbox's workers are woken one at a time instead (each wakes the next once it found
+    /// work): waking them all made every idle one claim in vain.
     pub fn wake(&self, name: &str) {
         let notify = self.channel(name);
-        notify.notify_waiters();
+        if name != "inbox" {
+            notify.notify_waiters();
+        }
         notify.notify_one();
     }
 

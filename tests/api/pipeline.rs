@@ -27,8 +27,20 @@ async fn spawn_webhook_app(public_url: &str) -> TestApp {
     spawn_app_with(&borrowed).await
 }
 
+/// A count; asked again when the pool handed out a connection a test had cut (the pool
+/// pings only connections idle for a while, and drops one that failed).
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap()
+    let mut tries = 0;
+    loop {
+        match sqlx::query_scalar(sql).fetch_one(app.pool()).await {
+            Ok(n) => return n,
+            Err(e) if tries < 30 => {
+                tries += 1;
+                tracing::debug!(error = %e, "count failed; asking again");
+            }
+            Err(e) => panic!("{sql}: {e}"),
+        }
+    }
 }
 
 /// Everyone reached the main menu, each is one applicant, and the inbox is empty.
