@@ -19,13 +19,14 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 #[derive(Clone)]
 struct Intake {
-    ctx: Ctx,
+    queue: inbox::IntakeQueue,
     secret: String,
     shutdown: Shutdown,
 }
 
 pub fn routes(ctx: Ctx, secret: String, shutdown: Shutdown) -> Router {
-    Router::new().route(PATH, post(receive)).with_state(Intake { ctx, secret, shutdown })
+    let queue = inbox::IntakeQueue::start(ctx);
+    Router::new().route(PATH, post(receive)).with_state(Intake { queue, secret, shutdown })
 }
 
 #[tracing::instrument(skip_all)]
@@ -42,12 +43,5 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Bytes) 
         tracing::warn!(bytes = body.len(), "webhook body is not an update; dropped");
         return StatusCode::OK;
     };
-    let update_id = update.update_id;
-    match inbox::intake(&intake.ctx, vec![update]).await {
-        Ok(_) => StatusCode::OK,
-        Err(e) => {
-            tracing::error!(update_id, error = %format!("{e:#}"), "update not stored; Telegram will retry");
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-    }
+    if intake.queue.store(update).await { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
 }

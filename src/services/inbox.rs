@@ -30,7 +30,87 @@ pub fn describe(raw: &serde_json::Value) -> Option<NewUpdate> {
         .or_else(|| body.pointer("/message/chat/id"))
         .or_else(|| body.pointer("/from/id"))
         .and_then(|v| v.as_i64());
-    Some(NewUpdate { update_id, chat_id, kind: kind.clone(), payload: raw.clone() })
+    let mut payload = raw.clone();
+    without_nul(&mut payload);
+    Some(NewUpdate { update_id, chat_id, kind: kind.clone(), payload })
+}
+
+/// PostgreSQL's `jsonb` refuses the NUL character, which anyone can put in a message: the
+/// update could never be stored, and Telegram would deliver it again forever. It becomes
+/// U+FFFD, as any text the bot cannot read.
+fn without_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_nul),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(without_nul),
+        _ => {}
+    }
+}
+
+/// Stores webhook deliveries in batches: each request waits for the commit of the batch
+/// its update went into, and a batch is whatever arrived while the previous one was being
+/// written (nothing waits for a batch to fill). Under a crowd, one insert, one commit and
+/// one `NOTIFY` serve dozens of updates; alone, an update is written at once. The queue is
+/// bounded: when it is full, requests wait, and Telegram holds back.
+#[derive(Clone)]
+pub struct IntakeQueue {
+    queue: tokio::sync::mpsc::Sender<(NewUpdate, tokio::sync::oneshot::Sender<bool>)>,
+}
+
+/// The most updates one insert takes (Telegram's own batch size for `getUpdates`).
+const BATCH: usize = 100;
+
+impl IntakeQueue {
+    /// Starts the writer; it ends once every handle to the queue is dropped.
+    pub fn start(ctx: Ctx) -> Self {
+        let (queue, mut arrived) = tokio::sync::mpsc::channel(4 * BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while arrived.recv_many(&mut batch, BATCH).await > 0 {
+                let (updates, waiting): (Vec<NewUpdate>, Vec<tokio::sync::oneshot::Sender<bool>>) =
+                    batch.drain(..).unzip();
+                for (ok, waiter) in store_batch(&ctx, updates).await.into_iter().zip(waiting) {
+                    let _ = waiter.send(ok);
+                }
+            }
+        });
+        IntakeQueue { queue }
+    }
+
+    /// Stores one update; true once it is committed (or was stored before).
+    pub async fn store(&self, update: NewUpdate) -> bool {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        if self.queue.send((update, done)).await.is_err() {
+            return false;
+        }
+        committed.await.unwrap_or(false)
+    }
+}
+
+/// Whether each update of the batch is stored. When the batch fails for a reason other
+/// than an outage, its updates are tried one by one, so that one the database refuses
+/// cannot hold back the others that happened to share its batch.
+async fn store_batch(ctx: &Ctx, updates: Vec<NewUpdate>) -> Vec<bool> {
+    let n = updates.len();
+    match intake(ctx, updates.clone()).await {
+        Ok(_) => vec![true; n],
+        Err(e) if n == 1 || is_database_outage(&e) => {
+            tracing::error!(updates = n, error = %format!("{e:#}"), "updates not stored; Telegram will retry");
+            vec![false; n]
+        }
+        Err(_) => {
+            let mut stored = Vec::with_capacity(n);
+            for update in updates {
+                let update_id = update.update_id;
+                let ok = intake(ctx, vec![update]).await;
+                if let Err(e) = &ok {
+                    tracing::error!(update_id, error = %format!("{e:#}"), "update not stored; Telegram will retry");
+                }
+                stored.push(ok.is_ok());
+            }
+            stored
+        }
+    }
 }
 
 /// Stores delivered updates; a repeat delivery is a no-op. Returns how many were new.
@@ -120,6 +200,10 @@ mod tests {
         let inline = json!({"update_id": 9, "callback_query": {"id": "q", "from": {"id": 44}}});
         assert_eq!(describe(&inline).unwrap().chat_id, Some(44));
         assert!(describe(&json!({"nothing": 1})).is_none());
+        let nul = json!({"update_id": 10, "message": {"chat": {"id": 45}, "text": "a\u{0}b", "entities": ["\u{0}"]}});
+        let payload = describe(&nul).unwrap().payload;
+        assert_eq!(payload["message"]["text"], "a\u{FFFD}b");
+        assert_eq!(payload["message"]["entities"][0], "\u{FFFD}");
         assert!(describe(&json!([1, 2])).is_none());
     }
 }

@@ -245,6 +245,24 @@ async fn a_repeated_delivery_is_handled_once() {
     assert_eq!(count(&app, "SELECT count(*) FROM inbox").await, stored);
 }
 
+/// PostgreSQL's `jsonb` refuses a NUL character; a message carrying one is still stored
+/// (the NUL read as U+FFFD) and answered, instead of being refused with 503 forever.
+#[tokio::test]
+async fn a_message_with_a_nul_character_is_stored_and_answered() {
+    let app = spawn_webhook_app("http://127.0.0.1:0/").await;
+    let user = app.user(63_002, Some("ru"));
+    let update = private_text(9_000_101, user.id(), "привет\u{0}");
+    assert_eq!(post_update(&app, &update).await, StatusCode::OK);
+    assert!(app.probe.wait(9_000_101, Duration::from_secs(15)).await, "handled");
+    let text: String =
+        sqlx::query_scalar("SELECT payload #>> '{message,text}' FROM inbox WHERE update_id = 9000101")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(text, "привет\u{FFFD}");
+    assert_eq!(user.messages().len(), 1, "answered: {:#?}", user.messages());
+}
+
 /// Handled updates are kept a day (to absorb a late repeat), then forgotten; parked ones
 /// stay for staff.
 #[tokio::test]
