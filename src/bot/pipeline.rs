@@ -51,10 +51,18 @@ pub async fn run_worker(pipeline: Arc<Pipeline>, first: bool, mut shutdown: Shut
     let pause = if first { LOOK_EVERY } else { Duration::from_secs(3600) };
     while !shutdown.is_triggered() {
         // Registered before looking, so a wakeup that comes while we look is not lost.
-        let woken = notify.notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        match handle_next(&pipeline, || notify.notify_one()).await {
+        let mut woken = Some(Box::pin(notify.notified()));
+        if let Some(w) = woken.as_mut() {
+            w.as_mut().enable();
+        }
+        // Having found work, this worker leaves the waiters before waking one: the wakeup
+        // would otherwise land on itself, and the next worker would start only once this
+        // one finished.
+        let found = || {
+            woken = None;
+            notify.notify_one();
+        };
+        match handle_next(&pipeline, found).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => {
@@ -62,8 +70,9 @@ pub async fn run_worker(pipeline: Arc<Pipeline>, first: bool, mut shutdown: Shut
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
+        let Some(woken) = woken else { continue };
         tokio::select! {
-            _ = &mut woken => {}
+            _ = woken => {}
             _ = tokio::time::sleep(pause) => {}
             _ = shutdown.triggered() => {}
         }
