@@ -170,7 +170,11 @@ async fn a_webhook_process_killed_mid_run_loses_nothing() {
 async fn two_polling_processes_survive_the_loss_of_one() {
     let _heavy = one_heavy_test_at_a_time().await;
     let mut app = spawn_app().await;
-    let first = app.app.take().unwrap();
+    // The process to kill owns its pool, so that its connections die with it as in a
+    // crash (the harness's own process shares the test's pool: a claim it held would stay
+    // locked in an idle connection). The harness's process stops before any work.
+    app.app.take().unwrap().stop().await;
+    let first = app.spawn_peer().await;
     let second = app.spawn_peer().await;
 
     let total_updates = CROWD * 7;
