@@ -165,6 +165,16 @@ async fn counted_pool(url: &str, max: u32) -> anyhow::Result<PgPool> {
     Ok(ent_bot::db::pool_options(max).connect_with(options).await?)
 }
 
+/// An emulator without Telegram's rate limits: the bot's own ceiling is what is measured.
+async fn unlimited_emulator() -> anyhow::Result<(Emulator, SocketAddr)> {
+    Emulator::serve(EmulatorConfig {
+        global_rate_per_sec: None,
+        per_chat_rate_per_sec: None,
+        ..Default::default()
+    })
+    .await
+}
+
 // ---------------------------------------------------------------- CPU shares
 
 #[derive(Clone, Copy, Default)]
@@ -800,12 +810,7 @@ where
 async fn echo_phase(s: &Settings, load: Load, name: &str) -> anyhow::Result<Row> {
     use teloxide::prelude::*;
 
-    let (emulator, _) = Emulator::serve(EmulatorConfig {
-        global_rate_per_sec: None,
-        per_chat_rate_per_sec: None,
-        ..Default::default()
-    })
-    .await?;
+    let (emulator, _) = unlimited_emulator().await?;
     let probe = UpdateProbe::default();
     let bot = Bot::new(emulator.token()).set_api_url(emulator.api_url());
     let handler = Update::filter_message().endpoint(
@@ -958,12 +963,7 @@ async fn bot_phase(
     let iins = prepare_database(&admin, (1..=users as u64).chain(trace_ids)).await?;
     let statistics = keep_statistics(&admin, s.analyze_secs);
 
-    let (emulator, _) = Emulator::serve(EmulatorConfig {
-        global_rate_per_sec: None,
-        per_chat_rate_per_sec: None,
-        ..Default::default()
-    })
-    .await?;
+    let (emulator, _) = unlimited_emulator().await?;
     let mailbox = Mailbox::start().await?;
     let probe = UpdateProbe::default();
 
@@ -1089,12 +1089,7 @@ async fn rss_phase(db_url: String, s: &Settings) -> anyhow::Result<Option<Rss>> 
     ent_bot::db::migrate(&admin).await?;
     ent_bot::seed::seed_demo(&admin, Utc::now(), chrono_tz::Asia::Almaty).await?;
     let statistics = keep_statistics(&admin, s.analyze_secs);
-    let (emulator, _) = Emulator::serve(EmulatorConfig {
-        global_rate_per_sec: None,
-        per_chat_rate_per_sec: None,
-        ..Default::default()
-    })
-    .await?;
+    let (emulator, _) = unlimited_emulator().await?;
     let mailbox = Mailbox::start().await?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let env = bot_env(&db_url, &emulator, &mailbox.url(), s, None);
