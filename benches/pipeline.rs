@@ -1351,6 +1351,10 @@ fn print_report(
 
 // ---------------------------------------------------------------- main
 
+/// The bot binary's allocator (src/main.rs), so the bot hosted here runs as deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     init_tracing();

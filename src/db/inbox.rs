@@ -74,22 +74,16 @@ pub struct Claimed {
     pub user: Option<StoredUser>,
 }
 
-/// One round trip: the settings hold for the claim's transaction only.
-const CLAIM_BEGIN: &str = "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off";
-
 /// Claims the oldest unhandled update whose chat has no older unhandled one, skipping rows
 /// other handlers hold; one round trip after `BEGIN`. The chat's stored dialogue and its
 /// user come along, so most updates need no other read before the handler's own.
 ///
 /// The candidates are walked in `update_id` order on the pending index, and a chat's
-/// order is checked per candidate by a subquery PostgreSQL cannot turn into a join. The
-/// claim's transaction forbids sequential scans and sorts: the statement is prepared once
-/// per connection and its plan kept, and a plan made while the inbox was small (a scan of
-/// the whole table and a sort) would cost milliseconds per claim, growing with the table,
-/// once a backlog builds up and until the next `ANALYZE`. Planning it on every call
-/// instead cost more than running it.
+/// order is checked per candidate by a subquery PostgreSQL cannot turn into a join; the
+/// transaction keeps the plan index-driven (`begin_claim`). Planning the claim on every
+/// call instead cost more than running it.
 pub async fn claim(pool: &PgPool) -> sqlx::Result<Option<Claimed>> {
-    let mut tx = pool.begin_with(CLAIM_BEGIN).await?;
+    let mut tx = super::begin_claim(pool).await?;
     let row: Option<ClaimRow> = sqlx::query_as(
         "WITH next AS MATERIALIZED (
              SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts

@@ -61,6 +61,19 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         })
 }
 
+/// Begins a transaction for claiming from a queue table (inbox, outbox, jobs): its
+/// statements may not scan a whole table or sort, in one round trip with the `BEGIN`.
+///
+/// A claim walks a pending index in order and stops at the first rows nobody holds. Its
+/// plan is kept per connection, and one made while the table was nearly empty (or before
+/// the statistics caught up with a burst: the first minutes after registration opens) is
+/// a scan of the whole queue and a sort, or a nested loop over it per candidate:
+/// milliseconds per claim growing with the backlog (an outbox claim took 0.5 s behind a
+/// thousand queued messages), exactly when the queue is long.
+pub async fn begin_claim(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off").await
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await?;
     Ok(())

@@ -48,7 +48,8 @@ pub struct Claimed {
 
 /// Leases up to `limit` due messages until `lease_until`: the oldest pending one of each
 /// chat whose user is reachable. `now` is the clock (when a message is due), `wall` real
-/// time (whether another sender's lease ran out).
+/// time (whether another sender's lease ran out). Walks the pending index in lane order
+/// (`super::begin_claim`), so a claim costs the same behind a broadcast of 190,000.
 pub async fn claim(
     pool: &PgPool,
     now: DateTime<Utc>,
@@ -56,7 +57,8 @@ pub async fn claim(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<Claimed>> {
-    sqlx::query_as(
+    let mut tx = super::begin_claim(pool).await?;
+    let claimed = sqlx::query_as(
         "UPDATE outbox o SET claimed_until = $3
          WHERE o.id IN (
              SELECT c.id FROM outbox c
@@ -76,8 +78,10 @@ pub async fn claim(
     .bind(wall)
     .bind(lease_until)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(claimed)
 }
 
 /// One statement, run as soon as Telegram accepted the message: the window in which a

@@ -83,7 +83,7 @@ pub struct ApplicationRow {
 
 pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Result<Vec<ApplicationRow>> {
     sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone,
+        "SELECT a.id, a.status::text AS status, ap.full_name, ap.iin, ap.email, ap.phone,
                 ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue, sl.starts_at, a.created_at
          FROM applications a
          JOIN applicants ap ON ap.id = a.applicant_id
@@ -141,7 +141,7 @@ pub struct ApplicationDetail {
 
 pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<ApplicationDetail>> {
     sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, ap.telegram_user_id, u.locale, ap.full_name, ap.iin::text AS iin,
+        "SELECT a.id, a.status::text AS status, ap.telegram_user_id, u.locale, ap.full_name, ap.iin,
                 ap.email, ap.phone, ARRAY[c.name_kk, c.name_ru] AS campaign,
                 ARRAY[cat.name_kk, cat.name_ru] AS category, ARRAY[tl.name_kk, tl.name_ru] AS language,
                 ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS combination,
@@ -272,7 +272,7 @@ pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<Refu
         "SELECT * FROM (
             SELECT p.id AS payment_id, a.id AS application_id, p.order_number, p.amount_tenge,
                    CASE WHEN p.status = 'late' THEN 'late' ELSE 'withdrawn' END AS reason,
-                   ap.full_name, ap.iin::text AS iin, COALESCE(a.closed_at, p.updated_at) AS at,
+                   ap.full_name, ap.iin, COALESCE(a.closed_at, p.updated_at) AS at,
                    r.done_at, r.done_by
             FROM payments p
             JOIN applications a ON a.id = p.application_id
@@ -344,7 +344,7 @@ pub async fn attendance(
         "SELECT a.id AS application_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
                 ARRAY[ci.name_kk, ci.name_ru] AS city, sl.id AS slot_id, sl.starts_at,
                 row_number() OVER (PARTITION BY sl.id ORDER BY a.paid_at, a.id) AS seat,
-                ap.full_name, ap.iin::text AS iin, ARRAY[cat.name_kk, cat.name_ru] AS category,
+                ap.full_name, ap.iin, ARRAY[cat.name_kk, cat.name_ru] AS category,
                 ARRAY[tl.name_kk, tl.name_ru] AS language,
                 ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS subjects
          FROM applications a

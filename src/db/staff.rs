@@ -115,7 +115,7 @@ pub enum FindKey {
 pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<FoundApplicant>> {
     let filter = match key {
         // CHAR(12): compared as text, the unique index on it could not be used.
-        FindKey::Iin(_) => "ap.iin = $1::char(12)",
+        FindKey::Iin(_) => "ap.iin = $1",
         FindKey::Email(_) => "ap.email = $1",
         FindKey::Phone(_) => "ap.phone = $1",
         FindKey::Order(_) => {
@@ -125,7 +125,7 @@ pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option
         FindKey::Application(_) => "ap.id = (SELECT applicant_id FROM applications WHERE id = $1)",
     };
     let sql = format!(
-        "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin::text AS iin, ap.email, ap.phone
+        "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone
          FROM applicants ap WHERE {filter}"
     );
     let query = sqlx::query_as(&sql);

@@ -25,7 +25,7 @@ pub async fn run_due(ctx: &Ctx) -> anyhow::Result<usize> {
 
 /// Runs the oldest due job; false when none is due.
 async fn step(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let mut tx = ctx.db.begin().await?;
+    let mut tx = crate::db::begin_claim(&ctx.db).await?;
     let Some(job) = jobs::claim_next(&mut tx, now, KINDS).await? else {
         return Ok(false);
     };
