@@ -35,7 +35,7 @@ async fn start(db_url: &str, emulator: &Emulator, rate: u32) -> anyhow::Result<A
         ("TELEGRAM_API_URL", emulator.api_url().to_string()),
         ("HTTP_ADDR", "127.0.0.1:0".to_string()),
         ("SEND_RATE_PER_SEC", rate.to_string()),
-        ("DATABASE_MAX_CONNECTIONS", "30".to_string()),
+        ("DATABASE_MAX_CONNECTIONS", "40".to_string()),
     ]);
     let config = Config::from_lookup(|k| env.get(k).cloned())?;
     App::build(config, Options::default()).await

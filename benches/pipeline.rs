@@ -29,8 +29,8 @@
 //!
 //! Settings: BENCH_USERS (2,000), BENCH_RSS_DIALOGUES (10,000), BENCH_OPEN_SECS (60: how
 //! long applicants keep arriving in the open-loop phase), BENCH_ANALYZE_SECS (10: how often the
-//! scratch database is analysed, as autovacuum would; 0 = never), BENCH_WORKERS (UPDATE_WORKERS, 8),
-//! BENCH_DB_CONNECTIONS (per process, 20), BENCH_PHASES (all of
+//! scratch database is analysed, as autovacuum would; 0 = never), BENCH_WORKERS (UPDATE_WORKERS, 16),
+//! BENCH_DB_CONNECTIONS (per process, 40), BENCH_PHASES (all of
 //! `echo,w1,w2,p1,p2,half,rss`), BENCH_LOG (stderr log filter, `warn,sqlx=error`).
 //!
 //! Run: `scripts/bench.sh pipeline`.
@@ -116,8 +116,8 @@ impl Settings {
             rss_dialogues: env_or("BENCH_RSS_DIALOGUES", 10_000usize),
             open_secs: env_or("BENCH_OPEN_SECS", 60.0f64).max(1.0),
             analyze_secs: env_or("BENCH_ANALYZE_SECS", 10u64),
-            workers: env_or("BENCH_WORKERS", 8usize).max(1),
-            connections: env_or("BENCH_DB_CONNECTIONS", 20u32).max(4),
+            workers: env_or("BENCH_WORKERS", 16usize).max(1),
+            connections: env_or("BENCH_DB_CONNECTIONS", 40u32).max(4),
             phases: phases.split(',').map(|p| p.trim().to_string()).collect(),
         }
     }

@@ -109,6 +109,17 @@ impl Config {
             DEFAULT_PAYMENT_DEADLINE_MINUTES,
             "PAYMENT_DEADLINE_MINUTES",
         )?;
+        let database_max_connections =
+            number(var("DATABASE_MAX_CONNECTIONS"), 40, "DATABASE_MAX_CONNECTIONS")?;
+        let update_workers = number(var("UPDATE_WORKERS"), 16, "UPDATE_WORKERS")?;
+        // Each worker keeps a connection for its claims, and its handler takes another.
+        if database_max_connections < 2 * update_workers + 2 {
+            bail!(
+                "DATABASE_MAX_CONNECTIONS ({database_max_connections}) must be at least twice \
+                 UPDATE_WORKERS plus 2 ({}): each worker keeps a connection and its handler needs another",
+                2 * update_workers + 2
+            );
+        }
         if payment_deadline_minutes > 1440 {
             bail!("PAYMENT_DEADLINE_MINUTES must be at most 1440 (a day), got {payment_deadline_minutes}");
         }
@@ -164,12 +175,8 @@ impl Config {
             support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
             kaspi_service_name: var("KASPI_SERVICE_NAME")
                 .unwrap_or_else(|| "Национальный центр тестирования".into()),
-            database_max_connections: number(
-                var("DATABASE_MAX_CONNECTIONS"),
-                20,
-                "DATABASE_MAX_CONNECTIONS",
-            )?,
-            update_workers: number(var("UPDATE_WORKERS"), 8, "UPDATE_WORKERS")? as usize,
+            database_max_connections,
+            update_workers: update_workers as usize,
             card_payments: match var("CARD_PAYMENTS").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
@@ -247,6 +254,16 @@ mod tests {
         assert!(format!("{e:#}").contains("TRUSTED_PROXIES"));
         let e = cfg(&[("TIMEZONE", "Mars/Olympus")]).unwrap_err();
         assert!(format!("{e:#}").contains("TIMEZONE"));
+        let e = cfg(&[("UPDATE_WORKERS", "16"), ("DATABASE_MAX_CONNECTIONS", "20")]).unwrap_err();
+        assert!(format!("{e:#}").contains("at least twice UPDATE_WORKERS plus 2 (34)"), "{e:#}");
+    }
+
+    #[test]
+    fn the_pool_fits_the_workers_by_default() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.database_max_connections as usize >= 2 * c.update_workers + 2);
+        let c = cfg(&[("UPDATE_WORKERS", "4"), ("DATABASE_MAX_CONNECTIONS", "10")]).unwrap();
+        assert_eq!((c.update_workers, c.database_max_connections), (4, 10));
     }
 
     #[test]

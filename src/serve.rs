@@ -17,11 +17,23 @@ pub async fn serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
     if !sandbox {
         production_ready(&config)?;
     }
-    let mut app = if sandbox {
-        // Demo data if the database is empty, the emulated Bot API and the sandbox pages.
-        crate::sandbox::start(config, Options::default()).await?.0
-    } else {
-        App::build(config, Options::default()).await?
+    // Caught from the start: a stop requested while the app starts ends the start (nothing
+    // is handled yet) with exit 0, instead of the signal's default kill.
+    let mut stop = std::pin::pin!(stop_signal()?);
+    let start = async {
+        if sandbox {
+            // Demo data if the database is empty, the emulated Bot API and the sandbox pages.
+            Ok(crate::sandbox::start(config, Options::default()).await?.0)
+        } else {
+            App::build(config, Options::default()).await
+        }
+    };
+    let mut app = tokio::select! {
+        app = start => app?,
+        signal = &mut stop => {
+            tracing::info!(signal, "stop requested while starting");
+            return Ok(());
+        }
     };
     if sandbox {
         println!("ent-bot sandbox is running: open http://{}/", app.http_addr);
@@ -30,7 +42,7 @@ pub async fn serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
         tracing::info!(addr = %app.http_addr, "ent-bot is running");
     }
     tokio::select! {
-        signal = stop_signal() => {
+        signal = &mut stop => {
             tracing::info!(signal, "stop requested");
             app.shutdown(STOP_WITHIN).await;
             Ok(())
@@ -43,13 +55,17 @@ pub async fn serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
     }
 }
 
-async fn stop_signal() -> &'static str {
+/// SIGTERM or SIGINT, whichever comes first; both are caught from this call on.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = &'static str>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = tokio::signal::ctrl_c() => "SIGINT",
-    }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    })
 }
 
 /// Outside the sandbox nothing may fall back to a sandbox stand-in: codes sent to an

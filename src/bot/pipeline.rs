@@ -16,7 +16,7 @@ use super::dialogue::UpdateStorage;
 use super::replies::TgBot;
 use super::state::State;
 use crate::services::Ctx;
-use crate::services::inbox::{self, Claimed, StateWrite};
+use crate::services::inbox::{self, Claimed, InboxSession, StateWrite};
 use crate::services::probe::UpdateProbe;
 use crate::shutdown::Shutdown;
 
@@ -46,8 +46,12 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// one more before handling it: a burst draws in as many workers as it has chats, and
 /// a single update costs one claim, not one per worker. Only the first worker also looks
 /// on its own every `LOOK_EVERY`.
+///
+/// The worker keeps its inbox session (its connection) from one update to the next, and
+/// settles it (commits the last update) before it waits or stops.
 pub async fn run_worker(pipeline: Arc<Pipeline>, first: bool, mut shutdown: Shutdown) {
     let notify = pipeline.ctx.wakeups.channel("inbox");
+    let mut session = inbox::session(&pipeline.ctx);
     let pause = if first { LOOK_EVERY } else { Duration::from_secs(3600) };
     while !shutdown.is_triggered() {
         // Registered before looking, so a wakeup that comes while we look is not lost.
@@ -62,13 +66,16 @@ pub async fn run_worker(pipeline: Arc<Pipeline>, first: bool, mut shutdown: Shut
             woken = None;
             notify.notify_one();
         };
-        match handle_next(&pipeline, found).await {
+        match handle_next(&pipeline, &mut session, found).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), "update pipeline");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
+        }
+        if let Err(e) = session.settle().await {
+            tracing::error!(error = %format!("{e:#}"), "update pipeline: commit");
         }
         let Some(woken) = woken else { continue };
         tokio::select! {
@@ -77,12 +84,19 @@ pub async fn run_worker(pipeline: Arc<Pipeline>, first: bool, mut shutdown: Shut
             _ = shutdown.triggered() => {}
         }
     }
+    if let Err(e) = session.settle().await {
+        tracing::error!(error = %format!("{e:#}"), "update pipeline: commit at shutdown");
+    }
 }
 
 /// The single step: claims one update, calls `claimed` (to draw in another worker) and
 /// handles it. False when none was waiting.
-pub async fn handle_next(p: &Pipeline, claimed: impl FnOnce()) -> anyhow::Result<bool> {
-    let Some(update) = inbox::claim(&p.ctx).await? else {
+pub async fn handle_next(
+    p: &Pipeline,
+    session: &mut InboxSession,
+    claimed: impl FnOnce(),
+) -> anyhow::Result<bool> {
+    let Some(update) = session.claim().await? else {
         return Ok(false);
     };
     claimed();
@@ -94,11 +108,11 @@ pub async fn handle_next(p: &Pipeline, claimed: impl FnOnce()) -> anyhow::Result
         step = %step,
         attempt = update.attempts + 1,
     );
-    handle(p, update).instrument(span).await?;
+    handle(p, session, update).instrument(span).await?;
     Ok(true)
 }
 
-async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
+async fn handle(p: &Pipeline, session: &mut InboxSession, claimed: Claimed) -> anyhow::Result<()> {
     let started = Instant::now();
     let update_id = claimed.update_id;
     let kind = claimed.kind.clone();
@@ -108,8 +122,9 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
         Err(e) => {
             // Nothing can be done with it; retrying would fail the same way.
             tracing::warn!(error = %e, "update does not parse; skipped");
-            inbox::finish(claimed, StateWrite::Keep).await?;
-            p.probe.record(update_id as u32, true);
+            session.finish(&claimed, StateWrite::Keep).await?;
+            let probe = p.probe.clone();
+            session.after_commit(update_id, move || probe.record(update_id as u32, true));
             return Ok(());
         }
     };
@@ -118,9 +133,12 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
     let routed = route(p, &update, storage.clone(), sender).await;
     match routed.and_then(|()| storage.outcome()) {
         Ok(write) => {
-            if inbox::finish(claimed, write).await? {
-                crate::metrics::update_handled(&kind, started.elapsed(), true);
-                p.probe.record(update_id as u32, true);
+            if session.finish(&claimed, write).await? {
+                let (probe, took) = (p.probe.clone(), started.elapsed());
+                session.after_commit(update_id, move || {
+                    crate::metrics::update_handled(&kind, took, true);
+                    probe.record(update_id as u32, true);
+                });
             } else {
                 tracing::warn!("the chat's state changed under this handler; the update runs again");
             }
@@ -129,7 +147,7 @@ async fn handle(p: &Pipeline, claimed: Claimed) -> anyhow::Result<()> {
             let error = format!("{e:#}");
             crate::metrics::update_handled(&kind, started.elapsed(), false);
             let outage = is_outage(&e);
-            let (parked, retry_in) = inbox::fail(claimed, &error, outage).await?;
+            let (parked, retry_in) = inbox::fail(session, &claimed, &error, outage).await?;
             if parked {
                 tracing::error!(error, "update failed again; parked for staff");
                 crate::metrics::update_parked();

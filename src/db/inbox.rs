@@ -1,7 +1,8 @@
 //! The inbox: updates stored before they are acknowledged, handled one chat at a time.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, FromRow, PgConnection, PgPool, Postgres};
 
 use super::users::StoredUser;
 use crate::i18n::Locale;
@@ -59,9 +60,10 @@ struct ClaimRow {
     locale: Option<Locale>,
 }
 
-/// A claimed update: its row and its chat are ours until the transaction ends.
+/// A claimed update: its row and its chat are held by the session that claimed it until
+/// that session's transaction ends.
+#[derive(Debug)]
 pub struct Claimed {
-    pub tx: Transaction<'static, Postgres>,
     pub update_id: i64,
     pub chat_id: Option<i64>,
     pub kind: String,
@@ -74,62 +76,40 @@ pub struct Claimed {
     pub user: Option<StoredUser>,
 }
 
-/// Claims the oldest unhandled update whose chat has no older unhandled one, skipping rows
-/// other handlers hold; one round trip after `BEGIN`. The chat's stored dialogue and its
-/// user come along, so most updates need no other read before the handler's own.
+/// Prepared once per session connection: PostgreSQL keeps its plan, made inside the
+/// claim's transaction (`CLAIM`), so it is always index-driven.
 ///
-/// The candidates are walked in `update_id` order on the pending index, and a chat's
-/// order is checked per candidate by a subquery PostgreSQL cannot turn into a join; the
-/// transaction keeps the plan index-driven (`begin_claim`). Planning the claim on every
-/// call instead cost more than running it.
-pub async fn claim(pool: &PgPool) -> sqlx::Result<Option<Claimed>> {
-    let mut tx = super::begin_claim(pool).await?;
-    let row: Option<ClaimRow> = sqlx::query_as(
-        "WITH next AS MATERIALIZED (
-             SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts
-             FROM inbox i
-             WHERE i.handled_at IS NULL AND i.parked_at IS NULL AND i.not_before <= now()
-               AND (i.chat_id IS NULL
-                    OR i.update_id = (SELECT min(o.update_id) FROM inbox o
-                                      WHERE o.chat_id = i.chat_id
-                                        AND o.handled_at IS NULL AND o.parked_at IS NULL))
-             ORDER BY i.update_id
-             LIMIT 1
-             FOR UPDATE SKIP LOCKED
-         )
-         SELECT n.update_id, n.chat_id, n.kind, n.payload, n.attempts, d.state, d.version,
-                u.chat_id AS user_chat_id, u.first_name, u.username, u.unreachable, u.locale
-         FROM next n
-         LEFT JOIN dialogue_states d ON d.chat_id = n.chat_id
-         LEFT JOIN telegram_users u ON u.id = n.chat_id",
+/// The oldest unhandled update whose chat has no older unhandled one, skipping rows other
+/// sessions hold; the chat's stored dialogue and its user come along, so most updates need
+/// no other read before the handler's own. The candidates are walked in `update_id` order
+/// on the pending index, and a chat's order is checked per candidate by a subquery
+/// PostgreSQL cannot turn into a join.
+const PREPARE_CLAIM: &str = "PREPARE inbox_claim AS
+    WITH next AS MATERIALIZED (
+        SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts
+        FROM inbox i
+        WHERE i.handled_at IS NULL AND i.parked_at IS NULL AND i.not_before <= now()
+          AND (i.chat_id IS NULL
+               OR i.update_id = (SELECT min(o.update_id) FROM inbox o
+                                 WHERE o.chat_id = i.chat_id
+                                   AND o.handled_at IS NULL AND o.parked_at IS NULL))
+        ORDER BY i.update_id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
     )
-    .fetch_optional(&mut *tx)
-    .await?;
-    Ok(row.map(|r| {
-        let user = match (r.chat_id, r.user_chat_id, r.first_name, r.unreachable) {
-            (Some(id), Some(chat_id), Some(first_name), Some(unreachable)) => Some(StoredUser {
-                id,
-                chat_id,
-                first_name,
-                username: r.username,
-                unreachable,
-                locale: r.locale,
-            }),
-            _ => None,
-        };
-        Claimed {
-            tx,
-            update_id: r.update_id,
-            chat_id: r.chat_id,
-            kind: r.kind,
-            payload: r.payload,
-            attempts: r.attempts,
-            state: r.state,
-            version: r.version.unwrap_or(0),
-            user,
-        }
-    }))
-}
+    SELECT n.update_id, n.chat_id, n.kind, n.payload, n.attempts, d.state, d.version,
+           u.chat_id AS user_chat_id, u.first_name, u.username, u.unreachable, u.locale
+    FROM next n
+    LEFT JOIN dialogue_states d ON d.chat_id = n.chat_id
+    LEFT JOIN telegram_users u ON u.id = n.chat_id";
+
+/// A claim in one round trip: the transaction (with the settings of `super::begin_claim`)
+/// and the prepared claim, sent together.
+const CLAIM: &str = "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; EXECUTE inbox_claim";
+
+/// The same, committing the previous update's transaction first.
+const COMMIT_AND_CLAIM: &str =
+    "COMMIT; BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; EXECUTE inbox_claim";
 
 /// What the handler left as the chat's dialogue state.
 pub enum StateWrite {
@@ -144,76 +124,243 @@ macro_rules! handled {
     };
 }
 
-/// Marks the update handled and writes the chat's state, in the claim's transaction and
-/// one statement. False (nothing written) when the state changed under us since the claim.
-pub async fn finish(mut claimed: Claimed, write: StateWrite) -> sqlx::Result<bool> {
-    let query = match (&write, claimed.chat_id) {
-        (StateWrite::Set(state), Some(chat)) => sqlx::query_scalar(concat!(
-            "WITH state AS (
-                 INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($2, $3, 1)
-                 ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
-                 WHERE d.version = $4
-                 RETURNING 1
-             ), handled AS (",
-            handled!(),
-            " AND EXISTS (SELECT 1 FROM state) RETURNING 1)
-             SELECT EXISTS (SELECT 1 FROM handled)"
-        ))
-        .bind(claimed.update_id)
-        .bind(chat)
-        .bind(state)
-        .bind(claimed.version),
-        (StateWrite::Remove, Some(chat)) => sqlx::query_scalar(concat!(
-            "WITH state AS (DELETE FROM dialogue_states WHERE chat_id = $2 AND version = $3), handled AS (",
-            handled!(),
-            " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
-        ))
-        .bind(claimed.update_id)
-        .bind(chat)
-        .bind(claimed.version),
-        _ => sqlx::query_scalar(concat!(
-            "WITH handled AS (",
-            handled!(),
-            " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
-        ))
-        .bind(claimed.update_id),
-    };
-    let done: bool = query.fetch_one(&mut *claimed.tx).await?;
-    if !done {
-        claimed.tx.rollback().await?;
-        return Ok(false);
-    }
-    claimed.tx.commit().await?;
-    Ok(true)
+/// A handling worker's connection to the inbox, kept from one update to the next.
+///
+/// An update is claimed, handled and finished in one transaction, as before; what the
+/// session saves is round trips. The commit of an update travels with the next claim
+/// (`COMMIT; BEGIN; …; EXECUTE inbox_claim` is one message), and the connection is not
+/// given back to the pool in between (sqlx pings a connection on every return). That
+/// took the pipeline's own round trips per update from five (begin, claim, finish,
+/// commit, the return's ping) to two (claim, finish).
+///
+/// Nothing finished is left uncommitted for long: the worker claims again at once, and
+/// [`InboxSession::settle`] commits before it waits. A session dropped with its
+/// transaction open (a crash, a worker cut off at shutdown) closes its connection, and
+/// PostgreSQL rolls the transaction back: the update runs again, as after any crash.
+pub struct InboxSession {
+    pool: PgPool,
+    conn: Option<PoolConnection<Postgres>>,
+    /// A claim's transaction is open on `conn`.
+    open: bool,
+    /// What to do once the open transaction is committed, by update.
+    committed: Vec<(i64, Box<dyn FnOnce() + Send>)>,
 }
 
-/// Records a failed attempt in the claim's own transaction, so no other handler can take
-/// the update between the failure and its record: retried after `retry_in`, or parked
-/// once it failed `max_attempts` times. An outage (`counted: false`: Telegram or the
-/// database unreachable) is retried without counting towards parking. True when parked.
-pub async fn fail(
-    mut claimed: Claimed,
-    error: &str,
-    retry_in: std::time::Duration,
-    counted: bool,
-    max_attempts: i32,
-) -> sqlx::Result<bool> {
-    let parked = sqlx::query_scalar(
-        "UPDATE inbox SET attempts = attempts + $5::int, last_error = left($2, 2000),
-                not_before = now() + $3 * interval '1 millisecond',
-                parked_at = CASE WHEN $5 AND attempts + 1 >= $4 THEN now() END
-         WHERE update_id = $1
-         RETURNING parked_at IS NOT NULL",
-    )
-    .bind(claimed.update_id)
-    .bind(error)
-    .bind(retry_in.as_millis() as i64)
-    .bind(max_attempts)
-    .bind(counted)
-    .fetch_one(&mut *claimed.tx)
-    .await?;
-    claimed.tx.commit().await?;
-    Ok(parked)
+impl InboxSession {
+    pub fn new(pool: PgPool) -> Self {
+        InboxSession { pool, conn: None, open: false, committed: Vec::new() }
+    }
+
+    /// Runs `then` once the open transaction, in which `update_id` was finished, is
+    /// committed (the update counts as handled from then on); never if it is rolled back.
+    pub fn after_commit(&mut self, update_id: i64, then: impl FnOnce() + Send + 'static) {
+        self.committed.push((update_id, Box::new(then)));
+    }
+
+    fn run_committed(&mut self) {
+        for (_, then) in self.committed.drain(..) {
+            then();
+        }
+    }
+
+    /// A claim failed after sending the previous transaction's COMMIT: whether it went
+    /// through is read back from the inbox, on another connection.
+    async fn resolve_uncertain_commit(&mut self) {
+        let waiting = std::mem::take(&mut self.committed);
+        if waiting.is_empty() {
+            return;
+        }
+        let ids: Vec<i64> = waiting.iter().map(|(id, _)| *id).collect();
+        // A connection of its own: whatever cut this one (a restart of the server, a
+        // terminated backend) likely cut the pool's idle ones too.
+        let handled: sqlx::Result<Vec<i64>> = async {
+            let mut conn = PgConnection::connect_with(&self.pool.connect_options()).await?;
+            let handled = boxed(
+                sqlx::query_scalar(
+                    "SELECT update_id FROM inbox WHERE update_id = ANY($1) AND handled_at IS NOT NULL",
+                )
+                .bind(&ids)
+                .fetch_all(&mut conn),
+            )
+            .await;
+            let _ = conn.close().await;
+            handled
+        }
+        .await;
+        match handled {
+            Ok(handled) => {
+                for (id, then) in waiting {
+                    if handled.contains(&id) {
+                        then();
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "whether the last update was committed is unknown"),
+        }
+    }
+
+    /// Claims the next update, committing what the previous one left. `None` when none is
+    /// waiting (the session is then settled).
+    pub async fn claim(&mut self) -> sqlx::Result<Option<Claimed>> {
+        let sql = if self.open { COMMIT_AND_CLAIM } else { CLAIM };
+        // Not `RawSql::fetch_optional`: in sqlx 0.8 it fails when there is no row.
+        let conn = self.connection().await?;
+        let row = boxed(sqlx::Executor::fetch_optional(&mut **conn, sqlx::raw_sql(sql))).await;
+        if row.is_err() && self.open {
+            self.conn = None;
+            self.open = false;
+            self.resolve_uncertain_commit().await;
+        }
+        let row = self.checked(row)?;
+        // The previous transaction's COMMIT came first in the same message.
+        self.run_committed();
+        self.open = true;
+        let Some(row) = row else {
+            self.settle().await?;
+            return Ok(None);
+        };
+        let r = ClaimRow::from_row(&row)?;
+        let user = match (r.chat_id, r.user_chat_id, r.first_name, r.unreachable) {
+            (Some(id), Some(chat_id), Some(first_name), Some(unreachable)) => Some(StoredUser {
+                id,
+                chat_id,
+                first_name,
+                username: r.username,
+                unreachable,
+                locale: r.locale,
+            }),
+            _ => None,
+        };
+        Ok(Some(Claimed {
+            update_id: r.update_id,
+            chat_id: r.chat_id,
+            kind: r.kind,
+            payload: r.payload,
+            attempts: r.attempts,
+            state: r.state,
+            version: r.version.unwrap_or(0),
+            user,
+        }))
+    }
+
+    /// Marks the update handled and writes the chat's state, in the claim's transaction and
+    /// one statement (committed with the next claim, or by `settle`). False (nothing
+    /// written) when the state changed under us since the claim.
+    pub async fn finish(&mut self, claimed: &Claimed, write: StateWrite) -> sqlx::Result<bool> {
+        let (update_id, version) = (claimed.update_id, claimed.version);
+        let query = match (write, claimed.chat_id) {
+            (StateWrite::Set(state), Some(chat)) => sqlx::query_scalar(concat!(
+                "WITH state AS (
+                     INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($2, $3, 1)
+                     ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
+                     WHERE d.version = $4
+                     RETURNING 1
+                 ), handled AS (",
+                handled!(),
+                " AND EXISTS (SELECT 1 FROM state) RETURNING 1)
+                 SELECT EXISTS (SELECT 1 FROM handled)"
+            ))
+            .bind(update_id)
+            .bind(chat)
+            .bind(state)
+            .bind(version),
+            (StateWrite::Remove, Some(chat)) => sqlx::query_scalar(concat!(
+                "WITH state AS (DELETE FROM dialogue_states WHERE chat_id = $2 AND version = $3), handled AS (",
+                handled!(),
+                " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
+            ))
+            .bind(update_id)
+            .bind(chat)
+            .bind(version),
+            _ => sqlx::query_scalar(concat!(
+                "WITH handled AS (",
+                handled!(),
+                " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
+            ))
+            .bind(update_id),
+        };
+        let conn = self.connection().await?;
+        let done = boxed(query.fetch_one(&mut **conn)).await;
+        self.checked(done)
+    }
+
+    /// Records a failed attempt in the claim's own transaction, so no other handler can
+    /// take the update between the failure and its record: retried after `retry_in`, or
+    /// parked once it failed `max_attempts` times. An outage (`counted: false`: Telegram
+    /// or the database unreachable) is retried without counting towards parking. True
+    /// when parked. Committed at once: the worker waits before it claims again.
+    pub async fn fail(
+        &mut self,
+        claimed: &Claimed,
+        error: &str,
+        retry_in: std::time::Duration,
+        counted: bool,
+        max_attempts: i32,
+    ) -> sqlx::Result<bool> {
+        let query = sqlx::query_scalar(
+            "UPDATE inbox SET attempts = attempts + $5::int, last_error = left($2, 2000),
+                    not_before = now() + $3 * interval '1 millisecond',
+                    parked_at = CASE WHEN $5 AND attempts + 1 >= $4 THEN now() END
+             WHERE update_id = $1
+             RETURNING parked_at IS NOT NULL",
+        )
+        .bind(claimed.update_id)
+        .bind(error)
+        .bind(retry_in.as_millis() as i64)
+        .bind(max_attempts)
+        .bind(counted);
+        let conn = self.connection().await?;
+        let parked = boxed(query.fetch_one(&mut **conn)).await;
+        let parked = self.checked(parked)?;
+        self.settle().await?;
+        Ok(parked)
+    }
+
+    /// Commits the open transaction, if any: before the worker waits, or stops.
+    pub async fn settle(&mut self) -> sqlx::Result<()> {
+        if self.open {
+            let conn = self.connection().await?;
+            let done = boxed(sqlx::Executor::execute(&mut **conn, sqlx::raw_sql("COMMIT"))).await;
+            if done.is_err() {
+                self.conn = None;
+                self.open = false;
+                self.resolve_uncertain_commit().await;
+            }
+            self.checked(done)?;
+            self.open = false;
+            self.run_committed();
+        }
+        Ok(())
+    }
+
+    /// The session's connection, connecting (and preparing the claim) first if needed.
+    async fn connection(&mut self) -> sqlx::Result<&mut PoolConnection<Postgres>> {
+        if self.conn.is_none() {
+            let mut conn = self.pool.acquire().await?;
+            conn.close_on_drop();
+            boxed(sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(PREPARE_CLAIM))).await?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("connected above"))
+    }
+
+    /// A failure closes the connection, rolling back whatever was open: the next call
+    /// starts on a new one.
+    fn checked<T>(&mut self, result: sqlx::Result<T>) -> sqlx::Result<T> {
+        if result.is_err() {
+            self.conn = None;
+            self.open = false;
+            self.committed.clear();
+        }
+        result
+    }
+}
+
+/// sqlx's futures on a borrowed connection, boxed where they are made: awaited in place,
+/// rustc cannot prove the worker's future `Send` for every lifetime ("implementation of
+/// `Executor` is not general enough").
+fn boxed<'a, T>(f: impl std::future::Future<Output = T> + Send + 'a) -> futures::future::BoxFuture<'a, T> {
+    Box::pin(f)
 }
 
 /// Unhandled updates (the handlers' backlog) and parked ones.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::db::inbox::{self, NewUpdate};
 use crate::services::Ctx;
 
-pub use crate::db::inbox::{Claimed, Parked, StateWrite};
+pub use crate::db::inbox::{Claimed, InboxSession, Parked, StateWrite};
 
 /// Tries before an update that keeps failing is parked for staff to look at.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -121,27 +121,27 @@ pub async fn intake(ctx: &Ctx, updates: Vec<NewUpdate>) -> anyhow::Result<u64> {
     Ok(new)
 }
 
-pub async fn claim(ctx: &Ctx) -> anyhow::Result<Option<Claimed>> {
-    Ok(inbox::claim(&ctx.db).await?)
-}
-
-/// Marks the update handled together with the chat's new state. False when the state
-/// changed under us (the update is then handled again).
-pub async fn finish(claimed: Claimed, write: StateWrite) -> anyhow::Result<bool> {
-    Ok(inbox::finish(claimed, write).await?)
+/// A handling worker's connection to the inbox (see `db::inbox::InboxSession`).
+pub fn session(ctx: &Ctx) -> InboxSession {
+    InboxSession::new(ctx.db.clone())
 }
 
 /// Records a failure: whether the update is now parked (no more tries), and when it is
 /// tried again otherwise. An `outage` (Telegram or the database unreachable) says nothing
 /// about the update: it is tried again every few seconds until they are back, and never
 /// parked for it.
-pub async fn fail(claimed: Claimed, error: &str, outage: bool) -> anyhow::Result<(bool, Duration)> {
+pub async fn fail(
+    session: &mut InboxSession,
+    claimed: &Claimed,
+    error: &str,
+    outage: bool,
+) -> anyhow::Result<(bool, Duration)> {
     let retry_in = if outage {
         OUTAGE_RETRY
     } else {
         Duration::from_secs(1) * 3u32.pow(claimed.attempts.clamp(0, 5) as u32)
     };
-    let parked = inbox::fail(claimed, error, retry_in, !outage, MAX_ATTEMPTS).await?;
+    let parked = session.fail(claimed, error, retry_in, !outage, MAX_ATTEMPTS).await?;
     Ok((parked, retry_in))
 }
 

@@ -561,8 +561,8 @@ async fn sigterm_mid_burst_exits_cleanly_and_loses_nothing() {
     .await;
     assert_eq!(count(&app, "SELECT count(*) FROM inbox").await, users.len() as i64);
     Command::new("kill").args(["-TERM", &next.0.id().to_string()]).status().unwrap();
-    let (status, _) = exit_status(next, Duration::from_secs(30)).await;
-    assert_eq!(status.code(), Some(0));
+    let (status, log) = exit_status(next, Duration::from_secs(30)).await;
+    assert_eq!(status.code(), Some(0), "{status:?}\n{log}");
 }
 
 /// A process whose bot cannot work (Telegram refuses its token) does not linger as a
