@@ -103,13 +103,12 @@ const PREPARE_CLAIM: &str = "PREPARE inbox_claim AS
     LEFT JOIN dialogue_states d ON d.chat_id = n.chat_id
     LEFT JOIN telegram_users u ON u.id = n.chat_id";
 
-/// A claim in one round trip: the transaction (with the settings of `super::begin_claim`)
-/// and the prepared claim, sent together.
-const CLAIM: &str = "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; EXECUTE inbox_claim";
+/// A claim in one round trip: the transaction (as `super::begin_claim` opens it) and the
+/// prepared claim, sent together.
+const CLAIM: &str = concat!(claim_begin!(), "; EXECUTE inbox_claim");
 
 /// The same, committing the previous update's transaction first.
-const COMMIT_AND_CLAIM: &str =
-    "COMMIT; BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; EXECUTE inbox_claim";
+const COMMIT_AND_CLAIM: &str = concat!("COMMIT; ", claim_begin!(), "; EXECUTE inbox_claim");
 
 /// What the handler left as the chat's dialogue state.
 pub enum StateWrite {
@@ -126,8 +125,8 @@ macro_rules! handled {
 
 /// A handling worker's connection to the inbox, kept from one update to the next.
 ///
-/// An update is claimed, handled and finished in one transaction, as before; what the
-/// session saves is round trips. The commit of an update travels with the next claim
+/// An update is claimed, handled and finished in one transaction, and the session keeps
+/// the round trips for it few. The commit of an update travels with the next claim
 /// (`COMMIT; BEGIN; …; EXECUTE inbox_claim` is one message), and the connection is not
 /// given back to the pool in between (sqlx pings a connection on every return). That
 /// took the pipeline's own round trips per update from five (begin, claim, finish,
