@@ -76,15 +76,18 @@ pub struct Claimed {
     pub user: Option<StoredUser>,
 }
 
-/// Prepared once per session connection: PostgreSQL keeps its plan, made inside the
-/// claim's transaction (`CLAIM`), so it is always index-driven.
+/// Sent once per session connection: the claim, prepared, and the settings its plan is
+/// made under. PostgreSQL keeps the plan and makes it again only after the statistics
+/// change; with sequential scans and sorts off for the whole (dedicated) connection, every
+/// plan it makes walks the pending index (see `super::begin_claim`).
 ///
 /// The oldest unhandled update whose chat has no older unhandled one, skipping rows other
 /// sessions hold; the chat's stored dialogue and its user come along, so most updates need
 /// no other read before the handler's own. The candidates are walked in `update_id` order
 /// on the pending index, and a chat's order is checked per candidate by a subquery
 /// PostgreSQL cannot turn into a join.
-const PREPARE_CLAIM: &str = "PREPARE inbox_claim AS
+const PREPARE_CLAIM: &str = "SET enable_seqscan = off; SET enable_sort = off;
+    PREPARE inbox_claim AS
     WITH next AS MATERIALIZED (
         SELECT i.update_id, i.chat_id, i.kind, i.payload, i.attempts
         FROM inbox i
@@ -103,12 +106,11 @@ const PREPARE_CLAIM: &str = "PREPARE inbox_claim AS
     LEFT JOIN dialogue_states d ON d.chat_id = n.chat_id
     LEFT JOIN telegram_users u ON u.id = n.chat_id";
 
-/// A claim in one round trip: the transaction (as `super::begin_claim` opens it) and the
-/// prepared claim, sent together.
-const CLAIM: &str = concat!(claim_begin!(), "; EXECUTE inbox_claim");
+/// A claim in one round trip: the transaction and the prepared claim, sent together.
+const CLAIM: &str = "BEGIN; EXECUTE inbox_claim";
 
 /// The same, committing the previous update's transaction first.
-const COMMIT_AND_CLAIM: &str = concat!("COMMIT; ", claim_begin!(), "; EXECUTE inbox_claim");
+const COMMIT_AND_CLAIM: &str = "COMMIT; BEGIN; EXECUTE inbox_claim";
 
 /// What the handler left as the chat's dialogue state.
 pub enum StateWrite {
@@ -127,7 +129,7 @@ macro_rules! handled {
 ///
 /// An update is claimed, handled and finished in one transaction, and the session keeps
 /// the round trips for it few. The commit of an update travels with the next claim
-/// (`COMMIT; BEGIN; …; EXECUTE inbox_claim` is one message), and the connection is not
+/// (`COMMIT; BEGIN; EXECUTE inbox_claim` is one message), and the connection is not
 /// given back to the pool in between (sqlx pings a connection on every return). That
 /// took the pipeline's own round trips per update from five (begin, claim, finish,
 /// commit, the return's ping) to two (claim, finish).

@@ -1,12 +1,5 @@
 //! sqlx queries, one file per aggregate, and the dialogue `Storage`.
 
-/// The `BEGIN` of a claim's transaction (see [`begin_claim`]), for statements sent with it.
-macro_rules! claim_begin {
-    () => {
-        "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off"
-    };
-}
-
 pub mod applicants;
 pub mod applications;
 pub mod audit;
@@ -78,7 +71,7 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
 /// milliseconds per claim growing with the backlog (an outbox claim took 0.5 s behind a
 /// thousand queued messages), exactly when the queue is long.
 pub async fn begin_claim(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-    pool.begin_with(claim_begin!()).await
+    pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off").await
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
