@@ -164,9 +164,11 @@ impl InboxSession {
         }
     }
 
-    /// A claim failed after sending the previous transaction's COMMIT: whether it went
-    /// through is read back from the inbox, on another connection.
-    async fn resolve_uncertain_commit(&mut self) {
+    /// A message carrying a COMMIT failed: the connection is given up, and whether the
+    /// commit went through is read back from the inbox, on another connection.
+    async fn commit_failed(&mut self) {
+        self.conn = None;
+        self.open = false;
         let waiting = std::mem::take(&mut self.committed);
         if waiting.is_empty() {
             return;
@@ -204,13 +206,11 @@ impl InboxSession {
     /// waiting (the session is then settled).
     pub async fn claim(&mut self) -> sqlx::Result<Option<Claimed>> {
         let sql = if self.open { COMMIT_AND_CLAIM } else { CLAIM };
-        // Not `RawSql::fetch_optional`: in sqlx 0.8 it fails when there is no row.
         let conn = self.connection().await?;
+        // Not `RawSql::fetch_optional`: in sqlx 0.8 it fails when there is no row.
         let row = boxed(sqlx::Executor::fetch_optional(&mut **conn, sqlx::raw_sql(sql))).await;
         if row.is_err() && self.open {
-            self.conn = None;
-            self.open = false;
-            self.resolve_uncertain_commit().await;
+            self.commit_failed().await;
         }
         let row = self.checked(row)?;
         // The previous transaction's COMMIT came first in the same message.
@@ -323,9 +323,7 @@ impl InboxSession {
             let conn = self.connection().await?;
             let done = boxed(sqlx::Executor::execute(&mut **conn, sqlx::raw_sql("COMMIT"))).await;
             if done.is_err() {
-                self.conn = None;
-                self.open = false;
-                self.resolve_uncertain_commit().await;
+                self.commit_failed().await;
             }
             self.checked(done)?;
             self.open = false;
