@@ -26,6 +26,8 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
     if config.card_api_secret.is_empty() {
         config.card_api_secret = SANDBOX_CARD_SECRET.to_owned();
     }
+    // A handful of people trying the bot: a few workers, each keeping a connection, do.
+    config.update_workers = config.update_workers.min(4);
     // Admins of the sandbox live in memory only: never written to `staff`.
     config.admin_ids.clear();
     config.sandbox_admins = vec![USERS[0].id as i64];

@@ -225,11 +225,15 @@ impl TestUser {
 
     /// Waits for the bot to have handled the update. The probe hears of it once the
     /// update's commit went through; a process killed in the instant between its commit
-    /// and hearing back never tells, so the inbox is asked too.
+    /// and hearing back never tells, so the inbox is asked too once the probe has been
+    /// silent for a while (not sooner: a crowd asking at once would crowd the pool).
     async fn handled(&self, update_id: i32) {
         let id = u32::try_from(update_id).expect("update ids are positive");
         let deadline = tokio::time::Instant::now() + HANDLED_WITHIN;
-        while !self.probe.wait(id, Duration::from_millis(500)).await {
+        if self.probe.wait(id, Duration::from_secs(2)).await {
+            return;
+        }
+        while !self.probe.wait(id, Duration::from_secs(1)).await {
             let committed: Option<bool> =
                 sqlx::query_scalar("SELECT handled_at IS NOT NULL FROM inbox WHERE update_id = $1")
                     .bind(i64::from(update_id))

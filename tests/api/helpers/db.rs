@@ -26,7 +26,7 @@ impl TestDb {
         let mut url = url::Url::parse(&server).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
         let url = url.to_string();
-        let pool = ent_bot::db::connect(&url, 30).await.expect("connect to test database");
+        let pool = ent_bot::db::connect(&url, 20).await.expect("connect to test database");
         ent_bot::db::migrate(&pool).await.expect("migrations apply");
         TestDb { name, url, pool }
     }
