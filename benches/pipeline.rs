@@ -893,6 +893,8 @@ fn bot_env(
         ("SUPPORT_CONTACT", "support@ent.test".to_string()),
         ("CARD_PAYMENTS", "off".to_string()),
         ("CONSOLE_SECRET", "bench-console-secret".to_string()),
+        // The benchmark plays Kaspi from loopback.
+        ("KASPI_ALLOW_LOOPBACK", "true".to_string()),
         ("DATABASE_MAX_CONNECTIONS", s.connections.to_string()),
         ("UPDATE_WORKERS", s.workers.to_string()),
     ]);

@@ -70,9 +70,10 @@ impl App {
         }
         if config.console_secret.is_empty() {
             config.console_secret = crate::services::console::random_secret();
+            // `serve` refuses an empty secret; the sandbox and tests run one process.
             tracing::warn!(
-                "CONSOLE_SECRET is empty: a random one signs console sign-in links, so links \
-                 and console sessions will not survive a restart"
+                "CONSOLE_SECRET is empty: a random one signs console sign-in links, so a link \
+                 is valid only in the process that issued it, until it restarts"
             );
         }
         let owns_pool = options.pool.is_none();

@@ -33,7 +33,16 @@ pub struct Config {
     pub timezone: Tz,
     pub payment_deadline_minutes: u32,
     pub payment_reminder_minutes: Vec<u32>,
+    /// The only addresses that may call the Kaspi endpoint (its protocol has no signature:
+    /// the allow-list is its authentication). `serve` refuses to start without it.
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
+    /// `KASPI_ALLOW_LOOPBACK=true`: a loopback caller may call the Kaspi endpoint too
+    /// (development, the sandbox's payment page). Never behind a same-host reverse proxy:
+    /// every internet caller it relays is loopback.
+    pub kaspi_allow_loopback: bool,
+    /// `KASPI_BASIC_AUTH=user:password`: a second factor when the contract with Kaspi
+    /// provides one; every Kaspi request must then carry it.
+    pub kaspi_basic_auth: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` is believed (the Kaspi allow-list check).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub card_api_url: Option<url::Url>,
@@ -148,6 +157,12 @@ impl Config {
             payment_deadline_minutes,
             payment_reminder_minutes,
             kaspi_allowed_ips,
+            kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
+            kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {
+                Some(v) if v.split_once(':').is_some_and(|(u, p)| !u.is_empty() && !p.is_empty()) => Some(v),
+                Some(_) => bail!("KASPI_BASIC_AUTH must be user:password, both non-empty"),
+                None => None,
+            },
             trusted_proxies,
             card_api_url: var("CARD_API_URL")
                 .map(|u| u.parse().context("CARD_API_URL must be a URL"))
@@ -238,6 +253,7 @@ mod tests {
         assert_eq!(c.send_rate_per_sec, 25);
         assert!(!c.paid_broadcast);
         assert_eq!(c.paid_broadcast_rate_per_sec, 1000);
+        assert!(c.kaspi_allowed_ips.is_empty() && !c.kaspi_allow_loopback, "nobody may call Kaspi's endpoint");
     }
 
     #[test]
@@ -252,6 +268,10 @@ mod tests {
         assert!(format!("{e:#}").contains("PAYMENT_DEADLINE_MINUTES"));
         let e = cfg(&[("TRUSTED_PROXIES", "10.0.0.1, proxy.local")]).unwrap_err();
         assert!(format!("{e:#}").contains("TRUSTED_PROXIES"));
+        let e = cfg(&[("KASPI_BASIC_AUTH", "kaspi")]).unwrap_err();
+        assert!(format!("{e:#}").contains("KASPI_BASIC_AUTH"));
+        let e = cfg(&[("KASPI_ALLOW_LOOPBACK", "maybe")]).unwrap_err();
+        assert!(format!("{e:#}").contains("KASPI_ALLOW_LOOPBACK"));
         let e = cfg(&[("TIMEZONE", "Mars/Olympus")]).unwrap_err();
         assert!(format!("{e:#}").contains("TIMEZONE"));
         let e = cfg(&[("UPDATE_WORKERS", "16"), ("DATABASE_MAX_CONNECTIONS", "20")]).unwrap_err();

@@ -81,5 +81,23 @@ fn production_ready(config: &Config) -> anyhow::Result<()> {
         )
         .into());
     }
+    if config.kaspi_allowed_ips.is_empty() && !config.kaspi_allow_loopback {
+        return Err(Refusal(
+            "KASPI_ALLOWED_IPS is not set: Kaspi's callbacks carry no signature, so only the \
+             addresses listed there may mark orders paid (KASPI_ALLOW_LOOPBACK=true allows \
+             loopback callers, for development only: behind a reverse proxy on the same host \
+             every caller is loopback)"
+                .into(),
+        )
+        .into());
+    }
+    if config.console_secret.is_empty() {
+        return Err(Refusal(
+            "CONSOLE_SECRET is not set: console sign-in links are signed with it, and every \
+             process must use the same one (a long random string)"
+                .into(),
+        )
+        .into());
+    }
     Ok(())
 }

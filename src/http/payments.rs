@@ -31,11 +31,19 @@ async fn kaspi(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let caller = caller(&ctx.config.trusted_proxies, peer.ip(), &headers);
-    if !caller.is_some_and(|ip| kaspi_may_call(&ctx, ip)) {
-        let caller = caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unreadable X-Forwarded-For".into());
-        tracing::warn!(peer = %peer.ip(), %caller, "Kaspi endpoint called from an address not in KASPI_ALLOWED_IPS");
+    if !caller.is_some_and(|ip| kaspi_may_call(&ctx.config, ip)) {
+        let caller = caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown (no usable X-Forwarded-For)".into());
+        tracing::warn!(peer = %peer.ip(), %caller, "Kaspi endpoint called from an address not allowed by KASPI_ALLOWED_IPS");
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "forbidden" });
         return (StatusCode::FORBIDDEN, Json(answer)).into_response();
+    }
+    if let Some(expected) = &ctx.config.kaspi_basic_auth
+        && !basic_auth_matches(expected, &headers)
+    {
+        tracing::warn!(peer = %peer.ip(), "Kaspi endpoint called without the right KASPI_BASIC_AUTH");
+        let answer = json!({ "result": kaspi::result::OTHER, "comment": "unauthorized" });
+        let challenge = [(axum::http::header::WWW_AUTHENTICATE, "Basic realm=\"kaspi\"")];
+        return (StatusCode::UNAUTHORIZED, challenge, Json(answer)).into_response();
     }
     let req = match kaspi::parse(&params) {
         Ok(req) => req,
@@ -68,13 +76,14 @@ async fn kaspi(
 /// Who is calling: the TCP peer, unless the peer is one of `TRUSTED_PROXIES`; then
 /// `X-Forwarded-For` is read from the right (each proxy appends the address it saw) and
 /// the first address that is not a trusted proxy is the caller. Entries left of it were
-/// written by the caller himself and are never believed. `None` when an entry that must
-/// be read is not an address.
+/// written by the caller himself and are never believed. `None` (nobody may be believed)
+/// when an entry that must be read is not an address, or when a trusted proxy names no
+/// caller: the proxy's own address would stand for everyone it relays.
 pub fn caller(trusted: &[IpAddr], peer: IpAddr, headers: &HeaderMap) -> Option<IpAddr> {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.to_canonical() == ip);
-    let mut caller = peer.to_canonical();
-    if !is_trusted(caller) {
-        return Some(caller);
+    let peer = peer.to_canonical();
+    if !is_trusted(peer) {
+        return Some(peer);
     }
     let forwarded: Vec<&str> = headers
         .get_all("x-forwarded-for")
@@ -89,23 +98,33 @@ pub fn caller(trusted: &[IpAddr], peer: IpAddr, headers: &HeaderMap) -> Option<I
             .or_else(|_| entry.parse::<SocketAddr>().map(|s| s.ip()))
             .ok()?
             .to_canonical();
-        caller = ip;
         if !is_trusted(ip) {
-            break;
+            return Some(ip);
         }
     }
-    Some(caller)
+    None
 }
 
-/// `KASPI_ALLOWED_IPS`, or loopback only when it is empty, checked against the caller
-/// ([`caller`]: the TCP peer, or behind `TRUSTED_PROXIES` the forwarded address).
-fn kaspi_may_call(ctx: &Ctx, ip: IpAddr) -> bool {
+/// Kaspi's protocol carries no signature: the caller's address is its authentication.
+/// Only `KASPI_ALLOWED_IPS`, and loopback only when `KASPI_ALLOW_LOOPBACK` says so.
+fn kaspi_may_call(config: &crate::config::Config, ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
-    if ctx.config.kaspi_allowed_ips.is_empty() {
-        ip.is_loopback()
-    } else {
-        ctx.config.kaspi_allowed_ips.iter().any(|allowed| allowed.to_canonical() == ip)
-    }
+    config.kaspi_allowed_ips.iter().any(|allowed| allowed.to_canonical() == ip)
+        || (config.kaspi_allow_loopback && ip.is_loopback())
+}
+
+/// `Authorization: Basic base64(user:password)` equal to `KASPI_BASIC_AUTH`, compared in
+/// constant time.
+fn basic_auth_matches(expected: &str, headers: &HeaderMap) -> bool {
+    use base64::Engine;
+    use subtle::ConstantTimeEq;
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
+        .unwrap_or_default();
+    bool::from(given.ct_eq(expected.as_bytes()))
 }
 
 // ---- card ----
@@ -195,8 +214,10 @@ mod tests {
         let two = [proxy, ip("10.0.0.3")];
         let h = forwarded(&["203.0.113.7", "194.187.247.152:443, ::ffff:10.0.0.3"]);
         assert_eq!(caller(&two, proxy, &h), Some(kaspi));
-        // No header: the proxy itself; garbage: nobody.
-        assert_eq!(caller(&[proxy], proxy, &HeaderMap::new()), Some(proxy));
+        // No header, or only proxies in it: nobody, never the proxy (which relays everyone).
+        assert_eq!(caller(&[proxy], proxy, &HeaderMap::new()), None);
+        assert_eq!(caller(&two, proxy, &forwarded(&["10.0.0.3"])), None);
+        // Garbage: nobody.
         assert_eq!(caller(&[proxy], proxy, &forwarded(&["kaspi.kz"])), None);
     }
 }

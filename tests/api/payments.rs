@@ -559,7 +559,7 @@ async fn unknown_orders_and_malformed_requests_get_their_codes() {
 
 #[tokio::test]
 async fn kaspi_may_call_only_from_its_allowed_addresses() {
-    let app = spawn(&[("KASPI_ALLOWED_IPS", "10.20.30.40")]).await;
+    let app = spawn(&[("KASPI_ALLOWED_IPS", "10.20.30.40"), ("KASPI_ALLOW_LOOPBACK", "false")]).await;
     let (user, application) = applicant_with_seat(&app, 3007).await;
     user.press("Kaspi").await;
     let order = order_of(&app, application, "kaspi").await;
@@ -1008,4 +1008,16 @@ fn serve_refuses_sandbox_stand_ins_outside_the_sandbox() {
     let no_gateway = run(&[("SMTP_URL", "smtp://127.0.0.1:2525")]);
     assert_eq!(no_gateway.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_gateway.stderr).contains("CARD_PAYMENTS=off"));
+    // Kaspi's endpoint has no signature: without an allow-list it would be open to anyone
+    // a same-host proxy relays (security review, finding 1).
+    let kaspi_only = [("SMTP_URL", "smtp://127.0.0.1:2525"), ("CARD_PAYMENTS", "off")];
+    let no_allow_list = run(&kaspi_only);
+    assert_eq!(no_allow_list.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_allow_list.stderr).contains("KASPI_ALLOWED_IPS"));
+    // Console links signed by a per-process secret fail on every other process.
+    for kaspi in [("KASPI_ALLOWED_IPS", "194.187.247.152"), ("KASPI_ALLOW_LOOPBACK", "true")] {
+        let no_console_secret = run(&[kaspi_only[0], kaspi_only[1], kaspi, ("CONSOLE_SECRET", "")]);
+        assert_eq!(no_console_secret.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&no_console_secret.stderr).contains("CONSOLE_SECRET"));
+    }
 }

@@ -60,6 +60,11 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     // Several tests run at once against one PostgreSQL (100 connections by default).
     env.insert("DATABASE_MAX_CONNECTIONS".into(), "10".into());
     env.insert("UPDATE_WORKERS".into(), "4".into());
+    // The tests call the Kaspi endpoint from loopback, as the sandbox's payment page does;
+    // tests/api/kaspi_proxy.rs turns it off to attack the endpoint.
+    env.insert("KASPI_ALLOW_LOOPBACK".into(), "true".into());
+    // `serve` (the binary in a child process) requires one.
+    env.insert("CONSOLE_SECRET".into(), format!("test-console-secret-{}", rand::random::<u64>()));
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     // A fixed start keeps dates in assertions stable: Tuesday 2026-12-22 10:00 in Almaty.
     let clock = Clock::manual(Utc.with_ymd_and_hms(2026, 12, 22, 5, 0, 0).unwrap());
