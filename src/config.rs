@@ -253,7 +253,10 @@ mod tests {
         assert_eq!(c.send_rate_per_sec, 25);
         assert!(!c.paid_broadcast);
         assert_eq!(c.paid_broadcast_rate_per_sec, 1000);
-        assert!(c.kaspi_allowed_ips.is_empty() && !c.kaspi_allow_loopback, "nobody may call Kaspi's endpoint");
+        assert!(
+            c.kaspi_allowed_ips.is_empty() && !c.kaspi_allow_loopback,
+            "nobody may call Kaspi's endpoint"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
 use crate::bot::TgBot;
-use crate::domain::Money;
+use crate::domain::{ApplicationStatus, Money};
 use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -22,7 +22,7 @@ fn button(text: impl Into<String>, data: String) -> InlineKeyboardButton {
 }
 
 fn status(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
-    ctx.i18n.t(l, &format!("status-{}", app.status))
+    ctx.i18n.t(l, app.status.fluent_id())
 }
 
 /// Sends the list, or replaces `message` with it.
@@ -113,16 +113,18 @@ fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView, category: &str) -> 
     ];
     let mut text = ctx.i18n.f(l, "history-details", &args);
     let closed = app.database_closed_at.is_some_and(|t| t <= now);
-    match app.status.as_str() {
-        "awaiting_payment" => {
+    match app.status {
+        ApplicationStatus::AwaitingPayment => {
             let deadline = format::time(app.payment_deadline, tz);
             text.push_str(&format!(
                 "\n\n{}",
                 ctx.i18n.f(l, "history-deadline", &[("deadline", deadline.into())])
             ));
         }
-        "paid" if closed => text.push_str(&format!("\n\n{}", ctx.i18n.t(l, "history-db-closed-note"))),
-        "paid" => text.push_str(&format!("\n\n{}", ctx.i18n.t(l, "history-fixed-place"))),
+        ApplicationStatus::Paid if closed => {
+            text.push_str(&format!("\n\n{}", ctx.i18n.t(l, "history-db-closed-note")))
+        }
+        ApplicationStatus::Paid => text.push_str(&format!("\n\n{}", ctx.i18n.t(l, "history-fixed-place"))),
         _ => {}
     }
     text
@@ -133,18 +135,17 @@ fn details_keyboard(ctx: &Ctx, l: Locale, app: &ApplicationView) -> InlineKeyboa
     let id = app.id;
     let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
     let mut rows = vec![];
-    match app.status.as_str() {
-        "awaiting_payment" => {
+    match app.status {
+        ApplicationStatus::AwaitingPayment => {
             rows.push(vec![button(t("history-pay"), format!("h:pay:{id}"))]);
             rows.push(vec![button(t("history-cancel"), format!("h:c:{id}"))]);
         }
-        "paid" => {
+        ApplicationStatus::Paid => {
             if !closed {
                 rows.push(vec![button(t("history-edit-language"), format!("h:el:{id}"))]);
                 rows.push(vec![button(t("history-edit-combination"), format!("h:ec:{id}"))]);
             }
-            // Once the test has begun there is nothing left to withdraw from.
-            if app.starts_at > ctx.clock.now() {
+            if app.status.can_withdraw(ctx.clock.now(), app.starts_at) {
                 rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
             }
         }
@@ -220,11 +221,11 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
             bot.answer_callback_query(q.id.clone()).await?;
             show_details(&bot, &ctx, &s, message, &app, None).await
         }
-        "pay" if app.status == "awaiting_payment" => {
+        "pay" if app.status.can_pay() => {
             bot.answer_callback_query(q.id.clone()).await?;
             payment::offer(&bot, &ctx, &s, app.id).await
         }
-        "c" if app.status == "awaiting_payment" => {
+        "c" if app.status.can_pay() => {
             bot.answer_callback_query(q.id.clone()).await?;
             let keyboard = InlineKeyboardMarkup::new([[
                 button(t("history-cancel-yes"), format!("h:cy:{id}")),
@@ -243,12 +244,13 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
         // An edit button shown before /closedb: refused at the first press, not after the
         // applicant has picked from a list he may no longer use.
         "el" | "ec"
-            if app.status == "paid" && app.database_closed_at.is_some_and(|t| t <= ctx.clock.now()) =>
+            if app.status == ApplicationStatus::Paid
+                && app.database_closed_at.is_some_and(|t| t <= ctx.clock.now()) =>
         {
             bot.answer_callback_query(q.id.clone()).text(t("history-edit-closed")).await?;
             show_details(&bot, &ctx, &s, message, &app, Some(t("history-edit-closed"))).await
         }
-        "el" | "ec" if app.status == "paid" => {
+        "el" | "ec" if app.status == ApplicationStatus::Paid => {
             bot.answer_callback_query(q.id.clone()).await?;
             let (prompt, rows) = if verb == "el" {
                 let cat = catalog::get(&ctx).await?;
@@ -297,7 +299,7 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                 Change::NotAllowed => not_allowed(app).await,
             }
         }
-        "w" if app.status == "paid" && app.starts_at > ctx.clock.now() => {
+        "w" if app.status.can_withdraw(ctx.clock.now(), app.starts_at) => {
             bot.answer_callback_query(q.id.clone()).await?;
             let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
             let text = if closed {
@@ -316,12 +318,7 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
         "wy" => match history::withdraw(&ctx, s.user_id, l, id).await? {
             Withdrawal::Withdrawn { refundable } => {
                 bot.answer_callback_query(q.id.clone()).await?;
-                let text = if refundable {
-                    let args = [("id", id.into()), ("email", ctx.config.refund_email.as_str().into())];
-                    ctx.i18n.f(l, "history-withdrawn-refund", &args)
-                } else {
-                    ctx.i18n.f(l, "history-withdrawn-no-refund", &[("id", id.into())])
-                };
+                let text = history::withdrawn_text(&ctx, l, id, refundable);
                 render(&bot, &s, message, text, back_to_list(&ctx, l)).await
             }
             Withdrawal::NotAllowed => not_allowed(app).await,
@@ -338,8 +335,11 @@ fn back_to_list(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
 pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
     let l = s.locale;
     let tz = ctx.config.timezone;
-    let paid: Vec<_> =
-        history::list(ctx, s.user_id).await?.into_iter().filter(|a| a.status == "paid").collect();
+    let paid: Vec<_> = history::list(ctx, s.user_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == ApplicationStatus::Paid)
+        .collect();
     if paid.is_empty() {
         bot.send_message(s.chat_id, ctx.i18n.t(l, "test-info-none")).await?;
         return Ok(());

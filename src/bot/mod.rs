@@ -24,6 +24,7 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
 use teloxide::utils::command::BotCommands;
 
+use crate::domain::Role;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 use crate::services::probe::UpdateProbe;
@@ -247,7 +248,7 @@ where
 async fn set_commands(bot: &TgBot, ctx: &Ctx) {
     for lang in [Some("kk"), Some("ru"), None] {
         let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Kk);
-        let mut req = bot.set_my_commands(command_menu(ctx, locale, false)).scope(BotCommandScope::Default);
+        let mut req = bot.set_my_commands(command_menu(ctx, locale, None)).scope(BotCommandScope::Default);
         if let Some(lang) = lang {
             req = req.language_code(lang);
         }
@@ -257,8 +258,8 @@ async fn set_commands(bot: &TgBot, ctx: &Ctx) {
     }
     match crate::services::staff::all(ctx).await {
         Ok(staff) => {
-            for (id, _) in staff {
-                set_staff_commands(bot, ctx, id).await;
+            for (id, role) in staff {
+                set_staff_commands(bot, ctx, id, role).await;
             }
         }
         Err(e) => tracing::warn!(error = %e, "staff command menus not set"),
@@ -267,21 +268,22 @@ async fn set_commands(bot: &TgBot, ctx: &Ctx) {
 
 const APPLICANT_COMMANDS: [&str; 5] = ["start", "language", "email", "help", "cancel"];
 
-fn command_menu(ctx: &Ctx, locale: Locale, staff: bool) -> Vec<BotCommand> {
-    let staff_commands: &[&str] = if staff { &staff::MENU } else { &[] };
+fn command_menu(ctx: &Ctx, locale: Locale, staff: Option<Role>) -> Vec<BotCommand> {
+    let staff_commands = staff.into_iter().flat_map(staff::menu);
     APPLICANT_COMMANDS
-        .iter()
+        .into_iter()
         .chain(staff_commands)
-        .map(|c| BotCommand::new(*c, ctx.i18n.t(locale, &format!("command-{c}"))))
+        .map(|c| BotCommand::new(c, ctx.i18n.t(locale, &format!("command-{c}"))))
         .collect()
 }
 
-/// The larger menu for a staff member's own chat, in both languages.
-pub async fn set_staff_commands(bot: &TgBot, ctx: &Ctx, user_id: i64) {
+/// The larger menu for a staff member's own chat, in both languages: the commands his
+/// role may use.
+pub async fn set_staff_commands(bot: &TgBot, ctx: &Ctx, user_id: i64, role: Role) {
     for lang in [Some("kk"), Some("ru"), None] {
         let locale = lang.and_then(Locale::from_code).unwrap_or(Locale::Ru);
         let scope = BotCommandScope::Chat { chat_id: teloxide::types::Recipient::Id(ChatId(user_id)) };
-        let mut req = bot.set_my_commands(command_menu(ctx, locale, true)).scope(scope);
+        let mut req = bot.set_my_commands(command_menu(ctx, locale, Some(role))).scope(scope);
         if let Some(lang) = lang {
             req = req.language_code(lang);
         }

@@ -10,18 +10,19 @@ use teloxide::utils::command::BotCommands;
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, menu, start};
 use crate::bot::TgBot;
-use crate::domain::Money;
+use crate::domain::{ApplicationStatus, Money, StaffAction};
 use crate::format;
 use crate::i18n::Locale;
 use crate::payments::PayOutcome;
 use crate::services::Ctx;
 use crate::services::catalog;
 use crate::services::console;
+use crate::services::history::{self, Withdrawal};
 use crate::services::notifications;
 use crate::services::notifications::Audience;
 use crate::services::payments as payment_service;
 use crate::services::staff::Role;
-use crate::services::staff::{self, Needs, NoShow, Pick};
+use crate::services::staff::{self, Access, NoShow, Pick};
 
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
@@ -31,6 +32,7 @@ pub enum StaffCommand {
     Slots(String),
     Markpaid(String),
     Noshow(String),
+    Withdraw(String),
     Refunds,
     Closedb(String),
     Notify(String),
@@ -40,48 +42,60 @@ pub enum StaffCommand {
 }
 
 impl StaffCommand {
-    fn needs(&self) -> Needs {
-        // Spelled out, so a new command must choose its role here.
+    /// What the command does, for the permission table. Spelled out, so a new command must
+    /// name its action here.
+    pub fn action(&self) -> StaffAction {
         match self {
-            StaffCommand::Find(_)
-            | StaffCommand::Stats(_)
-            | StaffCommand::Slots(_)
-            | StaffCommand::Markpaid(_)
-            | StaffCommand::Noshow(_)
-            | StaffCommand::Refunds
-            | StaffCommand::Console => Needs::Staff,
-            StaffCommand::Closedb(_)
-            | StaffCommand::Notify(_)
-            | StaffCommand::Broadcast
-            | StaffCommand::Staff(_) => Needs::Admin,
+            StaffCommand::Find(_) => StaffAction::Find,
+            StaffCommand::Stats(_) => StaffAction::Stats,
+            StaffCommand::Slots(_) => StaffAction::Slots,
+            StaffCommand::Markpaid(_) => StaffAction::MarkPaid,
+            StaffCommand::Noshow(arg) if arg.split_whitespace().next() == Some("undo") => {
+                StaffAction::UndoNoShow
+            }
+            StaffCommand::Noshow(_) => StaffAction::NoShow,
+            StaffCommand::Withdraw(_) => StaffAction::Withdraw,
+            StaffCommand::Refunds => StaffAction::Refunds,
+            StaffCommand::Closedb(_) => StaffAction::CloseDatabase,
+            StaffCommand::Notify(_) => StaffAction::Notify,
+            StaffCommand::Broadcast => StaffAction::Broadcast,
+            StaffCommand::Staff(_) => StaffAction::ManageStaff,
+            StaffCommand::Console => StaffAction::Console,
         }
     }
 }
 
-/// The staff commands for the chat-scoped command menu, in the order shown.
-pub const MENU: [&str; 11] = [
-    "find",
-    "stats",
-    "slots",
-    "markpaid",
-    "noshow",
-    "refunds",
-    "closedb",
-    "notify",
-    "broadcast",
-    "staff",
-    "console",
+/// The staff commands of the chat-scoped command menu, in the order shown, with the
+/// action each takes: a staff member's menu lists those his role may use.
+pub const MENU: [(&str, StaffAction); 12] = [
+    ("find", StaffAction::Find),
+    ("stats", StaffAction::Stats),
+    ("slots", StaffAction::Slots),
+    ("markpaid", StaffAction::MarkPaid),
+    ("noshow", StaffAction::NoShow),
+    ("withdraw", StaffAction::Withdraw),
+    ("refunds", StaffAction::Refunds),
+    ("closedb", StaffAction::CloseDatabase),
+    ("notify", StaffAction::Notify),
+    ("broadcast", StaffAction::Broadcast),
+    ("staff", StaffAction::ManageStaff),
+    ("console", StaffAction::Console),
 ];
+
+/// The menu's commands a role may use.
+pub fn menu(role: Role) -> impl Iterator<Item = &'static str> {
+    MENU.into_iter().filter(move |(_, action)| role.may(*action)).map(|(name, _)| name)
+}
 
 pub fn commands() -> UpdateHandler<anyhow::Error> {
     teloxide::filter_command::<StaffCommand, _>().endpoint(on_command)
 }
 
 async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffCommand) -> HandlerResult {
-    let role = match staff::authorize(&ctx, s.user_id, cmd.needs()).await? {
-        None => return start::unknown_command(bot, ctx, s).await,
-        Some(Err(())) => return say(&bot, &s, ctx.i18n.t(s.locale, "staff-admin-only")).await,
-        Some(Ok(role)) => role,
+    let role = match staff::authorize(&ctx, s.user_id, cmd.action()).await? {
+        Access::NotStaff => return start::unknown_command(bot, ctx, s).await,
+        Access::Denied(_) => return say(&bot, &s, ctx.i18n.t(s.locale, "staff-admin-only")).await,
+        Access::Granted(role) => role,
     };
     tracing::info!(actor = s.user_id, role = role.as_str(), command = ?std::mem::discriminant(&cmd), "staff command");
     let l = s.locale;
@@ -94,6 +108,7 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         StaffCommand::Markpaid(order) => markpaid(bot, ctx, s, order).await,
         StaffCommand::Refunds => refunds(&bot, &ctx, &s).await,
         StaffCommand::Noshow(arg) => no_show(&bot, &ctx, &s, &arg).await,
+        StaffCommand::Withdraw(arg) => withdraw(&bot, &ctx, &s, &arg).await,
         StaffCommand::Closedb(code) => {
             let Some(campaign) = campaign_or_say(&bot, &ctx, &s, &code).await? else {
                 return Ok(());
@@ -134,10 +149,8 @@ async fn no_show(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResul
     let Ok(id) = id else {
         return say(bot, s, ctx.i18n.t(l, "staff-usage-noshow")).await;
     };
+    // The role was checked for the action the arguments name (`StaffCommand::action`).
     let key = if undo {
-        if !matches!(staff::authorize(ctx, s.user_id, Needs::Admin).await?, Some(Ok(_))) {
-            return say(bot, s, ctx.i18n.t(l, "staff-admin-only")).await;
-        }
         if staff::undo_no_show(ctx, s.user_id, id).await? {
             "staff-noshow-undone"
         } else {
@@ -149,6 +162,21 @@ async fn no_show(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResul
             NoShow::TooEarly => "staff-noshow-too-early",
             NoShow::NotPaid => "staff-noshow-refused",
         }
+    };
+    say(bot, s, ctx.i18n.f(l, key, &[("id", id.into())])).await
+}
+
+/// `/withdraw <id>`: withdraws a paid application on the applicant's behalf (he asked
+/// support), with the rules and the message he would get withdrawing it himself.
+async fn withdraw(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    let l = s.locale;
+    let Ok(id) = arg.trim().trim_start_matches('№').parse::<i64>() else {
+        return say(bot, s, ctx.i18n.t(l, "staff-usage-withdraw")).await;
+    };
+    let key = match history::withdraw_on_behalf(ctx, s.user_id, id).await? {
+        Withdrawal::Withdrawn { refundable: true } => "staff-withdrawn-refund",
+        Withdrawal::Withdrawn { refundable: false } => "staff-withdrawn-no-refund",
+        Withdrawal::NotAllowed => "staff-withdraw-refused",
     };
     say(bot, s, ctx.i18n.f(l, key, &[("id", id.into())])).await
 }
@@ -388,7 +416,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult
         }
         _ => return say(bot, s, usage()).await,
     };
-    if text.chars().count() > 3500 {
+    if !notifications::text_fits(text) {
         let n = text.chars().count();
         return say(bot, s, ctx.i18n.f(l, "broadcast-too-long", &[("length", n.into())])).await;
     }
@@ -411,7 +439,7 @@ async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> Handle
         ["add", id, role] => match (id.parse::<i64>(), Role::parse(role)) {
             (Ok(id), Some(role)) => {
                 staff::put_staff(ctx, s.user_id, id, role).await?;
-                super::set_staff_commands(bot, ctx, id).await;
+                super::set_staff_commands(bot, ctx, id, role).await;
                 say(bot, s, {
                     let role = ctx.i18n.t(l, &format!("staff-role-{}", role.as_str()));
                     ctx.i18n.f(l, "staff-added", &[("id", id.into()), ("role", role.into())])
@@ -443,7 +471,7 @@ pub fn is_admin_button(q: CallbackQuery) -> bool {
 
 pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
     let l = s.locale;
-    let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
+    let Access::Granted(_) = staff::authorize(&ctx, s.user_id, StaffAction::CloseDatabase).await? else {
         return menu::stale_button(bot, ctx, s, q).await;
     };
     bot.answer_callback_query(q.id.clone()).await?;
@@ -503,14 +531,14 @@ pub async fn on_broadcast_button(
 ) -> HandlerResult {
     let l = s.locale;
     let t = |id: &str| ctx.i18n.t(l, id);
-    let Some(Ok(_)) = staff::authorize(&ctx, s.user_id, Needs::Admin).await? else {
+    let Access::Granted(_) = staff::authorize(&ctx, s.user_id, StaffAction::Broadcast).await? else {
         return menu::stale_button(bot, ctx, s, q).await;
     };
     let data = q.data.clone().unwrap_or_default();
     let message = q.regular_message().map(|m| m.id);
     let campaign = match staff::campaign(&ctx, "").await? {
-        Pick::Campaign(c) => c.id,
-        Pick::Unknown { .. } | Pick::None => 0,
+        Pick::Campaign(c) => Some(c.id),
+        Pick::Unknown { .. } | Pick::None => None,
     };
     let edit = |text: String, keyboard: Option<InlineKeyboardMarkup>| {
         let bot = bot.clone();
@@ -532,9 +560,12 @@ pub async fn on_broadcast_button(
         return Ok(());
     }
     match (&state, data.as_str()) {
-        (State::BroadcastAudience, "bc:a:all") => ask_text(&bot, &ctx, &s, &dialogue, Audience::All).await?,
-        (State::BroadcastAudience, "bc:a:campaign") => {
-            ask_text(&bot, &ctx, &s, &dialogue, Audience::Campaign { campaign_id: campaign }).await?
+        (State::BroadcastAudience, "bc:a:all" | "bc:a:campaign") => {
+            let kind = data.trim_start_matches("bc:a:");
+            match notifications::audience(kind, None, campaign) {
+                Some(audience) => ask_text(&bot, &ctx, &s, &dialogue, audience).await?,
+                None => say(&bot, &s, t("apply-no-campaign")).await?,
+            }
         }
         (State::BroadcastAudience, "bc:a:slot") => {
             say(&bot, &s, t("broadcast-slot-ask")).await?;
@@ -542,17 +573,10 @@ pub async fn on_broadcast_button(
         }
         (State::BroadcastAudience, "bc:a:status" | "bc:a:city" | "bc:a:venue") => {
             let rows: Vec<Vec<InlineKeyboardButton>> = match data.as_str() {
-                "bc:a:status" => {
-                    ["awaiting_payment", "paid", "annulled", "cancelled", "withdrawn", "no_show"]
-                        .iter()
-                        .map(|st| {
-                            vec![InlineKeyboardButton::callback(
-                                t(&format!("status-{st}")),
-                                format!("bc:s:{st}"),
-                            )]
-                        })
-                        .collect()
-                }
+                "bc:a:status" => ApplicationStatus::ALL
+                    .iter()
+                    .map(|st| vec![InlineKeyboardButton::callback(t(st.fluent_id()), format!("bc:s:{st}"))])
+                    .collect(),
                 "bc:a:city" => catalog::get(&ctx)
                     .await?
                     .cities
@@ -568,26 +592,18 @@ pub async fn on_broadcast_button(
             };
             edit(t("broadcast-choose"), Some(InlineKeyboardMarkup::new(rows))).await?;
         }
-        (State::BroadcastAudience, d) if d.starts_with("bc:s:") => {
-            let status = d.trim_start_matches("bc:s:").to_string();
-            ask_text(&bot, &ctx, &s, &dialogue, Audience::Status { campaign_id: campaign, status }).await?
-        }
-        (State::BroadcastAudience, d) if d.starts_with("bc:c:") => {
-            match d.trim_start_matches("bc:c:").parse() {
-                Ok(city_id) => {
-                    ask_text(&bot, &ctx, &s, &dialogue, Audience::City { campaign_id: campaign, city_id })
-                        .await?
-                }
-                Err(_) => return menu::stale_button(bot, ctx, s, q).await,
-            }
-        }
-        (State::BroadcastAudience, d) if d.starts_with("bc:v:") => {
-            match d.trim_start_matches("bc:v:").parse() {
-                Ok(venue_id) => {
-                    ask_text(&bot, &ctx, &s, &dialogue, Audience::Venue { campaign_id: campaign, venue_id })
-                        .await?
-                }
-                Err(_) => return menu::stale_button(bot, ctx, s, q).await,
+        (State::BroadcastAudience, d)
+            if d.starts_with("bc:s:") || d.starts_with("bc:c:") || d.starts_with("bc:v:") =>
+        {
+            let (kind, value) = match d.split_at(5) {
+                ("bc:s:", v) => ("status", v),
+                ("bc:c:", v) => ("city", v),
+                (_, v) => ("venue", v),
+            };
+            // Checked like the console's form: a forged status or id reaches nobody.
+            match notifications::audience(kind, Some(value), campaign) {
+                Some(audience) => ask_text(&bot, &ctx, &s, &dialogue, audience).await?,
+                None => return menu::stale_button(bot, ctx, s, q).await,
             }
         }
         (State::BroadcastConfirm { audience, text }, "bc:send") => {
@@ -642,9 +658,8 @@ pub async fn on_broadcast_text(
     let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
         return say(&bot, &s, ctx.i18n.t(l, "broadcast-text-ask")).await;
     };
-    // The preview wraps the text: leave room for it within Telegram's 4096.
     let length = text.chars().count();
-    if length > 3500 {
+    if !notifications::text_fits(text) {
         return say(&bot, &s, ctx.i18n.f(l, "broadcast-too-long", &[("length", length.into())])).await;
     }
     let count = notifications::audience_size(&ctx, &audience).await?;

@@ -16,8 +16,8 @@ use crate::services::Ctx;
 pub async fn on_start(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg) -> HandlerResult {
     // Telegram refuses a chat-scoped command menu for a chat it has not seen, so a staff
     // member who first writes after the bot started gets the staff menu now.
-    if crate::services::staff::is_staff(&ctx, s.user_id).await? {
-        super::set_staff_commands(&bot, &ctx, s.user_id).await;
+    if let Some(role) = crate::services::staff::role_of(&ctx, s.user_id).await? {
+        super::set_staff_commands(&bot, &ctx, s.user_id, role).await;
     }
     if !s.locale_chosen {
         ask_language(&bot, &ctx, s.chat_id).await?;

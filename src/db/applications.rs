@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::domain::ApplicationStatus;
 use crate::i18n::Bilingual;
 
 /// The partial unique index: one live application per applicant and campaign.
@@ -88,7 +89,7 @@ pub async fn live_status(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationView {
     pub id: i64,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub campaign_id: i64,
     pub campaign: Bilingual<String>,
     pub database_closed_at: Option<DateTime<Utc>>,
@@ -106,7 +107,7 @@ pub struct ApplicationView {
     pub birth_date: Option<chrono::NaiveDate>,
 }
 
-const VIEW: &str = "SELECT a.id, a.status::text AS status, a.campaign_id,
+const VIEW: &str = "SELECT a.id, a.status, a.campaign_id,
         ARRAY[c.name_kk, c.name_ru] AS campaign, c.database_closed_at, c.fee_tenge,
         ARRAY[cat.name_kk, cat.name_ru] AS category,
         a.test_language AS language_code, ARRAY[tl.name_kk, tl.name_ru] AS language,
@@ -144,6 +145,18 @@ pub async fn view(pool: &PgPool, telegram_user_id: i64, id: i64) -> sqlx::Result
         .bind(id)
         .fetch_optional(pool)
         .await
+}
+
+/// Whose application `id` is: his Telegram id and interface language.
+pub async fn holder(pool: &PgPool, id: i64) -> sqlx::Result<Option<(i64, Option<crate::i18n::Locale>)>> {
+    sqlx::query_as(
+        "SELECT ap.telegram_user_id, u.locale FROM applications a
+         JOIN applicants ap ON ap.id = a.applicant_id JOIN telegram_users u ON u.id = ap.telegram_user_id
+         WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Which field of a paid application the applicant may change.

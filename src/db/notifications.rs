@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::ApplicationStatus;
 use crate::i18n::{Bilingual, Locale};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -69,7 +70,7 @@ pub enum Audience {
     },
     Status {
         campaign_id: i64,
-        status: String,
+        status: ApplicationStatus,
     },
     City {
         campaign_id: i64,
@@ -97,7 +98,7 @@ pub enum Audience {
 struct Filter {
     everyone: bool,
     campaign: Option<i64>,
-    status: Option<String>,
+    status: Option<ApplicationStatus>,
     city: Option<i32>,
     venue: Option<i32>,
     slot: Option<i64>,
@@ -121,13 +122,13 @@ impl Audience {
             }
             Audience::Slot { slot_id } => Filter { slot: Some(slot_id), ..none },
             Audience::PaidSlot { slot_id } => {
-                Filter { slot: Some(slot_id), status: Some("paid".into()), ..none }
+                Filter { slot: Some(slot_id), status: Some(ApplicationStatus::Paid), ..none }
             }
             Audience::PaidVenue { venue_id } => {
-                Filter { venue: Some(venue_id), status: Some("paid".into()), ..none }
+                Filter { venue: Some(venue_id), status: Some(ApplicationStatus::Paid), ..none }
             }
             Audience::PaidCampaign { campaign_id } => {
-                Filter { campaign: Some(campaign_id), status: Some("paid".into()), ..none }
+                Filter { campaign: Some(campaign_id), status: Some(ApplicationStatus::Paid), ..none }
             }
         }
     }
@@ -140,7 +141,7 @@ const AUDIENCE: &str = "FROM telegram_users u
         JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
         WHERE ap.telegram_user_id = u.id
           AND ($2::bigint IS NULL OR a.campaign_id = $2)
-          AND (($3::text IS NULL AND a.status IN ('awaiting_payment', 'paid')) OR a.status::text = $3)
+          AND (($3::application_status IS NULL AND a.status IN ('awaiting_payment', 'paid')) OR a.status = $3)
           AND ($4::int IS NULL OR v.city_id = $4)
           AND ($5::int IS NULL OR s.venue_id = $5)
           AND ($6::bigint IS NULL OR s.id = $6)))";

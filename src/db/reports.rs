@@ -119,7 +119,7 @@ pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Re
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationDetail {
     pub id: i64,
-    pub status: String,
+    pub status: crate::domain::ApplicationStatus,
     pub telegram_user_id: i64,
     pub locale: Option<crate::i18n::Locale>,
     pub full_name: Option<String>,
@@ -141,7 +141,7 @@ pub struct ApplicationDetail {
 
 pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<ApplicationDetail>> {
     sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, ap.telegram_user_id, u.locale, ap.full_name, ap.iin,
+        "SELECT a.id, a.status, ap.telegram_user_id, u.locale, ap.full_name, ap.iin,
                 ap.email, ap.phone, ARRAY[c.name_kk, c.name_ru] AS campaign,
                 ARRAY[cat.name_kk, cat.name_ru] AS category, ARRAY[tl.name_kk, tl.name_ru] AS language,
                 ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS combination,

@@ -90,20 +90,3 @@ pub async fn campaigns(pool: &PgPool) -> sqlx::Result<Vec<(i64, String)>> {
         .fetch_all(pool)
         .await
 }
-
-/// Marks a paid application as a no-show once its test time has passed.
-pub async fn no_show_after_test(
-    db: impl sqlx::PgExecutor<'_>,
-    application_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
-         FROM slots s WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2",
-    )
-    .bind(application_id)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}

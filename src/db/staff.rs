@@ -5,29 +5,7 @@ use sqlx::PgPool;
 
 use crate::i18n::Bilingual;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "staff_role", rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Operator,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "operator" => Some(Role::Operator),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Operator => "operator",
-        }
-    }
-}
+pub use crate::domain::Role;
 
 /// `ADMIN_IDS` makes these Telegram users admins at every start.
 pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<()> {

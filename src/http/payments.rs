@@ -32,7 +32,8 @@ async fn kaspi(
 ) -> Response {
     let caller = caller(&ctx.config.trusted_proxies, peer.ip(), &headers);
     if !caller.is_some_and(|ip| kaspi_may_call(&ctx.config, ip)) {
-        let caller = caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown (no usable X-Forwarded-For)".into());
+        let caller =
+            caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown (no usable X-Forwarded-For)".into());
         tracing::warn!(peer = %peer.ip(), %caller, "Kaspi endpoint called from an address not allowed by KASPI_ALLOWED_IPS");
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "forbidden" });
         return (StatusCode::FORBIDDEN, Json(answer)).into_response();

@@ -17,10 +17,12 @@ pub use crate::db::reports::{
     RefundRow, SeatsCell, SlotRow,
 };
 pub use crate::db::slots::{SlotUpdate, VenueOption};
+use crate::db::staff::FindKey;
 use crate::db::{audit, slots as slot_store};
-use crate::domain::{Email, Iin, Phone};
+use crate::domain::{ApplicationStatus, Email, Iin, Phone, StaffAction};
 use crate::i18n::Locale;
 use crate::services::Ctx;
+use crate::services::staff;
 pub use crate::services::staff::Role;
 
 /// How long a sign-in link from the bot works.
@@ -143,8 +145,9 @@ pub struct StaffSession {
 }
 
 impl StaffSession {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+    /// Whether his role may take `action` (the permission table the bot reads too).
+    pub fn may(&self, action: StaffAction) -> bool {
+        self.role.may(action)
     }
 
     pub fn csrf_token(&self) -> &str {
@@ -253,37 +256,44 @@ pub struct Filters {
     pub date: Option<NaiveDate>,
 }
 
-pub const STATUSES: [&str; 6] = ["awaiting_payment", "paid", "annulled", "cancelled", "withdrawn", "no_show"];
-
-/// Applications matching the filters (at most 200). A typed query that is none of the
+/// Applications matching the filters (at most 200). The query is read by the same
+/// classifier as the bot's `/find` ([`staff::find_keys`]): a query of several shapes (an
+/// IIN that is also a valid order number) is looked up as each; one that is none of the
 /// searchable identifiers finds nothing. The query is personal data: it is never logged.
 pub async fn search(ctx: &Ctx, actor: i64, f: &Filters) -> anyhow::Result<Vec<ApplicationRow>> {
-    let mut s = Search {
+    const LIMIT: usize = 200;
+    let filters = Search {
         campaign_id: None,
-        status: f.status.clone().filter(|st| STATUSES.contains(&st.as_str())),
+        status: f.status.as_deref().and_then(ApplicationStatus::parse).map(|st| st.as_str().to_string()),
         city_id: f.city_id,
         venue_id: f.venue_id,
         date: f.date,
         ..Search::default()
     };
-    let q = f.query.trim().trim_start_matches('№').trim();
-    if !q.is_empty() {
-        if let Ok(iin) = Iin::parse(q) {
-            s.iin = Some(iin.as_str().to_string());
-        } else if let Ok(email) = Email::parse(q) {
-            s.email = Some(email.as_str().to_string());
-        } else if q.len() >= 10 && q.bytes().all(|b| b.is_ascii_digit()) {
-            s.order_number = Some(q.to_string());
-        } else if let Ok(id) = q.parse::<i64>() {
-            s.application_id = Some(id);
-        } else if let Ok(phone) = Phone::parse(q) {
-            s.phone = Some(phone.as_str().to_string());
-        } else {
-            return Ok(vec![]);
-        }
-        audit::record(&ctx.db, actor, "console.search", "", serde_json::json!({})).await?;
+    let tz = ctx.config.timezone.name();
+    if f.query.trim().is_empty() {
+        return Ok(reports::search(&ctx.db, &filters, tz, LIMIT as i64).await?);
     }
-    Ok(reports::search(&ctx.db, &s, ctx.config.timezone.name(), 200).await?)
+    let mut rows: Vec<ApplicationRow> = vec![];
+    for key in staff::find_keys(&f.query) {
+        let mut s = filters.clone();
+        match key {
+            FindKey::Iin(v) => s.iin = Some(v),
+            FindKey::Email(v) => s.email = Some(v),
+            FindKey::Phone(v) => s.phone = Some(v),
+            FindKey::Order(v) => s.order_number = Some(v),
+            FindKey::Application(id) => s.application_id = Some(id),
+        }
+        for row in reports::search(&ctx.db, &s, tz, LIMIT as i64).await? {
+            if !rows.iter().any(|seen| seen.id == row.id) {
+                rows.push(row);
+            }
+        }
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
+    rows.truncate(LIMIT);
+    audit::record(&ctx.db, actor, "console.search", "", serde_json::json!({})).await?;
+    Ok(rows)
 }
 
 /// Masks for lists: never a full IIN, email or phone outside the detail page.
@@ -304,8 +314,10 @@ pub struct Detail {
     pub payments: Vec<PaymentRow>,
     pub audit: Vec<AuditRow>,
     pub outbox: Vec<OutboxRow>,
-    /// Whether the test time has passed (a no-show can be recorded).
-    pub test_passed: bool,
+    /// What staff may do with it now (the rules beside [`crate::domain::ApplicationStatus`]).
+    pub can_mark_paid: bool,
+    pub can_mark_no_show: bool,
+    pub can_withdraw: bool,
 }
 
 /// An application in full; the view itself is audited (it shows personal data).
@@ -318,8 +330,11 @@ pub async fn detail(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Option<Det
     let payments = reports::payments_of_application(&ctx.db, id).await?;
     let audit = reports::audit_of_application(&ctx.db, id).await?;
     let outbox = reports::outbox_of(&ctx.db, application.telegram_user_id, 30).await?;
-    let test_passed = application.starts_at <= ctx.clock.now();
-    Ok(Some(Detail { application, payments, audit, outbox, test_passed }))
+    let (now, status, starts) = (ctx.clock.now(), application.status, application.starts_at);
+    let can_mark_paid = status.can_pay() && payments.iter().any(|p| p.status == "pending");
+    let (can_mark_no_show, can_withdraw) =
+        (status.can_mark_no_show(now, starts), status.can_withdraw(now, starts));
+    Ok(Some(Detail { application, payments, audit, outbox, can_mark_paid, can_mark_no_show, can_withdraw }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,14 +371,26 @@ pub enum ActionOutcome {
     NotFound,
 }
 
-/// An admin's action on an application (the caller checked the role).
+impl Action {
+    /// The permission-table entry the action falls under.
+    pub fn staff_action(self) -> StaffAction {
+        match self {
+            Action::MarkPaid => StaffAction::MarkPaid,
+            Action::NoShow => StaffAction::NoShow,
+            Action::Withdraw => StaffAction::Withdraw,
+        }
+    }
+}
+
+/// An admin's action on an application (the caller checked the role): the same use cases
+/// as the bot's `/markpaid`, `/noshow` and `/withdraw`, so the applicant is told the same.
 pub async fn act(ctx: &Ctx, actor: i64, id: i64, action: Action) -> anyhow::Result<ActionOutcome> {
     let Some(app) = reports::application(&ctx.db, id).await? else {
         return Ok(ActionOutcome::NotFound);
     };
     let outcome = match action {
         Action::MarkPaid => {
-            if app.status != "awaiting_payment" {
+            if !app.status.can_pay() {
                 return Ok(ActionOutcome::Refused);
             }
             let payments = reports::payments_of_application(&ctx.db, id).await?;
@@ -375,34 +402,16 @@ pub async fn act(ctx: &Ctx, actor: i64, id: i64, action: Action) -> anyhow::Resu
                 _ => ActionOutcome::Refused,
             }
         }
-        Action::NoShow => {
-            let now = ctx.clock.now();
-            let mut tx = ctx.db.begin().await?;
-            if !slot_store::no_show_after_test(&mut *tx, id, now).await? {
-                return Ok(ActionOutcome::Refused);
+        Action::NoShow => match crate::services::staff::no_show(ctx, actor, id).await? {
+            crate::services::staff::NoShow::Marked => ActionOutcome::Done,
+            crate::services::staff::NoShow::TooEarly | crate::services::staff::NoShow::NotPaid => {
+                ActionOutcome::Refused
             }
-            audit::record(&mut *tx, actor, "no_show", &format!("application:{id}"), serde_json::json!({}))
-                .await?;
-            tx.commit().await?;
-            ActionOutcome::Done
-        }
-        Action::Withdraw => {
-            let locale = app.locale.unwrap_or(Locale::Kk);
-            match crate::services::history::withdraw(ctx, app.telegram_user_id, locale, id).await? {
-                crate::services::history::Withdrawal::Withdrawn { refundable } => {
-                    audit::record(
-                        &ctx.db,
-                        actor,
-                        "console.withdraw",
-                        &format!("application:{id}"),
-                        serde_json::json!({ "refundable": refundable }),
-                    )
-                    .await?;
-                    ActionOutcome::Done
-                }
-                crate::services::history::Withdrawal::NotAllowed => ActionOutcome::Refused,
-            }
-        }
+        },
+        Action::Withdraw => match crate::services::history::withdraw_on_behalf(ctx, actor, id).await? {
+            crate::services::history::Withdrawal::Withdrawn { .. } => ActionOutcome::Done,
+            crate::services::history::Withdrawal::NotAllowed => ActionOutcome::Refused,
+        },
     };
     tracing::info!(actor, application_id = id, action = action.as_str(), outcome = ?outcome, "console action");
     Ok(outcome)

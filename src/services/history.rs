@@ -4,7 +4,7 @@
 
 use crate::db::applications::{self, CloseGuard};
 pub use crate::db::applications::{ApplicationView, Editable};
-use crate::db::{applicants, audit, catalog};
+use crate::db::{applicants, audit, catalog, outbox};
 use crate::domain::{Email, Money};
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
@@ -72,24 +72,79 @@ pub enum Withdrawal {
     NotAllowed,
 }
 
+/// The applicant withdraws his paid application himself (the bot shows him
+/// [`withdrawn_text`] in place of the confirmation).
+pub async fn withdraw(ctx: &Ctx, user: i64, locale: Locale, id: i64) -> anyhow::Result<Withdrawal> {
+    withdraw_as(ctx, user, locale, id, None).await
+}
+
+/// Staff withdraw a paid application on the applicant's behalf (he asked support), from
+/// the bot's `/withdraw` or the console: the same rules, and the applicant gets in his
+/// chat the very message he would have seen withdrawing it himself.
+pub async fn withdraw_on_behalf(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Withdrawal> {
+    let Some((owner, locale)) = applications::holder(&ctx.db, id).await? else {
+        return Ok(Withdrawal::NotAllowed);
+    };
+    withdraw_as(ctx, owner, locale.unwrap_or(Locale::Kk), id, Some(actor)).await
+}
+
+/// What the applicant reads once his application is withdrawn.
+pub fn withdrawn_text(ctx: &Ctx, locale: Locale, id: i64, refundable: bool) -> String {
+    if refundable {
+        let args = [("id", id.into()), ("email", ctx.config.refund_email.as_str().into())];
+        ctx.i18n.f(locale, "history-withdrawn-refund", &args)
+    } else {
+        ctx.i18n.f(locale, "history-withdrawn-no-refund", &[("id", id.into())])
+    }
+}
+
 /// Withdraws a paid application, only before its test begins. Before the database
 /// closes the payment is refundable: the refund instructions are emailed to the verified
 /// address as well. Refundability is decided inside the withdrawal's transaction, under
-/// a share lock on the campaign, so a concurrent /closedb is either seen or waits.
-pub async fn withdraw(ctx: &Ctx, user: i64, locale: Locale, id: i64) -> anyhow::Result<Withdrawal> {
+/// a share lock on the campaign, so a concurrent /closedb is either seen or waits. When
+/// staff act (`staff` is the actor), the applicant is told through the outbox in the same
+/// transaction.
+async fn withdraw_as(
+    ctx: &Ctx,
+    user: i64,
+    locale: Locale,
+    id: i64,
+    staff: Option<i64>,
+) -> anyhow::Result<Withdrawal> {
     let now = ctx.clock.now();
     let Some(app) = get(ctx, user, id).await? else {
         return Ok(Withdrawal::NotAllowed);
     };
+    if !app.status.can_withdraw(now, app.starts_at) {
+        return Ok(Withdrawal::NotAllowed);
+    }
     let mut tx = ctx.db.begin().await?;
     let refundable = applications::refundable_locked(&mut *tx, app.campaign_id, now).await?;
     if applications::withdraw_before_test(&mut *tx, user, id, now).await?.is_none() {
         return Ok(Withdrawal::NotAllowed);
     }
-    let details = serde_json::json!({ "refundable": refundable });
-    audit::record(&mut *tx, user, "application.withdraw", &format!("application:{id}"), details).await?;
+    let target = format!("application:{id}");
+    match staff {
+        None => {
+            let details = serde_json::json!({ "refundable": refundable });
+            audit::record(&mut *tx, user, "application.withdraw", &target, details).await?;
+        }
+        Some(actor) => {
+            let details = serde_json::json!({ "refundable": refundable, "on_behalf_of": user });
+            let event = audit::record_id(&mut *tx, actor, "staff.withdraw", &target, details).await?;
+            let message = outbox::NewMessage {
+                telegram_user_id: user,
+                text: &withdrawn_text(ctx, locale, id, refundable),
+                reply_markup: None,
+                dedup_key: Some(&format!("withdraw:{event}")),
+                not_before: now,
+                bulk: false,
+            };
+            outbox::enqueue(&mut tx, &message).await?;
+        }
+    }
     tx.commit().await?;
-    tracing::info!(user, application_id = id, refundable, "paid application withdrawn");
+    tracing::info!(user, application_id = id, refundable, by_staff = ?staff, "paid application withdrawn");
     if refundable {
         email_refund_instructions(ctx, user, locale, &app).await?;
     }

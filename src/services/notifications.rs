@@ -10,9 +10,39 @@ use crate::db::applications::ApplicationView;
 pub use crate::db::notifications::Audience;
 use crate::db::notifications::{self as store, Recipient};
 use crate::db::outbox::{self, NewMessage};
+use crate::domain::ApplicationStatus;
 use crate::format;
 use crate::i18n::{Bilingual, Locale};
 use crate::services::Ctx;
+
+/// Longest text staff may send in a notice or broadcast: the header and the preview wrap
+/// it, and Telegram refuses a message over 4096 characters.
+pub const MAX_TEXT_CHARS: usize = 3500;
+
+/// Whether staff's text may be sent: not empty, not over [`MAX_TEXT_CHARS`].
+pub fn text_fits(text: &str) -> bool {
+    let n = text.trim().chars().count();
+    n > 0 && n <= MAX_TEXT_CHARS
+}
+
+/// The audience staff chose, from the bot's buttons or the console's form alike:
+/// `kind` is `all`, `campaign`, `status`, `city` or `venue`, `value` the status, city or
+/// venue picked. Anything else (an unknown status, a forged id, no campaign for a
+/// campaign-bound audience) is `None`: nobody is messaged.
+pub fn audience(kind: &str, value: Option<&str>, campaign_id: Option<i64>) -> Option<Audience> {
+    if kind == "all" {
+        return Some(Audience::All);
+    }
+    let campaign_id = campaign_id?;
+    let value = value.map(str::trim).unwrap_or_default();
+    Some(match kind {
+        "campaign" => Audience::Campaign { campaign_id },
+        "status" => Audience::Status { campaign_id, status: ApplicationStatus::parse(value)? },
+        "city" => Audience::City { campaign_id, city_id: value.parse().ok().filter(|id: &i32| *id > 0)? },
+        "venue" => Audience::Venue { campaign_id, venue_id: value.parse().ok().filter(|id: &i32| *id > 0)? },
+        _ => return None,
+    })
+}
 
 fn place_args<'a>(
     ctx: &Ctx,
@@ -176,4 +206,28 @@ pub async fn broadcast(
 pub async fn outbox_backlog(ctx: &Ctx) -> anyhow::Result<Vec<(&'static str, i64)>> {
     let (transactional, bulk) = crate::db::outbox::backlog(&ctx.db).await?;
     Ok(vec![("transactional", transactional), ("bulk", bulk)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_constructor_checks_every_choice() {
+        let c = Some(7);
+        assert_eq!(audience("all", None, None), Some(Audience::All));
+        assert_eq!(audience("campaign", None, c), Some(Audience::Campaign { campaign_id: 7 }));
+        assert_eq!(audience("campaign", None, None), None, "no campaign, nobody");
+        assert_eq!(
+            audience("status", Some("no_show"), c),
+            Some(Audience::Status { campaign_id: 7, status: ApplicationStatus::NoShow })
+        );
+        assert_eq!(audience("status", Some("everyone'; --"), c), None);
+        assert_eq!(audience("city", Some("3"), c), Some(Audience::City { campaign_id: 7, city_id: 3 }));
+        assert_eq!(audience("city", Some("x"), c), None);
+        assert_eq!(audience("venue", Some("-1"), c), None);
+        assert_eq!(audience("slot", Some("1"), c), None);
+        assert!(text_fits("hi") && !text_fits("  ") && !text_fits(&"я".repeat(MAX_TEXT_CHARS + 1)));
+        assert!(text_fits(&"я".repeat(MAX_TEXT_CHARS)));
+    }
 }

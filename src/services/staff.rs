@@ -7,33 +7,34 @@ use crate::db::staff::{
     self as store, FindKey, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats,
 };
 use crate::db::{audit, refunds};
-use crate::domain::{Iin, Phone};
+use crate::domain::{Iin, Phone, StaffAction};
 use crate::payments::order_number;
 use crate::services::Ctx;
 
-/// What a command needs: any staff member, or an admin.
+/// May `actor` take `action`? One answer for the bot and the console alike: both read
+/// the permission table ([`StaffAction::needs`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
-    Staff,
-    Admin,
+pub enum Access {
+    /// Not staff at all: answered as any unknown command (staff commands stay unrevealed).
+    NotStaff,
+    /// Staff, but his role may not take this action.
+    Denied(Role),
+    Granted(Role),
 }
 
-/// The actor's role if it is enough for the command; `None` means "not staff" (the
-/// caller answers as to any unknown command) and `Some(Err)` "staff, but not admin".
 /// The staff role of a user: from the `staff` table, or an in-memory sandbox admin.
-async fn role_of(ctx: &Ctx, user: i64) -> sqlx::Result<Option<Role>> {
+pub async fn role_of(ctx: &Ctx, user: i64) -> sqlx::Result<Option<Role>> {
     if ctx.config.sandbox_admins.contains(&user) {
         return Ok(Some(Role::Admin));
     }
     store::role(&ctx.db, user).await
 }
 
-pub async fn authorize(ctx: &Ctx, actor: i64, needs: Needs) -> sqlx::Result<Option<Result<Role, ()>>> {
+pub async fn authorize(ctx: &Ctx, actor: i64, action: StaffAction) -> sqlx::Result<Access> {
     Ok(match role_of(ctx, actor).await? {
-        None => None,
-        Some(Role::Admin) => Some(Ok(Role::Admin)),
-        Some(Role::Operator) if needs == Needs::Staff => Some(Ok(Role::Operator)),
-        Some(Role::Operator) => Some(Err(())),
+        None => Access::NotStaff,
+        Some(role) if role.may(action) => Access::Granted(role),
+        Some(role) => Access::Denied(role),
     })
 }
 

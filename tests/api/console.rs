@@ -8,10 +8,10 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
 use crate::helpers::{TestApp, TestUser, spawn_app_with};
 
-const ADMIN: u64 = 9001;
-const OPERATOR: u64 = 9002;
+pub(crate) const ADMIN: u64 = 9001;
+pub(crate) const OPERATOR: u64 = 9002;
 
-async fn scalar<T>(app: &TestApp, sql: &str) -> T
+pub(crate) async fn scalar<T>(app: &TestApp, sql: &str) -> T
 where
     T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
@@ -19,7 +19,7 @@ where
 }
 
 /// An app with an admin (9001) and an operator (9002), both chatting in Russian.
-async fn console_app() -> (TestApp, TestUser, TestUser) {
+pub(crate) async fn console_app() -> (TestApp, TestUser, TestUser) {
     let app = spawn_app_with(&[("ADMIN_IDS", "9001"), ("CONSOLE_SECRET", "test-console-secret")]).await;
     app.seed().await;
     let admin = app.applicant_fixture(ADMIN, "ru").await;
@@ -50,14 +50,14 @@ async fn link_for(user: &TestUser) -> String {
 }
 
 /// A browser session: the cookie, and the CSRF token read from a page.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     cookie: String,
     base: String,
 }
 
 impl Browser {
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let r =
             self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
         (r.status(), r.text().await.unwrap())
@@ -69,7 +69,7 @@ impl Browser {
         (r.status(), r.bytes().await.unwrap().to_vec())
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -81,7 +81,7 @@ impl Browser {
         (r.status(), r.text().await.unwrap())
     }
 
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let (status, page) = self.get("/console/applications").await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
@@ -89,7 +89,7 @@ impl Browser {
     }
 }
 
-async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
+pub(crate) async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
     let link = link_for(user).await;
     let http = client();
     let r = http.get(&link).send().await.unwrap();
@@ -110,7 +110,7 @@ fn anonymous(app: &TestApp) -> Browser {
 }
 
 /// A fixture applicant with a paid application in the first slot of Almaty.
-async fn paid_applicant(app: &TestApp, id: u64) -> (TestUser, i64, i64) {
+pub(crate) async fn paid_applicant(app: &TestApp, id: u64) -> (TestUser, i64, i64) {
     let user = app.applicant_fixture(id, "ru").await;
     let (application, slot): (i64, i64) = sqlx::query_as(
         "INSERT INTO applications (applicant_id, campaign_id, category_id, test_language, combination_id, slot_id,

@@ -59,7 +59,12 @@ async fn without_trusted_proxies_the_header_is_ignored() {
 
 /// What an nginx on the same host sends for an internet caller: loopback peer, his
 /// address appended to `X-Forwarded-For`.
-async fn pay_via(app: &TestApp, order: &str, forwarded_for: Option<&str>, auth: Option<&str>) -> (u16, Value) {
+async fn pay_via(
+    app: &TestApp,
+    order: &str,
+    forwarded_for: Option<&str>,
+    auth: Option<&str>,
+) -> (u16, Value) {
     let mut request = reqwest::Client::new().get(app.http_url("/payments/kaspi")).query(&[
         ("command", "pay"),
         ("txn_id", "900002"),

@@ -25,6 +25,7 @@ mod seed;
 mod staff;
 mod staff_campaign;
 mod staff_queries;
+mod staff_rules;
 mod start;
 mod withdraw;
 mod wizard;

@@ -9,6 +9,7 @@ use minijinja::value::Value;
 use serde::Deserialize;
 
 use super::{ConsoleError, Staff, fmt, opt, page};
+use crate::domain::StaffAction;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 use crate::services::console::{self, Action, ActionOutcome, Filters};
@@ -43,6 +44,7 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<FilterForm>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Find)?;
     let f = FilterForm { q: String::new(), ..f };
     render(&ctx, &staff, &f).await
 }
@@ -53,6 +55,7 @@ pub async fn search(
     staff: Staff,
     Form(f): Form<FilterForm>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Find)?;
     staff.csrf(&f.csrf)?;
     render(&ctx, &staff, &f).await
 }
@@ -87,7 +90,7 @@ async fn render(ctx: &Ctx, staff: &Staff, f: &FilterForm) -> Result<Response, Co
             venue => filters.venue_id.unwrap_or_default(),
             date => filters.date.map(|d| d.to_string()).unwrap_or_default(),
         },
-        statuses => console::STATUSES,
+        statuses => crate::domain::ApplicationStatus::ALL.map(|st| st.as_str()),
         cities => cities(ctx, l).await?,
         venues => venues(ctx, l).await?,
         searched => !f.q.trim().is_empty(),
@@ -112,6 +115,7 @@ pub async fn detail(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Find)?;
     let l = staff.locale();
     let Some(d) = console::detail(&ctx, staff.0.user, id).await? else {
         return Err(ConsoleError::NotFound);
@@ -140,7 +144,7 @@ pub async fn detail(
         .collect::<Vec<_>>();
     let values = context! {
         a => context! {
-            id => a.id, status => a.status.clone(), telegram => a.telegram_user_id,
+            id => a.id, status => a.status.as_str(), telegram => a.telegram_user_id,
             name => a.full_name.clone().unwrap_or_default(), iin => a.iin.clone().unwrap_or_default(),
             email => a.email.clone().unwrap_or_default(), phone => a.phone.clone().unwrap_or_default(),
             campaign => a.campaign.text(l), category => a.category.text(l), language => a.language.text(l),
@@ -154,9 +158,9 @@ pub async fn detail(
         audit => audit,
         outbox => outbox,
         can => context! {
-            markpaid => a.status == "awaiting_payment" && d.payments.iter().any(|p| p.status == "pending"),
-            noshow => a.status == "paid" && d.test_passed,
-            withdraw => a.status == "paid",
+            markpaid => d.can_mark_paid,
+            noshow => d.can_mark_no_show,
+            withdraw => d.can_withdraw,
         },
     };
     page(&ctx, &staff, "console/application.html", values)
@@ -175,8 +179,8 @@ pub async fn confirm(
     staff: Staff,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
     let action = Action::parse(&action).ok_or(ConsoleError::NotFound)?;
+    staff.may(action.staff_action())?;
     let values = context! { id => id, action => action.as_str() };
     page(&ctx, &staff, "console/confirm.html", values)
 }
@@ -194,9 +198,9 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
-    staff.csrf(&f.csrf)?;
     let action = Action::parse(&action).ok_or(ConsoleError::NotFound)?;
+    staff.may(action.staff_action())?;
+    staff.csrf(&f.csrf)?;
     let outcome = console::act(&ctx, staff.0.user, id, action).await?;
     let key = match outcome {
         ActionOutcome::Done => "console-action-done",

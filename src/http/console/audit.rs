@@ -6,6 +6,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{ConsoleError, Staff, opt};
+use crate::domain::StaffAction;
 use crate::services::Ctx;
 use crate::services::console;
 
@@ -21,6 +22,7 @@ pub async fn page(
     staff: Staff,
     Query(f): Query<AuditFilter>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::AuditLog)?;
     let actor: Option<i64> = opt(&f.actor);
     let action = f.action.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let target = f.target.as_deref().map(str::trim).filter(|s| !s.is_empty());

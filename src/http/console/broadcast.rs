@@ -9,15 +9,13 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{ConsoleError, Staff, opt, page};
+use crate::domain::StaffAction;
 use crate::services::Ctx;
 use crate::services::console;
 use crate::services::notifications::{self, Audience};
 
-/// Longest text accepted (as in the bot: room for Telegram's limit).
-const MAX_TEXT: usize = 3500;
-
 pub async fn compose(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::Broadcast)?;
     form_page(&ctx, &staff, &BroadcastForm::default(), None).await
 }
 
@@ -32,11 +30,11 @@ async fn form_page(
         f => context! { audience => f.audience.clone(), status => f.status.clone().unwrap_or_default(),
                         city => opt::<i32>(&f.city).unwrap_or_default(), venue => opt::<i32>(&f.venue).unwrap_or_default(),
                         text => f.text.clone() },
-        statuses => console::STATUSES,
+        statuses => crate::domain::ApplicationStatus::ALL.map(|st| st.as_str()),
         cities => super::applications::cities(ctx, l).await?,
         venues => super::applications::venues(ctx, l).await?,
         error => error,
-        max => MAX_TEXT,
+        max => notifications::MAX_TEXT_CHARS,
     };
     page(ctx, staff, "console/broadcast.html", values)
 }
@@ -55,21 +53,13 @@ pub struct BroadcastForm {
 }
 
 async fn audience(ctx: &Ctx, f: &BroadcastForm) -> Result<Option<Audience>, ConsoleError> {
-    let Some(campaign_id) = console::campaign_id(ctx).await? else {
-        return Ok(None);
-    };
-    Ok(match f.audience.as_str() {
-        "all" => Some(Audience::All),
-        "campaign" => Some(Audience::Campaign { campaign_id }),
-        "status" => f
-            .status
-            .clone()
-            .filter(|s| console::STATUSES.contains(&s.as_str()))
-            .map(|status| Audience::Status { campaign_id, status }),
-        "city" => opt(&f.city).map(|city_id| Audience::City { campaign_id, city_id }),
-        "venue" => opt(&f.venue).map(|venue_id| Audience::Venue { campaign_id, venue_id }),
+    let value = match f.audience.as_str() {
+        "status" => f.status.as_deref(),
+        "city" => f.city.as_deref(),
+        "venue" => f.venue.as_deref(),
         _ => None,
-    })
+    };
+    Ok(notifications::audience(&f.audience, value, console::campaign_id(ctx).await?))
 }
 
 pub async fn preview(
@@ -77,13 +67,13 @@ pub async fn preview(
     staff: Staff,
     Form(f): Form<BroadcastForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::Broadcast)?;
     staff.csrf(&f.csrf)?;
     let text = f.text.trim();
     let Some(audience) = audience(&ctx, &f).await? else {
         return form_page(&ctx, &staff, &f, Some("console-broadcast-no-audience")).await;
     };
-    if text.is_empty() || text.chars().count() > MAX_TEXT {
+    if !notifications::text_fits(text) {
         return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
     }
     let count = notifications::audience_size(&ctx, &audience).await?;
@@ -101,13 +91,13 @@ pub async fn send(
     staff: Staff,
     Form(f): Form<BroadcastForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::Broadcast)?;
     staff.csrf(&f.csrf)?;
     let text = f.text.trim();
     let Some(audience) = audience(&ctx, &f).await? else {
         return form_page(&ctx, &staff, &f, Some("console-broadcast-no-audience")).await;
     };
-    if text.is_empty() || text.chars().count() > MAX_TEXT {
+    if !notifications::text_fits(text) {
         return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
     }
     let (id, _) = notifications::broadcast(&ctx, staff.0.user, &audience, text, None).await?;
@@ -127,6 +117,7 @@ pub async fn progress(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Broadcast)?;
     let values = context! { p => progress_values(&ctx, id).await? };
     page(&ctx, &staff, "console/broadcast_progress.html", values)
 }
@@ -136,6 +127,7 @@ pub async fn live(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Broadcast)?;
     let values = context! { p => progress_values(&ctx, id).await? };
     page(&ctx, &staff, "console/broadcast_live.html", values)
 }

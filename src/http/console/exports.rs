@@ -7,11 +7,13 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{ConsoleError, Staff, opt};
+use crate::domain::StaffAction;
 use crate::services::Ctx;
 use crate::services::console;
 use crate::services::export::{ExportError, Format, Request};
 
 pub async fn page(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Export)?;
     let l = staff.locale();
     let values = context! {
         venues => super::applications::venues(&ctx, l).await?,
@@ -33,6 +35,7 @@ pub async fn download(
     staff: Staff,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Export)?;
     let format = Format::parse(q.format.as_deref().unwrap_or("csv")).ok_or(ConsoleError::BadRequest)?;
     let campaign = console::campaign_id(&ctx).await?.ok_or(ConsoleError::NotFound)?;
     let req = Request {

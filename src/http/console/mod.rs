@@ -24,6 +24,7 @@ use axum::routing::{get, post};
 use fluent_bundle::FluentValue;
 use minijinja::value::{Kwargs, Value};
 
+use crate::domain::StaffAction;
 use crate::http::templates;
 use crate::i18n::{I18n, Locale};
 use crate::services::Ctx;
@@ -114,8 +115,9 @@ pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
 }
 
 impl Staff {
-    pub fn admin(&self) -> Result<(), ConsoleError> {
-        if self.0.is_admin() { Ok(()) } else { Err(ConsoleError::Forbidden) }
+    /// 403 unless the permission table lets his role take `action`.
+    pub fn may(&self, action: StaffAction) -> Result<(), ConsoleError> {
+        if self.0.may(action) { Ok(()) } else { Err(ConsoleError::Forbidden) }
     }
 
     pub fn csrf(&self, given: &str) -> Result<(), ConsoleError> {
@@ -202,8 +204,9 @@ pub fn page(ctx: &Ctx, staff: &Staff, name: &str, values: Value) -> Result<Respo
     let context = minijinja::context! {
         t => translator(ctx.i18n.clone(), s.locale),
         lang => s.locale.code(),
-        me => minijinja::context! { id => s.user, name => s.name.clone(), admin => s.is_admin(),
-                                    role => s.role.as_str() },
+        me => minijinja::context! { id => s.user, name => s.name.clone(), role => s.role.as_str(),
+                                    may => StaffAction::ALL.iter().map(|a| (a.as_str(), s.may(*a)))
+                                        .collect::<std::collections::BTreeMap<_, _>>() },
         csrf => s.csrf_token(),
         ..values
     };

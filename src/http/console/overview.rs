@@ -10,6 +10,7 @@ use minijinja::context;
 use minijinja::value::Value;
 
 use super::{ConsoleError, Staff, fmt};
+use crate::domain::StaffAction;
 use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -21,10 +22,12 @@ pub async fn page_handler(ctx: &Ctx, staff: &Staff, name: &str) -> Result<Respon
 }
 
 pub async fn page(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Stats)?;
     page_handler(&ctx, &staff, "console/overview.html").await
 }
 
 pub async fn live(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Stats)?;
     let mut r = page_handler(&ctx, &staff, "console/overview_live.html").await?;
     r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(r.into_response())

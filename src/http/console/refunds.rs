@@ -8,6 +8,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{ConsoleError, Staff, fmt, page};
+use crate::domain::StaffAction;
 use crate::services::Ctx;
 use crate::services::console;
 
@@ -22,6 +23,7 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<RefundFilter>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Refunds)?;
     render(&ctx, &staff, f.all.is_some(), None).await
 }
 
@@ -54,7 +56,7 @@ pub async fn done(
     Path(payment): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::RefundDone)?;
     staff.csrf(&f.csrf)?;
     let marked = console::mark_refunded(&ctx, staff.0.user, payment).await?;
     let notice = if marked { "console-refund-marked" } else { "console-refund-not-marked" };

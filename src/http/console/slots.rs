@@ -10,6 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::{ConsoleError, Staff, fmt, opt, page};
+use crate::domain::StaffAction;
 use crate::format;
 use crate::services::Ctx;
 use crate::services::console::{self, SlotRow, SlotUpdate};
@@ -25,6 +26,7 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<SlotFilter>,
 ) -> Result<Response, ConsoleError> {
+    staff.may(StaffAction::Slots)?;
     let l = staff.locale();
     let city: Option<i32> = opt(&f.city);
     let date: Option<NaiveDate> = opt(&f.date);
@@ -53,7 +55,7 @@ pub async fn edit(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::ChangeSlot)?;
     let l = staff.locale();
     let slot = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
     let values =
@@ -95,7 +97,7 @@ pub async fn preview(
     Path(id): Path<i64>,
     Form(f): Form<SlotForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::ChangeSlot)?;
     staff.csrf(&f.csrf)?;
     let l = staff.locale();
     let slot = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
@@ -140,7 +142,7 @@ pub async fn apply(
     Path(id): Path<i64>,
     Form(f): Form<SlotForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.admin()?;
+    staff.may(StaffAction::ChangeSlot)?;
     staff.csrf(&f.csrf)?;
     let l = staff.locale();
     let slot = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
