@@ -748,7 +748,8 @@ async fn a_bad_secret_token_and_a_refused_method_fail_like_telegram() {
     assert_eq!(raw(&emu, "setWebhook", hook).await.0, StatusCode::OK);
 
     emu.refuse("setWebhook", Some("Bad Request: bad webhook: Failed to resolve host"));
-    let err = bot.set_webhook("https://bot.example.kz/hook".parse().expect("url")).await.expect_err("refused");
+    let err =
+        bot.set_webhook("https://bot.example.kz/hook".parse().expect("url")).await.expect_err("refused");
     assert!(err.to_string().contains("Failed to resolve host"), "{err}");
     assert!(bot.get_me().await.is_ok(), "other methods answer");
     assert_eq!(emu.refused_calls("setWebhook"), 1);
