@@ -141,3 +141,23 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
     let answer = read_until_closed(&mut third, CLOSED_WITHIN).await.expect("served once a place is free");
     assert!(answer.starts_with("HTTP/1.1 404"), "answered: {answer:?}");
 }
+
+#[tokio::test]
+async fn a_request_in_progress_is_not_idle() {
+    let app = spawn_app_with(&[("HTTP_IDLE_TIMEOUT_SECS", "1"), ("HTTP_BODY_TIMEOUT_SECS", "10")]).await;
+    let mut stream = TcpStream::connect(addr(&app)).await.unwrap();
+    stream
+        .write_all(
+            b"POST /payments/card/check HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 33\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    // A slow but steady body takes longer than the idle timeout, within the body's.
+    for part in [&b"InvoiceId=1&"[..], b"Amount=5640&", b"Sign=abcd"] {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        stream.write_all(part).await.expect("still open");
+    }
+    let answer = read_response(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "the unsigned callback is answered, not cut: {answer:?}");
+}
