@@ -26,6 +26,8 @@ pub struct App {
     pub ctx: Ctx,
     pub probe: UpdateProbe,
     pub http_addr: SocketAddr,
+    /// The private `/metrics` listener (`METRICS_ADDR`), once bound.
+    pub metrics_addr: Option<SocketAddr>,
     pub bot: Bot,
     tasks: JoinSet<(&'static str, anyhow::Result<()>)>,
     trigger: Trigger,
@@ -99,23 +101,50 @@ impl App {
         let (trigger, shutdown) = shutdown::channel();
         let mut tasks = JoinSet::new();
 
-        let mut router = crate::http::router(ctx.clone(), crate::metrics::install());
+        let metrics = crate::metrics::install();
+        // Never on the public listener unless a token guards it: behind a reverse proxy on
+        // the same host every caller is loopback, so the address says nothing.
+        let public_metrics = if ctx.config.metrics_addr.is_none() && ctx.config.metrics_token.is_some() {
+            metrics.clone()
+        } else {
+            None
+        };
+        let mut router = crate::http::router(ctx.clone(), public_metrics);
         if let Some(secret) = ctx.config.webhook_secret.clone() {
             router = router.merge(crate::http::webhook::routes(ctx.clone(), secret, shutdown.clone()));
         }
         if let Some(extra) = options.extra_routes {
             router = router.merge(extra);
         }
+        let limits = ctx.config.http_limits;
         let mut http_stop = shutdown.clone();
         tasks.spawn(async move {
             // Keeps answering (503 on the webhook) until the rest has stopped.
-            let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    http_stop.triggered().await;
-                    tokio::time::sleep(STOP_WITHIN).await;
-                });
+            let stop = async move {
+                http_stop.triggered().await;
+                tokio::time::sleep(STOP_WITHIN).await;
+            };
+            let serve = crate::http::server::serve(listener, router, limits, stop);
             ("http server", serve.await.map_err(anyhow::Error::from))
         });
+        let metrics_addr = match ctx.config.metrics_addr {
+            Some(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                let bound = listener.local_addr()?;
+                let router = crate::http::metrics_router(ctx.clone(), metrics);
+                let mut stop = shutdown.clone();
+                tasks.spawn(async move {
+                    let stop = async move {
+                        stop.triggered().await;
+                        tokio::time::sleep(STOP_WITHIN).await;
+                    };
+                    let serve = crate::http::server::serve(listener, router, limits, stop);
+                    ("metrics server", serve.await.map_err(anyhow::Error::from))
+                });
+                Some(bound)
+            }
+            None => None,
+        };
 
         let api_url = if ctx.config.is_sandbox() {
             // The emulated Bot API is mounted on our own HTTP server.
@@ -152,7 +181,7 @@ impl App {
             ));
         }
 
-        Ok(App { ctx, probe, http_addr, bot, tasks, trigger, shutdown, owns_pool })
+        Ok(App { ctx, probe, http_addr, metrics_addr, bot, tasks, trigger, shutdown, owns_pool })
     }
 
     /// Stops everything at once, as a killed process would: what is in the database stays.

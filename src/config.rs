@@ -18,6 +18,20 @@ pub const WEBHOOK_PATH: &str = "/telegram/webhook";
 /// (`campaigns.payment_window_minutes`), which is what booking uses.
 pub const DEFAULT_PAYMENT_DEADLINE_MINUTES: u32 = 60;
 
+/// Limits of the HTTP listeners against clients that hold connections without using them
+/// (slowloris): the webhook and the payment callbacks face the internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// From the first byte of a request until its headers are complete.
+    pub header_timeout: std::time::Duration,
+    /// From the headers until the whole request body is in.
+    pub body_timeout: std::time::Duration,
+    /// A connection with no request in progress (just opened, or kept alive) is closed after this.
+    pub idle_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -27,6 +41,13 @@ pub struct Config {
     pub http_addr: SocketAddr,
     pub public_url: url::Url,
     pub webhook_secret: Option<String>,
+    /// How the public listener treats slow, idle and too many connections.
+    pub http_limits: HttpLimits,
+    /// `METRICS_ADDR`: `/metrics` on a listener of its own (and no longer on `HTTP_ADDR`).
+    pub metrics_addr: Option<SocketAddr>,
+    /// `METRICS_TOKEN`: the bearer token `/metrics` asks for; without `METRICS_ADDR` it is
+    /// what lets `/metrics` onto the public listener at all.
+    pub metrics_token: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub admin_ids: Vec<i64>,
@@ -139,6 +160,35 @@ impl Config {
             );
         }
 
+        let webhook_secret = var("WEBHOOK_SECRET");
+        // Telegram refuses any other secret, and setWebhook would then fail for ever.
+        if let Some(secret) = &webhook_secret
+            && !(secret.len() <= 256
+                && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            bail!(
+                "WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, `_` and `-` (Telegram \
+                 refuses any other), got {} characters",
+                secret.chars().count()
+            );
+        }
+        let secs = |name: &str, default: u32| {
+            number(var(name), default, name).map(|n| std::time::Duration::from_secs(n.into()))
+        };
+        let http_limits = HttpLimits {
+            header_timeout: secs("HTTP_HEADER_TIMEOUT_SECS", 10)?,
+            body_timeout: secs("HTTP_BODY_TIMEOUT_SECS", 30)?,
+            idle_timeout: secs("HTTP_IDLE_TIMEOUT_SECS", 30)?,
+            max_connections: number(var("HTTP_MAX_CONNECTIONS"), 512, "HTTP_MAX_CONNECTIONS")? as usize,
+        };
+        let metrics_addr = var("METRICS_ADDR")
+            .map(|a| a.parse().context("METRICS_ADDR must be host:port, e.g. 127.0.0.1:9090"))
+            .transpose()?;
+        let metrics_token = var("METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.chars().count() < 16) {
+            bail!("METRICS_TOKEN must be at least 16 characters (a long random string)");
+        }
+
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into()),
@@ -149,7 +199,10 @@ impl Config {
                 .context("TELEGRAM_API_URL must be a URL")?,
             http_addr,
             public_url,
-            webhook_secret: var("WEBHOOK_SECRET"),
+            webhook_secret,
+            http_limits,
+            metrics_addr,
+            metrics_token,
             smtp_url: var("SMTP_URL"),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "ENT bot <no-reply@ent-bot.local>".into()),
             admin_ids,
@@ -279,6 +332,46 @@ mod tests {
         assert!(format!("{e:#}").contains("TIMEZONE"));
         let e = cfg(&[("UPDATE_WORKERS", "16"), ("DATABASE_MAX_CONNECTIONS", "20")]).unwrap_err();
         assert!(format!("{e:#}").contains("at least twice UPDATE_WORKERS plus 2 (34)"), "{e:#}");
+    }
+
+    #[test]
+    fn the_webhook_secret_is_in_telegrams_alphabet() {
+        for bad in ["my secret!", "токен", "a/b", &"x".repeat(257)] {
+            let e = cfg(&[("WEBHOOK_SECRET", bad)]).unwrap_err();
+            let message = format!("{e:#}");
+            assert!(message.contains("WEBHOOK_SECRET"), "{message}");
+            assert!(!message.contains(bad), "the secret is not echoed: {message}");
+        }
+        for good in ["s3cret-token", "A_b-9", &"x".repeat(256)] {
+            assert_eq!(cfg(&[("WEBHOOK_SECRET", good)]).unwrap().webhook_secret.as_deref(), Some(good));
+        }
+    }
+
+    #[test]
+    fn http_limits_and_metrics_have_safe_defaults() {
+        let c = cfg(&[]).unwrap();
+        let limits = c.http_limits;
+        assert_eq!(limits.header_timeout, std::time::Duration::from_secs(10));
+        assert_eq!(limits.body_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(limits.max_connections, 512);
+        assert!(
+            c.metrics_addr.is_none() && c.metrics_token.is_none(),
+            "metrics are served nowhere by default"
+        );
+        for name in [
+            "HTTP_HEADER_TIMEOUT_SECS",
+            "HTTP_BODY_TIMEOUT_SECS",
+            "HTTP_IDLE_TIMEOUT_SECS",
+            "HTTP_MAX_CONNECTIONS",
+        ] {
+            let e = cfg(&[(name, "0")]).unwrap_err();
+            assert!(format!("{e:#}").contains(name), "{e:#}");
+        }
+        let e = cfg(&[("METRICS_TOKEN", "short")]).unwrap_err();
+        assert!(format!("{e:#}").contains("METRICS_TOKEN"));
+        let e = cfg(&[("METRICS_ADDR", "localhost")]).unwrap_err();
+        assert!(format!("{e:#}").contains("METRICS_ADDR"));
     }
 
     #[test]

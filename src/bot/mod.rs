@@ -27,6 +27,7 @@ use teloxide::utils::command::BotCommands;
 use crate::domain::Role;
 use crate::i18n::Locale;
 use crate::services::Ctx;
+use crate::services::health::Intake;
 use crate::services::probe::UpdateProbe;
 use crate::shutdown::Shutdown;
 use dialogue::UpdateStorage;
@@ -159,6 +160,7 @@ fn enter_dialogue() -> UpdateHandler<anyhow::Error> {
 /// The running bot until shutdown: learns who it is (retrying while the Bot API does not
 /// answer), sets the command menus, starts intake (long polling, or tells Telegram the
 /// webhook) and the handling workers. Returns when they stopped; an error is fatal.
+/// `/healthz` is ready only once updates can arrive (`Intake`), not merely after getMe.
 pub async fn run(
     ctx: Ctx,
     bot: Bot,
@@ -185,6 +187,7 @@ pub async fn run(
                     .max_connections(100)
                     .send()
             };
+            ctx.health.set_intake(Intake::WebhookNotSet);
             if patiently("setWebhook", &shutdown, set).await?.is_none() {
                 return Ok(());
             }
@@ -204,6 +207,10 @@ pub async fn run(
             pipeline::run_worker(pipeline, n == 0, shutdown).await;
             Ok(())
         });
+    }
+    if ctx.config.webhook_secret.is_some() {
+        // Telegram accepted the webhook and the workers handle what it brings.
+        ctx.health.set_intake(Intake::Ready);
     }
     while let Some(done) = tasks.join_next().await {
         match done {

@@ -9,12 +9,16 @@ use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
 use crate::services::Ctx;
+use crate::services::health::Intake;
 use crate::services::inbox;
 use crate::services::leader::{self, Contender, Leader};
 use crate::shutdown::Shutdown;
 
 /// How long Telegram holds a `getUpdates` call open when there is nothing new.
 pub const POLL_TIMEOUT_SECS: u32 = 25;
+
+/// Failed polls in a row (about 7 s of backoff) before `/healthz` says updates do not arrive.
+const FAILURES_BEFORE_UNHEALTHY: u32 = 3;
 
 /// The kinds of `inbox::KINDS`, for `setWebhook`.
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
@@ -30,7 +34,9 @@ pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<(
     let mut contender = Contender::new(leader::POLLER);
     while !shutdown.is_triggered() {
         let Some(mut lock) = contender.try_acquire(&ctx).await else {
-            // Another process polls; take over soon after it goes away.
+            // Another process polls; this one handles from the shared inbox, so updates
+            // reach it. It takes over soon after the poller goes away.
+            ctx.health.set_intake(Intake::Ready);
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                 _ = shutdown.triggered() => {}
@@ -75,6 +81,12 @@ async fn poll_while_leader(ctx: &Ctx, bot: &Bot, lock: &mut Leader, shutdown: &m
                 failures += 1;
                 tracing::warn!(error = %format!("{e:#}"), "getUpdates failed");
             }
+        }
+        // Updates arrive while getUpdates answers; a few failures in a row say they do not.
+        match failures {
+            0 => ctx.health.set_intake(Intake::Ready),
+            1..FAILURES_BEFORE_UNHEALTHY => {}
+            _ => ctx.health.set_intake(Intake::PollingFails),
         }
         if failures > 0 {
             let pause = Duration::from_millis(500) * 2u32.pow(failures.min(5));

@@ -1,14 +1,16 @@
-//! One axum server: health, metrics, payment callbacks, webhook, sandbox pages (templated HTML).
+//! The public axum router: health, payment callbacks, webhook, console, sandbox pages
+//! (templated HTML), and metrics only where `METRICS_TOKEN` lets them; `server` serves it.
 
 pub mod console;
 pub mod payments;
 pub mod sandbox;
+pub mod server;
 pub mod templates;
 pub mod webhook;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -21,6 +23,8 @@ struct Ops {
     metrics: Option<PrometheusHandle>,
 }
 
+/// `metrics`: `/metrics` on this (public) listener, which `app` allows only behind
+/// `METRICS_TOKEN` and without `METRICS_ADDR`; `None` answers 404.
 pub fn router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
     let ops = Router::new()
         .route("/healthz", get(healthz))
@@ -29,8 +33,13 @@ pub fn router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
     ops.merge(payments::routes().with_state(ctx.clone())).merge(console::routes().with_state(ctx))
 }
 
-/// 200 when the database answers, the bot is connected to the Bot API and no vital task
-/// stopped; 503 with the reason otherwise (and while stopping), so a load balancer stops
+/// `/metrics` alone, for the private listener on `METRICS_ADDR`.
+pub fn metrics_router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
+    Router::new().route("/metrics", get(metrics_page)).with_state(Ops { ctx, metrics })
+}
+
+/// 200 when the database answers, the bot is connected to the Bot API, updates can reach
+/// it (the webhook is set, or polling works) and no vital task stopped; 503 with the reason otherwise (and while stopping), so a load balancer stops
 /// sending here and a supervisor can restart the process.
 async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
     let health = &ops.ctx.health;
@@ -46,15 +55,32 @@ async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
     if !health.bot_ready() {
         return (StatusCode::SERVICE_UNAVAILABLE, "not connected to the Bot API yet".into());
     }
+    if let Some(reason) = health.intake().waiting_for() {
+        return (StatusCode::SERVICE_UNAVAILABLE, reason.into());
+    }
     (StatusCode::OK, "ok".into())
 }
 
 /// Prometheus text format. Backlogs are read from the database at scrape time, so every
 /// process reports the same figures for the shared queues.
-async fn metrics_page(State(ops): State<Ops>) -> impl IntoResponse {
+/// With `METRICS_TOKEN` set, only for `Authorization: Bearer <token>` (checked before the
+/// two queries, so strangers cannot make the database work either).
+async fn metrics_page(State(ops): State<Ops>, headers: HeaderMap) -> impl IntoResponse {
     let Some(handle) = ops.metrics else {
-        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], String::new());
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], String::new())
+            .into_response();
     };
+    if let Some(token) = &ops.ctx.config.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.as_bytes())) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], String::new())
+                .into_response();
+        }
+    }
     match crate::services::inbox::depth(&ops.ctx).await {
         Ok((pending, parked)) => crate::metrics::inbox_depth(pending, parked),
         Err(e) => tracing::warn!(error = %e, "inbox depth not read"),
@@ -67,5 +93,5 @@ async fn metrics_page(State(ops): State<Ops>) -> impl IntoResponse {
         }
         Err(e) => tracing::warn!(error = %e, "outbox backlog not read"),
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render())
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()
 }

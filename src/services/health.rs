@@ -1,8 +1,34 @@
-//! What `/healthz` reports besides the database: is the bot connected to the Bot API, are
-//! the background tasks alive.
+//! What `/healthz` reports besides the database: is the bot connected to the Bot API, can
+//! updates reach it, are the background tasks alive.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+/// Whether updates can reach this process: in webhook mode once Telegram accepted the
+/// webhook; in polling mode while this process's `getUpdates` answers, or while another
+/// process holds the poller lock (this one then handles updates from the shared inbox).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Intake {
+    Starting = 0,
+    /// `setWebhook` has not succeeded (yet).
+    WebhookNotSet = 1,
+    /// This process polls and `getUpdates` failed several times in a row.
+    PollingFails = 2,
+    Ready = 3,
+}
+
+impl Intake {
+    /// Why updates do not arrive, for `/healthz`; `None` when they do.
+    pub fn waiting_for(self) -> Option<&'static str> {
+        match self {
+            Intake::Starting => Some("not receiving updates yet"),
+            Intake::WebhookNotSet => Some("the webhook is not registered with Telegram (setWebhook fails)"),
+            Intake::PollingFails => Some("getUpdates keeps failing"),
+            Intake::Ready => None,
+        }
+    }
+}
 
 #[derive(Clone, Default)]
 pub struct Health {
@@ -12,6 +38,7 @@ pub struct Health {
 #[derive(Default)]
 struct Inner {
     bot_ready: AtomicBool,
+    intake: AtomicU8,
     tasks_down: AtomicUsize,
     stopping: AtomicBool,
 }
@@ -23,6 +50,19 @@ impl Health {
 
     pub fn bot_ready(&self) -> bool {
         self.inner.bot_ready.load(Ordering::Relaxed)
+    }
+
+    pub fn set_intake(&self, intake: Intake) {
+        self.inner.intake.store(intake as u8, Ordering::Relaxed);
+    }
+
+    pub fn intake(&self) -> Intake {
+        match self.inner.intake.load(Ordering::Relaxed) {
+            1 => Intake::WebhookNotSet,
+            2 => Intake::PollingFails,
+            3 => Intake::Ready,
+            _ => Intake::Starting,
+        }
     }
 
     pub fn task_down(&self) {

@@ -3,14 +3,17 @@
 
 mod console;
 mod deadline_race;
+mod health;
 mod helpers;
 mod history;
+mod http_limits;
 mod iin_limit;
 mod import;
 mod indexes;
 mod journey;
 mod kaspi_proxy;
 mod method_mismatch;
+mod metrics;
 mod noshow;
 mod onboarding;
 mod outbox;

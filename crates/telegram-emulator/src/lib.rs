@@ -176,6 +176,22 @@ impl Emulator {
         self.inner.lock().outage = on;
     }
 
+    /// Makes every call of `method` (`"setWebhook"`) fail with 400 and `description`
+    /// (`"Bad Request: bad webhook: Failed to resolve host: Name or service not known"`)
+    /// until called again with `None`: a refusal retrying does not cure.
+    pub fn refuse(&self, method: &str, description: Option<&str>) {
+        let mut state = self.inner.lock();
+        match description {
+            Some(d) => state.refusing.insert(method.to_owned(), d.to_owned()),
+            None => state.refusing.remove(method),
+        };
+    }
+
+    /// Calls of `method` refused because of [`Emulator::refuse`].
+    pub fn refused_calls(&self, method: &str) -> u64 {
+        self.inner.lock().refused.get(method).copied().unwrap_or(0)
+    }
+
     /// Webhook POSTs made so far, and how many of them were not answered 2xx.
     pub fn webhook_deliveries(&self) -> (u64, u64) {
         let state = self.inner.lock();

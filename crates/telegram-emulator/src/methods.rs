@@ -369,6 +369,13 @@ pub fn set_webhook(state: &mut State, params: &Params) -> Result<Value, ApiError
     if !acceptable {
         return Err(ApiError::bad_request("bad webhook: An HTTPS URL must be provided for webhook"));
     }
+    // Telegram's rule for the header it echoes back (`X-Telegram-Bot-Api-Secret-Token`).
+    if let Some(secret) = str_param(params, "secret_token")
+        && !((1..=256).contains(&secret.len())
+            && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    {
+        return Err(ApiError::bad_request("secret token contains unallowed characters"));
+    }
     state.webhook = Some(WebhookState {
         url: url.to_owned(),
         secret_token: str_param(params, "secret_token").map(str::to_owned),

@@ -138,6 +138,15 @@ impl Emulator {
             }
         })?;
         tracing::trace!(method = name, ?params, "emulator call");
+        {
+            let mut state = self.inner.lock();
+            if let Some(description) = state.refusing.get(name).cloned() {
+                *state.refused.entry(name.to_owned()).or_default() += 1;
+                drop(state);
+                self.inner.activity_changed.notify_waiters();
+                return Err(ApiError::new(400, description));
+            }
+        }
         if name == "getUpdates" {
             return updates::get_updates(&self.inner, &params).await;
         }

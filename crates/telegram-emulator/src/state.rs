@@ -220,6 +220,10 @@ pub struct State {
     pub webhook_failures: u64,
     /// While set, every Bot API call answers 502 as Telegram's front does in an outage.
     pub outage: bool,
+    /// Methods made to fail on purpose (`Emulator::refuse`), with the description answered.
+    pub refusing: HashMap<String, String>,
+    /// Calls refused that way, per method.
+    pub refused: HashMap<String, u64>,
     pub limiter: RateLimiter,
     pub too_many_requests: u64,
     pub sent: u64,
@@ -244,6 +248,8 @@ impl State {
             webhook_deliveries: 0,
             webhook_failures: 0,
             outage: false,
+            refusing: HashMap::new(),
+            refused: HashMap::new(),
             limiter,
             too_many_requests: 0,
             sent: 0,

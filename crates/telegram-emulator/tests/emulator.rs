@@ -735,6 +735,28 @@ async fn webhook_blocks_get_updates_until_deleted() {
     assert!(bot.get_updates().await.expect("polling again").is_empty());
 }
 
+/// Telegram refuses a secret token outside `[A-Za-z0-9_-]{1,256}`; a test can make any
+/// method fail until it says otherwise.
+#[tokio::test]
+async fn a_bad_secret_token_and_a_refused_method_fail_like_telegram() {
+    let (emu, bot) = emulator().await;
+    let hook = json!({"url": "https://bot.example.kz/hook", "secret_token": "my secret!"});
+    let (status, body) = raw(&emu, "setWebhook", hook).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["description"], "Bad Request: secret token contains unallowed characters");
+    let hook = json!({"url": "https://bot.example.kz/hook", "secret_token": "Ok_token-1"});
+    assert_eq!(raw(&emu, "setWebhook", hook).await.0, StatusCode::OK);
+
+    emu.refuse("setWebhook", Some("Bad Request: bad webhook: Failed to resolve host"));
+    let err =
+        bot.set_webhook("https://bot.example.kz/hook".parse().expect("url")).await.expect_err("refused");
+    assert!(err.to_string().contains("Failed to resolve host"), "{err}");
+    assert!(bot.get_me().await.is_ok(), "other methods answer");
+    assert_eq!(emu.refused_calls("setWebhook"), 1);
+    emu.refuse("setWebhook", None);
+    bot.set_webhook("https://bot.example.kz/hook".parse().expect("url")).await.expect("accepted again");
+}
+
 /// Webhook delivery as Telegram's: chats in parallel, one chat in order (its next update
 /// only after the previous one was answered 2xx), anything else delivered again.
 #[tokio::test]
