@@ -245,7 +245,7 @@ pub async fn put_staff(ctx: &Ctx, actor: i64, who: i64, role: Role) -> anyhow::R
 }
 
 pub async fn remove_staff(ctx: &Ctx, actor: i64, who: i64) -> anyhow::Result<bool> {
-    let removed = store::remove(&ctx.db, who).await?;
+    let removed = store::remove(&ctx.db, who, actor).await?;
     if removed {
         audit::record(&ctx.db, actor, "staff.remove", &format!("telegram:{who}"), serde_json::json!({}))
             .await?;
