@@ -2,6 +2,7 @@
 //! database each), the Bot API emulator over HTTP and, where mail matters, an SMTP sink.
 
 mod admin_ids;
+mod broadcast_once;
 mod console;
 mod deadline_race;
 mod helpers;
