@@ -257,7 +257,29 @@ pub const STATUSES: [&str; 6] = ["awaiting_payment", "paid", "annulled", "cancel
 
 /// Applications matching the filters (at most 200). A typed query that is none of the
 /// searchable identifiers finds nothing. The query is personal data: it is never logged.
+/// Every list is audited with the ids it shows, whatever chose them.
 pub async fn search(ctx: &Ctx, actor: i64, f: &Filters) -> anyhow::Result<Vec<ApplicationRow>> {
+    let rows = find_applications(ctx, f).await?;
+    record_list(ctx, actor, f, &rows).await?;
+    Ok(rows)
+}
+
+async fn record_list(ctx: &Ctx, actor: i64, f: &Filters, rows: &[ApplicationRow]) -> sqlx::Result<()> {
+    use crate::services::views;
+    let mut shown = views::Shown::default();
+    for r in rows {
+        shown.add(r.applicant_id, Some(r.id));
+    }
+    let filter = serde_json::json!({
+        "query": views::masked_query(&f.query),
+        "status": f.status.as_deref().filter(|st| STATUSES.contains(st)), "city_id": f.city_id,
+        "venue_id": f.venue_id, "date": f.date,
+    });
+    let action = if f.query.trim().is_empty() { "console.list" } else { "console.search" };
+    views::record(&ctx.db, actor, action, filter, &shown).await
+}
+
+async fn find_applications(ctx: &Ctx, f: &Filters) -> anyhow::Result<Vec<ApplicationRow>> {
     let mut s = Search {
         campaign_id: None,
         status: f.status.clone().filter(|st| STATUSES.contains(&st.as_str())),
@@ -281,7 +303,6 @@ pub async fn search(ctx: &Ctx, actor: i64, f: &Filters) -> anyhow::Result<Vec<Ap
         } else {
             return Ok(vec![]);
         }
-        audit::record(&ctx.db, actor, "console.search", "", serde_json::json!({})).await?;
     }
     Ok(reports::search(&ctx.db, &s, ctx.config.timezone.name(), 200).await?)
 }
@@ -461,8 +482,16 @@ pub async fn change_slot(
 
 // ───────────────────────────── refunds, audit, broadcasts ─────────────────────────────
 
-pub async fn refunds(ctx: &Ctx, include_done: bool) -> anyhow::Result<Vec<RefundRow>> {
-    Ok(reports::refunds(&ctx.db, include_done).await?)
+/// The refund queue; it names applicants, so the view is audited with whose rows it shows.
+pub async fn refunds(ctx: &Ctx, actor: i64, include_done: bool) -> anyhow::Result<Vec<RefundRow>> {
+    let rows = reports::refunds(&ctx.db, include_done).await?;
+    let mut shown = crate::services::views::Shown::default();
+    for r in &rows {
+        shown.add(r.applicant_id, Some(r.application_id));
+    }
+    let filter = serde_json::json!({ "all": include_done });
+    crate::services::views::record(&ctx.db, actor, "console.refunds", filter, &shown).await?;
+    Ok(rows)
 }
 
 pub async fn mark_refunded(ctx: &Ctx, actor: i64, payment_id: i64) -> anyhow::Result<bool> {

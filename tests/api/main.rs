@@ -28,5 +28,6 @@ mod staff;
 mod staff_campaign;
 mod staff_queries;
 mod start;
+mod view_audit;
 mod withdraw;
 mod wizard;
