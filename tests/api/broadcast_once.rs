@@ -76,12 +76,30 @@ async fn the_same_console_confirmation_posted_twice_starts_one_broadcast() {
     let everyone: Vec<&TestUser> = users.iter().chain([&admin]).collect();
     each_got_it_once(&app, &everyone, text).await;
 
+    // A double click: the same form twice at once.
+    let (_, _, again) = browser
+        .post("/console/broadcast/preview", &[("csrf", &csrf), ("audience", "all"), ("text", "Второе")])
+        .await;
+    let other_key = hidden(&again, "key");
+    let mut both = form;
+    both[5] = ("text", "Второе");
+    both[6] = ("key", other_key.as_str());
+    let (a, b) = tokio::join!(
+        browser.post("/console/broadcast/send", &both),
+        browser.post("/console/broadcast/send", &both)
+    );
+    assert_eq!((a.0, b.0), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+    assert_eq!(a.1, b.1);
+    assert_ne!(a.1, first_to, "a new preview is a new broadcast");
+    assert_eq!(scalar(&app, "SELECT count(*) FROM broadcasts").await, 2);
+    assert_eq!(scalar(&app, "SELECT count(*) FROM outbox WHERE broadcast_id IS NOT NULL").await, 8);
+
     // A form without a key (from a page served before keys existed) is confirmed again.
     let keyless: Vec<(&str, &str)> = form.iter().copied().filter(|(k, _)| *k != "key").collect();
     let (status, _, page) = browser.post("/console/broadcast/send", &keyless).await;
     assert_eq!(status, StatusCode::OK);
     assert_ne!(hidden(&page, "key"), key, "a fresh key");
-    assert_eq!(scalar(&app, "SELECT count(*) FROM broadcasts").await, 1);
+    assert_eq!(scalar(&app, "SELECT count(*) FROM broadcasts").await, 2);
 }
 
 #[tokio::test]
