@@ -62,6 +62,29 @@ pub fn bot_client(token: String, api_url: url::Url) -> anyhow::Result<Bot> {
     Ok(Bot::with_client(token, client).set_api_url(api_url))
 }
 
+/// `ADMIN_IDS` adds admins who were never staff; what `/staff` did since stands, and a
+/// listed id it removed is named in the log, so the operator knows the list is stale.
+async fn bootstrap_admins(db: &PgPool, ids: &[i64]) -> anyhow::Result<()> {
+    use crate::db::staff::Bootstrapped;
+    for (id, what) in crate::db::staff::bootstrap_admins(db, ids).await? {
+        match what {
+            Bootstrapped::Added => tracing::info!(telegram_user_id = id, "ADMIN_IDS: made an admin"),
+            Bootstrapped::Removed => tracing::warn!(
+                telegram_user_id = id,
+                "ADMIN_IDS lists a user whom /staff remove took out: not made staff again \
+                 (another admin's /staff add brings him back); drop him from ADMIN_IDS"
+            ),
+            Bootstrapped::Kept(role) if role != crate::db::staff::Role::Admin => tracing::warn!(
+                telegram_user_id = id,
+                role = role.as_str(),
+                "ADMIN_IDS lists a staff member /staff made no admin: his role stays"
+            ),
+            Bootstrapped::Kept(_) => {}
+        }
+    }
+    Ok(())
+}
+
 impl App {
     pub async fn build(mut config: Config, options: Options) -> anyhow::Result<App> {
         let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
@@ -84,7 +107,7 @@ impl App {
             None => crate::db::connect(&config.database_url, config.database_max_connections).await?,
         };
         crate::db::migrate(&db).await?;
-        crate::db::staff::bootstrap_admins(&db, &config.admin_ids).await?;
+        bootstrap_admins(&db, &config.admin_ids).await?;
         let ctx = Ctx {
             db,
             clock: options.clock.unwrap_or(Clock::System),

@@ -607,10 +607,21 @@ pub async fn on_broadcast_button(
             }
         }
         (State::BroadcastConfirm { audience, text }, "bc:send") => {
+            // One broadcast per preview, even if this update is handled again after a crash
+            // that lost the state change below.
+            let key = match message {
+                Some(m) => format!("tg:{}:{}", s.chat_id.0, m.0),
+                None => format!("tg:cb:{}", q.id),
+            };
             bot.answer_callback_query(q.id).await?;
             dialogue.update(State::Menu).await?;
             let progress = message.map(|m| (s.chat_id.0, m.0));
-            let (id, total) = notifications::broadcast(&ctx, s.user_id, audience, text, progress).await?;
+            let (id, total, started) =
+                notifications::broadcast_once(&ctx, s.user_id, &key, audience, text, progress).await?;
+            if !started {
+                // Its progress is in the message already.
+                return Ok(());
+            }
             let args = [
                 ("id", id.into()),
                 ("sent", 0.into()),

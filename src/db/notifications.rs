@@ -212,6 +212,39 @@ pub async fn create_broadcast(
     .await
 }
 
+/// Like [`create_broadcast`], under a one-time key: `None` when a broadcast with this key
+/// exists (a concurrent insert of the same key waits for the first to commit).
+pub async fn create_broadcast_once(
+    conn: &mut PgConnection,
+    key: &str,
+    created_by: i64,
+    audience: &Audience,
+    text: &str,
+    progress: Option<(i64, i32)>,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO broadcasts (send_key, created_by, audience, text, recipients, progress_chat_id, progress_message_id)
+         VALUES ($1, $2, $3, $4, 0, $5, $6)
+         ON CONFLICT (send_key) DO NOTHING RETURNING id",
+    )
+    .bind(key)
+    .bind(created_by)
+    .bind(serde_json::to_value(audience).expect("audience serializes"))
+    .bind(text)
+    .bind(progress.map(|p| p.0))
+    .bind(progress.map(|p| p.1))
+    .fetch_optional(conn)
+    .await
+}
+
+/// The broadcast started under this key, and its recipient count.
+pub async fn broadcast_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<(i64, i32)>> {
+    sqlx::query_as("SELECT id, recipients FROM broadcasts WHERE send_key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The audience size, and the progress text the staff member's message shows at the start.
 pub async fn set_recipients(
     conn: &mut PgConnection,

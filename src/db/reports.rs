@@ -70,6 +70,7 @@ pub struct Search {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationRow {
     pub id: i64,
+    pub applicant_id: i64,
     pub status: String,
     pub full_name: Option<String>,
     pub iin: Option<String>,
@@ -83,7 +84,7 @@ pub struct ApplicationRow {
 
 pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Result<Vec<ApplicationRow>> {
     sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, ap.full_name, ap.iin, ap.email, ap.phone,
+        "SELECT a.id, ap.id AS applicant_id, a.status::text AS status, ap.full_name, ap.iin, ap.email, ap.phone,
                 ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue, sl.starts_at, a.created_at
          FROM applications a
          JOIN applicants ap ON ap.id = a.applicant_id
@@ -253,6 +254,7 @@ pub async fn slot(pool: &PgPool, id: i64) -> sqlx::Result<Option<SlotRow>> {
 pub struct RefundRow {
     pub payment_id: i64,
     pub application_id: i64,
+    pub applicant_id: i64,
     pub order_number: String,
     pub amount_tenge: i32,
     /// `late` (paid after the application was annulled) or `withdrawn` (withdrawn before
@@ -270,7 +272,7 @@ pub struct RefundRow {
 pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<RefundRow>> {
     sqlx::query_as(
         "SELECT * FROM (
-            SELECT p.id AS payment_id, a.id AS application_id, p.order_number, p.amount_tenge,
+            SELECT p.id AS payment_id, a.id AS application_id, ap.id AS applicant_id, p.order_number, p.amount_tenge,
                    CASE WHEN p.status = 'late' THEN 'late' ELSE 'withdrawn' END AS reason,
                    ap.full_name, ap.iin, COALESCE(a.closed_at, p.updated_at) AS at,
                    r.done_at, r.done_by

@@ -7,20 +7,55 @@ use crate::i18n::Bilingual;
 
 pub use crate::domain::Role;
 
-/// `ADMIN_IDS` makes these Telegram users admins at every start.
-pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<()> {
+/// What `ADMIN_IDS` did to one id at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bootstrapped {
+    /// Never staff (or brought back by `/staff add`): made an admin now.
+    Added,
+    /// Staff already, with this role: left as he is (a demotion by `/staff` stands).
+    Kept(Role),
+    /// Removed by `/staff remove`: not made staff again.
+    Removed,
+}
+
+/// `ADMIN_IDS` makes admins of the ids that are not staff yet and were never removed: a
+/// `/staff remove` or a demotion stands across restarts.
+pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<(i64, Bootstrapped)>> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(vec![]);
     }
-    sqlx::query(
-        "INSERT INTO staff (telegram_user_id, role)
-         SELECT id, 'admin' FROM unnest($1::bigint[]) AS id
-         ON CONFLICT (telegram_user_id) DO UPDATE SET role = 'admin'",
+    // The outer SELECT sees the tables as they were before the INSERT.
+    let rows: Vec<(i64, bool, bool, Option<Role>)> = sqlx::query_as(
+        "WITH ids AS (SELECT DISTINCT id FROM unnest($1::bigint[]) AS id),
+         added AS (
+             INSERT INTO staff (telegram_user_id, role)
+             SELECT id, 'admin' FROM ids
+             WHERE NOT EXISTS (SELECT 1 FROM staff_removals r WHERE r.telegram_user_id = ids.id)
+             ON CONFLICT (telegram_user_id) DO NOTHING
+             RETURNING telegram_user_id
+         )
+         SELECT ids.id, EXISTS (SELECT 1 FROM added WHERE added.telegram_user_id = ids.id),
+                r.telegram_user_id IS NOT NULL, s.role
+         FROM ids LEFT JOIN staff_removals r ON r.telegram_user_id = ids.id
+         LEFT JOIN staff s ON s.telegram_user_id = ids.id
+         ORDER BY ids.id",
     )
     .bind(ids)
-    .execute(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(())
+    Ok(rows
+        .into_iter()
+        .map(|(id, added, removed, role)| {
+            let what = match (added, removed, role) {
+                (true, _, _) => Bootstrapped::Added,
+                (false, _, Some(role)) => Bootstrapped::Kept(role),
+                (false, true, None) => Bootstrapped::Removed,
+                // Added by another process starting at the same moment.
+                (false, false, None) => Bootstrapped::Kept(Role::Admin),
+            };
+            (id, what)
+        })
+        .collect())
 }
 
 pub async fn role(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Role>> {
@@ -35,6 +70,7 @@ pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<(i64, Role)>> {
 }
 
 pub async fn put(pool: &PgPool, telegram_user_id: i64, role: Role, added_by: i64) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO staff (telegram_user_id, role, added_by) VALUES ($1, $2, $3)
          ON CONFLICT (telegram_user_id) DO UPDATE SET role = EXCLUDED.role, added_by = EXCLUDED.added_by",
@@ -42,18 +78,34 @@ pub async fn put(pool: &PgPool, telegram_user_id: i64, role: Role, added_by: i64
     .bind(telegram_user_id)
     .bind(role)
     .bind(added_by)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    // An admin's `/staff add` is how a removed member comes back (`ADMIN_IDS` never does it).
+    sqlx::query("DELETE FROM staff_removals WHERE telegram_user_id = $1")
+        .bind(telegram_user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
-/// Removes a staff member and, in the same transaction, his console links and sessions.
-pub async fn remove(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<bool> {
+/// Removes a staff member and, in the same transaction, his console links and sessions;
+/// the removal is recorded, so `ADMIN_IDS` does not make him staff again.
+pub async fn remove(pool: &PgPool, telegram_user_id: i64, removed_by: i64) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
     let done = sqlx::query("DELETE FROM staff WHERE telegram_user_id = $1")
         .bind(telegram_user_id)
         .execute(&mut *tx)
         .await?;
+    if done.rows_affected() == 1 {
+        sqlx::query(
+            "INSERT INTO staff_removals (telegram_user_id, removed_by) VALUES ($1, $2)
+             ON CONFLICT (telegram_user_id) DO UPDATE SET removed_by = $2, removed_at = now()",
+        )
+        .bind(telegram_user_id)
+        .bind(removed_by)
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("DELETE FROM console_links WHERE telegram_user_id = $1")
         .bind(telegram_user_id)
         .execute(&mut *tx)

@@ -256,11 +256,33 @@ pub struct Filters {
     pub date: Option<NaiveDate>,
 }
 
-/// Applications matching the filters (at most 200). The query is read by the same
-/// classifier as the bot's `/find` ([`staff::find_keys`]): a query of several shapes (an
-/// IIN that is also a valid order number) is looked up as each; one that is none of the
-/// searchable identifiers finds nothing. The query is personal data: it is never logged.
+/// Applications matching the filters (at most 200). Every list is audited with the ids it
+/// shows, whatever chose them. The query is personal data: it is never logged.
 pub async fn search(ctx: &Ctx, actor: i64, f: &Filters) -> anyhow::Result<Vec<ApplicationRow>> {
+    let rows = find_applications(ctx, f).await?;
+    record_list(ctx, actor, f, &rows).await?;
+    Ok(rows)
+}
+
+async fn record_list(ctx: &Ctx, actor: i64, f: &Filters, rows: &[ApplicationRow]) -> sqlx::Result<()> {
+    use crate::services::views;
+    let mut shown = views::Shown::default();
+    for r in rows {
+        shown.add(r.applicant_id, Some(r.id));
+    }
+    let filter = serde_json::json!({
+        "query": views::masked_query(&f.query),
+        "status": f.status.as_deref().and_then(ApplicationStatus::parse), "city_id": f.city_id,
+        "venue_id": f.venue_id, "date": f.date,
+    });
+    let action = if f.query.trim().is_empty() { "console.list" } else { "console.search" };
+    views::record(&ctx.db, actor, action, filter, &shown).await
+}
+
+/// The query is read by the same classifier as the bot's `/find` ([`staff::find_keys`]):
+/// a query of several shapes (an IIN that is also a valid order number) is looked up as
+/// each; one that is none of the searchable identifiers finds nothing.
+async fn find_applications(ctx: &Ctx, f: &Filters) -> anyhow::Result<Vec<ApplicationRow>> {
     const LIMIT: usize = 200;
     let filters = Search {
         campaign_id: None,
@@ -292,7 +314,6 @@ pub async fn search(ctx: &Ctx, actor: i64, f: &Filters) -> anyhow::Result<Vec<Ap
     }
     rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
     rows.truncate(LIMIT);
-    audit::record(&ctx.db, actor, "console.search", "", serde_json::json!({})).await?;
     Ok(rows)
 }
 
@@ -470,8 +491,16 @@ pub async fn change_slot(
 
 // ───────────────────────────── refunds, audit, broadcasts ─────────────────────────────
 
-pub async fn refunds(ctx: &Ctx, include_done: bool) -> anyhow::Result<Vec<RefundRow>> {
-    Ok(reports::refunds(&ctx.db, include_done).await?)
+/// The refund queue; it names applicants, so the view is audited with whose rows it shows.
+pub async fn refunds(ctx: &Ctx, actor: i64, include_done: bool) -> anyhow::Result<Vec<RefundRow>> {
+    let rows = reports::refunds(&ctx.db, include_done).await?;
+    let mut shown = crate::services::views::Shown::default();
+    for r in &rows {
+        shown.add(r.applicant_id, Some(r.application_id));
+    }
+    let filter = serde_json::json!({ "all": include_done });
+    crate::services::views::record(&ctx.db, actor, "console.refunds", filter, &shown).await?;
+    Ok(rows)
 }
 
 pub async fn mark_refunded(ctx: &Ctx, actor: i64, payment_id: i64) -> anyhow::Result<bool> {

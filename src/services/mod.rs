@@ -23,4 +23,5 @@ pub mod payments;
 pub mod probe;
 pub mod staff;
 pub mod users;
+pub mod views;
 pub mod wakeups;

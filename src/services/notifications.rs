@@ -160,9 +160,63 @@ pub async fn broadcast(
     text: &str,
     progress: Option<(i64, i32)>,
 ) -> anyhow::Result<(i64, u64)> {
+    let (id, queued, _) = start_broadcast(ctx, actor, None, audience, text, progress).await?;
+    Ok((id, queued))
+}
+
+/// A fresh one-time key for a broadcast form (see [`broadcast_once`]).
+pub fn new_broadcast_key() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut buf = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Whether a form's key looks like one [`new_broadcast_key`] makes (the bot's keys, `tg:…`,
+/// have a colon and so never come from a form).
+pub fn is_broadcast_key(key: &str) -> bool {
+    (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A broadcast started at most once per `key`: the same confirmation sent again (a double
+/// click, a resubmitted form, an update handled again after a crash) returns the broadcast
+/// it started, and `false`, queuing nothing more.
+pub async fn broadcast_once(
+    ctx: &Ctx,
+    actor: i64,
+    key: &str,
+    audience: &Audience,
+    text: &str,
+    progress: Option<(i64, i32)>,
+) -> anyhow::Result<(i64, u64, bool)> {
+    start_broadcast(ctx, actor, Some(key), audience, text, progress).await
+}
+
+async fn start_broadcast(
+    ctx: &Ctx,
+    actor: i64,
+    key: Option<&str>,
+    audience: &Audience,
+    text: &str,
+    progress: Option<(i64, i32)>,
+) -> anyhow::Result<(i64, u64, bool)> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let id = store::create_broadcast(&mut tx, actor, audience, text, progress).await?;
+    let id = match key {
+        None => store::create_broadcast(&mut tx, actor, audience, text, progress).await?,
+        Some(key) => match store::create_broadcast_once(&mut tx, key, actor, audience, text, progress).await?
+        {
+            Some(id) => id,
+            None => {
+                let (id, recipients) = store::broadcast_by_key(&mut tx, key)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("broadcast key vanished"))?;
+                tracing::info!(actor, broadcast_id = id, "broadcast confirmed again: not started twice");
+                return Ok((id, recipients.max(0) as u64, false));
+            }
+        },
+    };
     let queued = store::enqueue_for(
         &mut tx,
         audience,
@@ -199,7 +253,7 @@ pub async fn broadcast(
     .await?;
     tx.commit().await?;
     tracing::info!(broadcast_id = id, recipients = queued, "broadcast queued");
-    Ok((id, queued))
+    Ok((id, queued, true))
 }
 
 /// Pending messages per outbox lane, for `/metrics`.

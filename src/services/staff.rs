@@ -93,9 +93,21 @@ pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Foun
         let payments = store::payments_of(&ctx.db, applicant.id).await?;
         found.push(Found { applicant, applications, payments });
     }
-    // The query itself may be personal data: the log keeps its shape only.
-    audit::record(&ctx.db, actor, "find", "", serde_json::json!({ "matches": found.len() })).await?;
+    record_find(ctx, actor, query, &found).await?;
     Ok(found)
+}
+
+/// `/find` shows IINs, phones and emails in full: the audit names whose (the query masked).
+async fn record_find(ctx: &Ctx, actor: i64, query: &str, found: &[Found]) -> sqlx::Result<()> {
+    let mut shown = crate::services::views::Shown::default();
+    for f in found {
+        shown.add(f.applicant.id, None);
+        for application in &f.applications {
+            shown.add(f.applicant.id, Some(application.id));
+        }
+    }
+    let filter = serde_json::json!({ "query": crate::services::views::masked_query(query) });
+    crate::services::views::record(&ctx.db, actor, "find", filter, &shown).await
 }
 
 /// Which campaign a staff command acts on.
@@ -138,7 +150,9 @@ pub async fn stats(ctx: &Ctx, campaign: &Campaign) -> anyhow::Result<Stats> {
 /// listing is audited like a search.
 pub async fn refunds(ctx: &Ctx, actor: i64, limit: i64) -> anyhow::Result<(Vec<refunds::Open>, i64)> {
     let (open, total) = refunds::open(&ctx.db, limit).await?;
-    audit::record(&ctx.db, actor, "refunds", "", serde_json::json!({ "open": total })).await?;
+    let applications: Vec<i64> = open.iter().filter_map(|r| r.application_id).collect();
+    let details = serde_json::json!({ "open": total, "applications": applications });
+    audit::record(&ctx.db, actor, "refunds", "", details).await?;
     Ok((open, total))
 }
 
@@ -246,7 +260,7 @@ pub async fn put_staff(ctx: &Ctx, actor: i64, who: i64, role: Role) -> anyhow::R
 }
 
 pub async fn remove_staff(ctx: &Ctx, actor: i64, who: i64) -> anyhow::Result<bool> {
-    let removed = store::remove(&ctx.db, who).await?;
+    let removed = store::remove(&ctx.db, who, actor).await?;
     if removed {
         audit::record(&ctx.db, actor, "staff.remove", &format!("telegram:{who}"), serde_json::json!({}))
             .await?;

@@ -1,6 +1,8 @@
 //! The one integration-test binary: every test talks to a real PostgreSQL (a fresh
 //! database each), the Bot API emulator over HTTP and, where mail matters, an SMTP sink.
 
+mod admin_ids;
+mod broadcast_once;
 mod console;
 mod deadline_race;
 mod health;
@@ -30,5 +32,6 @@ mod staff_campaign;
 mod staff_queries;
 mod staff_rules;
 mod start;
+mod view_audit;
 mod withdraw;
 mod wizard;

@@ -50,6 +50,9 @@ pub struct BroadcastForm {
     venue: Option<String>,
     #[serde(default)]
     text: String,
+    /// The preview's one-time key: the same confirmation sent twice starts one broadcast.
+    #[serde(default)]
+    key: String,
 }
 
 async fn audience(ctx: &Ctx, f: &BroadcastForm) -> Result<Option<Audience>, ConsoleError> {
@@ -76,14 +79,26 @@ pub async fn preview(
     if !notifications::text_fits(text) {
         return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
     }
-    let count = notifications::audience_size(&ctx, &audience).await?;
+    confirm_page(&ctx, &staff, &f, &audience, text).await
+}
+
+/// The preview with the count, and a fresh one-time key for its send button.
+async fn confirm_page(
+    ctx: &Ctx,
+    staff: &Staff,
+    f: &BroadcastForm,
+    audience: &Audience,
+    text: &str,
+) -> Result<Response, ConsoleError> {
+    let count = notifications::audience_size(ctx, audience).await?;
     let values = context! {
         f => context! { audience => f.audience.clone(), status => f.status.clone().unwrap_or_default(),
                         city => f.city.clone().unwrap_or_default(), venue => f.venue.clone().unwrap_or_default(),
                         text => text },
         count => count,
+        key => notifications::new_broadcast_key(),
     };
-    page(&ctx, &staff, "console/broadcast_confirm.html", values)
+    page(ctx, staff, "console/broadcast_confirm.html", values)
 }
 
 pub async fn send(
@@ -100,7 +115,11 @@ pub async fn send(
     if !notifications::text_fits(text) {
         return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
     }
-    let (id, _) = notifications::broadcast(&ctx, staff.0.user, &audience, text, None).await?;
+    if !notifications::is_broadcast_key(&f.key) {
+        // A form from before keys existed, or a forged one: confirm again, with a key.
+        return confirm_page(&ctx, &staff, &f, &audience, text).await;
+    }
+    let (id, _, _) = notifications::broadcast_once(&ctx, staff.0.user, &f.key, &audience, text, None).await?;
     Ok(Redirect::to(&format!("/console/broadcast/{id}")).into_response())
 }
 

@@ -28,7 +28,7 @@ pub async fn list(
 }
 
 async fn render(ctx: &Ctx, staff: &Staff, all: bool, notice: Option<&str>) -> Result<Response, ConsoleError> {
-    let rows = console::refunds(ctx, all).await?;
+    let rows = console::refunds(ctx, staff.0.user, all).await?;
     let rows = rows
         .iter()
         .map(|r| {

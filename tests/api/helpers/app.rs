@@ -94,6 +94,11 @@ impl TestApp {
         self.app = Some(App::build(self.config(), options).await.expect("app starts"));
     }
 
+    /// Changes a setting for the next [`TestApp::restart`] (a deploy with a new environment).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.insert(key.to_string(), value.to_string());
+    }
+
     /// Kills the bot and starts a new one on the same database, like a process restart.
     pub async fn restart(&mut self) {
         if let Some(app) = self.app.take() {

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cluster;
+pub mod console;
 pub mod db;
 pub mod logs;
 pub mod smtp;
