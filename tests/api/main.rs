@@ -3,6 +3,7 @@
 
 mod console;
 mod deadline_race;
+mod email_code_limits;
 mod helpers;
 mod history;
 mod iin_limit;
