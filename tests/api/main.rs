@@ -22,6 +22,7 @@ mod polling;
 mod privacy;
 mod refunds;
 mod sandbox;
+mod secrets_in_logs;
 mod seed;
 mod staff;
 mod staff_campaign;
