@@ -13,6 +13,8 @@ CARGO_DENY_VERSION=0.20.2 # builds with Rust 1.88 and later
 if ! cargo deny --version >/dev/null 2>&1; then
     cargo install --locked cargo-deny --version "$CARGO_DENY_VERSION"
 fi
+# The crates' sources first (their license files are read): a no-op once downloaded.
+cargo fetch --locked
 cargo deny --offline --locked check licenses bans
 
 # Databases left by earlier runs (each test creates its own ent_test_<random>). Never with
