@@ -175,8 +175,11 @@ impl App {
         } else {
             ctx.config.telegram_api_url.clone()
         };
-        let token =
-            if ctx.config.is_sandbox() { SANDBOX_TOKEN.to_string() } else { ctx.config.bot_token.clone() };
+        let token = if ctx.config.is_sandbox() {
+            SANDBOX_TOKEN.to_string()
+        } else {
+            ctx.config.bot_token.expose().to_string()
+        };
         let bot = bot_client(token, api_url)?;
         let probe = options.probe.unwrap_or_default();
 

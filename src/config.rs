@@ -32,11 +32,42 @@ pub struct HttpLimits {
     pub max_connections: usize,
 }
 
+/// The bot token, the key to the bot. Its `Debug` shows only the bot's id (the part before
+/// the colon, which Telegram shows anyone), so no `{config:?}` can print it; there is no
+/// `Display`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct BotToken(String);
+
+impl BotToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        BotToken(token.into())
+    }
+
+    /// The token itself, for the Bot API client (and the log redaction) only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for BotToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.split_once(':') {
+            _ if self.0.is_empty() => f.write_str("BotToken(\"\")"),
+            Some((id, _)) if id.bytes().all(|b| b.is_ascii_digit()) => write!(f, "BotToken({id}:<redacted>)"),
+            _ => f.write_str("BotToken(<redacted>)"),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
     /// Empty → sandbox mode.
-    pub bot_token: String,
+    pub bot_token: BotToken,
     pub telegram_api_url: url::Url,
     pub http_addr: SocketAddr,
     pub public_url: url::Url,
@@ -192,7 +223,7 @@ impl Config {
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into()),
-            bot_token: var("BOT_TOKEN").unwrap_or_default(),
+            bot_token: BotToken::new(var("BOT_TOKEN").unwrap_or_default()),
             telegram_api_url: var("TELEGRAM_API_URL")
                 .unwrap_or_else(|| "https://api.telegram.org".into())
                 .parse()
@@ -310,6 +341,16 @@ mod tests {
             c.kaspi_allowed_ips.is_empty() && !c.kaspi_allow_loopback,
             "nobody may call Kaspi's endpoint"
         );
+    }
+
+    #[test]
+    fn a_printed_config_does_not_show_the_bot_token() {
+        let c = cfg(&[("BOT_TOKEN", "123456789:AAH-THIS-IS-THE-SECRET-BOT-TOKEN")]).unwrap();
+        assert_eq!(c.bot_token.expose(), "123456789:AAH-THIS-IS-THE-SECRET-BOT-TOKEN");
+        let printed = format!("{c:?} {c:#?}");
+        assert!(!printed.contains("AAH-THIS-IS-THE-SECRET-BOT-TOKEN"), "{printed}");
+        assert!(printed.contains("BotToken(123456789:<redacted>)"), "{printed}");
+        assert_eq!(format!("{:?}", BotToken::new("no-colon-secret")), "BotToken(<redacted>)");
     }
 
     #[test]

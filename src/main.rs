@@ -102,7 +102,7 @@ fn main() -> ExitCode {
             let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input)
                 || e.downcast_ref::<ent_bot::config::Refusal>().is_some()
                 || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input);
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", ent_bot::telemetry::scrub(&format!("{e:#}")));
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
@@ -110,6 +110,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
+    ent_bot::telemetry::redact(config.bot_token.expose());
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => ent_bot::serve::serve(config, false).await,
         Command::Sandbox => ent_bot::serve::serve(config, true).await,

@@ -128,6 +128,14 @@ async fn send_code(
             let text = ctx.i18n.f(s.locale, "email-cooldown", &[("seconds", seconds_left.into())]);
             say(bot, s.chat_id, text).await?;
         }
+        SendOutcome::AccountLimit { minutes_left } => {
+            let text = ctx.i18n.f(s.locale, "email-limit-account", &[("minutes", minutes_left.into())]);
+            say(bot, s.chat_id, text).await?;
+        }
+        SendOutcome::AddressLimit { minutes_left } => {
+            let text = ctx.i18n.f(s.locale, "email-limit-address", &[("minutes", minutes_left.into())]);
+            say(bot, s.chat_id, text).await?;
+        }
         SendOutcome::MailFailed => say(bot, s.chat_id, ctx.i18n.t(s.locale, "email-send-failed")).await?,
     }
     Ok(())

@@ -115,7 +115,18 @@ async fn get_updates(bot: &Bot, offset: Option<i64>) -> anyhow::Result<Vec<serde
     if let Some(offset) = offset {
         body["offset"] = offset.into();
     }
-    let response: serde_json::Value = bot.client().post(url).json(&body).send().await?.json().await?;
+    // reqwest's errors quote the URL, and this one holds the token (teloxide strips it from
+    // its own calls, not from this one): the error goes out without it.
+    let response: serde_json::Value = bot
+        .client()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(reqwest::Error::without_url)?
+        .json()
+        .await
+        .map_err(reqwest::Error::without_url)?;
     if response["ok"].as_bool() != Some(true) {
         anyhow::bail!(
             "Telegram refused getUpdates: {} {}",

@@ -24,9 +24,16 @@ const PATIENCE: Duration = Duration::from_secs(30);
 const TRANSIENT_RETRIES: u32 = 3;
 
 /// The Bot API as handlers use it. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct TgBot {
     inner: Bot,
+}
+
+/// Not derived: teloxide's `Bot` prints its token in `Debug`.
+impl std::fmt::Debug for TgBot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TgBot").field("api_url", &self.inner.api_url().as_str()).finish_non_exhaustive()
+    }
 }
 
 impl TgBot {

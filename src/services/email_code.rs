@@ -1,12 +1,14 @@
 //! Email confirmation by a 6-digit code: 15 minutes to live, 5 attempts, a new code after
-//! 60 seconds. Only a salted hash of the code is stored.
+//! 60 seconds, at most 5 codes an hour per account and 5 an hour per address. A code used up
+//! or expired stays stored (void) until the next one, so its cooldown holds. Only a salted
+//! hash of the code is stored.
 
 use chrono::Duration;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::db::email_verifications as store;
+use crate::db::email_verifications::{self as store, Cap, Limits, Put};
 use crate::domain::Email;
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
@@ -15,11 +17,26 @@ use crate::services::Ctx;
 pub const CODE_TTL_MINUTES: i64 = 15;
 pub const MAX_ATTEMPTS: i32 = 5;
 pub const RESEND_COOLDOWN_SECONDS: i64 = 60;
+/// Codes mailed per Telegram account in any hour: a legitimate applicant needs one or two.
+pub const CODES_PER_ACCOUNT_PER_HOUR: i64 = 5;
+/// Codes mailed to one address in any hour, from all accounts together: no one can make the
+/// NCT's sender flood a stranger's mailbox (nor guess more than 25 codes an hour for it).
+pub const CODES_PER_ADDRESS_PER_HOUR: i64 = 5;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SendOutcome {
     Sent,
-    Cooldown { seconds_left: i64 },
+    Cooldown {
+        seconds_left: i64,
+    },
+    /// The account has had its codes for the hour; nothing was mailed.
+    AccountLimit {
+        minutes_left: i64,
+    },
+    /// The address has had its codes for the hour; nothing was mailed.
+    AddressLimit {
+        minutes_left: i64,
+    },
     MailFailed,
 }
 
@@ -45,30 +62,49 @@ pub async fn send_code(
 ) -> anyhow::Result<SendOutcome> {
     let now = ctx.clock.now();
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
-    let stored = store::put_unless_cooling_down(
+    let limits = Limits {
+        cooldown_from: now - Duration::seconds(RESEND_COOLDOWN_SECONDS),
+        expires_at: now + Duration::minutes(CODE_TTL_MINUTES),
+        window: Duration::hours(1),
+        per_account: CODES_PER_ACCOUNT_PER_HOUR,
+        per_address: CODES_PER_ADDRESS_PER_HOUR,
+    };
+    let send_id = match store::put_within_limits(
         &ctx.db,
         telegram_user_id,
         email.as_str(),
         &hash(&code),
         now,
-        now - Duration::seconds(RESEND_COOLDOWN_SECONDS),
-        now + Duration::minutes(CODE_TTL_MINUTES),
+        limits,
     )
-    .await?;
-    if !stored {
-        let pending = store::get(&ctx.db, telegram_user_id).await?;
-        if let Some(p) = &pending
-            && !again
-            && p.email == email.as_str()
-            && p.mailed_at.is_some()
-        {
-            return Ok(SendOutcome::Sent);
+    .await?
+    {
+        Put::Stored { send_id } => send_id,
+        Put::CoolingDown => {
+            let pending = store::get(&ctx.db, telegram_user_id).await?;
+            if let Some(p) = &pending
+                && !again
+                && p.email == email.as_str()
+                && p.mailed_at.is_some()
+                && now < p.expires_at
+                && p.attempts < MAX_ATTEMPTS
+            {
+                return Ok(SendOutcome::Sent);
+            }
+            let sent_at = pending.map(|p| p.sent_at).unwrap_or(now);
+            let seconds_left =
+                (RESEND_COOLDOWN_SECONDS - (now - sent_at).num_seconds()).clamp(1, RESEND_COOLDOWN_SECONDS);
+            return Ok(SendOutcome::Cooldown { seconds_left });
         }
-        let sent_at = pending.map(|p| p.sent_at).unwrap_or(now);
-        let seconds_left =
-            (RESEND_COOLDOWN_SECONDS - (now - sent_at).num_seconds()).clamp(1, RESEND_COOLDOWN_SECONDS);
-        return Ok(SendOutcome::Cooldown { seconds_left });
-    }
+        Put::OverCap { cap, retry_at } => {
+            let minutes_left = ((retry_at - now).num_seconds() + 59).div_euclid(60).max(1);
+            tracing::info!(user = telegram_user_id, email = %email.masked(), ?cap, "hourly cap of codes reached");
+            return Ok(match cap {
+                Cap::Account => SendOutcome::AccountLimit { minutes_left },
+                Cap::Address => SendOutcome::AddressLimit { minutes_left },
+            });
+        }
+    };
 
     let args = [("code", code.as_str().into())];
     let message = OutgoingEmail {
@@ -86,11 +122,18 @@ pub async fn send_code(
         Err(e) => {
             // `e` names the SMTP kind and code only: the server's reply quotes the address.
             tracing::warn!(user = telegram_user_id, email = %email.masked(), error = %e, "confirmation code not sent");
-            // The code never arrived: let the applicant try again at once.
+            // The code never arrived: let the applicant try again at once, and do not count it.
             store::delete(&ctx.db, telegram_user_id).await?;
+            store::forget_send(&ctx.db, send_id).await?;
             Ok(SendOutcome::MailFailed)
         }
     }
+}
+
+/// Forgets the record of codes mailed more than a day ago: the caps look back an hour.
+#[tracing::instrument(skip_all)]
+pub async fn prune_sends(ctx: &Ctx) -> anyhow::Result<u64> {
+    Ok(store::prune_sends(&ctx.db, ctx.clock.now() - Duration::days(1)).await?)
 }
 
 /// The address a code is pending for.
@@ -118,9 +161,11 @@ pub async fn verify(
         }
         return Ok(VerifyOutcome::NoCode);
     };
+    // A void code stays stored: its `sent_at` holds the cooldown of the next one.
+    if pending.attempts >= MAX_ATTEMPTS {
+        return Ok(VerifyOutcome::TooManyAttempts);
+    }
     if now >= pending.expires_at {
-        store::delete(&mut *tx, telegram_user_id).await?;
-        tx.commit().await?;
         return Ok(VerifyOutcome::Expired);
     }
     if matches(&pending.code_hash, code) {
@@ -131,11 +176,10 @@ pub async fn verify(
         return Ok(VerifyOutcome::Verified);
     }
     let used = pending.attempts + 1;
+    store::count_attempt(&mut *tx, telegram_user_id).await?;
     let outcome = if used >= MAX_ATTEMPTS {
-        store::delete(&mut *tx, telegram_user_id).await?;
         VerifyOutcome::TooManyAttempts
     } else {
-        store::count_attempt(&mut *tx, telegram_user_id).await?;
         VerifyOutcome::Wrong { attempts_left: MAX_ATTEMPTS - used }
     };
     tx.commit().await?;

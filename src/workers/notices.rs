@@ -96,6 +96,9 @@ pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<(
                 Ok(n) => tracing::info!(updates = n, "handled updates older than a day pruned"),
                 Err(e) => tracing::error!(error = %format!("{e:#}"), "inbox pruning"),
             }
+            if let Err(e) = crate::services::email_code::prune_sends(&ctx).await {
+                tracing::error!(error = %format!("{e:#}"), "pruning the record of mailed codes");
+            }
         }
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
             last_sweep = Some(Instant::now());

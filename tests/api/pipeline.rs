@@ -489,7 +489,7 @@ async fn database_connections_cut_mid_run_lose_nothing() {
 
 /// The binary in a child process; its log goes to a file (a pipe nobody reads would
 /// block it once full).
-fn serve(app: &TestApp, extra: &[(&str, &str)]) -> (Child, std::path::PathBuf) {
+pub(crate) fn serve(app: &TestApp, extra: &[(&str, &str)]) -> (Child, std::path::PathBuf) {
     let log = std::env::temp_dir().join(format!("ent-serve-{}.log", rand::random::<u64>()));
     let file = std::fs::File::create(&log).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_ent-bot"))
@@ -508,7 +508,7 @@ fn serve(app: &TestApp, extra: &[(&str, &str)]) -> (Child, std::path::PathBuf) {
     (child, log)
 }
 
-async fn exit_status(
+pub(crate) async fn exit_status(
     (mut child, log): (Child, std::path::PathBuf),
     within: Duration,
 ) -> (std::process::ExitStatus, String) {
