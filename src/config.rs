@@ -33,6 +33,9 @@ pub struct Config {
     pub timezone: Tz,
     pub payment_deadline_minutes: u32,
     pub payment_reminder_minutes: Vec<u32>,
+    /// Unpaid seat holds an applicant may take in 24 hours (`HOLDS_PER_DAY`): a hold that
+    /// is cancelled or runs out still counts, so seats cannot be kept held without paying.
+    pub holds_per_day: u32,
     /// The only addresses that may call the Kaspi endpoint (its protocol has no signature:
     /// the allow-list is its authentication). `serve` refuses to start without it.
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
@@ -156,6 +159,7 @@ impl Config {
             timezone,
             payment_deadline_minutes,
             payment_reminder_minutes,
+            holds_per_day: number(var("HOLDS_PER_DAY"), 3, "HOLDS_PER_DAY")?,
             kaspi_allowed_ips,
             kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
             kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {
