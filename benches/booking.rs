@@ -45,16 +45,18 @@ async fn run(pool: PgPool) -> anyhow::Result<()> {
         .bind(applicants)
         .execute(pool)
         .await?;
-    sqlx::query("WITH people AS (
+    sqlx::query(
+        "WITH people AS (
              INSERT INTO persons (iin, last_name, first_name)
              SELECT lpad(g::text, 12, '0'), 'Bench', 'Bench' FROM generate_series(1, $1) g
              RETURNING iin)
          -- Booking needs a bound IIN (the registry does not check the digits).
          INSERT INTO applicants (telegram_user_id, iin, full_name, birth_date)
-         SELECT iin::bigint, iin, 'Bench Bench', DATE '2008-01-01' FROM people")
-        .bind(applicants)
-        .execute(pool)
-        .await?;
+         SELECT iin::bigint, iin, 'Bench Bench', DATE '2008-01-01' FROM people",
+    )
+    .bind(applicants)
+    .execute(pool)
+    .await?;
     let campaign: i64 = sqlx::query_scalar("SELECT id FROM campaigns LIMIT 1").fetch_one(pool).await?;
     let (category, combination): (i16, i16) =
         sqlx::query_as("SELECT (SELECT min(id) FROM categories), (SELECT min(id) FROM subject_combinations)")
@@ -113,7 +115,10 @@ async fn run(pool: PgPool) -> anyhow::Result<()> {
                         payment_deadline: now + chrono::Duration::minutes(60),
                         reminder_minutes: &[30, 10],
                     };
-                    anyhow::ensure!(matches!(book(&pool, &a, NO_CAP).await?, Booked::Booked(_)), "a seat was expected");
+                    anyhow::ensure!(
+                        matches!(book(&pool, &a, NO_CAP).await?, Booked::Booked(_)),
+                        "a seat was expected"
+                    );
                     Ok(())
                 }
             })

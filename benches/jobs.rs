@@ -187,17 +187,19 @@ async fn hold_seats(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
         .bind(last)
         .execute(pool)
         .await?;
-    sqlx::query("WITH people AS (
+    sqlx::query(
+        "WITH people AS (
              INSERT INTO persons (iin, last_name, first_name)
              SELECT lpad(g::text, 12, '0'), 'Bench', 'Bench' FROM generate_series($1::bigint, $2) g
              RETURNING iin)
          -- Booking needs a bound IIN (the registry does not check the digits).
          INSERT INTO applicants (telegram_user_id, iin, full_name, birth_date)
-         SELECT iin::bigint, iin, 'Bench Bench', DATE '2008-01-01' FROM people")
-        .bind(FIRST_USER)
-        .bind(last)
-        .execute(pool)
-        .await?;
+         SELECT iin::bigint, iin, 'Bench Bench', DATE '2008-01-01' FROM people",
+    )
+    .bind(FIRST_USER)
+    .bind(last)
+    .execute(pool)
+    .await?;
     let (campaign, category, combination, slot): (i64, i16, i16, i64) = sqlx::query_as(
         "SELECT (SELECT min(id) FROM campaigns), (SELECT min(id) FROM categories),
                 (SELECT min(id) FROM subject_combinations),

@@ -346,7 +346,8 @@ async fn taken(bot: &TgBot, ctx: &Ctx, s: &Session, iin: &Iin) -> HandlerResult 
 }
 
 pub async fn on_rebind_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
-    let Some(iin) = q.data.as_deref().and_then(|d| d.strip_prefix(REBIND_ASK)).and_then(|d| Iin::parse(d).ok())
+    let Some(iin) =
+        q.data.as_deref().and_then(|d| d.strip_prefix(REBIND_ASK)).and_then(|d| Iin::parse(d).ok())
     else {
         return menu::stale_button(bot, ctx, s, q).await;
     };
@@ -356,10 +357,11 @@ pub async fn on_rebind_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery
     let t = |id: &str| ctx.i18n.f(s.locale, id, &[("support", support.into())]);
     match identity::request_rebind(&ctx, s.user_id, &iin).await? {
         identity::Request::Recorded => {
-            let keyboard = KeyboardMarkup::new([[KeyboardButton::new(ctx.i18n.t(s.locale, "rebind-phone-share"))
-                .request(teloxide::types::ButtonRequest::Contact)]])
-            .resize_keyboard()
-            .one_time_keyboard();
+            let keyboard =
+                KeyboardMarkup::new([[KeyboardButton::new(ctx.i18n.t(s.locale, "rebind-phone-share"))
+                    .request(teloxide::types::ButtonRequest::Contact)]])
+                .resize_keyboard()
+                .one_time_keyboard();
             bot.send_message(s.chat_id, t("rebind-request-recorded")).reply_markup(keyboard).await?;
         }
         identity::Request::AlreadyOpen => say(&bot, s.chat_id, t("rebind-request-already")).await?,
@@ -371,7 +373,8 @@ pub async fn on_rebind_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery
 
 /// His own contact, shared after a request: support may call him.
 async fn on_rebind_contact(bot: TgBot, ctx: Ctx, s: Session, msg: Message) -> HandlerResult {
-    let own = msg.contact().and_then(|c| c.user_id).zip(msg.from.as_ref()).is_some_and(|(o, from)| o == from.id);
+    let own =
+        msg.contact().and_then(|c| c.user_id).zip(msg.from.as_ref()).is_some_and(|(o, from)| o == from.id);
     let phone = msg.contact().and_then(|c| Phone::parse(&c.phone_number).ok());
     let (Some(phone), true) = (phone, own) else {
         return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "phone-not-own")).await;

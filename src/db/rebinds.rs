@@ -58,13 +58,12 @@ pub async fn create_request(
 
 /// Adds the phone he shared to his open requests. The number of requests it was added to.
 pub async fn attach_phone(pool: &PgPool, telegram_user_id: i64, phone: &str) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE rebind_requests SET phone = $2 WHERE telegram_user_id = $1 AND status = 'open'",
-    )
-    .bind(telegram_user_id)
-    .bind(phone)
-    .execute(pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE rebind_requests SET phone = $2 WHERE telegram_user_id = $1 AND status = 'open'")
+            .bind(telegram_user_id)
+            .bind(phone)
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected())
 }
 
@@ -85,7 +84,8 @@ pub struct Request {
     pub holder: Option<i64>,
 }
 
-const REQUEST: &str = "SELECT r.id, r.telegram_user_id, u.first_name, r.iin, r.email, r.phone, r.status::text AS status,
+const REQUEST: &str =
+    "SELECT r.id, r.telegram_user_id, u.first_name, r.iin, r.email, r.phone, r.status::text AS status,
         r.created_at, r.resolved_at, r.resolved_by, r.note,
         (SELECT ap.telegram_user_id FROM applicants ap WHERE ap.iin = r.iin) AS holder
     FROM rebind_requests r LEFT JOIN telegram_users u ON u.id = r.telegram_user_id";
@@ -159,14 +159,20 @@ pub struct Plan {
 
 pub async fn plan(pool: &PgPool, iin: &str, to: i64) -> sqlx::Result<Plan> {
     let holder: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, telegram_user_id FROM applicants WHERE iin = $1").bind(iin).fetch_optional(pool).await?;
-    let target_known: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM telegram_users WHERE id = $1)").bind(to).fetch_one(pool).await?;
-    let target_iin: Option<String> =
-        sqlx::query_scalar("SELECT iin::text FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL")
-            .bind(to)
+        sqlx::query_as("SELECT id, telegram_user_id FROM applicants WHERE iin = $1")
+            .bind(iin)
             .fetch_optional(pool)
             .await?;
+    let target_known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM telegram_users WHERE id = $1)")
+        .bind(to)
+        .fetch_one(pool)
+        .await?;
+    let target_iin: Option<String> = sqlx::query_scalar(
+        "SELECT iin::text FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL",
+    )
+    .bind(to)
+    .fetch_optional(pool)
+    .await?;
     let (applications, live): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show'))
          FROM applications WHERE applicant_id = $1",
@@ -207,10 +213,11 @@ pub async fn move_iin(
     birth_date: NaiveDate,
     to: i64,
 ) -> sqlx::Result<Moved> {
-    let target: Option<Option<Locale>> = sqlx::query_scalar("SELECT locale FROM telegram_users WHERE id = $1")
-        .bind(to)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let target: Option<Option<Locale>> =
+        sqlx::query_scalar("SELECT locale FROM telegram_users WHERE id = $1")
+            .bind(to)
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some(to_locale) = target else {
         return Ok(Moved::UnknownAccount);
     };

@@ -10,13 +10,17 @@ use crate::services::Ctx;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     NoCampaign,
-    NotYetOpen { opens_at: DateTime<Utc> },
+    NotYetOpen {
+        opens_at: DateTime<Utc>,
+    },
     Over,
     DatabaseClosed,
     ActiveApplication,
     NoShowBan,
     /// `HOLDS_PER_DAY` unpaid holds in the last 24 hours; he may book again at `until`.
-    HoldLimit { until: DateTime<Utc> },
+    HoldLimit {
+        until: DateTime<Utc>,
+    },
     /// His IIN is not bound (it was re-bound to another account meanwhile).
     NotOnboarded,
 }

@@ -53,7 +53,8 @@ pub async fn lookup(ctx: &Ctx, telegram_user_id: i64, iin: &Iin) -> sqlx::Result
     let window = chrono::Duration::hours(1);
     let limits =
         Limits { per_account: LOOKUPS_PER_HOUR, accounts_per_iin: ACCOUNTS_PER_IIN_PER_HOUR, window };
-    let minutes = |next: chrono::DateTime<chrono::Utc>| ((next - now).num_seconds() + 59).div_euclid(60).max(1);
+    let minutes =
+        |next: chrono::DateTime<chrono::Utc>| ((next - now).num_seconds() + 59).div_euclid(60).max(1);
     match iin_lookups::take(&ctx.db, telegram_user_id, &digest(iin), now, limits).await? {
         Taken::Allowed => {}
         Taken::AccountLimited(next) => {
@@ -152,11 +153,12 @@ pub async fn rebind(ctx: &Ctx, actor: i64, iin: &Iin, to: i64) -> anyhow::Result
     };
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let moved = match rebinds::move_iin(&mut tx, iin.as_str(), &person.full_name(), iin.birth_date(), to).await {
-        Ok(moved) => moved,
-        Err(e) if crate::db::violates(&e, applicants::IIN_UNIQUE) => return Ok(Rebind::Conflict),
-        Err(e) => return Err(e.into()),
-    };
+    let moved =
+        match rebinds::move_iin(&mut tx, iin.as_str(), &person.full_name(), iin.birth_date(), to).await {
+            Ok(moved) => moved,
+            Err(e) if crate::db::violates(&e, applicants::IIN_UNIQUE) => return Ok(Rebind::Conflict),
+            Err(e) => return Err(e.into()),
+        };
     let (from, from_locale, to_locale, applications, live) = match moved {
         Moved::Moved { from, from_locale, to_locale, applications, live } => {
             (from, from_locale, to_locale, applications, live)
@@ -188,7 +190,13 @@ pub async fn rebind(ctx: &Ctx, actor: i64, iin: &Iin, to: i64) -> anyhow::Result
     Ok(Rebind::Done { from, applications, live })
 }
 
-async fn queue(conn: &mut sqlx::PgConnection, ctx: &Ctx, user: i64, text: &str, key: &str) -> sqlx::Result<bool> {
+async fn queue(
+    conn: &mut sqlx::PgConnection,
+    ctx: &Ctx,
+    user: i64,
+    text: &str,
+    key: &str,
+) -> sqlx::Result<bool> {
     let message = crate::db::outbox::NewMessage {
         telegram_user_id: user,
         text,
@@ -202,7 +210,12 @@ async fn queue(conn: &mut sqlx::PgConnection, ctx: &Ctx, user: i64, text: &str, 
 
 /// What a re-bind would do, for the console's confirmation page (audited: it shows who
 /// holds an IIN).
-pub async fn rebind_plan(ctx: &Ctx, actor: i64, iin: &Iin, to: i64) -> anyhow::Result<Option<(String, rebinds::Plan)>> {
+pub async fn rebind_plan(
+    ctx: &Ctx,
+    actor: i64,
+    iin: &Iin,
+    to: i64,
+) -> anyhow::Result<Option<(String, rebinds::Plan)>> {
     let Some(person) = persons::find(&ctx.db, iin.as_str()).await? else {
         return Ok(None);
     };
@@ -230,14 +243,18 @@ pub async fn request_rebind(ctx: &Ctx, telegram_user_id: i64, iin: &Iin) -> anyh
         _ => return Ok(Request::NotNeeded),
     }
     let now = ctx.clock.now();
-    Ok(match rebinds::create_request(&ctx.db, telegram_user_id, iin.as_str(), now, OPEN_REQUESTS_PER_ACCOUNT).await? {
-        NewRequest::Recorded(id) => {
-            tracing::warn!(user = telegram_user_id, iin = %iin.masked(), request = id, "re-bind requested");
-            Request::Recorded
-        }
-        NewRequest::AlreadyOpen => Request::AlreadyOpen,
-        NewRequest::TooMany => Request::TooMany,
-    })
+    Ok(
+        match rebinds::create_request(&ctx.db, telegram_user_id, iin.as_str(), now, OPEN_REQUESTS_PER_ACCOUNT)
+            .await?
+        {
+            NewRequest::Recorded(id) => {
+                tracing::warn!(user = telegram_user_id, iin = %iin.masked(), request = id, "re-bind requested");
+                Request::Recorded
+            }
+            NewRequest::AlreadyOpen => Request::AlreadyOpen,
+            NewRequest::TooMany => Request::TooMany,
+        },
+    )
 }
 
 /// The phone he shared for his open requests; false when he has none open.
@@ -250,7 +267,8 @@ pub async fn request_phone(ctx: &Ctx, telegram_user_id: i64, phone: &Phone) -> a
 /// The open requests, oldest first (audited: the list names people).
 pub async fn open_requests(ctx: &Ctx, actor: i64) -> anyhow::Result<Vec<rebinds::Request>> {
     let rows = rebinds::open_requests(&ctx.db, 200).await?;
-    audit::record(&ctx.db, actor, "console.rebind_requests", "", serde_json::json!({ "open": rows.len() })).await?;
+    audit::record(&ctx.db, actor, "console.rebind_requests", "", serde_json::json!({ "open": rows.len() }))
+        .await?;
     Ok(rows)
 }
 
@@ -259,7 +277,8 @@ pub async fn request(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Option<re
     let Some(r) = rebinds::request(&ctx.db, id).await? else {
         return Ok(None);
     };
-    audit::record(&ctx.db, actor, "console.view", &format!("rebind_request:{id}"), serde_json::json!({})).await?;
+    audit::record(&ctx.db, actor, "console.view", &format!("rebind_request:{id}"), serde_json::json!({}))
+        .await?;
     Ok(Some(r))
 }
 
@@ -275,8 +294,9 @@ pub async fn refuse_request(ctx: &Ctx, actor: i64, id: i64, note: &str) -> anyho
         return Ok(false);
     };
     let target = format!("rebind_request:{id}");
-    let event = audit::record_id(&mut *tx, actor, "iin.rebind_refused", &target, serde_json::json!({ "note": note }))
-        .await?;
+    let event =
+        audit::record_id(&mut *tx, actor, "iin.rebind_refused", &target, serde_json::json!({ "note": note }))
+            .await?;
     let masked = Iin::parse(&iin).map(|i| i.masked()).unwrap_or_default();
     let args = [("iin", masked.into()), ("support", ctx.config.support_contact.as_str().into())];
     let text = ctx.i18n.f(locale.unwrap_or(Locale::Kk), "rebind-request-refused-notice", &args);

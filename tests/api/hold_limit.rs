@@ -33,7 +33,12 @@ async fn cancel_latest(app: &TestApp, user: &TestUser) {
     user.press(&format!("№{id} подробнее")).await;
     user.press("✖️ Отменить заявление").await;
     user.press("Да, отменить").await;
-    assert_eq!(user.last_text(), format!("Заявление №{id} отменено, место освобождено."), "{}", user.transcript());
+    assert_eq!(
+        user.last_text(),
+        format!("Заявление №{id} отменено, место освобождено."),
+        "{}",
+        user.transcript()
+    );
 }
 
 const REFUSED: &str = "За последние сутки вы уже несколько раз занимали место и не оплачивали его. Занять место снова можно 23 декабря в 10:00. Если нужна помощь, напишите в поддержку: support@ent.test";
@@ -83,7 +88,9 @@ async fn the_booking_itself_refuses_a_hold_over_the_cap() {
     .unwrap();
     user.press("✅ Правила прочитаны, подтверждаю").await;
     assert!(
-        user.messages().iter().any(|m| m.text.starts_with("За последние сутки вы уже несколько раз занимали место")),
+        user.messages()
+            .iter()
+            .any(|m| m.text.starts_with("За последние сутки вы уже несколько раз занимали место")),
         "{}",
         user.transcript()
     );

@@ -22,7 +22,8 @@ where
 }
 
 async fn app_with_staff() -> (TestApp, TestUser, TestUser) {
-    let app = spawn_app_with(&[("ADMIN_IDS", &ADMIN.to_string()), ("CONSOLE_SECRET", "test-console-secret")]).await;
+    let app =
+        spawn_app_with(&[("ADMIN_IDS", &ADMIN.to_string()), ("CONSOLE_SECRET", "test-console-secret")]).await;
     app.seed().await;
     let admin = app.applicant_fixture(ADMIN, "ru").await;
     let operator = app.applicant_fixture(OPERATOR, "ru").await;
@@ -88,12 +89,11 @@ async fn the_owner_asks_support_and_an_admin_rebinds_his_iin_with_its_applicatio
     let (squatter, iin) = squatter_with_hold(&app, 5101).await;
     let owner = owner_asks(&app, 5102, &iin).await;
 
-    let request: (i64, String, Option<String>, Option<String>, String) = sqlx::query_as(
-        "SELECT telegram_user_id, iin, email, phone, status::text FROM rebind_requests",
-    )
-    .fetch_one(app.pool())
-    .await
-    .unwrap();
+    let request: (i64, String, Option<String>, Option<String>, String) =
+        sqlx::query_as("SELECT telegram_user_id, iin, email, phone, status::text FROM rebind_requests")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
     assert_eq!(
         request,
         (5102, iin.clone(), Some("owner5102@mail.kz".into()), Some("+77017770011".into()), "open".into())
@@ -105,7 +105,11 @@ async fn the_owner_asks_support_and_an_admin_rebinds_his_iin_with_its_applicatio
     squatter.send(&format!("/rebind {iin} 5101")).await;
     assert_eq!(squatter.last_text(), "Такой команды нет. Подсказка: /help");
     admin.send("/rebind 12345 5102").await;
-    assert!(admin.last_text().starts_with("Использование: /rebind <ИИН> <Telegram id>"), "{}", admin.last_text());
+    assert!(
+        admin.last_text().starts_with("Использование: /rebind <ИИН> <Telegram id>"),
+        "{}",
+        admin.last_text()
+    );
     admin.send(&format!("/rebind {iin} 777")).await;
     assert_eq!(admin.last_text(), "Аккаунт 777 ещё не писал боту: пусть сначала отправит /start.");
 
@@ -184,7 +188,8 @@ impl Browser {
     }
 
     async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
+        let r =
+            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
         (r.status(), r.text().await.unwrap())
     }
 
@@ -224,7 +229,10 @@ async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
     assert!(list.contains("5202") && list.contains("5201"), "requester and holder: {list}");
     let (status, page) = op.get(&format!("/console/rebinds/{request}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains(&iin) && page.contains("owner5202@mail.kz") && page.contains("+77017770011"), "{page}");
+    assert!(
+        page.contains(&iin) && page.contains("owner5202@mail.kz") && page.contains("+77017770011"),
+        "{page}"
+    );
     let views: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT actor_id, action, coalesce(target, '') FROM audit_log WHERE action LIKE 'console.rebind%' OR target LIKE 'rebind_request:%' ORDER BY id",
     )
@@ -256,8 +264,15 @@ async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
     assert_eq!(status, StatusCode::OK, "{confirm}");
     assert!(confirm.contains("Перепривязка ИИН") && confirm.contains("действующих: 1"), "{confirm}");
     assert!(confirm.contains(r#"action="/console/rebinds/apply""#), "{confirm}");
-    assert_eq!(scalar::<i64>(&app, "SELECT count(*) FROM applicants WHERE telegram_user_id = 5202 AND iin IS NOT NULL").await, 0,
-        "the preview changes nothing");
+    assert_eq!(
+        scalar::<i64>(
+            &app,
+            "SELECT count(*) FROM applicants WHERE telegram_user_id = 5202 AND iin IS NOT NULL"
+        )
+        .await,
+        0,
+        "the preview changes nothing"
+    );
 
     let (status, done) = ad.post("/console/rebinds/apply", &form).await;
     assert_eq!(status, StatusCode::OK, "{done}");
@@ -277,12 +292,20 @@ async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
     // Another account now claims the IIN: an admin refuses, with a note; he is told in his language.
     let claimer = at_iin_step(&app, 5203, "Қазақша").await;
     claimer.send(&iin).await;
-    assert!(claimer.last_text().starts_with("Бұл ЖСН басқа Telegram аккаунтына тіркелген."), "{}", claimer.last_text());
+    assert!(
+        claimer.last_text().starts_with("Бұл ЖСН басқа Telegram аккаунтына тіркелген."),
+        "{}",
+        claimer.last_text()
+    );
     claimer.press("🆘 Бұл менің ЖСН-ім — қолдау қызметіне жазу").await;
     assert!(claimer.last_text().starts_with("Қолдау қызметіне сұрау қабылданды."), "{}", claimer.last_text());
     let second: i64 = scalar(&app, "SELECT id FROM rebind_requests WHERE status = 'open'").await;
-    let (status, page) =
-        ad.post(&format!("/console/rebinds/{second}/refuse"), &[("csrf", csrf.as_str()), ("note", "не подтвердил личность")]).await;
+    let (status, page) = ad
+        .post(
+            &format!("/console/rebinds/{second}/refuse"),
+            &[("csrf", csrf.as_str()), ("note", "не подтвердил личность")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Запрос отклонён"), "{page}");
     let refused: (String, Option<String>, Option<i64>) =
@@ -293,7 +316,9 @@ async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
             .unwrap();
     assert_eq!(refused, ("refused".into(), Some("не подтвердил личность".into()), Some(ADMIN as i64)));
     claimer
-        .wait_for("the refusal", |m| m.text.starts_with(&format!("Қолдау қызметі {masked} ЖСН бойынша сұрауыңызды қарады")))
+        .wait_for("the refusal", |m| {
+            m.text.starts_with(&format!("Қолдау қызметі {masked} ЖСН бойынша сұрауыңызды қарады"))
+        })
         .await;
     let (_, again) =
         ad.post(&format!("/console/rebinds/{second}/refuse"), &[("csrf", csrf.as_str()), ("note", "")]).await;

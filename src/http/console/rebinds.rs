@@ -46,7 +46,11 @@ fn row(ctx: &Ctx, r: &RebindRequest, masked: bool) -> Value {
     }
 }
 
-pub async fn detail(State(ctx): State<Ctx>, staff: Staff, Path(id): Path<i64>) -> Result<Response, ConsoleError> {
+pub async fn detail(
+    State(ctx): State<Ctx>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, ConsoleError> {
     let Some(r) = identity::request(&ctx, staff.0.user, id).await? else {
         return Err(ConsoleError::NotFound);
     };
