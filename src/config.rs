@@ -247,6 +247,13 @@ mod tests {
     }
 
     #[test]
+    fn holds_per_day_defaults_to_three_and_must_be_positive() {
+        assert_eq!(cfg(&[]).unwrap().holds_per_day, 3);
+        assert_eq!(cfg(&[("HOLDS_PER_DAY", "5")]).unwrap().holds_per_day, 5);
+        assert!(cfg(&[("HOLDS_PER_DAY", "0")]).is_err());
+    }
+
+    #[test]
     fn defaults_are_almaty_and_never_the_sandbox() {
         let c = cfg(&[]).unwrap();
         assert!(!c.is_sandbox(), "only `ent-bot sandbox` turns the sandbox on");
