@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ent_bot::db::applications::{NewApplication, book};
+use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
 use sqlx::PgPool;
 
 const OPS_PER_RUN: usize = 3_000;
@@ -21,6 +21,9 @@ struct Sample {
 }
 
 mod common;
+
+/// Each simulated applicant books once: the cap on unpaid holds never bites.
+const NO_CAP: HoldCap = HoldCap { holds: 1_000_000, window: chrono::Duration::hours(24) };
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -42,10 +45,18 @@ async fn run(pool: PgPool) -> anyhow::Result<()> {
         .bind(applicants)
         .execute(pool)
         .await?;
-    sqlx::query("INSERT INTO applicants (telegram_user_id) SELECT g FROM generate_series(1, $1) g")
-        .bind(applicants)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "WITH people AS (
+             INSERT INTO persons (iin, last_name, first_name)
+             SELECT lpad(g::text, 12, '0'), 'Bench', 'Bench' FROM generate_series(1, $1) g
+             RETURNING iin)
+         -- Booking needs a bound IIN (the registry does not check the digits).
+         INSERT INTO applicants (telegram_user_id, iin, full_name, birth_date)
+         SELECT iin::bigint, iin, 'Bench Bench', DATE '2008-01-01' FROM people",
+    )
+    .bind(applicants)
+    .execute(pool)
+    .await?;
     let campaign: i64 = sqlx::query_scalar("SELECT id FROM campaigns LIMIT 1").fetch_one(pool).await?;
     let (category, combination): (i16, i16) =
         sqlx::query_as("SELECT (SELECT min(id) FROM categories), (SELECT min(id) FROM subject_combinations)")
@@ -104,7 +115,10 @@ async fn run(pool: PgPool) -> anyhow::Result<()> {
                         payment_deadline: now + chrono::Duration::minutes(60),
                         reminder_minutes: &[30, 10],
                     };
-                    anyhow::ensure!(book(&pool, &a).await?.is_some(), "a seat was expected");
+                    anyhow::ensure!(
+                        matches!(book(&pool, &a, NO_CAP).await?, Booked::Booked(_)),
+                        "a seat was expected"
+                    );
                     Ok(())
                 }
             })

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
-use ent_bot::db::applications::{NewApplication, book};
+use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
 use ent_bot::payments::Method;
 use sqlx::PgPool;
 use telegram_emulator::{Emulator, EmulatorConfig};
@@ -56,6 +56,9 @@ impl Stats {
 }
 
 mod common;
+
+/// Each simulated applicant books once: the cap on unpaid holds never bites.
+const NO_CAP: HoldCap = HoldCap { holds: 1_000_000, window: chrono::Duration::hours(24) };
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -184,11 +187,19 @@ async fn hold_seats(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
         .bind(last)
         .execute(pool)
         .await?;
-    sqlx::query("INSERT INTO applicants (telegram_user_id) SELECT g FROM generate_series($1::bigint, $2) g")
-        .bind(FIRST_USER)
-        .bind(last)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "WITH people AS (
+             INSERT INTO persons (iin, last_name, first_name)
+             SELECT lpad(g::text, 12, '0'), 'Bench', 'Bench' FROM generate_series($1::bigint, $2) g
+             RETURNING iin)
+         -- Booking needs a bound IIN (the registry does not check the digits).
+         INSERT INTO applicants (telegram_user_id, iin, full_name, birth_date)
+         SELECT iin::bigint, iin, 'Bench Bench', DATE '2008-01-01' FROM people",
+    )
+    .bind(FIRST_USER)
+    .bind(last)
+    .execute(pool)
+    .await?;
     let (campaign, category, combination, slot): (i64, i16, i16, i64) = sqlx::query_as(
         "SELECT (SELECT min(id) FROM campaigns), (SELECT min(id) FROM categories),
                 (SELECT min(id) FROM subject_combinations),
@@ -211,7 +222,10 @@ async fn hold_seats(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
             payment_deadline: now + chrono::Duration::minutes(60),
             reminder_minutes: &[30, 10],
         };
-        ids.push(book(pool, &a).await?.ok_or_else(|| anyhow::anyhow!("no seat"))?);
+        match book(pool, &a, NO_CAP).await? {
+            Booked::Booked(id) => ids.push(id),
+            other => anyhow::bail!("no seat: {other:?}"),
+        }
     }
     Ok(ids)
 }

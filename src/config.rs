@@ -85,6 +85,9 @@ pub struct Config {
     pub timezone: Tz,
     pub payment_deadline_minutes: u32,
     pub payment_reminder_minutes: Vec<u32>,
+    /// Unpaid seat holds an applicant may take in 24 hours (`HOLDS_PER_DAY`): a hold that
+    /// is cancelled or runs out still counts, so seats cannot be kept held without paying.
+    pub holds_per_day: u32,
     /// The only addresses that may call the Kaspi endpoint (its protocol has no signature:
     /// the allow-list is its authentication). `serve` refuses to start without it.
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
@@ -240,6 +243,7 @@ impl Config {
             timezone,
             payment_deadline_minutes,
             payment_reminder_minutes,
+            holds_per_day: number(var("HOLDS_PER_DAY"), 3, "HOLDS_PER_DAY")?,
             kaspi_allowed_ips,
             kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
             kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {
@@ -324,6 +328,13 @@ mod tests {
         let map: HashMap<String, String> =
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn holds_per_day_defaults_to_three_and_must_be_positive() {
+        assert_eq!(cfg(&[]).unwrap().holds_per_day, 3);
+        assert_eq!(cfg(&[("HOLDS_PER_DAY", "5")]).unwrap().holds_per_day, 5);
+        assert!(cfg(&[("HOLDS_PER_DAY", "0")]).is_err());
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
         .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
+        .branch(case![State::AskIin].endpoint(onboarding::on_rebind_button))
         .endpoint(menu::stale_button);
 
     let edits = Update::filter_edited_message().endpoint(start::on_edited);

@@ -228,6 +228,9 @@ async fn change_email(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Ha
 // ---- IIN ----
 
 pub async fn on_iin(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Message) -> HandlerResult {
+    if msg.contact().is_some() {
+        return on_rebind_contact(bot, ctx, s, msg).await;
+    }
     let Some(text) = msg.text() else {
         return ask(&bot, &ctx, &s, &State::AskIin).await;
     };
@@ -247,10 +250,14 @@ pub async fn on_iin(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Messag
     let support = [("support", ctx.config.support_contact.as_str().into())];
     match identity::lookup(&ctx, s.user_id, &iin).await? {
         Lookup::NotFound => say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-not-found", &support)).await,
-        Lookup::TakenByAnother => say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).await,
+        Lookup::TakenByAnother => taken(&bot, &ctx, &s, &iin).await,
         Lookup::Limited { minutes } => {
             let args = [("minutes", minutes.into()), ("support", ctx.config.support_contact.as_str().into())];
             say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-too-many", &args)).await
+        }
+        Lookup::IinLimited { minutes } => {
+            let args = [("minutes", minutes.into()), ("support", ctx.config.support_contact.as_str().into())];
+            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-too-many-accounts", &args)).await
         }
         Lookup::Found { full_name } => {
             let state = State::ConfirmIin { iin: iin.as_str().to_string(), name: full_name };
@@ -317,7 +324,7 @@ pub async fn on_iin_button(
             proceed(&bot, &ctx, &s, &dialogue).await
         }
         Bind::TakenByAnother => {
-            say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).await?;
+            taken(&bot, &ctx, &s, &parsed).await?;
             dialogue.update(State::AskIin).await?;
             Ok(())
         }
@@ -328,6 +335,65 @@ pub async fn on_iin_button(
         }
         Bind::NoApplicant => proceed(&bot, &ctx, &s, &dialogue).await,
     }
+}
+
+// ---- an IIN bound to another account: a request to support ----
+
+const REBIND_ASK: &str = "rb:";
+
+/// "Taken", with a button to ask support to re-bind the IIN to this account. The IIN rides
+/// in the button (it is his own chat), and the service checks again that it is taken.
+async fn taken(bot: &TgBot, ctx: &Ctx, s: &Session, iin: &Iin) -> HandlerResult {
+    let support = [("support", ctx.config.support_contact.as_str().into())];
+    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        ctx.i18n.t(s.locale, "rebind-ask-button"),
+        format!("{REBIND_ASK}{}", iin.as_str()),
+    )]]);
+    bot.send_message(s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).reply_markup(keyboard).await?;
+    Ok(())
+}
+
+pub async fn on_rebind_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+    let Some(iin) =
+        q.data.as_deref().and_then(|d| d.strip_prefix(REBIND_ASK)).and_then(|d| Iin::parse(d).ok())
+    else {
+        return menu::stale_button(bot, ctx, s, q).await;
+    };
+    // A second press is answered "already asked" by the service.
+    bot.answer_callback_query(q.id.clone()).await?;
+    let support = ctx.config.support_contact.as_str();
+    let t = |id: &str| ctx.i18n.f(s.locale, id, &[("support", support.into())]);
+    match identity::request_rebind(&ctx, s.user_id, &iin).await? {
+        identity::Request::Recorded => {
+            let keyboard =
+                KeyboardMarkup::new([[KeyboardButton::new(ctx.i18n.t(s.locale, "rebind-phone-share"))
+                    .request(teloxide::types::ButtonRequest::Contact)]])
+                .resize_keyboard()
+                .one_time_keyboard();
+            bot.send_message(s.chat_id, t("rebind-request-recorded")).reply_markup(keyboard).await?;
+        }
+        identity::Request::AlreadyOpen => say(&bot, s.chat_id, t("rebind-request-already")).await?,
+        identity::Request::TooMany => say(&bot, s.chat_id, t("rebind-request-too-many")).await?,
+        identity::Request::NotNeeded => say(&bot, s.chat_id, t("rebind-request-not-needed")).await?,
+    }
+    Ok(())
+}
+
+/// His own contact, shared after a request: support may call him.
+async fn on_rebind_contact(bot: TgBot, ctx: Ctx, s: Session, msg: Message) -> HandlerResult {
+    let own =
+        msg.contact().and_then(|c| c.user_id).zip(msg.from.as_ref()).is_some_and(|(o, from)| o == from.id);
+    let phone = msg.contact().and_then(|c| Phone::parse(&c.phone_number).ok());
+    let (Some(phone), true) = (phone, own) else {
+        return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "phone-not-own")).await;
+    };
+    let key = if identity::request_phone(&ctx, s.user_id, &phone).await? {
+        "rebind-phone-saved"
+    } else {
+        "iin-ask"
+    };
+    bot.send_message(s.chat_id, ctx.i18n.t(s.locale, key)).reply_markup(KeyboardRemove::new()).await?;
+    Ok(())
 }
 
 // ---- phone ----

@@ -39,6 +39,7 @@ pub enum StaffCommand {
     Broadcast,
     Staff(String),
     Console,
+    Rebind(String),
 }
 
 impl StaffCommand {
@@ -61,13 +62,14 @@ impl StaffCommand {
             StaffCommand::Broadcast => StaffAction::Broadcast,
             StaffCommand::Staff(_) => StaffAction::ManageStaff,
             StaffCommand::Console => StaffAction::Console,
+            StaffCommand::Rebind(_) => StaffAction::Rebind,
         }
     }
 }
 
 /// The staff commands of the chat-scoped command menu, in the order shown, with the
 /// action each takes: a staff member's menu lists those his role may use.
-pub const MENU: [(&str, StaffAction); 12] = [
+pub const MENU: [(&str, StaffAction); 13] = [
     ("find", StaffAction::Find),
     ("stats", StaffAction::Stats),
     ("slots", StaffAction::Slots),
@@ -79,6 +81,7 @@ pub const MENU: [(&str, StaffAction); 12] = [
     ("notify", StaffAction::Notify),
     ("broadcast", StaffAction::Broadcast),
     ("staff", StaffAction::ManageStaff),
+    ("rebind", StaffAction::Rebind),
     ("console", StaffAction::Console),
 ];
 
@@ -135,7 +138,44 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         }
         StaffCommand::Staff(arg) => staff_members(&bot, &ctx, &s, &arg).await,
         StaffCommand::Console => console_link(&bot, &ctx, &s).await,
+        StaffCommand::Rebind(arg) => rebind(&bot, &ctx, &s, &arg).await,
     }
+}
+
+/// `/rebind <IIN> <telegram id>` (admins): support's re-bind, the same use case as the
+/// console's.
+async fn rebind(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    use crate::services::identity::{self, Rebind};
+    let l = s.locale;
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    let (Some(iin), Some(to)) = (
+        words.first().and_then(|w| crate::domain::Iin::parse(w).ok()),
+        words.get(1).and_then(|w| w.parse::<i64>().ok()).filter(|_| words.len() == 2),
+    ) else {
+        return say(bot, s, ctx.i18n.t(l, "staff-usage-rebind")).await;
+    };
+    let outcome = identity::rebind(ctx, s.user_id, &iin, to).await?;
+    let masked = iin.masked();
+    let text = match outcome {
+        Rebind::Done { from, applications, live } => {
+            let from = from.map_or_else(|| "—".to_string(), |f| f.to_string());
+            let args = [
+                ("iin", masked.into()),
+                ("from", from.into()),
+                ("to", to.into()),
+                ("applications", applications.into()),
+                ("live", live.into()),
+            ];
+            ctx.i18n.f(l, "staff-rebind-done", &args)
+        }
+        Rebind::Forbidden => ctx.i18n.t(l, "staff-admin-only"),
+        Rebind::NotInRegistry => ctx.i18n.t(l, "staff-rebind-not-in-registry"),
+        Rebind::UnknownAccount => ctx.i18n.f(l, "staff-rebind-unknown-account", &[("to", to.into())]),
+        Rebind::AlreadyHolder => ctx.i18n.f(l, "staff-rebind-already", &[("to", to.into())]),
+        Rebind::HoldsAnother => ctx.i18n.f(l, "staff-rebind-holds-another", &[("to", to.into())]),
+        Rebind::Conflict => ctx.i18n.t(l, "staff-rebind-conflict"),
+    };
+    say(bot, s, text).await
 }
 
 /// `/noshow <id>` after the test has begun; `/noshow undo <id>` (admins) takes it back.

@@ -102,6 +102,17 @@ pub fn refusal_text(ctx: &Ctx, locale: Locale, refusal: &Refusal) -> String {
         Refusal::NoShowBan => {
             ctx.i18n.f(locale, "apply-no-show", &[("support", ctx.config.support_contact.as_str().into())])
         }
+        Refusal::HoldLimit { until } => {
+            let tz = ctx.config.timezone;
+            let args = [
+                ("date", format::day_month(format::local_date(*until, tz), locale).into()),
+                ("time", format::time(*until, tz).into()),
+                ("support", ctx.config.support_contact.as_str().into()),
+            ];
+            ctx.i18n.f(locale, "apply-hold-limit", &args)
+        }
+        // The menu then finds onboarding unfinished and asks for the IIN.
+        Refusal::NotOnboarded => ctx.i18n.t(locale, "state-reset"),
     }
 }
 

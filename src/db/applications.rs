@@ -23,12 +23,76 @@ pub struct NewApplication<'a> {
     pub reminder_minutes: &'a [i32],
 }
 
-/// Takes a seat and creates the application with its reminder and expiry jobs, in one
-/// statement: the seat is taken only if one is free (`booked < capacity`), the campaign
-/// is open and its database not closed, and all of it is undone if the applicant already
-/// has a live application (the unique index). `None` when no seat could be taken.
-pub async fn book(pool: &PgPool, a: &NewApplication<'_>) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+/// How a booking ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booked {
+    Booked(i64),
+    /// No seat could be taken: the slot is full, gone or past, or the campaign closed.
+    NoSeat,
+    /// He took `HOLDS_PER_DAY` unpaid holds in the last 24 hours; the next is allowed then.
+    HoldLimit(DateTime<Utc>),
+    /// No applicant row with an IIN (onboarding unfinished, or the IIN was re-bound away).
+    NoApplicant,
+}
+
+/// Unpaid holds an applicant may take, and over how long.
+#[derive(Debug, Clone, Copy)]
+pub struct HoldCap {
+    pub holds: i64,
+    pub window: chrono::Duration,
+}
+
+/// When the applicant may take another unpaid hold: `None` now, else the time the oldest
+/// of his last `cap.holds` unpaid holds in the window leaves it. A hold is an application
+/// that was never paid (awaiting payment, cancelled or annulled).
+pub async fn hold_limited_until(
+    db: impl sqlx::PgExecutor<'_>,
+    applicant_id: i64,
+    now: DateTime<Utc>,
+    cap: HoldCap,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    let recent: Vec<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT created_at FROM applications
+         WHERE applicant_id = $1 AND paid_at IS NULL AND created_at > $2
+         ORDER BY created_at DESC LIMIT $3",
+    )
+    .bind(applicant_id)
+    .bind(now - cap.window)
+    .bind(cap.holds)
+    .fetch_all(db)
+    .await?;
+    Ok(if recent.len() as i64 >= cap.holds { recent.last().map(|at| *at + cap.window) } else { None })
+}
+
+/// The id of the applicant who may book (his IIN is bound).
+pub async fn bookable_applicant(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL")
+        .bind(telegram_user_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Takes a seat and creates the application with its reminder and expiry jobs: the seat
+/// is taken only if one is free (`booked < capacity`), the campaign is open and its
+/// database not closed, and all of it is undone if the applicant already has a live
+/// application (the unique index). First the applicant's row is locked, so his bookings
+/// run one after another and the count of his unpaid holds (`cap`) cannot be passed by
+/// bookings racing each other; the booking statement then sees every hold committed before.
+pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::Result<Booked> {
+    let mut tx = pool.begin().await?;
+    let applicant: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL FOR NO KEY UPDATE",
+    )
+    .bind(a.telegram_user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(applicant) = applicant else {
+        return Ok(Booked::NoApplicant);
+    };
+    if let Some(until) = hold_limited_until(&mut *tx, applicant, a.now, cap).await? {
+        return Ok(Booked::HoldLimit(until));
+    }
+    let id: Option<i64> = sqlx::query_scalar(
         "WITH open_campaign AS (
              SELECT id FROM campaigns
              WHERE id = $2 AND $7 >= registration_opens_at AND $7 < registration_closes_at
@@ -37,13 +101,12 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>) -> sqlx::Result<Option<
              UPDATE slots SET booked = booked + 1, updated_at = $7
              WHERE id = $6 AND campaign_id = (SELECT id FROM open_campaign)
                AND booked < capacity AND starts_at > $7
-               AND EXISTS (SELECT 1 FROM applicants WHERE telegram_user_id = $1)
              RETURNING id
          ), app AS (
              INSERT INTO applications (applicant_id, campaign_id, category_id, test_language,
                                        combination_id, slot_id, status, payment_deadline, created_at, updated_at)
-             SELECT ap.id, $2, $3, $4, $5, seat.id, 'awaiting_payment', $8, $7, $7
-             FROM seat, applicants ap WHERE ap.telegram_user_id = $1
+             SELECT $1, $2, $3, $4, $5, seat.id, 'awaiting_payment', $8, $7, $7
+             FROM seat
              RETURNING id
          ), jobs AS (
              INSERT INTO scheduled_jobs (kind, application_id, due_at, payload)
@@ -55,7 +118,7 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>) -> sqlx::Result<Option<
          )
          SELECT id FROM app",
     )
-    .bind(a.telegram_user_id)
+    .bind(applicant)
     .bind(a.campaign_id)
     .bind(a.category_id)
     .bind(a.test_language)
@@ -64,8 +127,10 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>) -> sqlx::Result<Option<
     .bind(a.now)
     .bind(a.payment_deadline)
     .bind(a.reminder_minutes)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id.map_or(Booked::NoSeat, Booked::Booked))
 }
 
 /// The applicant's live application in a campaign, if any, with its status.

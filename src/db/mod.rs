@@ -16,6 +16,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod persons;
+pub mod rebinds;
 pub mod refunds;
 pub mod reports;
 pub mod slots;

@@ -62,10 +62,12 @@ pub enum StaffAction {
     Broadcast,
     /// Add or remove staff members.
     ManageStaff,
+    /// Move an IIN (and its applications) to another Telegram account, or refuse a request to.
+    Rebind,
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 17] = [
+    pub const ALL: [StaffAction; 18] = [
         StaffAction::Find,
         StaffAction::Stats,
         StaffAction::Slots,
@@ -83,6 +85,7 @@ impl StaffAction {
         StaffAction::Notify,
         StaffAction::Broadcast,
         StaffAction::ManageStaff,
+        StaffAction::Rebind,
     ];
 
     /// Its name in templates (`me.may.mark_paid`) and logs.
@@ -105,6 +108,7 @@ impl StaffAction {
             StaffAction::Notify => "notify",
             StaffAction::Broadcast => "broadcast",
             StaffAction::ManageStaff => "manage_staff",
+            StaffAction::Rebind => "rebind",
         }
     }
 
@@ -128,7 +132,8 @@ impl StaffAction {
             | StaffAction::CloseDatabase
             | StaffAction::Notify
             | StaffAction::Broadcast
-            | StaffAction::ManageStaff => Role::Admin,
+            | StaffAction::ManageStaff
+            | StaffAction::Rebind => Role::Admin,
         }
     }
 }

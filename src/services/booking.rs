@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::applications::{self, NewApplication};
+use crate::db::applications::{self, Booked, HoldCap, NewApplication};
 use crate::db::campaigns::{self, Campaign};
 use crate::services::Ctx;
 
@@ -10,11 +10,25 @@ use crate::services::Ctx;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     NoCampaign,
-    NotYetOpen { opens_at: DateTime<Utc> },
+    NotYetOpen {
+        opens_at: DateTime<Utc>,
+    },
     Over,
     DatabaseClosed,
     ActiveApplication,
     NoShowBan,
+    /// `HOLDS_PER_DAY` unpaid holds in the last 24 hours; he may book again at `until`.
+    HoldLimit {
+        until: DateTime<Utc>,
+    },
+    /// His IIN is not bound (it was re-bound to another account meanwhile).
+    NotOnboarded,
+}
+
+/// The cap on unpaid holds: `HOLDS_PER_DAY` in a rolling day (a calendar day would allow
+/// twice as many around midnight).
+fn hold_cap(ctx: &Ctx) -> HoldCap {
+    HoldCap { holds: i64::from(ctx.config.holds_per_day), window: Duration::hours(24) }
 }
 
 /// The campaign he may apply to, or why not.
@@ -34,6 +48,13 @@ pub async fn eligibility(ctx: &Ctx, telegram_user_id: i64) -> anyhow::Result<Res
     }
     if let Some(refusal) = live_refusal(ctx, telegram_user_id, campaign.id).await? {
         return Ok(Err(refusal));
+    }
+    // Said before the wizard, so he does not walk seven steps to be refused; booking
+    // checks it again atomically.
+    if let Some(applicant) = applications::bookable_applicant(&ctx.db, telegram_user_id).await?
+        && let Some(until) = applications::hold_limited_until(&ctx.db, applicant, now, hold_cap(ctx)).await?
+    {
+        return Ok(Err(Refusal::HoldLimit { until }));
     }
     Ok(Ok(campaign))
 }
@@ -102,13 +123,18 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
         payment_deadline: deadline,
         reminder_minutes: &reminders,
     };
-    match applications::book(&ctx.db, &new).await {
-        Ok(Some(application_id)) => {
+    match applications::book(&ctx.db, &new, hold_cap(ctx)).await {
+        Ok(Booked::Booked(application_id)) => {
             tracing::info!(user = telegram_user_id, application_id, slot = choices.slot_id, "seat held");
             crate::metrics::seat_booked();
             Ok(Booking::Booked { application_id, payment_deadline: deadline })
         }
-        Ok(None) => {
+        Ok(Booked::HoldLimit(until)) => {
+            tracing::warn!(user = telegram_user_id, %until, "unpaid holds capped");
+            Ok(Booking::Refused(Refusal::HoldLimit { until }))
+        }
+        Ok(Booked::NoApplicant) => Ok(Booking::Refused(Refusal::NotOnboarded)),
+        Ok(Booked::NoSeat) => {
             // Either the slot filled up or the campaign closed in the meantime.
             if campaign.database_closed(now) {
                 Ok(Booking::Refused(Refusal::DatabaseClosed))

@@ -10,6 +10,7 @@ mod broadcast;
 mod exports;
 mod login;
 mod overview;
+mod rebinds;
 mod refunds;
 mod slots;
 
@@ -45,6 +46,11 @@ pub fn routes() -> Router<Ctx> {
         .route("/console/slots/{id}/preview", post(slots::preview))
         .route("/console/refunds", get(refunds::list))
         .route("/console/refunds/{payment}/done", post(refunds::done))
+        .route("/console/rebinds", get(rebinds::list))
+        .route("/console/rebinds/preview", post(rebinds::preview))
+        .route("/console/rebinds/apply", post(rebinds::apply))
+        .route("/console/rebinds/{id}", get(rebinds::detail))
+        .route("/console/rebinds/{id}/refuse", post(rebinds::refuse))
         .route("/console/exports", get(exports::page))
         .route("/console/exports/download", get(exports::download))
         .route("/console/audit", get(audit::page))

@@ -1,0 +1,281 @@
+//! Moving an IIN from one Telegram account to another (support's re-bind), and the queue
+//! of requests for it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::i18n::Locale;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewRequest {
+    Recorded(i64),
+    /// He asked about this IIN already and the request is still open.
+    AlreadyOpen,
+    /// He has this many open requests already.
+    TooMany,
+}
+
+/// Records a request with what support needs to reach him (his verified email, his phone
+/// if the applicant row has one). Serialised per account on its user row, so a double tap
+/// or a burst cannot pass the cap on open requests.
+pub async fn create_request(
+    pool: &PgPool,
+    telegram_user_id: i64,
+    iin: &str,
+    now: DateTime<Utc>,
+    max_open: i64,
+) -> sqlx::Result<NewRequest> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT 1 FROM telegram_users WHERE id = $1 FOR UPDATE")
+        .bind(telegram_user_id)
+        .execute(&mut *tx)
+        .await?;
+    let open: Vec<String> =
+        sqlx::query_scalar("SELECT iin FROM rebind_requests WHERE telegram_user_id = $1 AND status = 'open'")
+            .bind(telegram_user_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if open.iter().any(|i| i == iin) {
+        return Ok(NewRequest::AlreadyOpen);
+    }
+    if open.len() as i64 >= max_open {
+        return Ok(NewRequest::TooMany);
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO rebind_requests (telegram_user_id, iin, email, phone, created_at)
+         SELECT $1, $2, ap.email, ap.phone, $3
+         FROM (SELECT 1) one LEFT JOIN applicants ap ON ap.telegram_user_id = $1
+         RETURNING id",
+    )
+    .bind(telegram_user_id)
+    .bind(iin)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(NewRequest::Recorded(id))
+}
+
+/// Adds the phone he shared to his open requests. The number of requests it was added to.
+pub async fn attach_phone(pool: &PgPool, telegram_user_id: i64, phone: &str) -> sqlx::Result<u64> {
+    let done =
+        sqlx::query("UPDATE rebind_requests SET phone = $2 WHERE telegram_user_id = $1 AND status = 'open'")
+            .bind(telegram_user_id)
+            .bind(phone)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Request {
+    pub id: i64,
+    pub telegram_user_id: i64,
+    pub first_name: Option<String>,
+    pub iin: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<i64>,
+    pub note: Option<String>,
+    /// The account holding the IIN now.
+    pub holder: Option<i64>,
+}
+
+const REQUEST: &str =
+    "SELECT r.id, r.telegram_user_id, u.first_name, r.iin, r.email, r.phone, r.status::text AS status,
+        r.created_at, r.resolved_at, r.resolved_by, r.note,
+        (SELECT ap.telegram_user_id FROM applicants ap WHERE ap.iin = r.iin) AS holder
+    FROM rebind_requests r LEFT JOIN telegram_users u ON u.id = r.telegram_user_id";
+
+/// Open requests, oldest first.
+pub async fn open_requests(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Request>> {
+    sqlx::query_as(&format!("{REQUEST} WHERE r.status = 'open' ORDER BY r.created_at, r.id LIMIT $1"))
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn request(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
+    sqlx::query_as(&format!("{REQUEST} WHERE r.id = $1")).bind(id).fetch_optional(pool).await
+}
+
+/// Closes an open request as refused; `(requester, IIN, his locale)` when it was open.
+pub async fn refuse(
+    conn: &mut PgConnection,
+    id: i64,
+    actor: i64,
+    note: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<(i64, String, Option<Locale>)>> {
+    sqlx::query_as(
+        "UPDATE rebind_requests SET status = 'refused', resolved_at = $3, resolved_by = $2, note = $4
+         WHERE id = $1 AND status = 'open'
+         RETURNING telegram_user_id, iin, (SELECT locale FROM telegram_users WHERE id = telegram_user_id)",
+    )
+    .bind(id)
+    .bind(actor)
+    .bind(now)
+    .bind(note)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Closes the open requests of `telegram_user_id` about `iin` as re-bound; their ids.
+pub async fn resolve_rebound(
+    conn: &mut PgConnection,
+    telegram_user_id: i64,
+    iin: &str,
+    actor: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "UPDATE rebind_requests SET status = 'rebound', resolved_at = $4, resolved_by = $3
+         WHERE telegram_user_id = $1 AND iin = $2 AND status = 'open' RETURNING id",
+    )
+    .bind(telegram_user_id)
+    .bind(iin)
+    .bind(actor)
+    .bind(now)
+    .fetch_all(conn)
+    .await
+}
+
+/// What a re-bind would do, for the confirmation page.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The account holding the IIN now.
+    pub holder: Option<i64>,
+    /// Whether the new account ever wrote to the bot.
+    pub target_known: bool,
+    /// The IIN the new account holds now, if any.
+    pub target_iin: Option<String>,
+    /// The holder's applications (all of them move), and how many are live.
+    pub applications: i64,
+    pub live: i64,
+}
+
+pub async fn plan(pool: &PgPool, iin: &str, to: i64) -> sqlx::Result<Plan> {
+    let holder: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, telegram_user_id FROM applicants WHERE iin = $1")
+            .bind(iin)
+            .fetch_optional(pool)
+            .await?;
+    let target_known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM telegram_users WHERE id = $1)")
+        .bind(to)
+        .fetch_one(pool)
+        .await?;
+    let target_iin: Option<String> = sqlx::query_scalar(
+        "SELECT iin::text FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL",
+    )
+    .bind(to)
+    .fetch_optional(pool)
+    .await?;
+    let (applications, live): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show'))
+         FROM applications WHERE applicant_id = $1",
+    )
+    .bind(holder.map(|h| h.0).unwrap_or(0))
+    .fetch_one(pool)
+    .await?;
+    Ok(Plan { holder: holder.map(|h| h.1), target_known, target_iin, applications, live })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moved {
+    Moved {
+        /// The account that held the IIN (`None`: it was bound to nobody).
+        from: Option<i64>,
+        from_locale: Option<Locale>,
+        to_locale: Option<Locale>,
+        applications: i64,
+        live: i64,
+    },
+    /// The new account never wrote to the bot: nothing can reach it.
+    UnknownAccount,
+    /// The new account holds this IIN already.
+    AlreadyHolder,
+    /// The new account holds another IIN: that one would have to move first.
+    HoldsAnother,
+}
+
+/// Moves the IIN, with the registry name and birth date and every application made under
+/// it, from the account holding it to `to`, in the caller's transaction. Both applicant
+/// rows are locked (in id order) before anything changes; the unique index on the IIN
+/// still decides a race with someone binding it at this moment (the caller sees the
+/// violation and nothing is changed).
+pub async fn move_iin(
+    conn: &mut PgConnection,
+    iin: &str,
+    full_name: &str,
+    birth_date: NaiveDate,
+    to: i64,
+) -> sqlx::Result<Moved> {
+    let target: Option<Option<Locale>> =
+        sqlx::query_scalar("SELECT locale FROM telegram_users WHERE id = $1")
+            .bind(to)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(to_locale) = target else {
+        return Ok(Moved::UnknownAccount);
+    };
+    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, telegram_user_id, iin::text FROM applicants WHERE iin = $1 OR telegram_user_id = $2
+         ORDER BY id FOR NO KEY UPDATE",
+    )
+    .bind(iin)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let target = rows.iter().find(|r| r.1 == to);
+    match target.and_then(|t| t.2.as_deref()) {
+        Some(held) if held == iin => return Ok(Moved::AlreadyHolder),
+        Some(_) => return Ok(Moved::HoldsAnother),
+        None => {}
+    }
+    let previous = rows.iter().find(|r| r.1 != to && r.2.as_deref() == Some(iin));
+    if let Some((id, _, _)) = previous {
+        sqlx::query(
+            "UPDATE applicants SET iin = NULL, full_name = NULL, birth_date = NULL, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    // The new account may not have confirmed an email yet: onboarding then asks for it
+    // and finds the IIN in place.
+    let target_id: i64 = sqlx::query_scalar(
+        "INSERT INTO applicants (telegram_user_id, iin, full_name, birth_date) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (telegram_user_id) DO UPDATE
+            SET iin = EXCLUDED.iin, full_name = EXCLUDED.full_name, birth_date = EXCLUDED.birth_date,
+                updated_at = now()
+         RETURNING id",
+    )
+    .bind(to)
+    .bind(iin)
+    .bind(full_name)
+    .bind(birth_date)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (mut applications, mut live) = (0, 0);
+    let mut from_locale = None;
+    if let Some((id, from, _)) = previous {
+        (applications, live) = sqlx::query_as(
+            "WITH moved AS (
+                 UPDATE applications SET applicant_id = $2, updated_at = now() WHERE applicant_id = $1
+                 RETURNING status)
+             SELECT count(*), count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show')) FROM moved",
+        )
+        .bind(id)
+        .bind(target_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        from_locale = sqlx::query_scalar("SELECT locale FROM telegram_users WHERE id = $1")
+            .bind(from)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    Ok(Moved::Moved { from: previous.map(|p| p.1), from_locale, to_locale, applications, live })
+}
