@@ -3,6 +3,7 @@
 
 mod console;
 mod deadline_race;
+mod exports;
 mod helpers;
 mod history;
 mod iin_limit;
