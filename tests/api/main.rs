@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test talks to a real PostgreSQL (a fresh
 //! database each), the Bot API emulator over HTTP and, where mail matters, an SMTP sink.
 
+mod card_notifications;
 mod console;
 mod deadline_race;
 mod exports;
