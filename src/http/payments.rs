@@ -173,8 +173,8 @@ async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::R
                 test_mode = n.test_mode,
                 "card Pay notification that is not a completed real payment: recorded, nothing marked paid"
             );
-            service::note(ctx, Method::Card, "pay_unsettled", txn, &request, &json!({ "code": card::code::OK }))
-                .await
+            let accepted = json!({ "code": card::code::OK });
+            service::note(ctx, Method::Card, "pay_unsettled", txn, &request, &accepted).await
         }
         Kind::Pay if !n.is_tenge() => {
             let event = n.event().ok_or_else(|| anyhow::anyhow!("pay without TransactionId"))?;

@@ -271,7 +271,9 @@ mod tests {
 
     #[test]
     fn only_a_completed_real_payment_is_money() {
-        let pay = |extra: &str| parse(Kind::Pay, format!("InvoiceId=1&Amount=1&TransactionId=7{extra}").as_bytes()).unwrap();
+        let pay = |extra: &str| {
+            parse(Kind::Pay, format!("InvoiceId=1&Amount=1&TransactionId=7{extra}").as_bytes()).unwrap()
+        };
         assert_eq!(pay("").not_money(false), None, "absent fields are the usual values");
         assert_eq!(pay("&Status=Completed&OperationType=Payment&TestMode=0").not_money(false), None);
         assert_eq!(pay("&Status=Authorized").not_money(false), Some(NotMoney::NotCompleted));

@@ -77,10 +77,16 @@ pub fn temporary(txn_id: &str) -> Answer {
 /// parameters (none personal: the account is our order number). Anything else in the query
 /// string is not ours to keep.
 pub fn record(params: &HashMap<String, String>) -> serde_json::Value {
-    let kept: serde_json::Map<String, serde_json::Value> = ["command", "txn_id", "txn_date", "account", "sum"]
-        .into_iter()
-        .filter_map(|k| Some((k.to_string(), serde_json::Value::from(params.get(k)?.chars().take(64).collect::<String>()))))
-        .collect();
+    let kept: serde_json::Map<String, serde_json::Value> =
+        ["command", "txn_id", "txn_date", "account", "sum"]
+            .into_iter()
+            .filter_map(|k| {
+                Some((
+                    k.to_string(),
+                    serde_json::Value::from(params.get(k)?.chars().take(64).collect::<String>()),
+                ))
+            })
+            .collect();
     serde_json::Value::Object(kept)
 }
 

@@ -437,7 +437,8 @@ mod tests {
         ] {
             assert_eq!(defused(cell), expected);
         }
-        for plain in ["Сейтқали Айгерім", "0803******16", "2027-01-11", "09:00", "", "a=b", "O'Neil"] {
+        for plain in ["Сейтқали Айгерім", "0803******16", "2027-01-11", "09:00", "", "a=b", "O'Neil"]
+        {
             assert!(matches!(defused(plain), Cow::Borrowed(c) if c == plain), "{plain} kept as is");
         }
     }

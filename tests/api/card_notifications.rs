@@ -39,7 +39,10 @@ fn assert_nothing_personal(stored: &Value) {
         assert!(stored.get(field).is_none(), "{field} kept: {stored}");
         assert!(!text.contains(value), "{value} kept: {stored}");
     }
-    assert!(stored.get("CardFirstSix").is_none() && !text.contains("411111"), "the card's BIN kept: {stored}");
+    assert!(
+        stored.get("CardFirstSix").is_none() && !text.contains("411111"),
+        "the card's BIN kept: {stored}"
+    );
 }
 
 #[tokio::test]

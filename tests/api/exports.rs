@@ -54,7 +54,10 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
 fn assert_no_formula(rows: &[Vec<String>]) {
     for row in rows {
         for cell in row {
-            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a live formula cell {cell:?} in {row:?}");
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a live formula cell {cell:?} in {row:?}"
+            );
         }
     }
 }
@@ -143,12 +146,10 @@ async fn an_export_beyond_exports_at_once_is_refused_in_the_staff_language_until
     .await;
 
     // The second is turned away at once (not queued behind the first), and says why.
-    let (status, page) = tokio::time::timeout(
-        Duration::from_secs(30),
-        browser.get("/console/exports/download?format=xlsx"),
-    )
-    .await
-    .expect("the second export is answered while the first still runs, not queued behind it");
+    let (status, page) =
+        tokio::time::timeout(Duration::from_secs(30), browser.get("/console/exports/download?format=xlsx"))
+            .await
+            .expect("the second export is answered while the first still runs, not queued behind it");
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
     assert!(page.contains("Сейчас уже готовится другая выгрузка"), "{page}");
     assert!(page.contains(r#"action="/console/exports/download""#), "the form is there to try again");

@@ -66,7 +66,8 @@ pub async fn download(
         Err(_) => return Err(ConsoleError::BadRequest),
     };
     let disposition = format!("attachment; filename=\"{}\"", export.filename);
-    let chunks = export.stream(ctx.db.clone(), ctx.i18n.clone(), ctx.config.timezone, staff.locale(), Some(running));
+    let chunks =
+        export.stream(ctx.db.clone(), ctx.i18n.clone(), ctx.config.timezone, staff.locale(), Some(running));
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
