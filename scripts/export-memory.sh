@@ -5,7 +5,8 @@
 #
 #   scripts/export-memory.sh [BINARY] [ROWS]
 #
-# BINARY defaults to target/debug/ent-bot (build it first: `cargo build --bin ent-bot`).
+# BINARY defaults to target/debug/ent-bot (build it first: `cargo build --bin ent-bot`);
+# README's figures come from a release build.
 # The console's download runs the same service code, so the CLI's peak is what one export
 # costs the server on top of its own footprint.
 set -euo pipefail
