@@ -113,6 +113,7 @@ impl App {
             clock: options.clock.unwrap_or(Clock::System),
             i18n: Arc::new(I18n::load()?),
             mailer: Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?,
+            exports: crate::services::export::Limiter::new(config.exports_at_once),
             config: Arc::new(config),
             catalog: Default::default(),
             wakeups: Default::default(),

@@ -103,6 +103,9 @@ pub struct Config {
     pub card_api_url: Option<url::Url>,
     pub card_public_id: String,
     pub card_api_secret: String,
+    /// Days a provider's callback is kept in `payment_callbacks` (the idempotency record and
+    /// what the provider said); older ones are purged. The payment itself stays in `payments`.
+    pub payment_callbacks_retention_days: u32,
     pub send_rate_per_sec: u32,
     /// Bulk messages (broadcasts, notices, the evening sweep) go with `allow_paid_broadcast`
     /// (Telegram charges Stars for each) at up to `paid_broadcast_rate_per_sec`.
@@ -118,8 +121,13 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Updates handled at once by this process (each holds two pool connections).
     pub update_workers: usize,
+    /// Attendance exports built at once by this process; the next one is asked to retry.
+    pub exports_at_once: u32,
     /// `CARD_PAYMENTS=off` hides the card button (no gateway configured): Kaspi only.
     pub card_payments: bool,
+    /// `CARD_TEST_PAYMENTS=true`: a card `Pay` marked `TestMode=1` (the gateway's test cards)
+    /// pays like a real one. Staging against a test terminal and the sandbox; never production.
+    pub card_test_payments: bool,
     /// Set only by `ent-bot sandbox`: the Bot API is emulated in-process.
     pub sandbox: bool,
     /// Sandbox users who act as admins. Kept in memory, never in the `staff` table, so a
@@ -257,6 +265,15 @@ impl Config {
                 .transpose()?,
             card_public_id: var("CARD_PUBLIC_ID").unwrap_or_default(),
             card_api_secret: var("CARD_API_SECRET").unwrap_or_default(),
+            payment_callbacks_retention_days: match number(
+                var("PAYMENT_CALLBACKS_RETENTION_DAYS"),
+                400,
+                "PAYMENT_CALLBACKS_RETENTION_DAYS",
+            )? {
+                // Providers repeat a notification for days; its record must outlive them.
+                n if n >= 30 => n,
+                n => bail!("PAYMENT_CALLBACKS_RETENTION_DAYS must be at least 30, got {n}"),
+            },
             send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
             paid_broadcast: flag(var("PAID_BROADCAST"), "PAID_BROADCAST")?,
             paid_broadcast_rate_per_sec: match number(
@@ -280,11 +297,13 @@ impl Config {
                 .unwrap_or_else(|| "Национальный центр тестирования".into()),
             database_max_connections,
             update_workers: update_workers as usize,
+            exports_at_once: number(var("EXPORTS_AT_ONCE"), 2, "EXPORTS_AT_ONCE")?,
             card_payments: match var("CARD_PAYMENTS").as_deref() {
                 None | Some("on") => true,
                 Some("off") => false,
                 Some(other) => bail!("CARD_PAYMENTS must be `on` or `off`, got `{other}`"),
             },
+            card_test_payments: flag(var("CARD_TEST_PAYMENTS"), "CARD_TEST_PAYMENTS")?,
             sandbox: false,
             sandbox_admins: vec![],
             console_secret: var("CONSOLE_SECRET").unwrap_or_default(),

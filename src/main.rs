@@ -159,7 +159,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let pool = ent_bot::db::connect(&config.database_url, 2).await?;
             ent_bot::db::migrate(&pool).await?;
-            let i18n = ent_bot::i18n::I18n::load()?;
+            let i18n = std::sync::Arc::new(ent_bot::i18n::I18n::load()?);
             let locale = ent_bot::i18n::Locale::from_code(&lang).unwrap_or(ent_bot::i18n::Locale::Ru);
             let format = export::Format::parse(&format).unwrap_or(export::Format::Csv);
             let request = export::Request {
@@ -168,15 +168,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 date,
                 ..export::Request::default()
             };
-            let out = export::applications(&pool, &i18n, config.timezone, locale, &request, format).await?;
+            let out = export::prepare(&pool, config.timezone, &request, format).await?;
+            let rows = out.rows;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, &out.bytes)?;
-                    eprintln!("wrote {} applications to {}", out.rows, path.display());
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                    if let Err(e) = out.write_to(pool, i18n, config.timezone, locale, &mut file).await {
+                        // Half a list must not pass for the list.
+                        drop(file);
+                        let _ = std::fs::remove_file(&path);
+                        return Err(e.into());
+                    }
+                    eprintln!("wrote {rows} applications to {}", path.display());
                 }
                 None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&out.bytes)?;
+                    let mut stdout = std::io::stdout().lock();
+                    out.write_to(pool, i18n, config.timezone, locale, &mut stdout).await?;
                 }
             }
             Ok(())

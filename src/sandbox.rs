@@ -28,6 +28,8 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
     if config.card_api_secret.is_empty() {
         config.card_api_secret = SANDBOX_CARD_SECRET.to_owned();
     }
+    // Its payment page pays as the gateway's test terminal does: `TestMode=1`.
+    config.card_test_payments = true;
     // A handful of people trying the bot: a few workers, each keeping a connection, do.
     config.update_workers = config.update_workers.min(4);
     // Admins of the sandbox live in memory only: never written to `staff`.

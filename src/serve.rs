@@ -99,5 +99,11 @@ fn production_ready(config: &Config) -> anyhow::Result<()> {
         )
         .into());
     }
+    if config.card_test_payments {
+        tracing::warn!(
+            "CARD_TEST_PAYMENTS=true: card payments the gateway marks as test payments (TestMode=1) \
+             pay for applications; only for a staging deployment against a test terminal"
+        );
+    }
     Ok(())
 }

@@ -131,6 +131,7 @@ console-exports-hint = Келу тізімдері: науқанның, алаң
 console-whole-campaign = Бүкіл науқан
 console-format = Пішім
 console-download = Жүктеп алу
+console-exports-busy = Қазір басқа тізім дайындалып жатыр. Жарты минуттай күтіп, «Жүктеп алу» батырмасын қайта басыңыз.
 
 console-audience = Кімге
 console-audience-all = Боттың барлық пайдаланушылары

@@ -131,6 +131,7 @@ console-exports-hint = Списки явки: оплаченные заявле�
 console-whole-campaign = Вся кампания
 console-format = Формат
 console-download = Скачать
+console-exports-busy = Сейчас уже готовится другая выгрузка. Подождите полминуты и нажмите «Скачать» ещё раз.
 
 console-audience = Кому
 console-audience-all = Все пользователи бота

@@ -253,6 +253,20 @@ pub async fn store_callback(conn: &mut PgConnection, c: &Callback<'_>) -> sqlx::
     Ok(())
 }
 
+/// Forgets at most `batch` callbacks received before `before` (their retention is over);
+/// batches keep each statement short. Returns how many went.
+pub async fn purge_callbacks(pool: &PgPool, before: DateTime<Utc>, batch: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM payment_callbacks WHERE id IN (
+             SELECT id FROM payment_callbacks WHERE received_at < $1 LIMIT $2)",
+    )
+    .bind(before)
+    .bind(batch)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 // ---- the deadline ----
 
 /// What the reminder needs, while the application still awaits payment before its deadline.

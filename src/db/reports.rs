@@ -332,16 +332,42 @@ pub struct AttendanceRow {
     pub subjects: Bilingual<String>,
 }
 
-/// Paid applications of a campaign (optionally one venue, one slot, one local date), by
-/// venue, slot and seat order (the order they paid in).
-pub async fn attendance(
-    pool: &PgPool,
-    campaign_id: i64,
-    venue_id: Option<i32>,
-    slot_id: Option<i64>,
-    date: Option<NaiveDate>,
-    tz: &str,
-) -> sqlx::Result<Vec<AttendanceRow>> {
+/// Which paid applications an attendance list holds: a campaign, optionally one venue, one
+/// slot, one local test date (in the time zone `tz`).
+#[derive(Debug, Clone)]
+pub struct AttendanceFilter {
+    pub campaign_id: i64,
+    pub venue_id: Option<i32>,
+    pub slot_id: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub tz: String,
+}
+
+/// How many lines [`attendance`] gives for `f` now (what the audit log records).
+pub async fn attendance_count(pool: &PgPool, f: &AttendanceFilter) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM applications a JOIN slots sl ON sl.id = a.slot_id
+         WHERE a.campaign_id = $1 AND a.status = 'paid'
+           AND ($2::int IS NULL OR sl.venue_id = $2) AND ($3::bigint IS NULL OR sl.id = $3)
+           AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)",
+    )
+    .bind(f.campaign_id)
+    .bind(f.venue_id)
+    .bind(f.slot_id)
+    .bind(f.date)
+    .bind(&f.tz)
+    .fetch_one(pool)
+    .await
+}
+
+/// The lines of an attendance list by venue, slot and seat order (the order they paid in),
+/// as PostgreSQL sends them: the caller holds one line at a time, however long the list.
+/// One statement, so one snapshot; it keeps its connection until the stream ends or is
+/// dropped.
+pub fn attendance<'a>(
+    pool: &'a PgPool,
+    f: &'a AttendanceFilter,
+) -> futures::stream::BoxStream<'a, sqlx::Result<AttendanceRow>> {
     sqlx::query_as(
         "SELECT a.id AS application_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
                 ARRAY[ci.name_kk, ci.name_ru] AS city, sl.id AS slot_id, sl.starts_at,
@@ -362,13 +388,12 @@ pub async fn attendance(
            AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)
          ORDER BY ci.sort_order, v.code, sl.starts_at, sl.id, seat",
     )
-    .bind(campaign_id)
-    .bind(venue_id)
-    .bind(slot_id)
-    .bind(date)
-    .bind(tz)
-    .fetch_all(pool)
-    .await
+    .bind(f.campaign_id)
+    .bind(f.venue_id)
+    .bind(f.slot_id)
+    .bind(f.date)
+    .bind(&f.tz)
+    .fetch(pool)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

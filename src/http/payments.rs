@@ -58,7 +58,7 @@ async fn kaspi(
             .await
             .map(|outcome| serde_json::to_value(kaspi::check_answer(&req, &outcome)).unwrap_or_default()),
         Command::Pay => {
-            let request = json!(params);
+            let request = kaspi::record(&params);
             service::pay(&ctx, &req.event(), &request, |outcome| {
                 serde_json::to_value(kaspi::pay_answer(&req, outcome)).unwrap_or_default()
             })
@@ -157,15 +157,35 @@ async fn card(State(ctx): State<Ctx>, Path(kind): Path<String>, headers: HeaderM
 }
 
 async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::Result<Value> {
-    let request = json!(n.fields);
+    let request = n.record();
     match kind {
         // The fee is in tenge: any other currency is the wrong amount. A check stops the
         // payment; a pay reports money already taken, which is owed back.
         Kind::Check if !n.is_tenge() => Ok(json!({ "code": card::code::WRONG_AMOUNT })),
+        // Held, refunded or test money is not a payment: recorded, never applied, and
+        // acknowledged with code 0 so the gateway does not repeat it for days.
+        Kind::Pay if let Some(why) = n.not_money(ctx.config.card_test_payments) => {
+            let txn = n.transaction_id.as_deref().unwrap_or_default();
+            tracing::warn!(
+                txn,
+                reason = why.code(),
+                status = n.status.as_deref().unwrap_or("-"),
+                operation = n.operation_type.as_deref().unwrap_or("-"),
+                test_mode = n.test_mode,
+                "card Pay notification that is not a completed real payment: recorded, nothing marked paid"
+            );
+            let accepted = json!({ "code": card::code::OK });
+            service::note(ctx, Method::Card, "pay_unsettled", txn, &request, &accepted).await
+        }
         Kind::Pay if !n.is_tenge() => {
             let event = n.event().ok_or_else(|| anyhow::anyhow!("pay without TransactionId"))?;
             let response = json!({ "code": card::code::WRONG_AMOUNT });
             service::pay_in_other_currency(ctx, &event, &n.currency, &request, &response).await
+        }
+        // A test card on a terminal that should take real money: stopped before it "pays".
+        Kind::Check if n.test_mode && !ctx.config.card_test_payments => {
+            tracing::warn!("card Check in test mode refused (CARD_TEST_PAYMENTS is off)");
+            Ok(json!({ "code": card::code::NOT_PAYABLE }))
         }
         Kind::Check => {
             let outcome = service::check(ctx, Method::Card, &n.invoice_id, n.amount_tiyn).await?;

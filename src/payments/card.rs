@@ -1,8 +1,13 @@
 //! The card gateway's notifications (TipTop Pay / CloudPayments protocol): form-encoded
 //! POSTs signed with `Content-HMAC` = Base64(HMAC-SHA256(raw body, API secret)),
 //! answered `{"code": N}`.
+//!
+//! Only a `Pay` that is a completed, real payment is money: `Status=Completed` (a two-stage
+//! terminal sends `Authorized` when the sum is merely held, and nothing here would ever
+//! confirm it), `OperationType=Payment`, and `TestMode` 0 unless test payments are accepted
+//! (`CARD_TEST_PAYMENTS`, the sandbox). Absent fields count as those values.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -70,6 +75,30 @@ pub fn verify(secret: &str, body: &[u8], header: Option<&str>) -> bool {
     expected.as_slice().ct_eq(&given).into()
 }
 
+/// The fields kept in `payment_callbacks.request`: what reconciling, a dispute with the
+/// bank and support need. Everything else the gateway posts (the cardholder's `Name`,
+/// `Email` and `IpAddress`, the card `Token`, `CardExpDate`, `CardFirstSix`, `Data` …) is
+/// dropped at parsing; the gateway keeps it against `TransactionId` for whoever needs it.
+pub const KEPT_FIELDS: [&str; 13] = [
+    "InvoiceId",
+    "TransactionId",
+    "Amount",
+    "Currency",
+    "PaymentAmount",
+    "PaymentCurrency",
+    "DateTime",
+    "Status",
+    "OperationType",
+    "TestMode",
+    "Reason",
+    "ReasonCode",
+    // What an applicant can tell support ("the card ending 1234"); alone it identifies no card.
+    "CardLastFour",
+];
+
+/// A kept value longer than this is cut: every kept field is short by the protocol.
+const KEPT_LEN: usize = 64;
+
 #[derive(Clone, Debug)]
 pub struct Notification {
     pub invoice_id: String,
@@ -78,9 +107,35 @@ pub struct Notification {
     pub transaction_id: Option<String>,
     /// `fail` only: the gateway's reason, for the log.
     pub reason: Option<String>,
-    /// The fields as received, for the callback record (no card data beyond what the
-    /// gateway itself masks).
-    pub fields: HashMap<String, String>,
+    /// `Completed` (paid) or `Authorized` (held, two-stage), when the gateway says.
+    pub status: Option<String>,
+    /// `Payment`, `Refund`, `CardPayout`, when the gateway says.
+    pub operation_type: Option<String>,
+    /// `TestMode=1`: a test card on a test terminal, no money.
+    pub test_mode: bool,
+    /// [`KEPT_FIELDS`] as received, for the callback record; nothing else is kept.
+    pub kept: BTreeMap<&'static str, String>,
+}
+
+/// Why a `Pay` notification is not money to apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotMoney {
+    /// `Status` other than `Completed`: on a two-stage terminal, an authorisation.
+    NotCompleted,
+    /// `OperationType` other than `Payment`.
+    NotAPayment,
+    /// `TestMode=1` while test payments are not accepted.
+    Test,
+}
+
+impl NotMoney {
+    pub fn code(self) -> &'static str {
+        match self {
+            NotMoney::NotCompleted => "not_completed",
+            NotMoney::NotAPayment => "not_a_payment",
+            NotMoney::Test => "test_mode",
+        }
+    }
 }
 
 impl Notification {
@@ -96,6 +151,24 @@ impl Notification {
     pub fn is_tenge(&self) -> bool {
         self.currency.eq_ignore_ascii_case("KZT")
     }
+
+    /// `None` when this `Pay` is a completed, real payment; otherwise why it is not.
+    pub fn not_money(&self, accept_test: bool) -> Option<NotMoney> {
+        if self.status.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case("Completed")) {
+            Some(NotMoney::NotCompleted)
+        } else if self.operation_type.as_deref().is_some_and(|o| !o.eq_ignore_ascii_case("Payment")) {
+            Some(NotMoney::NotAPayment)
+        } else if self.test_mode && !accept_test {
+            Some(NotMoney::Test)
+        } else {
+            None
+        }
+    }
+
+    /// What `payment_callbacks.request` keeps of this notification.
+    pub fn record(&self) -> serde_json::Value {
+        serde_json::json!(self.kept)
+    }
 }
 
 /// Parses the form body; the error is the code to answer.
@@ -108,13 +181,24 @@ pub fn parse(kind: Kind, body: &[u8]) -> Result<Notification, u16> {
     if kind != Kind::Check && transaction_id.is_none() {
         return Err(code::NOT_PAYABLE);
     }
+    let test_mode = match get("TestMode").as_deref() {
+        None => false,
+        Some(v) => v == "1" || v.eq_ignore_ascii_case("true"),
+    };
+    let kept = KEPT_FIELDS
+        .iter()
+        .filter_map(|k| Some((*k, fields.get(*k)?.chars().take(KEPT_LEN).collect::<String>())))
+        .collect();
     Ok(Notification {
         invoice_id,
         amount_tiyn,
         currency: get("Currency").unwrap_or_else(|| "KZT".into()),
         transaction_id,
         reason: get("Reason"),
-        fields,
+        status: get("Status"),
+        operation_type: get("OperationType"),
+        test_mode,
+        kept,
     })
 }
 
@@ -171,5 +255,31 @@ mod tests {
         assert_eq!(parse(Kind::Check, b"Amount=5640").unwrap_err(), code::UNKNOWN_ORDER);
         assert_eq!(parse(Kind::Check, b"InvoiceId=1&Amount=abc").unwrap_err(), code::WRONG_AMOUNT);
         assert_eq!(parse(Kind::Pay, b"InvoiceId=1&Amount=5640").unwrap_err(), code::NOT_PAYABLE);
+    }
+
+    #[test]
+    fn keeps_only_the_allowed_fields() {
+        let n = parse(
+            Kind::Pay,
+            b"InvoiceId=1&Amount=5640.00&TransactionId=7&Name=AIGERIM+S&Email=a%40b.kz&IpAddress=203.0.113.7\
+              &Token=tk_1&CardExpDate=12%2F29&CardFirstSix=411111&CardLastFour=1111&Status=Completed",
+        )
+        .unwrap();
+        let kept: Vec<&str> = n.kept.keys().copied().collect();
+        assert_eq!(kept, ["Amount", "CardLastFour", "InvoiceId", "Status", "TransactionId"]);
+    }
+
+    #[test]
+    fn only_a_completed_real_payment_is_money() {
+        let pay = |extra: &str| {
+            parse(Kind::Pay, format!("InvoiceId=1&Amount=1&TransactionId=7{extra}").as_bytes()).unwrap()
+        };
+        assert_eq!(pay("").not_money(false), None, "absent fields are the usual values");
+        assert_eq!(pay("&Status=Completed&OperationType=Payment&TestMode=0").not_money(false), None);
+        assert_eq!(pay("&Status=Authorized").not_money(false), Some(NotMoney::NotCompleted));
+        assert_eq!(pay("&OperationType=Refund").not_money(false), Some(NotMoney::NotAPayment));
+        assert_eq!(pay("&TestMode=1").not_money(false), Some(NotMoney::Test));
+        assert_eq!(pay("&TestMode=1").not_money(true), None, "the sandbox accepts test payments");
+        assert_eq!(pay("&TestMode=1&Status=Authorized").not_money(true), Some(NotMoney::NotCompleted));
     }
 }

@@ -73,6 +73,23 @@ pub fn temporary(txn_id: &str) -> Answer {
     answer(txn_id, result::TEMPORARY, "temporary error, retry later")
 }
 
+/// What `payment_callbacks.request` keeps of a Kaspi request: the protocol's own
+/// parameters (none personal: the account is our order number). Anything else in the query
+/// string is not ours to keep.
+pub fn record(params: &HashMap<String, String>) -> serde_json::Value {
+    let kept: serde_json::Map<String, serde_json::Value> =
+        ["command", "txn_id", "txn_date", "account", "sum"]
+            .into_iter()
+            .filter_map(|k| {
+                Some((
+                    k.to_string(),
+                    serde_json::Value::from(params.get(k)?.chars().take(64).collect::<String>()),
+                ))
+            })
+            .collect();
+    serde_json::Value::Object(kept)
+}
+
 /// Validates the query. A malformed order number gets `4`, anything else malformed `300`.
 pub fn parse(params: &HashMap<String, String>) -> Result<Request, Answer> {
     let get = |k: &str| params.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());

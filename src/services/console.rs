@@ -526,21 +526,3 @@ pub async fn audit_log(
 pub async fn broadcast_progress(ctx: &Ctx, id: i64) -> anyhow::Result<Option<BroadcastProgress>> {
     Ok(reports::broadcast_progress(&ctx.db, id).await?)
 }
-
-/// An attendance list from the console (audited: it carries names).
-pub async fn export(
-    ctx: &Ctx,
-    actor: i64,
-    locale: Locale,
-    req: &crate::services::export::Request,
-    format: crate::services::export::Format,
-) -> Result<crate::services::export::Export, crate::services::export::ExportError> {
-    let tz = ctx.config.timezone;
-    let export = crate::services::export::applications(&ctx.db, &ctx.i18n, tz, locale, req, format).await?;
-    let details = serde_json::json!({
-        "format": format.extension(), "rows": export.rows, "venue_id": req.venue_id,
-        "slot_id": req.slot_id, "date": req.date,
-    });
-    audit::record(&ctx.db, actor, "export", &export.filename, details).await?;
-    Ok(export)
-}

@@ -24,4 +24,6 @@ pub struct Ctx {
     pub catalog: CatalogCache,
     pub wakeups: Wakeups,
     pub health: Health,
+    /// Attendance exports running in this process (`EXPORTS_AT_ONCE`).
+    pub exports: crate::services::export::Limiter,
 }

@@ -298,6 +298,25 @@ pub async fn pay_in_other_currency(
     Ok(response.clone())
 }
 
+/// Forgets provider callbacks older than `PAYMENT_CALLBACKS_RETENTION_DAYS`; returns how
+/// many. The payment itself stays in `payments`, and a refund in `refunds`: what goes is
+/// the provider's message and the idempotency record, which no provider repeats that late
+/// (a late repeat would find the payment already recorded by its transaction id anyway).
+#[tracing::instrument(skip_all)]
+pub async fn purge_old_callbacks(ctx: &Ctx) -> anyhow::Result<u64> {
+    const BATCH: i64 = 5_000;
+    let keep = chrono::Duration::days(i64::from(ctx.config.payment_callbacks_retention_days));
+    let before = ctx.clock.now() - keep;
+    let mut purged = 0;
+    loop {
+        let n = db::purge_callbacks(&ctx.db, before, BATCH).await?;
+        purged += n;
+        if n < BATCH as u64 {
+            return Ok(purged);
+        }
+    }
+}
+
 /// Remembers a notification that changes nothing (a declined card), once per transaction.
 pub async fn note(
     ctx: &Ctx,

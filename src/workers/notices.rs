@@ -1,7 +1,7 @@
 //! The day-before test reminders (a sweep run by one process at a time, over those not yet
 //! told; restart-safe and idempotent through dedup keys) and broadcast progress, edited in
 //! place in the staff member's chat; and, every few minutes, the inbox's handled updates
-//! older than a day are forgotten.
+//! older than a day are forgotten, and payment callbacks past their retention purged.
 
 use std::time::{Duration, Instant};
 
@@ -98,6 +98,11 @@ pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<(
             }
             if let Err(e) = crate::services::email_code::prune_sends(&ctx).await {
                 tracing::error!(error = %format!("{e:#}"), "pruning the record of mailed codes");
+            }
+            match crate::services::payments::purge_old_callbacks(&ctx).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(callbacks = n, "payment callbacks past their retention purged"),
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "payment callback purge"),
             }
         }
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {

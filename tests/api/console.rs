@@ -20,7 +20,14 @@ where
 
 /// An app with an admin (9001) and an operator (9002), both chatting in Russian.
 pub(crate) async fn console_app() -> (TestApp, TestUser, TestUser) {
-    let app = spawn_app_with(&[("ADMIN_IDS", "9001"), ("CONSOLE_SECRET", "test-console-secret")]).await;
+    console_app_with(&[]).await
+}
+
+/// `console_app` with extra settings.
+pub(crate) async fn console_app_with(settings: &[(&str, &str)]) -> (TestApp, TestUser, TestUser) {
+    let mut settings = settings.to_vec();
+    settings.extend([("ADMIN_IDS", "9001"), ("CONSOLE_SECRET", "test-console-secret")]);
+    let app = spawn_app_with(&settings).await;
     app.seed().await;
     let admin = app.applicant_fixture(ADMIN, "ru").await;
     let operator = app.applicant_fixture(OPERATOR, "ru").await;
@@ -50,6 +57,7 @@ async fn link_for(user: &TestUser) -> String {
 }
 
 /// A browser session: the cookie, and the CSRF token read from a page.
+#[derive(Clone)]
 pub(crate) struct Browser {
     http: reqwest::Client,
     cookie: String,
@@ -63,7 +71,7 @@ impl Browser {
         (r.status(), r.text().await.unwrap())
     }
 
-    async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+    pub(crate) async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
         let r =
             self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
         (r.status(), r.bytes().await.unwrap().to_vec())
@@ -386,21 +394,18 @@ async fn the_cli_export_service_writes_a_campaign() {
         "SELECT v.code FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id",
     )
     .await;
-    let i18n = ent_bot::i18n::I18n::load().unwrap();
+    let i18n = std::sync::Arc::new(ent_bot::i18n::I18n::load().unwrap());
     let tz = chrono_tz::Asia::Almaty;
     use ent_bot::services::export::{self, Format, Request};
     let req = Request { campaign_code: Some(code.clone()), venue_code: Some(venue), ..Request::default() };
-    let out = export::applications(app.pool(), &i18n, tz, ent_bot::i18n::Locale::Kk, &req, Format::Csv)
-        .await
-        .unwrap();
+    let out = export::prepare(app.pool(), tz, &req, Format::Csv).await.unwrap();
     assert_eq!(out.rows, 1);
-    let text = String::from_utf8(out.bytes[3..].to_vec()).unwrap();
+    let mut bytes = Vec::new();
+    out.write_to(app.pool().clone(), i18n, tz, ent_bot::i18n::Locale::Kk, &mut bytes).await.unwrap();
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.starts_with("Қала,Алаң"), "{text}");
     let bad = Request { campaign_code: Some("nope".into()), ..Request::default() };
-    let err = export::applications(app.pool(), &i18n, tz, ent_bot::i18n::Locale::Kk, &bad, Format::Xlsx)
-        .await
-        .err()
-        .unwrap();
+    let err = export::prepare(app.pool(), tz, &bad, Format::Xlsx).await.err().unwrap();
     assert!(err.is_bad_input(), "{err}");
 
     // The binary itself, when it has been built.

@@ -3,9 +3,11 @@
 
 mod admin_ids;
 mod broadcast_once;
+mod card_notifications;
 mod console;
 mod deadline_race;
 mod email_code_limits;
+mod exports;
 mod health;
 mod helpers;
 mod history;
