@@ -5,20 +5,20 @@
 #
 #   6 entry      serve lib main
 #   5 sandbox    sandbox (builds an app with the emulated Telegram)
-#   4 wiring     app
+#   4 wiring     app; message_lengths (a test over the bot's texts)
 #   3 adapters   bot http workers
 #   2 use cases  services seed import
-#   1 outside    db payments mail
+#   1 outside    db payments mail callback (what Telegram buttons carry)
 #   0 base       domain i18n format clock config telemetry metrics shutdown
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A layer=(
     [domain]=0 [i18n]=0 [format]=0 [clock]=0 [config]=0 [telemetry]=0 [metrics]=0 [shutdown]=0
-    [db]=1 [payments]=1 [mail]=1
-    [services]=2 [seed]=2 [import]=2 [message_lengths]=3
+    [db]=1 [payments]=1 [mail]=1 [callback]=1
+    [services]=2 [seed]=2 [import]=2
     [bot]=3 [http]=3 [workers]=3
-    [app]=4 [sandbox]=5 [serve]=6 [lib]=6 [main]=6
+    [app]=4 [message_lengths]=4 [sandbox]=5 [serve]=6 [lib]=6 [main]=6
 )
 
 bad=0

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bot;
+pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, TimeZone, Utc};
 use fluent_bundle::FluentValue;
 
+use crate::bot::state::WizardStep;
 use crate::format;
 use crate::i18n::*;
 use crate::seed;
@@ -104,7 +105,7 @@ fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
         "text" => "Тестілеу уақыты өзгерді.".into(),
         "id" | "tg" => return FluentValue::from(12345),
         "window" => return FluentValue::from(60),
-        "n" if id == "wizard-step" => return FluentValue::from(7),
+        "n" | "total" if id == "wizard-step" => return FluentValue::from(WizardStep::COUNT),
         "minutes" | "n" | "free" => return FluentValue::from(25),
         "left" => return FluentValue::from(4),
         "seconds" => return FluentValue::from(59),

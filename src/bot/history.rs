@@ -1,11 +1,13 @@
-//! «My applications» and «Test information». Buttons are `h:<verb>:<id>[:<value>]`; every
-//! action re-checks the application in the database, so an old button cannot do harm.
+//! «My applications» and «Test information». Every button names the application
+//! (`callback::HistoryButton`) and every action re-checks it in the database, so an old
+//! button cannot do harm.
 
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
 use crate::bot::TgBot;
+use crate::callback::{Callback, HistoryButton};
 use crate::domain::{ApplicationStatus, Money};
 use crate::format;
 use crate::i18n::Locale;
@@ -17,8 +19,8 @@ use crate::services::history::{ApplicationView, Editable};
 /// How many applications a page of the list shows: three keep it within one phone screen.
 const PAGE: usize = 3;
 
-fn button(text: impl Into<String>, data: String) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(text, data)
+fn button(text: impl Into<String>, pressed: HistoryButton) -> InlineKeyboardButton {
+    Callback::History(pressed).button(text)
 }
 
 fn status(ctx: &Ctx, l: Locale, app: &ApplicationView) -> String {
@@ -62,15 +64,15 @@ async fn show_list_page(
         text.push_str(&ctx.i18n.f(l, "history-item", &args));
         rows.push(vec![button(
             ctx.i18n.f(l, "history-open", &[("id", app.id.into())]),
-            format!("h:v:{}", app.id),
+            HistoryButton::View(app.id),
         )]);
     }
     let mut nav = vec![];
     if page > 0 {
-        nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), format!("h:l:{}", page - 1)));
+        nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), HistoryButton::List { page: page - 1 }));
     }
     if page + 1 < pages {
-        nav.push(button(ctx.i18n.t(l, "wizard-next-page"), format!("h:l:{}", page + 1)));
+        nav.push(button(ctx.i18n.t(l, "wizard-next-page"), HistoryButton::List { page: page + 1 }));
     }
     if !nav.is_empty() {
         rows.push(nav);
@@ -137,21 +139,21 @@ fn details_keyboard(ctx: &Ctx, l: Locale, app: &ApplicationView) -> InlineKeyboa
     let mut rows = vec![];
     match app.status {
         ApplicationStatus::AwaitingPayment => {
-            rows.push(vec![button(t("history-pay"), format!("h:pay:{id}"))]);
-            rows.push(vec![button(t("history-cancel"), format!("h:c:{id}"))]);
+            rows.push(vec![button(t("history-pay"), HistoryButton::Pay(id))]);
+            rows.push(vec![button(t("history-cancel"), HistoryButton::Cancel(id))]);
         }
         ApplicationStatus::Paid => {
             if !closed {
-                rows.push(vec![button(t("history-edit-language"), format!("h:el:{id}"))]);
-                rows.push(vec![button(t("history-edit-combination"), format!("h:ec:{id}"))]);
+                rows.push(vec![button(t("history-edit-language"), HistoryButton::EditLanguage(id))]);
+                rows.push(vec![button(t("history-edit-combination"), HistoryButton::EditCombination(id))]);
             }
             if app.status.can_withdraw(ctx.clock.now(), app.starts_at) {
-                rows.push(vec![button(t("history-withdraw"), format!("h:w:{id}"))]);
+                rows.push(vec![button(t("history-withdraw"), HistoryButton::Withdraw(id))]);
             }
         }
         _ => {}
     }
-    rows.push(vec![button(t("history-back"), "h:l:0".into())]);
+    rows.push(vec![button(t("history-back"), HistoryButton::List { page: 0 })]);
     InlineKeyboardMarkup::new(rows)
 }
 
@@ -175,32 +177,31 @@ async fn show_details(
     render(bot, s, message, text, details_keyboard(ctx, s.locale, app)).await
 }
 
-pub fn is_history_button(q: CallbackQuery) -> bool {
-    q.data.as_deref().is_some_and(|d| d.starts_with("h:"))
-}
-
-/// `h:<verb>:<id>[:<value>]` → `(verb, id, value)`: an id that does not parse is -1 (no
-/// application has it), a missing verb or value is empty. Public for the fuzz targets.
-pub fn parse_button(data: &str) -> (&str, i64, &str) {
-    let mut parts = data.split(':').skip(1);
-    let verb = parts.next().unwrap_or_default();
-    let id: i64 = parts.next().and_then(|x| x.parse().ok()).unwrap_or(-1);
-    let value = parts.next().unwrap_or_default();
-    (verb, id, value)
-}
-
-pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+pub async fn on_button(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    pressed: HistoryButton,
+    q: CallbackQuery,
+) -> HandlerResult {
     let l = s.locale;
-    let data = q.data.clone().unwrap_or_default();
-    let (verb, id, value) = parse_button(&data);
-    let value = value.to_string();
     let message = q.regular_message().map(|m| m.id);
-
-    if verb == "l" {
-        bot.answer_callback_query(q.id).await?;
-        // The list's page rides where other buttons carry the application.
-        return show_list_page(&bot, &ctx, &s, message, usize::try_from(id).unwrap_or(0)).await;
-    }
+    let id = match pressed {
+        HistoryButton::List { page } => {
+            bot.answer_callback_query(q.id).await?;
+            return show_list_page(&bot, &ctx, &s, message, page).await;
+        }
+        HistoryButton::View(id)
+        | HistoryButton::Pay(id)
+        | HistoryButton::Cancel(id)
+        | HistoryButton::CancelConfirmed(id)
+        | HistoryButton::EditLanguage(id)
+        | HistoryButton::EditCombination(id)
+        | HistoryButton::SetLanguage(id, _)
+        | HistoryButton::SetCombination(id, _)
+        | HistoryButton::Withdraw(id)
+        | HistoryButton::WithdrawConfirmed(id) => id,
+    };
     let Some(app) = history::get(&ctx, s.user_id, id).await? else {
         bot.answer_callback_query(q.id).text(ctx.i18n.t(l, "history-gone")).await?;
         return Ok(());
@@ -216,24 +217,24 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
             show_details(&bot, &ctx, &s, message, &app, None).await
         }
     };
-    match verb {
-        "v" => {
+    match pressed {
+        HistoryButton::View(_) => {
             bot.answer_callback_query(q.id.clone()).await?;
             show_details(&bot, &ctx, &s, message, &app, None).await
         }
-        "pay" if app.status.can_pay() => {
+        HistoryButton::Pay(_) if app.status.can_pay() => {
             bot.answer_callback_query(q.id.clone()).await?;
             payment::offer(&bot, &ctx, &s, app.id).await
         }
-        "c" if app.status.can_pay() => {
+        HistoryButton::Cancel(_) if app.status.can_pay() => {
             bot.answer_callback_query(q.id.clone()).await?;
             let keyboard = InlineKeyboardMarkup::new([[
-                button(t("history-cancel-yes"), format!("h:cy:{id}")),
-                button(t("history-keep"), format!("h:v:{id}")),
+                button(t("history-cancel-yes"), HistoryButton::CancelConfirmed(id)),
+                button(t("history-keep"), HistoryButton::View(id)),
             ]]);
             render(&bot, &s, message, t("history-cancel-ask"), keyboard).await
         }
-        "cy" => {
+        HistoryButton::CancelConfirmed(_) => {
             if !history::cancel_unpaid(&ctx, s.user_id, id).await? {
                 return not_allowed(app).await;
             }
@@ -243,23 +244,28 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
         }
         // An edit button shown before /closedb: refused at the first press, not after the
         // applicant has picked from a list he may no longer use.
-        "el" | "ec"
+        HistoryButton::EditLanguage(_) | HistoryButton::EditCombination(_)
             if app.status == ApplicationStatus::Paid
                 && app.database_closed_at.is_some_and(|t| t <= ctx.clock.now()) =>
         {
             bot.answer_callback_query(q.id.clone()).text(t("history-edit-closed")).await?;
             show_details(&bot, &ctx, &s, message, &app, Some(t("history-edit-closed"))).await
         }
-        "el" | "ec" if app.status == ApplicationStatus::Paid => {
+        HistoryButton::EditLanguage(_) | HistoryButton::EditCombination(_)
+            if app.status == ApplicationStatus::Paid =>
+        {
             bot.answer_callback_query(q.id.clone()).await?;
-            let (prompt, rows) = if verb == "el" {
+            let (prompt, rows) = if matches!(pressed, HistoryButton::EditLanguage(_)) {
                 let cat = catalog::get(&ctx).await?;
                 let rows: Vec<_> = cat
                     .test_languages
                     .iter()
                     .map(|o| {
                         let mark = if o.id == app.language_code { "✓ " } else { "" };
-                        vec![button(format!("{mark}{}", o.name(l)), format!("h:sl:{id}:{}", o.id))]
+                        vec![button(
+                            format!("{mark}{}", o.name(l)),
+                            HistoryButton::SetLanguage(id, o.id.clone()),
+                        )]
                     })
                     .collect();
                 (t("history-choose-language"), rows)
@@ -270,17 +276,23 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                     .iter()
                     .map(|o| {
                         let mark = if o.id == app.combination_id { "✓ " } else { "" };
-                        vec![button(format!("{mark}{}", o.name(l)), format!("h:sc:{id}:{}", o.id))]
+                        vec![button(format!("{mark}{}", o.name(l)), HistoryButton::SetCombination(id, o.id))]
                     })
                     .collect();
                 (t("history-choose-combination"), rows)
             };
             let mut rows = rows;
-            rows.push(vec![button(t("history-keep"), format!("h:v:{id}"))]);
+            rows.push(vec![button(t("history-keep"), HistoryButton::View(id))]);
             render(&bot, &s, message, prompt, InlineKeyboardMarkup::new(rows)).await
         }
-        "sl" | "sc" => {
-            let field = if verb == "sl" { Editable::TestLanguage } else { Editable::Combination };
+        HistoryButton::SetLanguage(..) | HistoryButton::SetCombination(..) => {
+            let (field, value) = match &pressed {
+                HistoryButton::SetLanguage(_, code) => (Editable::TestLanguage, code.clone()),
+                HistoryButton::SetCombination(_, combination) => {
+                    (Editable::Combination, combination.to_string())
+                }
+                _ => return not_allowed(app).await,
+            };
             match history::change(&ctx, s.user_id, id, field, &value).await? {
                 Change::Done => {
                     bot.answer_callback_query(q.id.clone()).await?;
@@ -299,7 +311,7 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                 Change::NotAllowed => not_allowed(app).await,
             }
         }
-        "w" if app.status.can_withdraw(ctx.clock.now(), app.starts_at) => {
+        HistoryButton::Withdraw(_) if app.status.can_withdraw(ctx.clock.now(), app.starts_at) => {
             bot.answer_callback_query(q.id.clone()).await?;
             let closed = app.database_closed_at.is_some_and(|t| t <= ctx.clock.now());
             let text = if closed {
@@ -310,12 +322,12 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
                 ctx.i18n.f(l, "history-withdraw-ask-refund", &args)
             };
             let keyboard = InlineKeyboardMarkup::new([[
-                button(t("history-withdraw-yes"), format!("h:wy:{id}")),
-                button(t("history-keep"), format!("h:v:{id}")),
+                button(t("history-withdraw-yes"), HistoryButton::WithdrawConfirmed(id)),
+                button(t("history-keep"), HistoryButton::View(id)),
             ]]);
             render(&bot, &s, message, text, keyboard).await
         }
-        "wy" => match history::withdraw(&ctx, s.user_id, l, id).await? {
+        HistoryButton::WithdrawConfirmed(_) => match history::withdraw(&ctx, s.user_id, l, id).await? {
             Withdrawal::Withdrawn { refundable } => {
                 bot.answer_callback_query(q.id.clone()).await?;
                 let text = history::withdrawn_text(&ctx, l, id, refundable);
@@ -328,7 +340,7 @@ pub async fn on_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> Ha
 }
 
 fn back_to_list(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[button(ctx.i18n.t(l, "history-back"), "h:l:0".into())]])
+    InlineKeyboardMarkup::new([[button(ctx.i18n.t(l, "history-back"), HistoryButton::List { page: 0 })]])
 }
 
 /// Place, time and what to bring, for every paid application.
@@ -360,41 +372,4 @@ pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResul
         bot.send_message(s.chat_id, format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args))).await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    #[test]
-    fn parses_the_buttons_it_writes() {
-        assert_eq!(parse_button("h:v:17"), ("v", 17, ""));
-        assert_eq!(parse_button("h:sl:17:kk"), ("sl", 17, "kk"));
-        assert_eq!(parse_button("h:l:0"), ("l", 0, ""));
-        assert_eq!(parse_button("h:pay:x"), ("pay", -1, ""));
-        assert_eq!(parse_button("h:"), ("", -1, ""));
-        assert_eq!(parse_button(""), ("", -1, ""));
-    }
-
-    proptest! {
-        /// Every button `h:<verb>:<id>[:<value>]` the keyboards above write reads back whole
-        /// and fits Telegram's 64 bytes.
-        #[test]
-        fn any_button_round_trips_within_telegram_limits(
-            verb in prop::sample::select(vec!["v", "l", "pay", "c", "cy", "el", "ec", "w", "wy", "sl", "sc"]),
-            id in any::<i64>(),
-            value in prop_oneof![any::<i16>().prop_map(|v| v.to_string()), "[a-z]{2,8}"],
-        ) {
-            // Only the pickers (test language, combination) carry a value.
-            let (data, value) = if matches!(verb, "sl" | "sc") {
-                (format!("h:{verb}:{id}:{value}"), value.as_str())
-            } else {
-                (format!("h:{verb}:{id}"), "")
-            };
-            prop_assert!(data.len() <= 64 && data.is_ascii() && data.starts_with("h:"), "{}", data);
-            prop_assert_eq!(parse_button(&data), (verb, id, value));
-        }
-    }
 }

@@ -1,15 +1,14 @@
-//! Keyboards. `callback_data` is short ASCII, well under Telegram's 64 bytes.
+//! Keyboards; the data of inline buttons is `crate::callback::Callback`.
 
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
+use teloxide::types::{InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup};
 
+use crate::callback::Callback;
 use crate::i18n::{I18n, Locale};
-
-pub const LANG_PREFIX: &str = "lang:";
 
 pub fn language(i18n: &I18n) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(i18n.t(Locale::Kk, "language-button-kk"), format!("{LANG_PREFIX}kk")),
-        InlineKeyboardButton::callback(i18n.t(Locale::Ru, "language-button-ru"), format!("{LANG_PREFIX}ru")),
+        Callback::Lang(Locale::Kk).button(i18n.t(Locale::Kk, "language-button-kk")),
+        Callback::Lang(Locale::Ru).button(i18n.t(Locale::Ru, "language-button-ru")),
     ]])
 }
 

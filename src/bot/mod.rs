@@ -24,6 +24,7 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
 use teloxide::utils::command::BotCommands;
 
+use crate::callback::Callback;
 use crate::domain::Role;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -92,28 +93,35 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             case![State::BroadcastConfirm { audience, text }].endpoint(staff::broadcast_buttons_expected),
         );
 
+    // A button whose data is no `Callback` (or whose state has moved on) reaches the
+    // stale-button answer at the end.
+    let pressed = || dptree::filter_map(|q: CallbackQuery| q.data?.parse::<Callback>().ok());
     let callbacks = Update::filter_callback_query()
-        .branch(
-            dptree::filter_map(|q: CallbackQuery| {
-                q.data
-                    .as_deref()
-                    .and_then(|d| d.strip_prefix(keyboards::LANG_PREFIX))
-                    .and_then(Locale::from_code)
-            })
-            .endpoint(start::on_language_chosen),
-        )
+        .branch(pressed().branch(case![Callback::Lang(locale)].endpoint(start::on_language_chosen)))
         .branch(case![State::Broken].endpoint(start::recover_callback))
-        .branch(dptree::filter(history::is_history_button).endpoint(history::on_button))
-        .branch(dptree::filter(staff::is_admin_button).endpoint(staff::on_admin_button))
         .branch(
-            dptree::filter(|q: CallbackQuery| q.data.as_deref().is_some_and(|d| d.starts_with("bc:")))
-                .endpoint(staff::on_broadcast_button),
+            pressed()
+                .branch(case![Callback::History(pressed)].endpoint(history::on_button))
+                .branch(case![Callback::CloseDb(campaign)].endpoint(staff::on_admin_button))
+                .branch(case![Callback::Broadcast(pressed)].endpoint(staff::on_broadcast_button))
+                .branch(case![Callback::Pay { method, application }].endpoint(payment::on_choice))
+                .branch(
+                    case![Callback::Wizard { seq, action }]
+                        .branch(case![State::Wizard(w)].endpoint(wizard::on_button)),
+                )
+                .branch(
+                    case![Callback::Email(pressed)]
+                        .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button)),
+                )
+                .branch(
+                    case![Callback::Iin { yes, iin }]
+                        .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button)),
+                )
+                .branch(
+                    case![Callback::Rebind(iin)]
+                        .branch(case![State::AskIin].endpoint(onboarding::on_rebind_button)),
+                ),
         )
-        .branch(payment::callbacks())
-        .branch(case![State::Wizard(w)].endpoint(wizard::on_button))
-        .branch(case![State::AwaitCode { email }].endpoint(onboarding::on_code_button))
-        .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::on_iin_button))
-        .branch(case![State::AskIin].endpoint(onboarding::on_rebind_button))
         .endpoint(menu::stale_button);
 
     let edits = Update::filter_edited_message().endpoint(start::on_edited);

@@ -1,23 +1,17 @@
 //! Onboarding: email confirmed by a code, IIN looked up and confirmed, phone.
 
 use teloxide::prelude::*;
-use teloxide::types::{
-    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, KeyboardRemove,
-};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, KeyboardButton, KeyboardMarkup, KeyboardRemove};
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, menu};
 use crate::bot::TgBot;
+use crate::callback::{Callback, EmailButton};
 use crate::domain::{Email, Iin, IinError, Phone};
 use crate::services::Ctx;
 use crate::services::email_code::{self, SendOutcome, VerifyOutcome};
 use crate::services::identity::{self, Bind, Lookup};
 use crate::services::onboarding::{self, Step};
-
-const RESEND: &str = "em:resend";
-const CHANGE: &str = "em:change";
-const IIN_YES: &str = "iin:y:";
-const IIN_NO: &str = "iin:n:";
 
 /// Takes the applicant to the first unfinished onboarding step, or to the menu.
 pub async fn proceed(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
@@ -80,16 +74,17 @@ pub fn help_id(state: &State) -> Option<&'static str> {
 
 fn code_keyboard(ctx: &Ctx, s: &Session) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([
-        [InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "email-resend"), RESEND)],
-        [InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "email-change"), CHANGE)],
+        [Callback::Email(EmailButton::Resend).button(ctx.i18n.t(s.locale, "email-resend"))],
+        [Callback::Email(EmailButton::Change).button(ctx.i18n.t(s.locale, "email-change"))],
     ])
 }
 
 /// The IIN rides in the button so a button shown for another IIN is recognised as stale.
-fn iin_keyboard(ctx: &Ctx, s: &Session, iin: &str) -> InlineKeyboardMarkup {
+fn iin_keyboard(ctx: &Ctx, s: &Session, iin: &Iin) -> InlineKeyboardMarkup {
+    let answer = |yes| Callback::Iin { yes, iin: iin.clone() };
     InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "iin-yes"), format!("{IIN_YES}{iin}")),
-        InlineKeyboardButton::callback(ctx.i18n.t(s.locale, "iin-no"), format!("{IIN_NO}{iin}")),
+        answer(true).button(ctx.i18n.t(s.locale, "iin-yes")),
+        answer(false).button(ctx.i18n.t(s.locale, "iin-no")),
     ]])
 }
 
@@ -120,7 +115,7 @@ async fn send_code(
 ) -> HandlerResult {
     match email_code::send_code(ctx, s.user_id, s.locale, email, again).await? {
         SendOutcome::Sent => {
-            let state = State::AwaitCode { email: email.as_str().to_string() };
+            let state = State::AwaitCode { email: email.clone() };
             ask(bot, ctx, s, &state).await?;
             dialogue.update(state).await?;
         }
@@ -146,7 +141,7 @@ pub async fn on_code(
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
-    email: String,
+    email: Email,
     msg: Message,
 ) -> HandlerResult {
     let Some(text) = msg.text() else {
@@ -160,7 +155,7 @@ pub async fn on_code(
         return say(&bot, s.chat_id, ctx.i18n.t(s.locale, "code-format")).await;
     };
     let t = |id: &str| ctx.i18n.t(s.locale, id);
-    match email_code::verify(&ctx, s.user_id, &email, &code).await? {
+    match email_code::verify(&ctx, s.user_id, email.as_str(), &code).await? {
         VerifyOutcome::Verified => {
             say(&bot, s.chat_id, t("email-verified")).await?;
             proceed(&bot, &ctx, &s, &dialogue).await?;
@@ -188,22 +183,14 @@ pub async fn on_code_button(
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
-    email: String,
+    email: Email,
+    button: EmailButton,
     q: CallbackQuery,
 ) -> HandlerResult {
-    match q.data.as_deref() {
-        Some(RESEND) => {
-            bot.answer_callback_query(q.id).await?;
-            match Email::parse(&email) {
-                Ok(email) => send_code(&bot, &ctx, &s, &dialogue, &email, true).await,
-                Err(_) => change_email(&bot, &ctx, &s, &dialogue).await,
-            }
-        }
-        Some(CHANGE) => {
-            bot.answer_callback_query(q.id).await?;
-            change_email(&bot, &ctx, &s, &dialogue).await
-        }
-        _ => menu::stale_button(bot, ctx, s, q).await,
+    bot.answer_callback_query(q.id).await?;
+    match button {
+        EmailButton::Resend => send_code(&bot, &ctx, &s, &dialogue, &email, true).await,
+        EmailButton::Change => change_email(&bot, &ctx, &s, &dialogue).await,
     }
 }
 
@@ -260,7 +247,7 @@ pub async fn on_iin(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, msg: Messag
             say(&bot, s.chat_id, ctx.i18n.f(s.locale, "iin-too-many-accounts", &args)).await
         }
         Lookup::Found { full_name } => {
-            let state = State::ConfirmIin { iin: iin.as_str().to_string(), name: full_name };
+            let state = State::ConfirmIin { iin, name: full_name };
             ask(&bot, &ctx, &s, &state).await?;
             dialogue.update(state).await?;
             Ok(())
@@ -274,7 +261,7 @@ pub async fn iin_expected(
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
-    fields: (String, String),
+    fields: (Iin, String),
     msg: Message,
 ) -> HandlerResult {
     if msg.text().is_some_and(|t| Iin::parse(t).is_ok()) {
@@ -289,18 +276,15 @@ pub async fn on_iin_button(
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
-    fields: (String, String),
+    fields: (Iin, String),
+    pressed: (bool, Iin),
     q: CallbackQuery,
 ) -> HandlerResult {
     let (iin, name) = fields;
-    let data = q.data.as_deref().unwrap_or_default();
-    let answer = if data.strip_prefix(IIN_YES) == Some(iin.as_str()) {
-        true
-    } else if data.strip_prefix(IIN_NO) == Some(iin.as_str()) {
-        false
-    } else {
+    let (answer, asked) = pressed;
+    if asked != iin {
         return menu::stale_button(bot, ctx, s, q).await;
-    };
+    }
     bot.answer_callback_query(q.id.clone()).await?;
     if let Some(message) = q.regular_message() {
         // Keep the question, drop its buttons: it has been answered.
@@ -317,14 +301,13 @@ pub async fn on_iin_button(
         dialogue.update(State::AskIin).await?;
         return Ok(());
     }
-    let parsed = Iin::parse(&iin).map_err(|e| anyhow::anyhow!("stored IIN does not parse: {e}"))?;
-    match identity::bind(&ctx, s.user_id, &parsed).await? {
+    match identity::bind(&ctx, s.user_id, &iin).await? {
         Bind::Bound => {
             say(&bot, s.chat_id, ctx.i18n.t(s.locale, "iin-bound")).await?;
             proceed(&bot, &ctx, &s, &dialogue).await
         }
         Bind::TakenByAnother => {
-            taken(&bot, &ctx, &s, &parsed).await?;
+            taken(&bot, &ctx, &s, &iin).await?;
             dialogue.update(State::AskIin).await?;
             Ok(())
         }
@@ -339,26 +322,18 @@ pub async fn on_iin_button(
 
 // ---- an IIN bound to another account: a request to support ----
 
-const REBIND_ASK: &str = "rb:";
-
 /// "Taken", with a button to ask support to re-bind the IIN to this account. The IIN rides
 /// in the button (it is his own chat), and the service checks again that it is taken.
 async fn taken(bot: &TgBot, ctx: &Ctx, s: &Session, iin: &Iin) -> HandlerResult {
     let support = [("support", ctx.config.support_contact.as_str().into())];
-    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        ctx.i18n.t(s.locale, "rebind-ask-button"),
-        format!("{REBIND_ASK}{}", iin.as_str()),
-    )]]);
+    let keyboard = InlineKeyboardMarkup::new([[
+        Callback::Rebind(iin.clone()).button(ctx.i18n.t(s.locale, "rebind-ask-button"))
+    ]]);
     bot.send_message(s.chat_id, ctx.i18n.f(s.locale, "iin-taken", &support)).reply_markup(keyboard).await?;
     Ok(())
 }
 
-pub async fn on_rebind_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
-    let Some(iin) =
-        q.data.as_deref().and_then(|d| d.strip_prefix(REBIND_ASK)).and_then(|d| Iin::parse(d).ok())
-    else {
-        return menu::stale_button(bot, ctx, s, q).await;
-    };
+pub async fn on_rebind_button(bot: TgBot, ctx: Ctx, s: Session, iin: Iin, q: CallbackQuery) -> HandlerResult {
     // A second press is answered "already asked" by the service.
     bot.answer_callback_query(q.id.clone()).await?;
     let support = ctx.config.support_contact.as_str();

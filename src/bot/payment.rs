@@ -1,6 +1,5 @@
 //! Paying for a held seat: bank card link or Kaspi order number.
 
-use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 
 use super::{HandlerResult, Session};
@@ -22,15 +21,9 @@ pub async fn offer(bot: &TgBot, ctx: &Ctx, s: &Session, application_id: i64) -> 
     }
 }
 
-/// Callback handlers of the payment buttons; mounted before the stale-button fallback.
-pub fn callbacks() -> UpdateHandler<anyhow::Error> {
-    dptree::filter_map(|q: CallbackQuery| q.data.as_deref().and_then(notices::parse_callback))
-        .endpoint(on_choice)
-}
-
 /// The button names the application, so an old one is answered from its current status:
 /// nothing is created for an application that no longer awaits payment.
-async fn on_choice(
+pub async fn on_choice(
     bot: TgBot,
     ctx: Ctx,
     s: Session,

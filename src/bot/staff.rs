@@ -10,6 +10,7 @@ use teloxide::utils::command::BotCommands;
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, menu, start};
 use crate::bot::TgBot;
+use crate::callback::{AudienceKind, BroadcastButton, Callback};
 use crate::domain::{ApplicationStatus, Money, StaffAction};
 use crate::format;
 use crate::i18n::Locale;
@@ -118,11 +119,8 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
             };
             let name = campaign.name.get(l).clone();
             let keyboard = InlineKeyboardMarkup::new([[
-                InlineKeyboardButton::callback(
-                    t("staff-closedb-yes"),
-                    format!("adm:closedb:{}", campaign.id),
-                ),
-                InlineKeyboardButton::callback(t("staff-closedb-no"), "adm:no".to_string()),
+                Callback::CloseDb(Some(campaign.id)).button(t("staff-closedb-yes")),
+                Callback::CloseDb(None).button(t("staff-closedb-no")),
             ]]);
             let text = ctx.i18n.f(l, "staff-closedb-ask", &[("campaign", name.into())]);
             bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
@@ -505,23 +503,20 @@ async fn staff_members(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> Handle
 
 // ---- /closedb confirmation ----
 
-pub fn is_admin_button(q: CallbackQuery) -> bool {
-    q.data.as_deref().is_some_and(|d| d.starts_with("adm:"))
-}
-
-pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery) -> HandlerResult {
+pub async fn on_admin_button(
+    bot: TgBot,
+    ctx: Ctx,
+    s: Session,
+    campaign: Option<i64>,
+    q: CallbackQuery,
+) -> HandlerResult {
     let l = s.locale;
     let Access::Granted(_) = staff::authorize(&ctx, s.user_id, StaffAction::CloseDatabase).await? else {
         return menu::stale_button(bot, ctx, s, q).await;
     };
     bot.answer_callback_query(q.id.clone()).await?;
     let message = q.regular_message().map(|m| m.id);
-    let text = match q
-        .data
-        .as_deref()
-        .and_then(|d| d.strip_prefix("adm:closedb:"))
-        .and_then(|id| id.parse::<i64>().ok())
-    {
+    let text = match campaign {
         Some(campaign_id) => {
             let name = staff::campaign_by_id(&ctx, campaign_id)
                 .await?
@@ -549,15 +544,16 @@ pub async fn on_admin_button(bot: TgBot, ctx: Ctx, s: Session, q: CallbackQuery)
 // ---- /broadcast ----
 
 fn audience_keyboard(ctx: &Ctx, l: Locale) -> InlineKeyboardMarkup {
-    let b = |id: &str, data: &str| vec![InlineKeyboardButton::callback(ctx.i18n.t(l, id), data.to_string())];
+    let b = |id: &str, button| vec![Callback::Broadcast(button).button(ctx.i18n.t(l, id))];
+    let kind = BroadcastButton::Audience;
     InlineKeyboardMarkup::new([
-        b("broadcast-all", "bc:a:all"),
-        b("broadcast-campaign", "bc:a:campaign"),
-        b("broadcast-status", "bc:a:status"),
-        b("broadcast-city", "bc:a:city"),
-        b("broadcast-venue", "bc:a:venue"),
-        b("broadcast-slot", "bc:a:slot"),
-        b("broadcast-cancel", "bc:x"),
+        b("broadcast-all", kind(AudienceKind::All)),
+        b("broadcast-campaign", kind(AudienceKind::Campaign)),
+        b("broadcast-status", kind(AudienceKind::Status)),
+        b("broadcast-city", kind(AudienceKind::City)),
+        b("broadcast-venue", kind(AudienceKind::Venue)),
+        b("broadcast-slot", kind(AudienceKind::Slot)),
+        b("broadcast-cancel", BroadcastButton::Cancel),
     ])
 }
 
@@ -566,6 +562,7 @@ pub async fn on_broadcast_button(
     ctx: Ctx,
     s: Session,
     dialogue: Dlg,
+    button: BroadcastButton,
     q: CallbackQuery,
     state: State,
 ) -> HandlerResult {
@@ -574,7 +571,6 @@ pub async fn on_broadcast_button(
     let Access::Granted(_) = staff::authorize(&ctx, s.user_id, StaffAction::Broadcast).await? else {
         return menu::stale_button(bot, ctx, s, q).await;
     };
-    let data = q.data.clone().unwrap_or_default();
     let message = q.regular_message().map(|m| m.id);
     let campaign = match staff::campaign(&ctx, "").await? {
         Pick::Campaign(c) => Some(c.id),
@@ -593,60 +589,63 @@ pub async fn on_broadcast_button(
             anyhow::Ok(())
         }
     };
-    if data == "bc:x" {
+    if button == BroadcastButton::Cancel {
         bot.answer_callback_query(q.id).await?;
         edit(t("staff-cancelled"), None).await?;
         dialogue.update(State::Menu).await?;
         return Ok(());
     }
-    match (&state, data.as_str()) {
-        (State::BroadcastAudience, "bc:a:all" | "bc:a:campaign") => {
-            let kind = data.trim_start_matches("bc:a:");
-            match notifications::audience(kind, None, campaign) {
-                Some(audience) => ask_text(&bot, &ctx, &s, &dialogue, audience).await?,
-                None => say(&bot, &s, t("apply-no-campaign")).await?,
-            }
-        }
-        (State::BroadcastAudience, "bc:a:slot") => {
+    match (&state, button) {
+        (
+            State::BroadcastAudience,
+            BroadcastButton::Audience(kind @ (AudienceKind::All | AudienceKind::Campaign)),
+        ) => match notifications::audience(kind.as_str(), None, campaign) {
+            Some(audience) => ask_text(&bot, &ctx, &s, &dialogue, audience).await?,
+            None => say(&bot, &s, t("apply-no-campaign")).await?,
+        },
+        (State::BroadcastAudience, BroadcastButton::Audience(AudienceKind::Slot)) => {
             say(&bot, &s, t("broadcast-slot-ask")).await?;
             dialogue.update(State::BroadcastSlot).await?;
         }
-        (State::BroadcastAudience, "bc:a:status" | "bc:a:city" | "bc:a:venue") => {
-            let rows: Vec<Vec<InlineKeyboardButton>> = match data.as_str() {
-                "bc:a:status" => ApplicationStatus::ALL
+        (State::BroadcastAudience, BroadcastButton::Audience(kind)) => {
+            let b = |text: String, button| vec![Callback::Broadcast(button).button(text)];
+            let rows: Vec<Vec<InlineKeyboardButton>> = match kind {
+                AudienceKind::Status => ApplicationStatus::ALL
                     .iter()
-                    .map(|st| vec![InlineKeyboardButton::callback(t(st.fluent_id()), format!("bc:s:{st}"))])
+                    .map(|st| b(t(st.fluent_id()), BroadcastButton::Status(*st)))
                     .collect(),
-                "bc:a:city" => catalog::get(&ctx)
+                AudienceKind::City => catalog::get(&ctx)
                     .await?
                     .cities
                     .iter()
-                    .map(|c| vec![InlineKeyboardButton::callback(c.name(l), format!("bc:c:{}", c.id))])
+                    .map(|c| b(c.name(l).to_string(), BroadcastButton::City(c.id)))
                     .collect(),
                 _ => catalog::get(&ctx)
                     .await?
                     .venues
                     .iter()
-                    .map(|v| vec![InlineKeyboardButton::callback(v.name(l), format!("bc:v:{}", v.id))])
+                    .map(|v| b(v.name(l).to_string(), BroadcastButton::Venue(v.id)))
                     .collect(),
             };
             edit(t("broadcast-choose"), Some(InlineKeyboardMarkup::new(rows))).await?;
         }
-        (State::BroadcastAudience, d)
-            if d.starts_with("bc:s:") || d.starts_with("bc:c:") || d.starts_with("bc:v:") =>
-        {
-            let (kind, value) = match d.split_at(5) {
-                ("bc:s:", v) => ("status", v),
-                ("bc:c:", v) => ("city", v),
-                (_, v) => ("venue", v),
+        (
+            State::BroadcastAudience,
+            BroadcastButton::Status(_) | BroadcastButton::City(_) | BroadcastButton::Venue(_),
+        ) => {
+            let (kind, value) = match button {
+                BroadcastButton::Status(st) => (AudienceKind::Status, st.as_str().to_string()),
+                BroadcastButton::City(id) => (AudienceKind::City, id.to_string()),
+                BroadcastButton::Venue(id) => (AudienceKind::Venue, id.to_string()),
+                _ => return menu::stale_button(bot, ctx, s, q).await,
             };
             // Checked like the console's form: a forged status or id reaches nobody.
-            match notifications::audience(kind, Some(value), campaign) {
+            match notifications::audience(kind.as_str(), Some(&value), campaign) {
                 Some(audience) => ask_text(&bot, &ctx, &s, &dialogue, audience).await?,
                 None => return menu::stale_button(bot, ctx, s, q).await,
             }
         }
-        (State::BroadcastConfirm { audience, text }, "bc:send") => {
+        (State::BroadcastConfirm { audience, text }, BroadcastButton::Send) => {
             // One broadcast per preview, even if this update is handled again after a crash
             // that lost the state change below.
             let key = match message {
@@ -721,8 +720,8 @@ pub async fn on_broadcast_text(
     }
     let preview = ctx.i18n.f(l, "broadcast-preview", &[("count", count.into()), ("text", text.into())]);
     let keyboard = InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(ctx.i18n.t(l, "broadcast-send"), "bc:send".to_string()),
-        InlineKeyboardButton::callback(ctx.i18n.t(l, "broadcast-cancel"), "bc:x".to_string()),
+        Callback::Broadcast(BroadcastButton::Send).button(ctx.i18n.t(l, "broadcast-send")),
+        Callback::Broadcast(BroadcastButton::Cancel).button(ctx.i18n.t(l, "broadcast-cancel")),
     ]]);
     bot.send_message(s.chat_id, preview).reply_markup(keyboard).await?;
     dialogue.update(State::BroadcastConfirm { audience, text: text.to_string() }).await?;

@@ -8,9 +8,10 @@ use chrono::{Datelike, NaiveDate};
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
-use super::state::{State, Wizard, WizardStep};
+use super::state::{At, Chosen, State, Subjects, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, menu, payment};
 use crate::bot::TgBot;
+use crate::callback::{Callback, WizardAction as Action};
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
@@ -23,45 +24,14 @@ const PAGE: usize = 12;
 /// the message stays within the 600 characters a phone screen shows at once.
 const DETAILS_BUDGET: usize = 560;
 
-/// A parsed button press: `w:<seq>:<action>`.
-#[derive(Debug, PartialEq)]
-pub enum Action {
-    Pick(String),
-    Back,
-    Cancel,
-    Page(u16),
-    /// The categories' full wording.
-    Info,
-    /// The rules, from the summary.
-    Rules,
-    /// The rules' own acknowledgement button of earlier versions: back to the summary.
-    RulesAccepted,
-    Confirm,
+type Rows = Vec<Vec<InlineKeyboardButton>>;
+
+fn button(text: impl Into<String>, seq: u64, action: Action) -> InlineKeyboardButton {
+    Callback::Wizard { seq, action }.button(text)
 }
 
-/// Public for the fuzz targets (`fuzz/`); the bot calls it only from here.
-pub fn parse(data: &str) -> Option<(u64, Action)> {
-    let mut parts = data.splitn(4, ':');
-    if parts.next()? != "w" {
-        return None;
-    }
-    let seq = parts.next()?.parse().ok()?;
-    let action = match (parts.next()?, parts.next()) {
-        ("v", Some(v)) if !v.is_empty() => Action::Pick(v.to_string()),
-        ("p", Some(p)) => Action::Page(p.parse().ok()?),
-        ("b", None) => Action::Back,
-        ("x", None) => Action::Cancel,
-        ("i", None) => Action::Info,
-        ("r", None) => Action::Rules,
-        ("ok", None) => Action::RulesAccepted,
-        ("c", None) => Action::Confirm,
-        _ => return None,
-    };
-    Some((seq, action))
-}
-
-fn button(text: impl Into<String>, seq: u64, action: &str) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(text, format!("w:{seq}:{action}"))
+fn pick(text: impl Into<String>, seq: u64, value: impl std::fmt::Display) -> InlineKeyboardButton {
+    button(text, seq, Action::Pick(value.to_string()))
 }
 
 /// Entry from the menu: refuse with the reason, or start at the first step.
@@ -76,15 +46,9 @@ pub async fn begin(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Handl
     let w = Wizard {
         seq: booking::wizard_first_seq(ctx, s.chat_id.0).await?,
         message_id: None,
-        at: WizardStep::Category,
         campaign_id: campaign.id,
         page: 0,
-        category: None,
-        language: None,
-        combination: None,
-        city: None,
-        date: None,
-        slot: None,
+        at: At::Category,
     };
     show(bot, ctx, s, dialogue, w, None).await
 }
@@ -128,7 +92,7 @@ async fn show(
 ) -> HandlerResult {
     w.seq += 1;
     let (body, keyboard) = view(ctx, s, &w).await?;
-    let step_args = [("n", w.at.number().into()), ("total", WizardStep::COUNT.into())];
+    let step_args = [("n", w.at.step().number().into()), ("total", WizardStep::COUNT.into())];
     let step = ctx.i18n.f(s.locale, "wizard-step", &step_args);
     let text = match notice {
         Some(n) => format!("{n}\n\n{step}\n{body}"),
@@ -154,182 +118,190 @@ async fn show(
 /// The text and buttons of a step.
 async fn view(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<(String, InlineKeyboardMarkup)> {
     let l = s.locale;
-    let t = |id: &str| ctx.i18n.t(l, id);
-    let tz = ctx.config.timezone;
-    let seq = w.seq;
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = vec![];
-    let body = match w.at {
-        WizardStep::Category => {
-            let categories = catalog::campaign_categories(ctx, w.campaign_id).await?;
-            rows.extend(
-                categories
-                    .iter()
-                    .map(|c| vec![button(format::capitalize(c.short(l)), seq, &format!("v:{}", c.id))]),
-            );
-            rows.push(vec![button(t("wizard-category-more"), seq, "i")]);
-            t("wizard-category")
-        }
-        WizardStep::CategoryInfo => {
-            let categories = catalog::campaign_categories(ctx, w.campaign_id).await?;
-            let header = t("wizard-category-details");
-            let items: Vec<String> = categories
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let args = [
-                        ("n", (i + 1).into()),
-                        ("short", format::capitalize(c.short(l)).into()),
-                        ("full", format::capitalize(c.full(l)).into()),
-                    ];
-                    ctx.i18n.f(l, "wizard-category-item", &args)
-                })
-                .collect();
-            let pages = pack(&header, &items, DETAILS_BUDGET);
-            let page = (w.page as usize).min(pages.len().saturating_sub(1));
-            let shown = pages.get(page).cloned().unwrap_or(0..0);
-            let mut text = header;
-            for item in &items[shown.clone()] {
-                text.push_str("\n\n");
-                text.push_str(item);
-            }
-            rows.extend(
-                categories[shown]
-                    .iter()
-                    .map(|c| vec![button(format::capitalize(c.short(l)), seq, &format!("v:{}", c.id))]),
-            );
-            let mut nav = vec![];
-            if page > 0 {
-                nav.push(button(t("wizard-prev-page"), seq, &format!("p:{}", page - 1)));
-            }
-            if page + 1 < pages.len() {
-                nav.push(button(t("wizard-next-page"), seq, &format!("p:{}", page + 1)));
-            }
-            if !nav.is_empty() {
-                rows.push(nav);
-            }
-            text
-        }
-        WizardStep::Language => {
-            let cat = catalog::get(ctx).await?;
-            rows.extend(
-                cat.test_languages.iter().map(|x| vec![button(x.name(l), seq, &format!("v:{}", x.id))]),
-            );
-            t("wizard-language")
-        }
-        WizardStep::Combination => {
-            let cat = catalog::get(ctx).await?;
-            rows.extend(
-                cat.combinations.iter().map(|x| vec![button(x.name(l), seq, &format!("v:{}", x.id))]),
-            );
-            t("wizard-combination")
-        }
-        WizardStep::City => {
-            let cities = catalog::cities_with_seats(ctx, w.campaign_id).await?;
-            let buttons: Vec<_> =
-                cities.iter().map(|c| button(c.name(l), seq, &format!("v:{}", c.id))).collect();
-            paged(&mut rows, buttons, 2, w.page, seq, ctx, l);
-            if cities.is_empty() { t("wizard-no-seats") } else { t("wizard-city") }
-        }
-        WizardStep::Date => {
-            let city = w.city.unwrap_or_default();
-            let dates = catalog::dates_with_seats(ctx, w.campaign_id, city).await?;
-            let buttons: Vec<_> = dates
-                .iter()
-                .map(|d| {
-                    button(
-                        format::short_date(*d, l),
-                        seq,
-                        &format!("v:{:04}{:02}{:02}", d.year(), d.month(), d.day()),
-                    )
-                })
-                .collect();
-            paged(&mut rows, buttons, 3, w.page, seq, ctx, l);
-            if dates.is_empty() {
-                t("wizard-no-seats")
-            } else {
-                ctx.i18n.f(l, "wizard-date", &[("city", city_name(ctx, city, l).await?.into())])
-            }
-        }
-        WizardStep::Time => {
-            let (city, date) = (w.city.unwrap_or_default(), w.date.unwrap_or_default());
-            let slots = catalog::free_slots(ctx, w.campaign_id, city, date).await?;
-            for slot in &slots {
-                let venue = slot.venue.text(l);
-                let seats = ctx.i18n.f(l, "wizard-seats", &[("n", slot.free.into())]);
-                let label = format!("{} · {venue} · {seats}", format::time(slot.starts_at, tz));
-                rows.push(vec![button(label, seq, &format!("v:{}", slot.id))]);
-            }
-            if slots.is_empty() {
-                t("wizard-no-seats")
-            } else {
-                let args = [
-                    ("city", city_name(ctx, city, l).await?.into()),
-                    ("date", format::long_date(date, l).into()),
-                ];
-                ctx.i18n.f(l, "wizard-time", &args)
-            }
-        }
-        WizardStep::Summary => {
-            rows.push(vec![button(t("wizard-confirm"), seq, "c")]);
-            rows.push(vec![button(t("wizard-rules-button"), seq, "r")]);
-            let mut text = summary(ctx, l, w).await?;
-            // The documents differ under 16: said here too when the summary has room.
-            if under_16_on_test_day(ctx, s, w).await? {
-                let note = t("wizard-under-16");
-                if text.chars().count() + note.chars().count() + 20 <= 600 {
-                    text.push_str("\n\n");
-                    text.push_str(&note);
-                }
-            }
-            text
-        }
-        WizardStep::Rules => {
-            rows.push(vec![button(t("wizard-confirm"), seq, "c")]);
-            let window = booking::campaign(ctx, w.campaign_id)
-                .await?
-                .map(|c| c.payment_window_minutes)
-                .unwrap_or(ctx.config.payment_deadline_minutes as i32);
-            let mut text = ctx.i18n.f(l, "wizard-rules", &[("window", window.into())]);
-            if under_16_on_test_day(ctx, s, w).await? {
-                text.push_str("\n\n");
-                text.push_str(&t("wizard-under-16"));
-            }
-            text
-        }
+    let (body, mut rows) = match &w.at {
+        At::Category => category_view(ctx, l, w).await?,
+        At::CategoryInfo => category_info_view(ctx, l, w).await?,
+        At::Language { .. } => language_view(ctx, l, w).await?,
+        At::Combination { .. } => combination_view(ctx, l, w).await?,
+        At::City { .. } => city_view(ctx, l, w).await?,
+        At::Date { city, .. } => date_view(ctx, l, w, *city).await?,
+        At::Time { city, date, .. } => time_view(ctx, l, w, *city, *date).await?,
+        At::Summary(chosen) => summary_view(ctx, s, w, chosen).await?,
+        At::Rules(chosen) => rules_view(ctx, s, w, chosen).await?,
     };
+    let t = |id: &str| ctx.i18n.t(l, id);
     let mut nav = vec![];
-    if w.at.previous().is_some() {
-        nav.push(button(t("wizard-back"), seq, "b"));
+    if w.at.step().previous().is_some() {
+        nav.push(button(t("wizard-back"), w.seq, Action::Back));
     }
-    nav.push(button(t("wizard-cancel"), seq, "x"));
+    nav.push(button(t("wizard-cancel"), w.seq, Action::Cancel));
     rows.push(nav);
     Ok((body, InlineKeyboardMarkup::new(rows)))
 }
 
+async fn category_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
+    let categories = catalog::campaign_categories(ctx, w.campaign_id).await?;
+    let mut rows: Rows =
+        categories.iter().map(|c| vec![pick(format::capitalize(c.short(l)), w.seq, c.id)]).collect();
+    rows.push(vec![button(ctx.i18n.t(l, "wizard-category-more"), w.seq, Action::Info)]);
+    Ok((ctx.i18n.t(l, "wizard-category"), rows))
+}
+
+/// The categories' full wording, as many to a page as fit one screen.
+async fn category_info_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
+    let categories = catalog::campaign_categories(ctx, w.campaign_id).await?;
+    let header = ctx.i18n.t(l, "wizard-category-details");
+    let items: Vec<String> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let args = [
+                ("n", (i + 1).into()),
+                ("short", format::capitalize(c.short(l)).into()),
+                ("full", format::capitalize(c.full(l)).into()),
+            ];
+            ctx.i18n.f(l, "wizard-category-item", &args)
+        })
+        .collect();
+    let pages = pack(&header, &items, DETAILS_BUDGET);
+    let page = (w.page as usize).min(pages.len().saturating_sub(1));
+    let shown = pages.get(page).cloned().unwrap_or(0..0);
+    let mut text = header;
+    for item in &items[shown.clone()] {
+        text.push_str("\n\n");
+        text.push_str(item);
+    }
+    let mut rows: Rows =
+        categories[shown].iter().map(|c| vec![pick(format::capitalize(c.short(l)), w.seq, c.id)]).collect();
+    let mut nav = vec![];
+    if page > 0 {
+        nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), w.seq, Action::Page(page as u16 - 1)));
+    }
+    if page + 1 < pages.len() {
+        nav.push(button(ctx.i18n.t(l, "wizard-next-page"), w.seq, Action::Page(page as u16 + 1)));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    Ok((text, rows))
+}
+
+async fn language_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
+    let cat = catalog::get(ctx).await?;
+    let rows = cat.test_languages.iter().map(|x| vec![pick(x.name(l), w.seq, &x.id)]).collect();
+    Ok((ctx.i18n.t(l, "wizard-language"), rows))
+}
+
+async fn combination_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
+    let cat = catalog::get(ctx).await?;
+    let rows = cat.combinations.iter().map(|x| vec![pick(x.name(l), w.seq, x.id)]).collect();
+    Ok((ctx.i18n.t(l, "wizard-combination"), rows))
+}
+
+async fn city_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
+    let cities = catalog::cities_with_seats(ctx, w.campaign_id).await?;
+    let buttons = cities.iter().map(|c| pick(c.name(l), w.seq, c.id)).collect();
+    let rows = paged(buttons, 2, w.page, w.seq, ctx, l);
+    Ok((ctx.i18n.t(l, if cities.is_empty() { "wizard-no-seats" } else { "wizard-city" }), rows))
+}
+
+async fn date_view(ctx: &Ctx, l: Locale, w: &Wizard, city: i32) -> anyhow::Result<(String, Rows)> {
+    let dates = catalog::dates_with_seats(ctx, w.campaign_id, city).await?;
+    let buttons = dates
+        .iter()
+        .map(|d| {
+            pick(format::short_date(*d, l), w.seq, format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()))
+        })
+        .collect();
+    let rows = paged(buttons, 3, w.page, w.seq, ctx, l);
+    if dates.is_empty() {
+        return Ok((ctx.i18n.t(l, "wizard-no-seats"), rows));
+    }
+    let text = ctx.i18n.f(l, "wizard-date", &[("city", city_name(ctx, city, l).await?.into())]);
+    Ok((text, rows))
+}
+
+async fn time_view(
+    ctx: &Ctx,
+    l: Locale,
+    w: &Wizard,
+    city: i32,
+    date: NaiveDate,
+) -> anyhow::Result<(String, Rows)> {
+    let slots = catalog::free_slots(ctx, w.campaign_id, city, date).await?;
+    let rows = slots
+        .iter()
+        .map(|slot| {
+            let venue = slot.venue.text(l);
+            let seats = ctx.i18n.f(l, "wizard-seats", &[("n", slot.free.into())]);
+            let label = format!("{} · {venue} · {seats}", format::time(slot.starts_at, ctx.config.timezone));
+            vec![pick(label, w.seq, slot.id)]
+        })
+        .collect();
+    if slots.is_empty() {
+        return Ok((ctx.i18n.t(l, "wizard-no-seats"), rows));
+    }
+    let args = [("city", city_name(ctx, city, l).await?.into()), ("date", format::long_date(date, l).into())];
+    Ok((ctx.i18n.f(l, "wizard-time", &args), rows))
+}
+
+async fn summary_view(ctx: &Ctx, s: &Session, w: &Wizard, chosen: &Chosen) -> anyhow::Result<(String, Rows)> {
+    let l = s.locale;
+    let rows = vec![
+        vec![button(ctx.i18n.t(l, "wizard-confirm"), w.seq, Action::Confirm)],
+        vec![button(ctx.i18n.t(l, "wizard-rules-button"), w.seq, Action::Rules)],
+    ];
+    let mut text = summary(ctx, l, w, chosen).await?;
+    // The documents differ under 16: said here too when the summary has room.
+    if booking::under_16_on_test_day(ctx, s.user_id, chosen.slot).await? {
+        let note = ctx.i18n.t(l, "wizard-under-16");
+        if text.chars().count() + note.chars().count() + 20 <= 600 {
+            text.push_str("\n\n");
+            text.push_str(&note);
+        }
+    }
+    Ok((text, rows))
+}
+
+async fn rules_view(ctx: &Ctx, s: &Session, w: &Wizard, chosen: &Chosen) -> anyhow::Result<(String, Rows)> {
+    let l = s.locale;
+    let rows = vec![vec![button(ctx.i18n.t(l, "wizard-confirm"), w.seq, Action::Confirm)]];
+    let window = booking::campaign(ctx, w.campaign_id)
+        .await?
+        .map(|c| c.payment_window_minutes)
+        .unwrap_or(ctx.config.payment_deadline_minutes as i32);
+    let mut text = ctx.i18n.f(l, "wizard-rules", &[("window", window.into())]);
+    if booking::under_16_on_test_day(ctx, s.user_id, chosen.slot).await? {
+        text.push_str("\n\n");
+        text.push_str(&ctx.i18n.t(l, "wizard-under-16"));
+    }
+    Ok((text, rows))
+}
+
 /// Lays buttons out `per_row`, a page at a time, with ◀️ ▶️ when there is more.
 fn paged(
-    rows: &mut Vec<Vec<InlineKeyboardButton>>,
     buttons: Vec<InlineKeyboardButton>,
     per_row: usize,
     page: u16,
     seq: u64,
     ctx: &Ctx,
     l: Locale,
-) {
+) -> Rows {
     let pages = buttons.len().div_ceil(PAGE).max(1);
     let page = (page as usize).min(pages - 1);
     let chunk: Vec<_> = buttons.into_iter().skip(page * PAGE).take(PAGE).collect();
-    rows.extend(chunk.chunks(per_row).map(<[_]>::to_vec));
+    let mut rows: Rows = chunk.chunks(per_row).map(<[_]>::to_vec).collect();
     if pages > 1 {
         let mut nav = vec![];
         if page > 0 {
-            nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), seq, &format!("p:{}", page - 1)));
+            nav.push(button(ctx.i18n.t(l, "wizard-prev-page"), seq, Action::Page(page as u16 - 1)));
         }
         if page + 1 < pages {
-            nav.push(button(ctx.i18n.t(l, "wizard-next-page"), seq, &format!("p:{}", page + 1)));
+            nav.push(button(ctx.i18n.t(l, "wizard-next-page"), seq, Action::Page(page as u16 + 1)));
         }
         rows.push(nav);
     }
+    rows
 }
 
 /// Splits `items` into pages that fit `budget` characters with `header` above them and a
@@ -355,33 +327,19 @@ async fn city_name(ctx: &Ctx, city: i32, l: Locale) -> anyhow::Result<String> {
     Ok(catalog::get_with(ctx, |c| c.city(city).is_some()).await?.city_name(city, l))
 }
 
-async fn under_16_on_test_day(ctx: &Ctx, s: &Session, w: &Wizard) -> anyhow::Result<bool> {
-    match w.slot {
-        Some(slot) => booking::under_16_on_test_day(ctx, s.user_id, slot).await,
-        None => Ok(false),
-    }
-}
-
-async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
+async fn summary(ctx: &Ctx, l: Locale, w: &Wizard, chosen: &Chosen) -> anyhow::Result<String> {
     let cat = catalog::get(ctx).await?;
-    let name = |x: Option<&catalog::Named<i16>>| x.map(|x| format::capitalize(x.name(l))).unwrap_or_default();
+    let subjects = &chosen.subjects;
     let category = catalog::campaign_categories(ctx, w.campaign_id)
         .await?
         .into_iter()
-        .find(|c| Some(c.id) == w.category)
+        .find(|c| c.id == subjects.category)
         .map(|c| format::capitalize(c.full(l)))
         .unwrap_or_default();
-    let combination = name(w.combination.and_then(|id| cat.combination(id)));
-    let language = w
-        .language
-        .as_deref()
-        .and_then(|code| cat.test_language(code))
-        .map(|x| x.name(l).to_string())
-        .unwrap_or_default();
-    let place = match w.slot {
-        Some(slot) => catalog::slot_place(ctx, slot).await?,
-        None => None,
-    };
+    let combination =
+        cat.combination(subjects.combination).map(|x| format::capitalize(x.name(l))).unwrap_or_default();
+    let language = cat.test_language(&subjects.language).map(|x| x.name(l).to_string()).unwrap_or_default();
+    let place = catalog::slot_place(ctx, chosen.slot).await?;
     let fee = booking::fee(ctx, w.campaign_id).await?;
     let (city, venue, when) = match &place {
         Some(p) => (
@@ -405,7 +363,7 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
 
 /// What `/help` says at a step: what to press, with an example.
 pub fn help_id(w: &Wizard) -> &'static str {
-    match w.at {
+    match w.at.step() {
         WizardStep::Category | WizardStep::CategoryInfo => "help-wizard-category",
         WizardStep::Language => "help-wizard-language",
         WizardStep::Combination => "help-wizard-combination",
@@ -441,86 +399,84 @@ pub async fn on_button(
     s: Session,
     dialogue: Dlg,
     w: Wizard,
+    pressed: (u64, Action),
     q: CallbackQuery,
 ) -> HandlerResult {
-    let Some((seq, action)) = q.data.as_deref().and_then(parse) else {
-        return menu::stale_button(bot, ctx, s, q).await;
-    };
+    let (seq, action) = pressed;
     if seq != w.seq {
         return menu::stale_button(bot, ctx, s, q).await;
     }
-    let mut next = w.clone();
-    next.page = 0;
-    match (w.at, action) {
-        (_, Action::Cancel) | (WizardStep::Category, Action::Back) => {
+    let picked = matches!(action, Action::Pick(_));
+    let mut next = Wizard { page: 0, ..w.clone() };
+    match (&w.at, action) {
+        (_, Action::Cancel) | (At::Category, Action::Back) => {
             bot.answer_callback_query(q.id).await?;
             return cancel(&bot, &ctx, &s, &dialogue, &w).await;
         }
-        (step, Action::Back) => next.at = step.previous().unwrap_or(WizardStep::Category),
-        (WizardStep::City | WizardStep::Date | WizardStep::CategoryInfo, Action::Page(p)) => next.page = p,
-        (WizardStep::Category, Action::Info) => next.at = WizardStep::CategoryInfo,
-        (WizardStep::Category | WizardStep::CategoryInfo, Action::Pick(v)) => {
+        (at, Action::Back) => next.at = at.clone().back().unwrap_or(At::Category),
+        (At::City { .. } | At::Date { .. } | At::CategoryInfo, Action::Page(p)) => next.page = p,
+        (At::Category, Action::Info) => next.at = At::CategoryInfo,
+        (At::Category | At::CategoryInfo, Action::Pick(v)) => {
             let categories = catalog::campaign_categories(&ctx, w.campaign_id).await?;
-            let Some(id) = v.parse::<i16>().ok().filter(|id| categories.iter().any(|c| c.id == *id)) else {
+            let Some(category) = v.parse::<i16>().ok().filter(|id| categories.iter().any(|c| c.id == *id))
+            else {
                 return menu::stale_button(bot, ctx, s, q).await;
             };
-            next.category = Some(id);
-            next.at = WizardStep::Language;
+            next.at = At::Language { category };
         }
-        (WizardStep::Language, Action::Pick(v)) => {
+        (At::Language { category }, Action::Pick(v)) => {
             if catalog::get_with(&ctx, |c| c.test_language(&v).is_some()).await?.test_language(&v).is_none() {
                 return menu::stale_button(bot, ctx, s, q).await;
             }
-            next.language = Some(v);
-            next.at = WizardStep::Combination;
+            next.at = At::Combination { category: *category, language: v };
         }
-        (WizardStep::Combination, Action::Pick(v)) => {
+        (At::Combination { category, language }, Action::Pick(v)) => {
             let wanted = v.parse::<i16>().ok();
             let cat =
                 catalog::get_with(&ctx, |c| wanted.is_some_and(|id| c.combination(id).is_some())).await?;
-            let Some(id) = wanted.filter(|id| cat.combination(*id).is_some()) else {
+            let Some(combination) = wanted.filter(|id| cat.combination(*id).is_some()) else {
                 return menu::stale_button(bot, ctx, s, q).await;
             };
-            next.combination = Some(id);
-            next.at = WizardStep::City;
+            let subjects = Subjects { category: *category, language: language.clone(), combination };
+            next.at = At::City { subjects };
         }
-        (WizardStep::City, Action::Pick(v)) => {
+        (At::City { subjects }, Action::Pick(v)) => {
             let cities = catalog::cities_with_seats(&ctx, w.campaign_id).await?;
-            let Some(id) = v.parse::<i32>().ok().filter(|id| cities.iter().any(|c| c.id == *id)) else {
+            let Some(city) = v.parse::<i32>().ok().filter(|id| cities.iter().any(|c| c.id == *id)) else {
                 return menu::stale_button(bot, ctx, s, q).await;
             };
-            next.city = Some(id);
-            next.at = WizardStep::Date;
+            next.at = At::Date { subjects: subjects.clone(), city };
         }
-        (WizardStep::Date, Action::Pick(v)) => {
+        (At::Date { subjects, city }, Action::Pick(v)) => {
             let Some(date) = NaiveDate::parse_from_str(&v, "%Y%m%d").ok() else {
                 return menu::stale_button(bot, ctx, s, q).await;
             };
-            next.date = Some(date);
-            next.at = WizardStep::Time;
+            next.at = At::Time { subjects: subjects.clone(), city: *city, date };
         }
-        (WizardStep::Time, Action::Pick(v)) => {
-            let (city, date) = (w.city.unwrap_or_default(), w.date.unwrap_or_default());
-            let free = catalog::free_slots(&ctx, w.campaign_id, city, date).await?;
+        (At::Time { subjects, city, date }, Action::Pick(v)) => {
+            let free = catalog::free_slots(&ctx, w.campaign_id, *city, *date).await?;
             let Some(slot) = v.parse::<i64>().ok() else {
                 return menu::stale_button(bot, ctx, s, q).await;
             };
-            bot.answer_callback_query(q.id).await?;
             if !free.iter().any(|x| x.id == slot) {
+                bot.answer_callback_query(q.id).await?;
                 let notice = ctx.i18n.t(s.locale, "wizard-slot-taken");
                 return show(&bot, &ctx, &s, &dialogue, next, Some(notice)).await;
             }
-            next.slot = Some(slot);
-            next.at = WizardStep::Summary;
-            return show(&bot, &ctx, &s, &dialogue, next, None).await;
+            next.at = At::Summary(Chosen { subjects: subjects.clone(), city: *city, date: *date, slot });
         }
-        (WizardStep::Summary, Action::Rules) => next.at = WizardStep::Rules,
-        (WizardStep::Rules, Action::RulesAccepted) => next.at = WizardStep::Summary,
-        (WizardStep::Summary | WizardStep::Rules, Action::Confirm) => {
+        (At::Summary(chosen), Action::Rules) => next.at = At::Rules(chosen.clone()),
+        (At::Rules(chosen), Action::RulesAccepted) => next.at = At::Summary(chosen.clone()),
+        (At::Summary(chosen) | At::Rules(chosen), Action::Confirm) => {
             bot.answer_callback_query(q.id).await?;
-            return confirm(&bot, &ctx, &s, &dialogue, w).await;
+            let chosen = chosen.clone();
+            return confirm(&bot, &ctx, &s, &dialogue, w, chosen).await;
         }
         _ => return menu::stale_button(bot, ctx, s, q).await,
+    }
+    if picked {
+        // Each pick adds the choice its step asks for, which leads along the path.
+        debug_assert_eq!(Some(next.at.step()), w.at.step().next());
     }
     bot.answer_callback_query(q.id).await?;
     show(&bot, &ctx, &s, &dialogue, next, None).await
@@ -536,13 +492,21 @@ async fn cancel(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizard)
     Ok(())
 }
 
-async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard) -> HandlerResult {
-    let (Some(category_id), Some(test_language), Some(combination_id), Some(slot_id)) =
-        (w.category, w.language.clone(), w.combination, w.slot)
-    else {
-        return show(bot, ctx, s, dialogue, Wizard { at: WizardStep::Category, ..w }, None).await;
+async fn confirm(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    dialogue: &Dlg,
+    w: Wizard,
+    chosen: Chosen,
+) -> HandlerResult {
+    let choices = Choices {
+        campaign_id: w.campaign_id,
+        category_id: chosen.subjects.category,
+        test_language: chosen.subjects.language.clone(),
+        combination_id: chosen.subjects.combination,
+        slot_id: chosen.slot,
     };
-    let choices = Choices { campaign_id: w.campaign_id, category_id, test_language, combination_id, slot_id };
     let text = match booking::confirm(ctx, s.user_id, &choices).await? {
         Booking::Booked { application_id, payment_deadline } => {
             let campaign = booking::campaign(ctx, w.campaign_id).await?;
@@ -559,7 +523,8 @@ async fn confirm(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: Wizard)
         }
         Booking::SlotFull => {
             let notice = ctx.i18n.t(s.locale, "wizard-slot-taken");
-            let next = Wizard { at: WizardStep::Time, slot: None, page: 0, ..w };
+            let Chosen { subjects, city, date, .. } = chosen;
+            let next = Wizard { at: At::Time { subjects, city, date }, page: 0, ..w };
             return show(bot, ctx, s, dialogue, next, Some(notice)).await;
         }
         Booking::Refused(refusal) => refusal_text(ctx, s.locale, &refusal),
@@ -586,78 +551,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_only_well_formed_buttons() {
-        assert_eq!(parse("w:3:v:12"), Some((3, Action::Pick("12".into()))));
-        assert_eq!(parse("w:3:v:20270111"), Some((3, Action::Pick("20270111".into()))));
-        assert_eq!(parse("w:9:b"), Some((9, Action::Back)));
-        assert_eq!(parse("w:9:p:2"), Some((9, Action::Page(2))));
-        assert_eq!(parse("w:9:c"), Some((9, Action::Confirm)));
-        assert_eq!(parse("w:x:c"), None);
-        assert_eq!(parse("w:1:v:"), None);
-        assert_eq!(parse("w:1:zz"), None);
-        assert_eq!(parse("lang:kk"), None);
-    }
-
-    /// The action part of a button, as `view` writes it.
-    fn action_code(action: &Action) -> String {
-        match action {
-            Action::Pick(v) => format!("v:{v}"),
-            Action::Page(p) => format!("p:{p}"),
-            Action::Back => "b".into(),
-            Action::Cancel => "x".into(),
-            Action::Info => "i".into(),
-            Action::Rules => "r".into(),
-            Action::RulesAccepted => "ok".into(),
-            Action::Confirm => "c".into(),
-        }
-    }
-
-    fn data_of(b: InlineKeyboardButton) -> String {
-        match b.kind {
-            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d,
-            other => panic!("not a callback button: {other:?}"),
-        }
-    }
-
-    /// What the buttons carry: category, combination, city and slot ids, test-language
-    /// codes, dates as `YYYYMMDD`, pages.
-    fn any_action() -> impl proptest::strategy::Strategy<Value = Action> {
-        use proptest::prelude::*;
-        prop_oneof![
-            any::<i64>().prop_map(|id| Action::Pick(id.to_string())),
-            (1000u32..=9999, 1u32..=12, 1u32..=31)
-                .prop_map(|(y, m, d)| Action::Pick(format!("{y:04}{m:02}{d:02}"))),
-            "[a-z]{2,8}".prop_map(Action::Pick),
-            any::<u16>().prop_map(Action::Page),
-            (0u8..6).prop_map(|i| match i {
-                0 => Action::Back,
-                1 => Action::Cancel,
-                2 => Action::Info,
-                3 => Action::Rules,
-                4 => Action::RulesAccepted,
-                _ => Action::Confirm,
-            }),
-        ]
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_button_round_trips_within_telegram_limits(
-            seq in proptest::num::u64::ANY,
-            action in any_action(),
-        ) {
-            let data = data_of(button("x", seq, &action_code(&action)));
-            proptest::prop_assert!(data.len() <= 64 && data.is_ascii(), "{}", data);
-            proptest::prop_assert_eq!(parse(&data), Some((seq, action)));
-        }
-    }
-
-    #[test]
-    fn buttons_fit_telegram_limits() {
-        let b = button("x", u64::MAX, "v:20270111");
-        match b.kind {
-            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => assert!(d.len() <= 64),
-            _ => unreachable!(),
-        }
+    fn category_details_fill_pages_within_the_budget() {
+        let items: Vec<String> = ["a".repeat(100), "b".repeat(100), "c".repeat(700), "d".repeat(10)].into();
+        assert_eq!(pack("h", &items, 250), vec![0..2, 2..3, 3..4]);
+        assert_eq!(pack("h", &[], 250), vec![0..0]);
     }
 }

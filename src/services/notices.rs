@@ -6,24 +6,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+use crate::callback::Callback;
 use crate::db::catalog::SlotPlace;
 use crate::domain::Money;
 use crate::format;
 use crate::i18n::{I18n, Locale};
 use crate::payments::Method;
-
-/// `pay:card:<application id>`: the application rides along so a button under an old
-/// message is recognised as stale by its status, not by the dialogue step.
-const PREFIX: &str = "pay:";
-
-pub fn callback_data(method: Method, application_id: i64) -> String {
-    format!("{PREFIX}{}:{application_id}", method.code())
-}
-
-pub fn parse_callback(data: &str) -> Option<(Method, i64)> {
-    let (method, id) = data.strip_prefix(PREFIX)?.split_once(':')?;
-    Some((Method::from_code(method)?, id.parse().ok()?))
-}
 
 /// Whole minutes left, rounded up: «1 min» until the very last second.
 pub fn minutes_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
@@ -62,17 +50,12 @@ impl Due {
 }
 
 pub fn options_keyboard(i18n: &I18n, locale: Locale, due: &Due) -> InlineKeyboardMarkup {
-    let kaspi = InlineKeyboardButton::callback(
-        i18n.t(locale, "pay-button-kaspi"),
-        callback_data(Method::Kaspi, due.application_id),
-    );
+    let pay = |method| Callback::Pay { method, application: due.application_id };
+    let kaspi = pay(Method::Kaspi).button(i18n.t(locale, "pay-button-kaspi"));
     if !due.card {
         return InlineKeyboardMarkup::new([[kaspi]]);
     }
-    let card = InlineKeyboardButton::callback(
-        i18n.t(locale, "pay-button-card"),
-        callback_data(Method::Card, due.application_id),
-    );
+    let card = pay(Method::Card).button(i18n.t(locale, "pay-button-card"));
     InlineKeyboardMarkup::new([[card, kaspi]])
 }
 
@@ -157,30 +140,6 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
-
-    #[test]
-    fn callback_data_round_trips_and_stays_short() {
-        let data = callback_data(Method::Kaspi, i64::MAX);
-        assert!(data.len() <= 64 && data.is_ascii(), "{data}");
-        assert_eq!(parse_callback(&data), Some((Method::Kaspi, i64::MAX)));
-        assert_eq!(parse_callback("pay:card:17"), Some((Method::Card, 17)));
-        assert_eq!(parse_callback("pay:cash:17"), None);
-        assert_eq!(parse_callback("pay:card:x"), None);
-        assert_eq!(parse_callback("lang:kk"), None);
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_callback_datum_round_trips_within_telegram_limits(
-            card in proptest::bool::ANY,
-            id in proptest::num::i64::ANY,
-        ) {
-            let method = if card { Method::Card } else { Method::Kaspi };
-            let data = callback_data(method, id);
-            proptest::prop_assert!(data.len() <= 64 && data.is_ascii(), "{}", data);
-            proptest::prop_assert_eq!(parse_callback(&data), Some((method, id)));
-        }
-    }
 
     #[test]
     fn minutes_round_up() {

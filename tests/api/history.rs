@@ -94,7 +94,7 @@ async fn an_unpaid_application_is_listed_and_can_be_cancelled() {
     assert_eq!(user.callback_answers().last().unwrap().0, "Это заявление больше недоступно.");
     // He may apply again.
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Шаг 1/7"));
+    assert!(user.last_text().starts_with(&crate::helpers::step(1)));
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 
-use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::helpers::{self, STEPS, TestApp, TestUser, spawn_app, step_kk};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap()
@@ -44,7 +44,7 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
 
     user.tap("📝 Подать заявление").await;
     let wizard_id = user.last().message_id;
-    assert!(user.last_text().starts_with("Шаг 1/7\nВыберите категорию участника"));
+    assert!(user.last_text().starts_with(&format!("{}\nВыберите категорию участника", helpers::step(1))));
     assert_eq!(
         user.buttons(),
         [
@@ -62,29 +62,32 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     );
 
     user.press("Выпускник школы этого года").await;
-    assert!(user.last_text().starts_with("Шаг 2/7\nВыберите язык сдачи теста:"));
+    assert!(user.last_text().starts_with(&format!("{}\nВыберите язык сдачи теста:", helpers::step(2))));
     assert_eq!(
         user.buttons(),
         ["Казахский язык", "Русский язык", "Английский язык", "◀️ Назад", "✖️ Отмена"]
     );
     user.press("Русский язык").await;
-    assert!(user.last_text().starts_with("Шаг 3/7"));
+    assert!(user.last_text().starts_with(&helpers::step(3)));
     assert_eq!(user.buttons().len(), 13 + 2, "13 combinations and the navigation");
     assert!(user.buttons().contains(&"Творческий экзамен".to_string()));
     user.press("Физика – Математика").await;
-    assert!(user.last_text().starts_with("Шаг 4/7\nВыберите город тестирования:"));
+    assert!(user.last_text().starts_with(&format!("{}\nВыберите город тестирования:", helpers::step(4))));
     user.press("Караганда").await;
-    assert!(user.last_text().starts_with("Шаг 5/7\nКараганда: выберите дату."));
+    assert!(user.last_text().starts_with(&format!("{}\nКараганда: выберите дату.", helpers::step(5))));
     let first_date = user.buttons()[0].clone();
     assert!(first_date.ends_with(" пн"), "the week of slots starts on a Monday: {first_date}");
     user.press(&first_date).await;
-    assert!(user.last_text().starts_with("Шаг 6/7\nКараганда, 11 января, понедельник: выберите время."));
+    assert!(user.last_text().starts_with(&format!(
+        "{}\nКараганда, 11 января, понедельник: выберите время.",
+        helpers::step(STEPS - 1)
+    )));
     let times = user.buttons();
     assert!(times[0].starts_with("09:00 · "), "{times:?}");
     assert!(times[0].ends_with(" мест") || times[0].ends_with(" места"), "free seats shown: {times:?}");
     user.press(&times[0].clone()).await;
     let summary = user.last_text();
-    assert!(summary.starts_with("Шаг 7/7\nПроверьте заявление:"), "{summary}");
+    assert!(summary.starts_with(&format!("{}\nПроверьте заявление:", helpers::step(STEPS))), "{summary}");
     // The category in its full official wording, in the nominative.
     assert!(summary.contains(
         "Категория: Обучающиеся выпускных 11 (12) классов организаций среднего образования для \
@@ -102,14 +105,20 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     // The rules, readable before confirming; confirming from there works too.
     user.press("📜 Правила тестирования").await;
     let rules = user.last_text();
-    assert!(rules.starts_with("Шаг 7/7\n📜 Правила тестирования\n• Тест длится 240 минут."), "{rules}");
+    assert!(
+        rules.starts_with(&format!(
+            "{}\n📜 Правила тестирования\n• Тест длится 240 минут.",
+            helpers::step(STEPS)
+        )),
+        "{rules}"
+    );
     assert!(rules.contains("удостоверение личности или паспорт"));
     assert!(rules.contains("eGov, Kaspi или Halyk"));
     assert!(rules.contains("Если не оплатить за 60 минут, заявление аннулируется."), "{rules}");
     assert!(!rules.contains("16 лет"));
     assert_eq!(user.buttons(), [CONFIRM, "◀️ Назад", "✖️ Отмена"]);
     user.press("◀️ Назад").await;
-    assert!(user.last_text().starts_with("Шаг 7/7\nПроверьте заявление:"));
+    assert!(user.last_text().starts_with(&format!("{}\nПроверьте заявление:", helpers::step(STEPS))));
     user.press("📜 Правила тестирования").await;
     assert_eq!(user.messages().len(), before + 1, "one wizard message, edited in place");
 
@@ -158,7 +167,7 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
         .unwrap();
 
     user.tap("📝 Өтініш беру").await;
-    assert!(user.last_text().starts_with("Қадам 1/7\nҚатысушы санатын таңдаңыз"));
+    assert!(user.last_text().starts_with(&format!("{}\nҚатысушы санатын таңдаңыз", step_kk(1))));
     user.press("Биылғы мектеп бітіруші").await;
     user.press("Қазақ тілі").await;
     user.press("Химия – Биология").await;
@@ -170,7 +179,7 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
     assert!(time.ends_with(" орын"), "{time}");
     user.press(&time).await;
     let summary = user.last_text();
-    assert!(summary.starts_with("Қадам 7/7\nӨтінішті тексеріңіз:"), "{summary}");
+    assert!(summary.starts_with(&format!("{}\nӨтінішті тексеріңіз:", step_kk(STEPS))), "{summary}");
     assert!(summary.contains("Санат: ЖОО-ға өз қалауы бойынша ақылы негізде қабылдану үшін"));
     assert!(summary.contains("Тапсыру тілі: Қазақ тілі"));
     assert!(summary.contains("Құны: 5\u{a0}640\u{a0}₸"));
@@ -258,13 +267,9 @@ async fn back_and_cancel_work_from_every_step() {
     let user = app.onboarded_user(3004, "Русский").await;
     to_summary(&user, "Алматы").await;
 
-    for n in (1..=6).rev() {
+    for n in (1..STEPS).rev() {
         user.press("◀️ Назад").await;
-        assert!(
-            user.last_text().starts_with(&format!("Шаг {n}/7")),
-            "back to step {n}: {}",
-            user.last_text()
-        );
+        assert!(user.last_text().starts_with(&helpers::step(n)), "back to step {n}: {}", user.last_text());
     }
     assert!(!user.buttons().contains(&"◀️ Назад".to_string()), "no back on the first step");
 
@@ -315,13 +320,13 @@ async fn stale_buttons_and_stray_text_change_nothing() {
     // Text where a button is expected: the step again, at the bottom of the chat.
     user.send("русский").await;
     assert!(user.last_text().starts_with("Нажмите одну из кнопок ниже"));
-    assert!(user.last_text().contains("Шаг 2/7"));
+    assert!(user.last_text().contains(&helpers::step(2)));
     assert_ne!(user.last().message_id, wizard);
     // The old message's buttons are stale now; the new ones work.
     user.press_data(wizard, &format!("w:{seq}:v:ru")).await;
     assert_eq!(user.callback_answers().last().unwrap().0, "Эта кнопка уже не действует.");
     user.press("Русский язык").await;
-    assert!(user.last_text().starts_with("Шаг 3/7"));
+    assert!(user.last_text().starts_with(&helpers::step(3)));
 }
 
 #[tokio::test]
@@ -385,7 +390,7 @@ async fn two_hundred_applicants_race_for_twenty_seats() {
                 .iter()
                 .any(|b| b.starts_with("09:00 · Университет им. Ш. Уалиханова") && b.ends_with("20 мест"))
         );
-        assert!(loser.last_text().contains("Шаг 6/7"));
+        assert!(loser.last_text().contains(&helpers::step(STEPS - 1)));
     }
     // The invariant, for every slot: booked equals the seat-holding applications.
     let mismatched = count(
@@ -432,15 +437,16 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
             assert_eq!(all.matches(&format!("\n{n}. ")).count(), 1, "category {n}:\n{all}");
         }
         if locale == "ru" {
-            assert!(
-                pages[0].starts_with("Шаг 1/7\nКатегории участников — полные формулировки (ОВПО — это вуз).")
-            );
+            assert!(pages[0].starts_with(&format!(
+                "{}\nКатегории участников — полные формулировки (ОВПО — это вуз).",
+                helpers::step(1)
+            )));
             assert!(all.contains("1. Выпускник школы этого года\nОбучающиеся выпускных 11 (12) классов"));
             assert!(all.contains(
                 "6. Кандас (иностранный гражданин)\nИностранные граждане казахской национальности"
             ));
         } else {
-            assert!(pages[0].starts_with("Қадам 1/7\nҚатысушы санаттары — толық атаулары"));
+            assert!(pages[0].starts_with(&format!("{}\nҚатысушы санаттары — толық атаулары", step_kk(1))));
             assert!(
                 all.contains("3. Колледж бітіруші\nЖОО-ға ақылы негізде түсу үшін техникалық және кәсіптік")
             );
@@ -459,7 +465,11 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
         user.press_data(wizard, &format!("w:{}:p:1", seq - 1)).await;
         assert_eq!(step(&app, &user).await["seq"].as_u64().unwrap(), seq);
         user.press(first).await;
-        assert!(user.last_text().contains(" 2/7\n"), "picked from the details: {}", user.last_text());
+        assert!(
+            user.last_text().contains(&format!(" 2/{STEPS}\n")),
+            "picked from the details: {}",
+            user.last_text()
+        );
         assert_eq!(step(&app, &user).await["category"].as_i64(), Some(1));
     }
 }
@@ -486,7 +496,7 @@ async fn every_wizard_view_and_its_help_fit_one_screen() {
                 assert!(answer.starts_with(expected), "{answer}");
                 assert!(answer.chars().count() <= 600);
                 // Then the step again, at the bottom of the chat.
-                assert!(user.last_text().contains("/7\n"), "{}", user.last_text());
+                assert!(user.last_text().contains(&format!("/{STEPS}\n")), "{}", user.last_text());
             }
         };
         user.send(if ru { "📝 Подать заявление" } else { "📝 Өтініш беру" }).await;
@@ -619,4 +629,56 @@ async fn a_confirm_left_on_an_abandoned_wizard_cannot_book_the_next_wizards_choi
     .await
     .unwrap();
     assert_eq!(city, "Алматы");
+}
+
+/// A wizard saved before a deploy, in the JSON shape stored until now (the step and every
+/// choice, null when not made), goes on where it was; one whose choices do not fit its
+/// step gets the apology and the menu instead of a city or date made up.
+#[tokio::test]
+async fn a_wizard_stored_before_a_deploy_goes_on() {
+    let app = spawn_app().await;
+    app.seed().await;
+    let user = app.onboarded_user(3040, "Русский").await;
+    user.send("📝 Подать заявление").await;
+    user.press("Выпускник школы этого года").await;
+    user.press("Русский язык").await;
+    user.press("Физика – Математика").await;
+    user.press("Караганда").await;
+    let now = step(&app, &user).await;
+    let stored = |at: &str, city: serde_json::Value| {
+        serde_json::json!({
+            "step": "wizard", "seq": now["seq"], "message_id": now["message_id"], "at": at,
+            "campaign_id": now["campaign_id"], "page": 0, "category": now["category"], "language": "ru",
+            "combination": now["combination"], "city": city, "date": null, "slot": null,
+        })
+    };
+    let (pool, chat) = (app.pool().clone(), user.id());
+    let save = |state: serde_json::Value| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("UPDATE dialogue_states SET state = $2 WHERE chat_id = $1")
+                .bind(chat)
+                .bind(state)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+
+    save(stored("date", now["city"].clone())).await;
+    let first_date = user.buttons()[0].clone();
+    user.press(&first_date).await;
+    let text = user.last_text();
+    assert!(text.starts_with(&format!("{}\nКараганда, 11 января", helpers::step(STEPS - 1))), "{text}");
+
+    save(stored("date", serde_json::Value::Null)).await;
+    let before = user.messages().len();
+    user.send("привет").await;
+    assert_eq!(user.messages().len(), before + 1, "the update is answered, not dropped");
+    assert!(
+        user.last_text().starts_with("Не получилось продолжить с того же места."),
+        "{}",
+        user.last_text()
+    );
+    assert_eq!(step(&app, &user).await["step"], "menu");
 }

@@ -9,3 +9,16 @@ pub mod logs;
 pub mod smtp;
 
 pub use app::{TestApp, TestUser, spawn_app, spawn_app_with};
+
+/// How many numbered steps the bot's wizard has.
+pub const STEPS: u8 = ent_bot::bot::state::WizardStep::COUNT;
+
+/// The wizard's step line as the bot writes it: `Шаг n/…` (Russian).
+pub fn step(n: u8) -> String {
+    format!("Шаг {n}/{STEPS}")
+}
+
+/// The wizard's step line in Kazakh: `Қадам n/…`.
+pub fn step_kk(n: u8) -> String {
+    format!("Қадам {n}/{STEPS}")
+}
