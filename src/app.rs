@@ -11,7 +11,7 @@ use teloxide::Bot;
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, ExposeSecret, SecretString};
 use crate::i18n::I18n;
 use crate::mail::Mailer;
 use crate::services::Ctx;
@@ -93,18 +93,23 @@ impl App {
             // Bound to any free port (tests): links and the webhook must name the real one.
             config.public_url = format!("http://{http_addr}/").parse()?;
         }
-        if config.console_secret.is_empty() {
-            config.console_secret = crate::services::console::random_secret();
+        let console_secret: SecretString = if config.console_secret.expose_secret().is_empty() {
             // `serve` refuses an empty secret; the sandbox and tests run one process.
             tracing::warn!(
                 "CONSOLE_SECRET is empty: a random one signs console sign-in links, so a link \
                  is valid only in the process that issued it, until it restarts"
             );
-        }
+            crate::services::console::random_secret().into()
+        } else {
+            config.console_secret.clone()
+        };
         let owns_pool = options.pool.is_none();
         let db = match options.pool {
             Some(pool) => pool,
-            None => crate::db::connect(&config.database_url, config.database_max_connections).await?,
+            None => {
+                crate::db::connect(config.database_url.expose_secret(), config.database_max_connections)
+                    .await?
+            }
         };
         crate::db::migrate(&db).await?;
         bootstrap_admins(&db, &config.admin_ids).await?;
@@ -112,7 +117,8 @@ impl App {
             db,
             clock: options.clock.unwrap_or(Clock::System),
             i18n: Arc::new(I18n::load()?),
-            mailer: Mailer::new(config.smtp_url.as_deref(), &config.mail_from)?,
+            mailer: Mailer::new(config.smtp_url.as_ref().map(|u| u.expose_secret()), &config.mail_from)?,
+            console_secret,
             exports: crate::services::export::Limiter::new(config.exports_at_once),
             config: Arc::new(config),
             catalog: Default::default(),
@@ -135,7 +141,11 @@ impl App {
         };
         let mut router = crate::http::router(ctx.clone(), public_metrics);
         if let Some(secret) = ctx.config.webhook_secret.clone() {
-            router = router.merge(crate::http::webhook::routes(ctx.clone(), secret, shutdown.clone()));
+            router = router.merge(crate::http::webhook::routes(
+                ctx.clone(),
+                secret.expose_secret().to_owned(),
+                shutdown.clone(),
+            ));
         }
         if let Some(extra) = options.extra_routes {
             router = router.merge(extra);

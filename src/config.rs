@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// A start the operator must fix (a missing setting, the wrong database): exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -65,21 +66,21 @@ impl std::fmt::Debug for BotToken {
 
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub database_url: String,
+    pub database_url: SecretString,
     /// Empty → sandbox mode.
     pub bot_token: BotToken,
     pub telegram_api_url: url::Url,
     pub http_addr: SocketAddr,
     pub public_url: url::Url,
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<SecretString>,
     /// How the public listener treats slow, idle and too many connections.
     pub http_limits: HttpLimits,
     /// `METRICS_ADDR`: `/metrics` on a listener of its own (and no longer on `HTTP_ADDR`).
     pub metrics_addr: Option<SocketAddr>,
     /// `METRICS_TOKEN`: the bearer token `/metrics` asks for; without `METRICS_ADDR` it is
     /// what lets `/metrics` onto the public listener at all.
-    pub metrics_token: Option<String>,
-    pub smtp_url: Option<String>,
+    pub metrics_token: Option<SecretString>,
+    pub smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub admin_ids: Vec<i64>,
     pub timezone: Tz,
@@ -97,12 +98,12 @@ pub struct Config {
     pub kaspi_allow_loopback: bool,
     /// `KASPI_BASIC_AUTH=user:password`: a second factor when the contract with Kaspi
     /// provides one; every Kaspi request must then carry it.
-    pub kaspi_basic_auth: Option<String>,
+    pub kaspi_basic_auth: Option<SecretString>,
     /// Reverse proxies whose `X-Forwarded-For` is believed (the Kaspi allow-list check).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub card_api_url: Option<url::Url>,
     pub card_public_id: String,
-    pub card_api_secret: String,
+    pub card_api_secret: SecretString,
     /// Days a provider's callback is kept in `payment_callbacks` (the idempotency record and
     /// what the provider said); older ones are purged. The payment itself stays in `payments`.
     pub payment_callbacks_retention_days: u32,
@@ -135,7 +136,7 @@ pub struct Config {
     pub sandbox_admins: Vec<i64>,
     /// Signs the staff console's one-time sign-in links (HMAC). Empty → a random one is
     /// made at start (links then stop working when the process restarts).
-    pub console_secret: String,
+    pub console_secret: SecretString,
 }
 
 impl Config {
@@ -233,7 +234,8 @@ impl Config {
 
         Ok(Config {
             database_url: var("DATABASE_URL")
-                .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into()),
+                .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into())
+                .into(),
             bot_token: BotToken::new(var("BOT_TOKEN").unwrap_or_default()),
             telegram_api_url: var("TELEGRAM_API_URL")
                 .unwrap_or_else(|| "https://api.telegram.org".into())
@@ -241,11 +243,11 @@ impl Config {
                 .context("TELEGRAM_API_URL must be a URL")?,
             http_addr,
             public_url,
-            webhook_secret,
+            webhook_secret: webhook_secret.map(SecretString::from),
             http_limits,
             metrics_addr,
-            metrics_token,
-            smtp_url: var("SMTP_URL"),
+            metrics_token: metrics_token.map(SecretString::from),
+            smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "ENT bot <no-reply@ent-bot.local>".into()),
             admin_ids,
             timezone,
@@ -255,7 +257,9 @@ impl Config {
             kaspi_allowed_ips,
             kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
             kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {
-                Some(v) if v.split_once(':').is_some_and(|(u, p)| !u.is_empty() && !p.is_empty()) => Some(v),
+                Some(v) if v.split_once(':').is_some_and(|(u, p)| !u.is_empty() && !p.is_empty()) => {
+                    Some(v.into())
+                }
                 Some(_) => bail!("KASPI_BASIC_AUTH must be user:password, both non-empty"),
                 None => None,
             },
@@ -264,7 +268,7 @@ impl Config {
                 .map(|u| u.parse().context("CARD_API_URL must be a URL"))
                 .transpose()?,
             card_public_id: var("CARD_PUBLIC_ID").unwrap_or_default(),
-            card_api_secret: var("CARD_API_SECRET").unwrap_or_default(),
+            card_api_secret: var("CARD_API_SECRET").unwrap_or_default().into(),
             payment_callbacks_retention_days: match number(
                 var("PAYMENT_CALLBACKS_RETENTION_DAYS"),
                 400,
@@ -306,7 +310,7 @@ impl Config {
             card_test_payments: flag(var("CARD_TEST_PAYMENTS"), "CARD_TEST_PAYMENTS")?,
             sandbox: false,
             sandbox_admins: vec![],
-            console_secret: var("CONSOLE_SECRET").unwrap_or_default(),
+            console_secret: var("CONSOLE_SECRET").unwrap_or_default().into(),
         })
     }
 }
@@ -384,6 +388,23 @@ mod tests {
     }
 
     #[test]
+    fn a_printed_config_shows_no_secret() {
+        let secrets = [
+            ("DATABASE_URL", "postgres://bot:db-pass-XYZ@db:5432/ent"),
+            ("SMTP_URL", "smtps://mailer:smtp-pass-XYZ@mail:465"),
+            ("WEBHOOK_SECRET", "webhook-secret-XYZ"),
+            ("METRICS_TOKEN", "metrics-token-XYZ-0123456789"),
+            ("KASPI_BASIC_AUTH", "kaspi:kaspi-pass-XYZ"),
+            ("CARD_API_SECRET", "card-secret-XYZ"),
+            ("CONSOLE_SECRET", "console-secret-XYZ"),
+        ];
+        let c = cfg(&secrets).unwrap();
+        let printed = format!("{c:?} {c:#?}");
+        assert!(!printed.contains("XYZ"), "{printed}");
+        assert_eq!(c.console_secret.expose_secret(), "console-secret-XYZ");
+    }
+
+    #[test]
     fn rejects_bad_values_with_the_variable_named() {
         let e = cfg(&[("ADMIN_IDS", "12,abc")]).unwrap_err();
         assert!(format!("{e:#}").contains("ADMIN_IDS"));
@@ -414,7 +435,10 @@ mod tests {
             assert!(!message.contains(bad), "the secret is not echoed: {message}");
         }
         for good in ["s3cret-token", "A_b-9", &"x".repeat(256)] {
-            assert_eq!(cfg(&[("WEBHOOK_SECRET", good)]).unwrap().webhook_secret.as_deref(), Some(good));
+            assert_eq!(
+                cfg(&[("WEBHOOK_SECRET", good)]).unwrap().webhook_secret.as_ref().map(|s| s.expose_secret()),
+                Some(good)
+            );
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ent_bot::config::Config;
+use ent_bot::config::{Config, ExposeSecret};
 use ent_bot::import::ImportError;
 use ent_bot::services::export::{self, ExportError};
 
@@ -115,13 +115,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => ent_bot::serve::serve(config, false).await,
         Command::Sandbox => ent_bot::serve::serve(config, true).await,
         Command::Migrate => {
-            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::Seed { what: SeedWhat::Demo } => {
-            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let report = ent_bot::seed::seed_demo_with_window(
                 &pool,
@@ -134,7 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { what } => {
-            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let (path, persons) = match &what {
                 ImportWhat::Persons { file } => (file, true),
@@ -157,7 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportWhat::Applications { campaign, venue, date, format, output, lang },
         } => {
-            let pool = ent_bot::db::connect(&config.database_url, 2).await?;
+            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let i18n = std::sync::Arc::new(ent_bot::i18n::I18n::load()?);
             let locale = ent_bot::i18n::Locale::from_code(&lang).unwrap_or(ent_bot::i18n::Locale::Ru);

@@ -9,6 +9,7 @@
 
 use crate::app::{App, Options, SANDBOX_TOKEN};
 use crate::clock::Clock;
+use crate::config::ExposeSecret;
 use crate::config::{Config, Refusal};
 use crate::http::sandbox::{Sandbox, USERS};
 
@@ -25,8 +26,8 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
     config.sandbox = true;
     // The payment page calls the Kaspi endpoint of this very server.
     config.kaspi_allow_loopback = true;
-    if config.card_api_secret.is_empty() {
-        config.card_api_secret = SANDBOX_CARD_SECRET.to_owned();
+    if config.card_api_secret.expose_secret().is_empty() {
+        config.card_api_secret = SANDBOX_CARD_SECRET.into();
     }
     // Its payment page pays as the gateway's test terminal does: `TestMode=1`.
     config.card_test_payments = true;
@@ -38,7 +39,9 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
 
     let pool = match options.pool.take() {
         Some(pool) => pool,
-        None => crate::db::connect(&config.database_url, config.database_max_connections).await?,
+        None => {
+            crate::db::connect(config.database_url.expose_secret(), config.database_max_connections).await?
+        }
     };
     crate::db::migrate(&pool).await?;
     let clock = options.clock.clone().unwrap_or(Clock::System);

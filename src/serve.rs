@@ -2,6 +2,7 @@
 
 use crate::app::{App, Options, STOP_WITHIN};
 use crate::config::Config;
+use crate::config::ExposeSecret;
 
 /// `ent-bot serve`: runs until SIGTERM or SIGINT (then exits 0 after a graceful stop), or
 /// until a vital task dies (then fails, so the supervisor restarts the process).
@@ -91,7 +92,7 @@ fn production_ready(config: &Config) -> anyhow::Result<()> {
         )
         .into());
     }
-    if config.console_secret.is_empty() {
+    if config.console_secret.expose_secret().is_empty() {
         return Err(Refusal(
             "CONSOLE_SECRET is not set: console sign-in links are signed with it, and every \
              process must use the same one (a long random string)"

@@ -25,6 +25,7 @@ use teloxide::types::{BotCommand, BotCommandScope, ChatId, Update};
 use teloxide::utils::command::BotCommands;
 
 use crate::callback::Callback;
+use crate::config::ExposeSecret;
 use crate::domain::Role;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -191,7 +192,7 @@ pub async fn run(
             let url = ctx.config.public_url.join(crate::config::WEBHOOK_PATH.trim_start_matches('/'))?;
             let set = || {
                 bot.set_webhook(url.clone())
-                    .secret_token(secret.clone())
+                    .secret_token(secret.expose_secret().to_owned())
                     .allowed_updates(polling::allowed_updates())
                     .max_connections(100)
                     .send()

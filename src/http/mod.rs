@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::config::ExposeSecret;
 use crate::services::Ctx;
 
 #[derive(Clone)]
@@ -76,7 +77,7 @@ async fn metrics_page(State(ops): State<Ops>, headers: HeaderMap) -> impl IntoRe
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.as_bytes())) {
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.expose_secret().as_bytes())) {
             return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], String::new())
                 .into_response();
         }

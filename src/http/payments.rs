@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use crate::config::ExposeSecret;
 use crate::payments::Method;
 use crate::payments::card::{self, Kind};
 use crate::payments::kaspi::{self, Command};
@@ -39,7 +40,7 @@ async fn kaspi(
         return (StatusCode::FORBIDDEN, Json(answer)).into_response();
     }
     if let Some(expected) = &ctx.config.kaspi_basic_auth
-        && !basic_auth_matches(expected, &headers)
+        && !basic_auth_matches(expected.expose_secret(), &headers)
     {
         tracing::warn!(peer = %peer.ip(), "Kaspi endpoint called without the right KASPI_BASIC_AUTH");
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "unauthorized" });
@@ -135,7 +136,7 @@ async fn card(State(ctx): State<Ctx>, Path(kind): Path<String>, headers: HeaderM
         return StatusCode::NOT_FOUND.into_response();
     };
     let signature = headers.get(card::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    if !card::verify(&ctx.config.card_api_secret, &body, signature) {
+    if !card::verify(ctx.config.card_api_secret.expose_secret(), &body, signature) {
         tracing::warn!(kind = kind.code(), "card notification with a bad signature refused");
         return StatusCode::UNAUTHORIZED.into_response();
     }

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::config::ExposeSecret;
 use crate::domain::Money;
 
 /// One client for the process: it keeps connections to the gateway warm.
@@ -63,7 +64,7 @@ pub async fn create_link(config: &Config, base: &url::Url, order: &Order<'_>) ->
     };
     let response = CLIENT
         .post(endpoint)
-        .basic_auth(&config.card_public_id, Some(&config.card_api_secret))
+        .basic_auth(&config.card_public_id, Some(config.card_api_secret.expose_secret()))
         .json(&body)
         .send()
         .await

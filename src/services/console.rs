@@ -10,6 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::config::ExposeSecret;
 use crate::db::console as store;
 use crate::db::reports::{self, Search};
 pub use crate::db::reports::{
@@ -72,7 +73,7 @@ pub async fn issue_link(ctx: &Ctx, user: i64) -> anyhow::Result<Option<String>> 
     let id = random_token(16);
     store::end_sessions_of(&ctx.db, user).await?;
     store::create_link(&ctx.db, &id, user, now, expires_at).await?;
-    let sig = URL_SAFE_NO_PAD.encode(signature(&ctx.config.console_secret, &id, user, expires_at));
+    let sig = URL_SAFE_NO_PAD.encode(signature(ctx.console_secret.expose_secret(), &id, user, expires_at));
     let token = format!("{id}.{sig}");
     tracing::info!(user, token = token_prefix(&token), "console sign-in link issued");
     let mut url = ctx.config.public_url.join("console/login")?;
@@ -101,7 +102,7 @@ pub async fn sign_in(ctx: &Ctx, token: &str) -> anyhow::Result<SignIn> {
         tracing::info!(token = prefix, "console sign-in with an unknown link");
         return Ok(SignIn::Invalid);
     };
-    let expected = signature(&ctx.config.console_secret, id, link.telegram_user_id, link.expires_at);
+    let expected = signature(ctx.console_secret.expose_secret(), id, link.telegram_user_id, link.expires_at);
     let given = URL_SAFE_NO_PAD.decode(sig).unwrap_or_default();
     if !bool::from(expected.ct_eq(&given)) {
         tracing::warn!(token = prefix, "console sign-in link with a bad signature");

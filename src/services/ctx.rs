@@ -26,4 +26,7 @@ pub struct Ctx {
     pub health: Health,
     /// Attendance exports running in this process (`EXPORTS_AT_ONCE`).
     pub exports: crate::services::export::Limiter,
+    /// Signs console sign-in links: `CONSOLE_SECRET`, or (sandbox, tests) a random one made
+    /// at start.
+    pub console_secret: crate::config::SecretString,
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ApiError, Attached, Sandbox, html_page};
+use crate::config::ExposeSecret;
 use crate::domain::Money;
 use crate::payments::card;
 
@@ -134,7 +135,7 @@ async fn card_flow(
 
 async fn card_call(sandbox: &Sandbox, attached: &Attached, kind: &str, fields: &[(&str, String)]) -> Call {
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-    let signature = card::sign(&attached.ctx.config.card_api_secret, body.as_bytes());
+    let signature = card::sign(attached.ctx.config.card_api_secret.expose_secret(), body.as_bytes());
     let path = format!("/payments/card/{kind}");
     let request = format!("POST {path}\n{}: {signature}\n\n{body}", card::SIGNATURE_HEADER);
     let sent = sandbox
