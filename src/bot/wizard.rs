@@ -369,7 +369,7 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<String> {
         .await?
         .into_iter()
         .find(|c| Some(c.id) == w.category)
-        .map(|c| format::capitalize(c.full(l)))
+        .map(|c| format::capitalize(c.short(l)))
         .unwrap_or_default();
     let combination = name(w.combination.and_then(|id| cat.combination(id)));
     let language = w
