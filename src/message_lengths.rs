@@ -65,8 +65,8 @@ fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
         "place" => {
             format!("{}, {}", longest(seed::CITIES.iter().map(|c| in_locale(l, c.1, c.2))), longest(venues()))
         }
-        // The summary shows the full wording; everything else the short label.
-        "category" if id == "wizard-summary" => longest(fulls()),
+        // Every message names a category by its short label; the full wording is only in
+        // the category step's details.
         "category" => longest(shorts()),
         "full" => longest(fulls()),
         "short" => longest(shorts()),
@@ -273,6 +273,7 @@ fn russian_plurals_agree_with_the_number() {
         "осталось 25 минут",
     ];
     let held = ["1 минуту", "2 минуты", "5 минут", "11 минут", "21 минуту", "22 минуты", "25 минут"];
+    let within = ["1 минуты", "2 минут", "5 минут", "11 минут", "21 минуты", "22 минут", "25 минут"];
     let applicants = [
         "1 заявитель",
         "2 заявителя",
@@ -315,7 +316,7 @@ fn russian_plurals_agree_with_the_number() {
             assert!(text.contains(left[i]), "{id} with {n}: {text}");
         }
         let rules = with(&i18n, ru, "wizard-rules", &[("window", n.into())]);
-        assert!(rules.contains(&format!("за {}", held[i])), "{rules}");
+        assert!(rules.contains(&format!("в течение {}", within[i])), "{rules}");
         let campaign = [("count", n.into()), ("campaign", "ЕНТ — январь 2027".into())];
         let queued = with(&i18n, ru, "staff-notify-queued-campaign", &campaign);
         assert!(queued.contains(applicants[i]), "{queued}");

@@ -44,7 +44,9 @@ pub struct Category {
 
 /// The eight categories of the January session (ENT-FACTS §4.1), in the NCT's order. The
 /// wording of the four the 2022 instruction lists is the instruction's, in the nominative
-/// (it continued «для следующих лиц:»); the other four follow the 2025–26 NCT lists.
+/// (it continued «для следующих лиц:»); the other four follow the 2025–26 NCT lists, except
+/// the Russian name of the ethnic-Kazakh category, which is the Rules' own: a stateless ethnic
+/// Kazakh is not a «иностранный гражданин» (FACTS-2026-UPDATE §5.1 no. 5).
 pub const CATEGORIES: [Category; 8] = [
     Category {
         code: "graduate",
@@ -88,7 +90,7 @@ pub const CATEGORIES: [Category; 8] = [
     Category {
         code: "abroad",
         short_kk: "ҚР азаматы, шетелде оқыған",
-        short_ru: "Гражданин РК, учёба за рубежом",
+        short_ru: "Гражданин РК, учился за рубежом",
         name_kk: "ЖОО-ға ақылы негізде түсу үшін шетелде білім алған Қазақстан Республикасының \
                   азаматтары",
         name_ru: "Граждане Республики Казахстан, получившие образование за рубежом, для \
@@ -97,10 +99,10 @@ pub const CATEGORIES: [Category; 8] = [
     Category {
         code: "kandas",
         short_kk: "Қандас (шетел азаматы)",
-        short_ru: "Кандас (иностранный гражданин)",
+        short_ru: "Казах, не гражданин РК",
         name_kk: "ЖОО-ға ақылы негізде түсу үшін қазақ ұлтына жататын шетел азаматтары (қандастар)",
-        name_ru: "Иностранные граждане казахской национальности (кандасы) для поступления в ОВПО \
-                  на платной основе",
+        name_ru: "Лица казахской национальности, не являющиеся гражданами Республики Казахстан, \
+                  для поступления в ОВПО на платной основе",
     },
     Category {
         code: "creative_transfer",

@@ -1,6 +1,6 @@
 # Onboarding: email confirmed by a code, IIN, phone. Russian.
 
-email-ask = Напишите вашу электронную почту — пришлём на неё код из 6 цифр.
+email-ask = Напишите адрес электронной почты — пришлём на него код из 6 цифр.
     Например: aigerim@mail.kz
 email-invalid = Это не похоже на адрес почты. Например: aigerim@mail.kz
 email-code-sent = Отправили код на { $email }. Напишите сюда 6 цифр из письма.

@@ -334,7 +334,7 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard, chosen: &Chosen) -> anyhow::R
         .await?
         .into_iter()
         .find(|c| c.id == subjects.category)
-        .map(|c| format::capitalize(c.full(l)))
+        .map(|c| format::capitalize(c.short(l)))
         .unwrap_or_default();
     let combination =
         cat.combination(subjects.combination).map(|x| format::capitalize(x.name(l))).unwrap_or_default();

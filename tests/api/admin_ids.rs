@@ -26,7 +26,7 @@ async fn a_removed_or_demoted_bootstrapped_admin_stays_so_after_a_restart() {
     assert_eq!(removed.last_text(), "Ничего не найдено.", "an admin from ADMIN_IDS");
 
     admin.send("/staff remove 91602").await;
-    assert_eq!(admin.last_text(), "Пользователь 91602 удалён из сотрудников.");
+    assert_eq!(admin.last_text(), "Пользователь 91602 удалён из списка сотрудников.");
     admin.send("/staff add 91603 operator").await;
     assert_eq!(admin.last_text(), "Пользователь 91603 добавлен: оператор.");
     removed.send("/find 080315600016").await;

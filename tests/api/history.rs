@@ -112,13 +112,13 @@ async fn a_paid_application_can_change_language_and_subjects_but_not_time_or_pla
     assert!(user.last_text().ends_with("Уақыт пен орынды өзгертуге болмайды."));
     assert_eq!(
         user.buttons(),
-        ["✏️ Тапсыру тілін өзгерту", "✏️ Пәндерді өзгерту", "🗑 Өтінішті кері қайтарып алу", "◀️ Тізімге"]
+        ["✏️ Тестілеу тілін өзгерту", "✏️ Пәндерді өзгерту", "🗑 Өтінішті кері қайтарып алу", "◀️ Тізімге"]
     );
 
-    user.press("✏️ Тапсыру тілін өзгерту").await;
+    user.press("✏️ Тестілеу тілін өзгерту").await;
     assert!(user.buttons().contains(&"✓ Орыс тілі".to_string()), "the current one is marked");
     user.press("Қазақ тілі").await;
-    assert!(user.last_text().starts_with("Тапсыру тілі өзгертілді: Қазақ тілі ✅"));
+    assert!(user.last_text().starts_with("Тестілеу тілі өзгертілді: Қазақ тілі ✅"));
     user.press("✏️ Пәндерді өзгерту").await;
     user.press("Химия – Биология").await;
     assert!(user.last_text().starts_with("Пәндер өзгертілді: Химия – Биология ✅"));
@@ -292,7 +292,7 @@ async fn a_long_history_pages_instead_of_growing() {
     user.press("▶️").await;
     assert_eq!(user.last().message_id, list, "the same message, edited");
     let second = user.last_text();
-    assert!(second.contains(&format!("№{} · ✖️ Бас тартылды", ids[4])), "{second}");
+    assert!(second.contains(&format!("№{} · ✖️ Тоқтатылды", ids[4])), "{second}");
     assert_eq!(
         user.buttons(),
         [format!("№{} толығырақ", ids[3]), format!("№{} толығырақ", ids[4]), "◀️".into()]

@@ -50,7 +50,10 @@ async fn a_no_show_waits_for_the_test_is_told_and_an_admin_may_undo_it() {
     assert_eq!(admin.last_text(), format!("Заявление №{id} отмечено как неявка."));
     assert_eq!(status().await, "no_show");
     let told = applicant.wait_for("the no-show notice", |m| m.text.contains(&format!("№{id}"))).await;
-    assert!(told.text.contains("келмегеніңіз белгіленді"), "in Kazakh: {}", told.text);
+    assert!(told.text.contains("тестілеуге келмедіңіз"), "in Kazakh: {}", told.text);
+    // The 2026 route for a valid reason (order No. 204), not the 2022 instruction.
+    assert!(told.text.contains("ҰТО директорының атына өтініш жазыңыз"), "{}", told.text);
+    assert!(!told.text.contains("5-тармағы"), "{}", told.text);
 
     operator.send(&format!("/noshow undo {id}")).await;
     assert_eq!(operator.last_text(), "Эта команда только для администратора.");

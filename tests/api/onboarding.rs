@@ -93,7 +93,7 @@ async fn the_whole_onboarding_in_russian_with_a_typed_phone() {
     let user = app.user(2002, Some("ru"));
 
     user.send("/start").await.press("Русский").await;
-    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    assert!(user.last_text().starts_with("Напишите адрес электронной почты —"));
     user.send("viktor@example.kz").await;
     assert!(user.last_text().starts_with("Отправили код на viktor@example.kz"));
     assert_eq!(app.smtp.mails()[0].subject, "Регистрация на ЕНТ: код подтверждения");
@@ -224,7 +224,7 @@ async fn the_address_can_be_corrected_before_confirming() {
     let user = at_code_step(&app, 2006, "tpyo@mail.kz").await;
 
     user.press("✏️ Изменить почту").await;
-    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    assert!(user.last_text().starts_with("Напишите адрес электронной почты —"));
     user.send("not an email").await;
     assert_eq!(user.last_text(), "Это не похоже на адрес почты. Например: aigerim@mail.kz");
     app.clock.advance(Duration::seconds(61));
@@ -400,7 +400,7 @@ async fn help_cancel_and_the_menu_during_onboarding() {
 
     // Any section first finishes onboarding.
     user.tap("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    assert!(user.last_text().starts_with("Напишите адрес электронной почты —"));
     assert_eq!(step(&app, &user).await, "ask_email");
 }
 
@@ -438,7 +438,7 @@ async fn the_verified_email_can_be_changed_by_confirming_the_new_one() {
     assert_eq!(applicant(&app, &user).await.unwrap().email.as_deref(), Some("user2018@mail.kz"));
 
     user.send("/email").await;
-    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    assert!(user.last_text().starts_with("Напишите адрес электронной почты —"));
     app.clock.advance(Duration::seconds(61));
     user.send("new.address@mail.kz").await;
     // Not confirmed yet: the old address stays.

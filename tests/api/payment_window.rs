@@ -82,8 +82,8 @@ async fn seed_takes_the_window_from_payment_deadline_minutes_and_the_texts_name_
     app.clock.set(Utc::now());
     let user = app.onboarded_user(3401, "Русский").await;
     let (rules, booked) = apply(&user, false).await;
-    assert!(rules.contains("Если не оплатить за 45 минут, заявление аннулируется."), "{rules}");
-    assert!(booked.contains("Место закреплено за вами на 45 минут."), "{booked}");
+    assert!(rules.contains("Если не оплатить в течение 45 минут, заявление аннулируется."), "{rules}");
+    assert!(booked.contains("Место закреплено за вами на 45 минут"), "{booked}");
     let (minutes, jobs) = jobs(&app).await;
     assert_eq!(minutes, 45.0);
     assert_eq!(
@@ -104,8 +104,9 @@ async fn a_campaign_with_a_short_window_skips_the_reminders_that_do_not_fit() {
     let user = app.onboarded_user(3402, "Қазақша").await;
     let (rules, booked) = apply(&user, true).await;
     assert!(rules.contains("20 минут ішінде төленбесе, өтініш жойылады."), "{rules}");
-    assert!(booked.contains("Орын сізге 20 минутқа сақталды."), "{booked}");
-    assert!(booked.contains("Төлем мерзімі — 10:20:"), "{booked}");
+    assert!(booked.contains("Орын сізге 20 минутқа сақталды"), "{booked}");
+    // The deadline is in the payment options just below.
+    assert!(user.last_text().contains("Төлем мерзімі — 10:20 (20 минут қалды)"), "{}", user.last_text());
     let (minutes, jobs) = jobs(&app).await;
     assert_eq!(minutes, 20.0);
     assert_eq!(

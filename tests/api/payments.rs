@@ -296,6 +296,7 @@ async fn kaspi_check_then_pay_confirms_with_place_date_and_time() {
     assert!(confirmation.contains(&format!("Дата: {date}\nВремя: 09:00")), "{confirmation}");
     // Everyone is told what to bring, the under-16s too.
     assert!(confirmation.contains("удостоверение личности или паспорт"), "{confirmation}");
+    assert!(confirmation.contains("и ручку."), "{confirmation}");
     assert!(
         confirmation.contains("свидетельство о рождении и справку из школы с фото 3×4"),
         "{confirmation}"
@@ -784,8 +785,8 @@ async fn a_payment_after_the_deadline_is_kept_as_late_and_the_applicant_told() {
 
     assert_eq!(deliver(&app).await, (0, 1));
     let told = user.last_text();
-    assert!(told.contains(&format!("по заказу № {order}")) && told.contains("не засчитана"), "{told}");
-    assert!(told.contains("Деньги вернут") && told.contains("uto@testcenter.kz"), "{told}");
+    assert!(told.contains(&format!("по заказу № {order}")) && told.contains("платёж не засчитан"), "{told}");
+    assert!(told.contains("Чтобы вернуть деньги, отправьте") && told.contains("uto@testcenter.kz"), "{told}");
     // The five documents of the instruction's §4.
     for document in [
         "1) заявление о возврате",
@@ -961,7 +962,7 @@ async fn staff_mark_an_order_paid_others_get_the_unknown_command_answer() {
     assert_eq!(
         operator.last_text(),
         format!(
-            "✅ Заказ {order} отмечен оплаченным, заявление №{application} оплачено. Заявителю отправлено подтверждение."
+            "✅ Заказ {order} отмечен как оплаченный, заявление №{application} оплачено. Заявителю отправлено подтверждение."
         )
     );
     assert_eq!(status_of(&app, application).await, "paid");

@@ -100,7 +100,7 @@ async fn roles_admins_add_operators_who_cannot_run_admin_commands() {
     assert_eq!(operator.last_text(), "Эта команда только для администратора.");
 
     admin.send("/staff remove 9002").await;
-    assert_eq!(admin.last_text(), "Пользователь 9002 удалён из сотрудников.");
+    assert_eq!(admin.last_text(), "Пользователь 9002 удалён из списка сотрудников.");
     operator.send("/stats").await;
     assert_eq!(operator.last_text(), "Такой команды нет. Подсказка: /help");
     let actions: Vec<String> =
@@ -168,14 +168,15 @@ async fn a_no_show_bans_a_new_application_in_the_campaign() {
 
     admin.send(&format!("/noshow {application}")).await;
     assert_eq!(admin.last_text(), format!("Заявление №{application} отмечено как неявка."));
-    user.wait_for("the no-show notice", |m| m.text.contains("не явились")).await;
+    user.wait_for("the no-show notice", |m| m.text.starts_with("Вы не пришли на тестирование по заявлению"))
+        .await;
     admin.send(&format!("/noshow {application}")).await;
     assert!(admin.last_text().contains("нельзя отметить"));
     admin.send("/noshow abc").await;
     assert!(admin.last_text().starts_with("Использование: /noshow"));
 
     user.send("📝 Подать заявление").await;
-    assert!(user.last_text().starts_with("Вы не пришли на тестирование без уважительной причины"));
+    assert!(user.last_text().starts_with("Вы пропустили тестирование без уважительной причины"));
     assert_eq!(scalar::<String>(&app, "SELECT action FROM audit_log").await, "no_show");
 }
 
@@ -347,7 +348,7 @@ async fn a_broadcast_survives_429_403_and_a_restart_without_duplicates_or_gaps()
 
     let done = admin.wait_for("the final report", |m| m.text.starts_with("✅ Рассылка №")).await;
     assert!(done.text.contains("отправлено 22 из 25"), "{}", done.text);
-    assert!(done.text.contains("недоступны 3"), "{}", done.text);
+    assert!(done.text.contains("недоступных 3"), "{}", done.text);
     for user in &users[3..] {
         let copies =
             user.messages().iter().filter(|m| m.text == "Завтра пункт №1 открывается в 8:00.").count();

@@ -104,7 +104,7 @@ async fn a_dialogue_survives_a_restart_of_the_bot() {
 
     // The button shown by the previous process still works in the new one.
     user.press("Русский").await;
-    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    assert!(user.last_text().starts_with("Напишите адрес электронной почты —"));
     user.send("restart@mail.kz").await;
     assert_eq!(stored_state(&app, user.id()).await.unwrap()["step"], "await_code");
 
@@ -191,7 +191,7 @@ async fn webhook_mode_receives_updates_from_telegram_and_refuses_a_wrong_secret(
 
     // The emulator POSTs updates to the webhook the bot registered, with the secret.
     user.send("/start").await.press("Русский").await;
-    assert!(user.last_text().starts_with("Напишите вашу электронную почту"));
+    assert!(user.last_text().starts_with("Напишите адрес электронной почты —"));
 
     let client = reqwest::Client::new();
     let update = serde_json::json!({"update_id": 999_999, "message": {"message_id": 1, "date": 0,
@@ -228,7 +228,7 @@ async fn help_says_what_to_send_at_each_step_and_the_campaign_dates_at_the_menu(
     {
         user.send("/help").await;
         assert!(user.messages().iter().any(|m| m.text.starts_with(expected) && m.text.contains(example)));
-        assert!(user.last_text().starts_with("Напишите вашу электронную почту"), "the question again");
+        assert!(user.last_text().starts_with("Напишите адрес электронной почты —"), "the question again");
     }
     user.send("help@mail.kz").await;
     user.send(&app.smtp.last_code_for("help@mail.kz")).await;
@@ -244,6 +244,10 @@ async fn help_says_what_to_send_at_each_step_and_the_campaign_dates_at_the_menu(
     let help = ru.messages()[0].text.clone();
     assert!(help.starts_with("Через этот бот можно зарегистрироваться на январское ЕНТ"), "{help}");
     assert!(help.contains("«Моя история»"), "the site's name for «My applications»: {help}");
+    assert!(
+        help.contains("Официальные каналы НЦТ — сайт app.testcenter.kz и приложение UTO."),
+        "the official channels beside the bot: {help}"
+    );
     assert!(help.contains("Поддержка: support@ent.test"), "{help}");
     assert!(
         help.contains(
@@ -252,9 +256,9 @@ async fn help_says_what_to_send_at_each_step_and_the_campaign_dates_at_the_menu(
         "{help}"
     );
     assert!(!help.contains("закрытие базы данных —"), "not planned yet: {help}");
-    assert!(
-        help.ends_with("После закрытия базы данных заявление не изменить, а при отзыве оплата не вернётся.")
-    );
+    assert!(help.ends_with(
+        "После закрытия базы данных изменить заявление нельзя, а если его отозвать, деньги не вернут."
+    ));
     assert!(ru.last_text().contains("Главное меню"));
 
     sqlx::query("UPDATE campaigns SET database_closed_at = '2027-01-08 13:00:00+00'")
@@ -265,9 +269,10 @@ async fn help_says_what_to_send_at_each_step_and_the_campaign_dates_at_the_menu(
     kk.send("❓ Көмек").await;
     let help = kk.messages()[0].text.clone();
     assert!(help.starts_with("Бұл бот арқылы қаңтардағы ақылы ҰБТ-ға тіркелуге болады."), "{help}");
+    assert!(help.contains("ҰТО-ның ресми арналары: app.testcenter.kz сайты мен UTO қосымшасы."), "{help}");
     assert!(help.contains("Қолдау: support@ent.test"), "{help}");
-    assert!(help.contains("• өтініш қабылдау аяқталады — 31 желтоқсан, 10:00"), "{help}");
+    assert!(help.contains("• өтініш қабылдаудың соңғы күні — 31 желтоқсан, 10:00"), "{help}");
     assert!(help.contains("• тестілеу — 11–17 қаңтар"), "{help}");
-    assert!(help.contains("• деректер базасы жабылады — 8 қаңтар, 18:00"), "{help}");
+    assert!(help.contains("• деректер базасын жабу — 8 қаңтар, 18:00"), "{help}");
     assert!(help.chars().count() <= 600);
 }

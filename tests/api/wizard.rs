@@ -52,8 +52,8 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
             "Условно зачисленный в вуз",
             "Выпускник колледжа",
             "Выпускник школы прошлых лет",
-            "Гражданин РК, учёба за рубежом",
-            "Кандас (иностранный гражданин)",
+            "Гражданин РК, учился за рубежом",
+            "Казах, не гражданин РК",
             "Перевод с творческой программы",
             "Перевод на педагогику",
             "ℹ️ Подробнее о категориях",
@@ -88,17 +88,14 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     user.press(&times[0].clone()).await;
     let summary = user.last_text();
     assert!(summary.starts_with(&format!("{}\nПроверьте заявление:", helpers::step(STEPS))), "{summary}");
-    // The category in its full official wording, in the nominative.
-    assert!(summary.contains(
-        "Категория: Обучающиеся выпускных 11 (12) классов организаций среднего образования для \
-         зачисления в ОВПО на платной основе по желанию\n"
-    ));
+    // The category by its short label: the full wording is one tap away on the first step.
+    assert!(summary.contains("Категория: Выпускник школы этого года\n"), "{summary}");
     assert!(summary.contains("Язык сдачи: Русский язык"));
     assert!(summary.contains("Предметы: Физика – Математика"));
     assert!(summary.contains("Место: Караганда, Университет им. Е.А. Букетова"), "{summary}");
     assert!(summary.contains("Дата и время: 11 января, понедельник, 09:00"));
     assert!(summary.contains("Стоимость: 5\u{a0}640\u{a0}₸"));
-    assert!(summary.contains("Потом время и место не изменить."));
+    assert!(summary.contains("Потом изменить время и место будет нельзя."));
     assert!(!summary.contains("16 лет"), "born 2008-03-15: 18 on the test day");
     assert_eq!(user.buttons(), [CONFIRM, "📜 Правила тестирования", "◀️ Назад", "✖️ Отмена"]);
 
@@ -114,7 +111,8 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     );
     assert!(rules.contains("удостоверение личности или паспорт"));
     assert!(rules.contains("eGov, Kaspi или Halyk"));
-    assert!(rules.contains("Если не оплатить за 60 минут, заявление аннулируется."), "{rules}");
+    assert!(rules.contains("и ручку."), "{rules}");
+    assert!(rules.contains("Если не оплатить в течение 60 минут, заявление аннулируется."), "{rules}");
     assert!(!rules.contains("16 лет"));
     assert_eq!(user.buttons(), [CONFIRM, "◀️ Назад", "✖️ Отмена"]);
     user.press("◀️ Назад").await;
@@ -125,8 +123,10 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     user.press(CONFIRM).await;
     let booked = user.messages().into_iter().find(|m| m.message_id == wizard_id).unwrap();
     assert!(booked.text.starts_with("Заявление №"), "{}", booked.text);
-    assert!(booked.text.contains("Место закреплено за вами на 60 минут."), "{}", booked.text);
-    assert!(booked.text.contains("Срок оплаты — 11:00"), "10:00 in Almaty + 60 minutes: {}", booked.text);
+    assert!(booked.text.contains("Место закреплено за вами на 60 минут"), "{}", booked.text);
+    // The deadline is in the payment options just below.
+    let options = user.last_text();
+    assert!(options.contains("Срок оплаты — 11:00"), "10:00 in Almaty + 60 minutes: {options}");
 
     let (status, deadline_minutes, booked_seats): (String, f64, i32) = sqlx::query_as(
         "SELECT a.status::text, (EXTRACT(EPOCH FROM a.payment_deadline - a.created_at) / 60)::float8, s.booked
@@ -180,8 +180,8 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
     user.press(&time).await;
     let summary = user.last_text();
     assert!(summary.starts_with(&format!("{}\nӨтінішті тексеріңіз:", step_kk(STEPS))), "{summary}");
-    assert!(summary.contains("Санат: ЖОО-ға өз қалауы бойынша ақылы негізде қабылдану үшін"));
-    assert!(summary.contains("Тапсыру тілі: Қазақ тілі"));
+    assert!(summary.contains("Санаты: Биылғы мектеп бітіруші\n"), "{summary}");
+    assert!(summary.contains("Тестілеу тілі: Қазақ тілі"));
     assert!(summary.contains("Құны: 5\u{a0}640\u{a0}₸"));
     assert!(summary.contains("Тест күні сізге 16 жас толмайды"), "{summary}");
     assert!(summary.contains("3×4"));
@@ -193,11 +193,11 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
     assert!(
         user.messages().iter().any(|m| m.text.starts_with("№")
             && m.text.contains("өтініш қабылданды ✅")
-            && m.text.contains("Орын сізге 60 минутқа сақталды.")
-            && m.text.contains("Төлем мерзімі — 11:00")),
+            && m.text.contains("Орын сізге 60 минутқа сақталды")),
         "{}",
         user.transcript()
     );
+    assert!(user.last_text().contains("Төлем мерзімі — 11:00"), "{}", user.transcript());
     assert_eq!(count(&app, "SELECT count(*) FROM applications WHERE status = 'awaiting_payment'").await, 1);
 }
 
@@ -254,8 +254,11 @@ async fn every_refusal_is_specific() {
     sqlx::query("UPDATE applications SET status = 'no_show'").execute(app.pool()).await.unwrap();
     user.send("📝 Подать заявление").await;
     let text = user.last_text();
-    assert!(text.starts_with("Вы не пришли на тестирование без уважительной причины"), "{text}");
-    assert!(text.ends_with("(болезнь, олимпиада и т. п.), напишите в НЦТ: support@ent.test"), "{text}");
+    assert!(text.starts_with("Вы пропустили тестирование без уважительной причины"), "{text}");
+    // The 2026 route (order No. 204): the NCT director, a later day, paper, the same language.
+    assert!(text.contains("подайте заявление на имя директора НЦТ с подтверждающими документами"), "{text}");
+    assert!(text.contains("на том же языке, на бумаге"), "{text}");
+    assert!(text.ends_with("Контакты НЦТ: support@ent.test"), "{text}");
     assert_eq!(count(&app, "SELECT count(*) FROM applications").await, 1);
     assert_eq!(step(&app, &user).await["step"], "menu");
 }
@@ -443,7 +446,7 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
             )));
             assert!(all.contains("1. Выпускник школы этого года\nОбучающиеся выпускных 11 (12) классов"));
             assert!(all.contains(
-                "6. Кандас (иностранный гражданин)\nИностранные граждане казахской национальности"
+                "6. Казах, не гражданин РК\nЛица казахской национальности, не являющиеся гражданами"
             ));
         } else {
             assert!(pages[0].starts_with(&format!("{}\nҚатысушы санаттары — толық атаулары", step_kk(1))));
@@ -474,8 +477,9 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
     }
 }
 
-/// Every step of the wizard, with the longest category wording and the city with the
-/// longest address, fits a phone screen in both languages; so does /help at every step.
+/// Every step of the wizard, with the longest category (its full wording on the category step)
+/// and the city with the longest address, fits a phone screen in both languages; so does /help
+/// at every step.
 #[tokio::test]
 async fn every_wizard_view_and_its_help_fit_one_screen() {
     let app = spawn_app().await;
@@ -567,11 +571,11 @@ async fn every_wizard_view_and_its_help_fit_one_screen() {
         checked(&user);
         assert!(
             user.last_text().contains(if ru {
-                "Категория: Зачисленные в ОВПО"
+                "Категория: Условно зачисленный в вуз\n"
             } else {
-                "Санат: ЖОО-ға күндізгі оқу нысаны"
+                "Санаты: ЖОО-ға шартты түрде қабылданған\n"
             }),
-            "the full wording in the summary: {}",
+            "the short label in the summary: {}",
             user.last_text()
         );
         help(if ru {

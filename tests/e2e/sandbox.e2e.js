@@ -253,8 +253,8 @@ async function registersAndPaysInKazakh({ base, context }) {
   expect(/^\d\d:\d\d/.test(times[0]), `a time with free seats: ${times}`);
   await tapInline(page, times[0]);
   await lastBotStartsWith(page, step(total));
-  await seeBot(page, 'Пәндер: Физика – Математика');
-  await seeBot(page, 'Санат: ЖОО-ға өз қалауы бойынша');
+  await seeBot(page, 'Пәндері: Физика – Математика');
+  await seeBot(page, 'Санаты: Биылғы мектеп бітіруші');
   expect(await page.locator('.msg.bot .meta', { hasText: 'edited' }).count() >= 1, 'the wizard message is marked edited');
   await shot(page, '07-summary');
   // The rules before confirming; the confirm button is the acknowledgement.
