@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 use crate::db::applications::{self, CloseGuard};
 use crate::db::jobs::{self, DueJob};
 use crate::db::{outbox, payments as db};
+use crate::domain::ApplicationStatus;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 use crate::services::notices::{self, Due};
@@ -75,8 +76,8 @@ pub async fn expire(
         &mut *conn,
         application_id,
         CloseGuard::DeadlinePassed,
-        &["awaiting_payment"],
-        "annulled",
+        &[ApplicationStatus::AwaitingPayment],
+        ApplicationStatus::Annulled,
         now,
     )
     .await?;
