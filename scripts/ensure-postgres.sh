@@ -10,6 +10,9 @@ PGPORT_NUM=5432
 : "${DATABASE_URL:=postgres://postgres:postgres@${PGHOST_ADDR}:${PGPORT_NUM}/ent_bot}"
 : "${TEST_DATABASE_URL:=postgres://postgres:postgres@${PGHOST_ADDR}:${PGPORT_NUM}/postgres}"
 export DATABASE_URL TEST_DATABASE_URL
+# sqlx's query macros check statements against DATABASE_URL when it is set, and that
+# database may not be migrated yet: build from the committed .sqlx/ instead (README, "Tests").
+export SQLX_OFFLINE="${SQLX_OFFLINE:-true}"
 
 say() { echo "ensure-postgres: $*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }

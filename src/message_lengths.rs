@@ -95,8 +95,8 @@ fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
         "code" => "482915".into(),
         "service" => "Национальный центр тестирования".into(),
         "status" => longest(
-            ["awaiting_payment", "paid", "annulled", "cancelled", "withdrawn", "no_show"]
-                .map(|s| I18n::load().unwrap().t(l, &format!("status-{s}")))
+            crate::domain::ApplicationStatus::ALL
+                .map(|s| I18n::load().unwrap().t(l, s.fluent_id()))
                 .iter()
                 .map(String::as_str),
         ),

@@ -8,7 +8,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use super::{HandlerResult, Session, payment};
 use crate::bot::TgBot;
 use crate::callback::{Callback, HistoryButton};
-use crate::domain::{ApplicationStatus, Money};
+use crate::domain::ApplicationStatus;
 use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -317,7 +317,7 @@ pub async fn on_button(
             let text = if closed {
                 t("history-withdraw-ask-no-refund")
             } else {
-                let fee = Money::try_from(app.fee_tenge)?.to_string();
+                let fee = app.fee.to_string();
                 let args = [("fee", fee.into()), ("email", ctx.config.refund_email.as_str().into())];
                 ctx.i18n.f(l, "history-withdraw-ask-refund", &args)
             };

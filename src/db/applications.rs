@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::domain::ApplicationStatus;
-use crate::i18n::Bilingual;
+use crate::domain::{ApplicationStatus, Money};
+use crate::i18n::{Bilingual, Locale};
 
 /// The partial unique index: one live application per applicant and campaign.
 pub const ONE_ACTIVE: &str = "applications_one_active";
@@ -51,14 +51,14 @@ pub async fn hold_limited_until(
     now: DateTime<Utc>,
     cap: HoldCap,
 ) -> sqlx::Result<Option<DateTime<Utc>>> {
-    let recent: Vec<DateTime<Utc>> = sqlx::query_scalar(
+    let recent: Vec<DateTime<Utc>> = sqlx::query_scalar!(
         "SELECT created_at FROM applications
          WHERE applicant_id = $1 AND paid_at IS NULL AND created_at > $2
          ORDER BY created_at DESC LIMIT $3",
+        applicant_id,
+        now - cap.window,
+        cap.holds,
     )
-    .bind(applicant_id)
-    .bind(now - cap.window)
-    .bind(cap.holds)
     .fetch_all(db)
     .await?;
     Ok(if recent.len() as i64 >= cap.holds { recent.last().map(|at| *at + cap.window) } else { None })
@@ -66,10 +66,12 @@ pub async fn hold_limited_until(
 
 /// The id of the applicant who may book (his IIN is bound).
 pub async fn bookable_applicant(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL")
-        .bind(telegram_user_id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL",
+        telegram_user_id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Takes a seat and creates the application with its reminder and expiry jobs: the seat
@@ -80,10 +82,10 @@ pub async fn bookable_applicant(pool: &PgPool, telegram_user_id: i64) -> sqlx::R
 /// bookings racing each other; the booking statement then sees every hold committed before.
 pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::Result<Booked> {
     let mut tx = pool.begin().await?;
-    let applicant: Option<i64> = sqlx::query_scalar(
+    let applicant: Option<i64> = sqlx::query_scalar!(
         "SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL FOR NO KEY UPDATE",
+        a.telegram_user_id,
     )
-    .bind(a.telegram_user_id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(applicant) = applicant else {
@@ -92,8 +94,8 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::
     if let Some(until) = hold_limited_until(&mut *tx, applicant, a.now, cap).await? {
         return Ok(Booked::HoldLimit(until));
     }
-    let id: Option<i64> = sqlx::query_scalar(
-        "WITH open_campaign AS (
+    let id: Option<i64> = sqlx::query_scalar!(
+        r#"WITH open_campaign AS (
              SELECT id FROM campaigns
              WHERE id = $2 AND $7 >= registration_opens_at AND $7 < registration_closes_at
                AND (database_closed_at IS NULL OR database_closed_at > $7)
@@ -116,17 +118,17 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::
              UNION ALL
              SELECT 'payment_expiry', app.id, $8, '{}'::jsonb FROM app
          )
-         SELECT id FROM app",
+         SELECT id AS "id!" FROM app"#,
+        applicant,
+        a.campaign_id,
+        a.category_id,
+        a.test_language,
+        a.combination_id,
+        a.slot_id,
+        a.now,
+        a.payment_deadline,
+        a.reminder_minutes,
     )
-    .bind(applicant)
-    .bind(a.campaign_id)
-    .bind(a.category_id)
-    .bind(a.test_language)
-    .bind(a.combination_id)
-    .bind(a.slot_id)
-    .bind(a.now)
-    .bind(a.payment_deadline)
-    .bind(a.reminder_minutes)
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -138,27 +140,27 @@ pub async fn live_status(
     pool: &PgPool,
     telegram_user_id: i64,
     campaign_id: i64,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT a.status::text FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
-         WHERE ap.telegram_user_id = $1 AND a.campaign_id = $2
-           AND a.status IN ('awaiting_payment', 'paid', 'no_show')",
+) -> sqlx::Result<Option<ApplicationStatus>> {
+    sqlx::query_scalar!(
+        r#"SELECT a.status AS "status: ApplicationStatus" FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
+           WHERE ap.telegram_user_id = $1 AND a.campaign_id = $2
+             AND a.status IN ('awaiting_payment', 'paid', 'no_show')"#,
+        telegram_user_id,
+        campaign_id,
     )
-    .bind(telegram_user_id)
-    .bind(campaign_id)
     .fetch_optional(pool)
     .await
 }
 
 /// An application as the applicant sees it: every name in both languages.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ApplicationView {
     pub id: i64,
     pub status: ApplicationStatus,
     pub campaign_id: i64,
     pub campaign: Bilingual<String>,
     pub database_closed_at: Option<DateTime<Utc>>,
-    pub fee_tenge: i32,
+    pub fee: Money,
     pub category: Bilingual<String>,
     pub language_code: String,
     pub language: Bilingual<String>,
@@ -172,56 +174,56 @@ pub struct ApplicationView {
     pub birth_date: Option<chrono::NaiveDate>,
 }
 
-const VIEW: &str = "SELECT a.id, a.status, a.campaign_id,
-        ARRAY[c.name_kk, c.name_ru] AS campaign, c.database_closed_at, c.fee_tenge,
-        ARRAY[cat.name_kk, cat.name_ru] AS category,
-        a.test_language AS language_code, ARRAY[tl.name_kk, tl.name_ru] AS language,
-        a.combination_id,
-        ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''),
-              s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS combination,
-        sl.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS city,
-        ARRAY[v.name_kk, v.name_ru] AS venue, ARRAY[v.address_kk, v.address_ru] AS address,
-        a.payment_deadline, ap.birth_date
-    FROM applications a
-    JOIN applicants ap ON ap.id = a.applicant_id
-    JOIN campaigns c ON c.id = a.campaign_id
-    JOIN categories cat ON cat.id = a.category_id
-    JOIN test_languages tl ON tl.code = a.test_language
-    JOIN subject_combinations sc ON sc.id = a.combination_id
-    JOIN subjects s1 ON s1.id = sc.first_subject_id
-    LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
-    JOIN slots sl ON sl.id = a.slot_id
-    JOIN venues v ON v.id = sl.venue_id
-    JOIN cities ci ON ci.id = v.city_id
-    WHERE ap.telegram_user_id = $1";
-
 /// The applicant's applications, newest first.
 pub async fn views(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Vec<ApplicationView>> {
-    sqlx::query_as(&format!("{VIEW} ORDER BY a.created_at DESC, a.id DESC"))
-        .bind(telegram_user_id)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as!(
+        ApplicationView,
+        r#"SELECT id AS "id!", status AS "status!: ApplicationStatus", campaign_id AS "campaign_id!",
+                  campaign AS "campaign!: Bilingual<String>", database_closed_at, fee_tenge AS "fee!: Money",
+                  category AS "category!: Bilingual<String>", language_code AS "language_code!",
+                  language AS "language!: Bilingual<String>", combination_id AS "combination_id!",
+                  combination AS "combination!: Bilingual<String>", starts_at AS "starts_at!",
+                  city AS "city!: Bilingual<String>", venue AS "venue!: Bilingual<String>",
+                  address AS "address!: Bilingual<String>", payment_deadline AS "payment_deadline!", birth_date
+           FROM application_views
+           WHERE telegram_user_id = $1 ORDER BY created_at DESC, id DESC"#,
+        telegram_user_id,
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// One of the applicant's applications (`None` for someone else's id).
 pub async fn view(pool: &PgPool, telegram_user_id: i64, id: i64) -> sqlx::Result<Option<ApplicationView>> {
-    sqlx::query_as(&format!("{VIEW} AND a.id = $2"))
-        .bind(telegram_user_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as!(
+        ApplicationView,
+        r#"SELECT id AS "id!", status AS "status!: ApplicationStatus", campaign_id AS "campaign_id!",
+                  campaign AS "campaign!: Bilingual<String>", database_closed_at, fee_tenge AS "fee!: Money",
+                  category AS "category!: Bilingual<String>", language_code AS "language_code!",
+                  language AS "language!: Bilingual<String>", combination_id AS "combination_id!",
+                  combination AS "combination!: Bilingual<String>", starts_at AS "starts_at!",
+                  city AS "city!: Bilingual<String>", venue AS "venue!: Bilingual<String>",
+                  address AS "address!: Bilingual<String>", payment_deadline AS "payment_deadline!", birth_date
+           FROM application_views
+           WHERE telegram_user_id = $1 AND id = $2"#,
+        telegram_user_id,
+        id,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Whose application `id` is: his Telegram id and interface language.
-pub async fn holder(pool: &PgPool, id: i64) -> sqlx::Result<Option<(i64, Option<crate::i18n::Locale>)>> {
-    sqlx::query_as(
-        "SELECT ap.telegram_user_id, u.locale FROM applications a
-         JOIN applicants ap ON ap.id = a.applicant_id JOIN telegram_users u ON u.id = ap.telegram_user_id
-         WHERE a.id = $1",
+pub async fn holder(pool: &PgPool, id: i64) -> sqlx::Result<Option<(i64, Option<Locale>)>> {
+    let row = sqlx::query!(
+        r#"SELECT ap.telegram_user_id, u.locale AS "locale: Locale" FROM applications a
+           JOIN applicants ap ON ap.id = a.applicant_id JOIN telegram_users u ON u.id = ap.telegram_user_id
+           WHERE a.id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.telegram_user_id, r.locale)))
 }
 
 /// Which field of a paid application the applicant may change.
@@ -241,23 +243,39 @@ pub async fn edit(
     value: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let set = match field {
-        Editable::TestLanguage => "test_language = $3",
-        Editable::Combination => "combination_id = $3::smallint",
+    // One static statement per field, so that each is checked against the schema.
+    let done = match field {
+        Editable::TestLanguage => {
+            sqlx::query!(
+                "UPDATE applications a SET test_language = $3, updated_at = $4
+                 FROM applicants ap, campaigns c
+                 WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+                   AND c.id = a.campaign_id AND a.status = 'paid'
+                   AND (c.database_closed_at IS NULL OR c.database_closed_at > $4)",
+                telegram_user_id,
+                id,
+                value,
+                now,
+            )
+            .execute(pool)
+            .await?
+        }
+        Editable::Combination => {
+            sqlx::query!(
+                "UPDATE applications a SET combination_id = $3::text::smallint, updated_at = $4
+                 FROM applicants ap, campaigns c
+                 WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+                   AND c.id = a.campaign_id AND a.status = 'paid'
+                   AND (c.database_closed_at IS NULL OR c.database_closed_at > $4)",
+                telegram_user_id,
+                id,
+                value,
+                now,
+            )
+            .execute(pool)
+            .await?
+        }
     };
-    let done = sqlx::query(&format!(
-        "UPDATE applications a SET {set}, updated_at = $4
-         FROM applicants ap, campaigns c
-         WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
-           AND c.id = a.campaign_id AND a.status = 'paid'
-           AND (c.database_closed_at IS NULL OR c.database_closed_at > $4)"
-    ))
-    .bind(telegram_user_id)
-    .bind(id)
-    .bind(value)
-    .bind(now)
-    .execute(pool)
-    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -271,11 +289,11 @@ pub enum CloseGuard {
 }
 
 /// Who to tell that an application was closed, and in which language.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Closed {
     pub id: i64,
     pub telegram_user_id: i64,
-    pub locale: Option<crate::i18n::Locale>,
+    pub locale: Option<Locale>,
     pub payment_window_minutes: i32,
 }
 
@@ -286,23 +304,23 @@ pub async fn close(
     db: impl sqlx::PgExecutor<'_>,
     id: i64,
     guard: CloseGuard,
-    from: &[&str],
-    to: &str,
+    from: &[ApplicationStatus],
+    to: ApplicationStatus,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Closed>> {
-    let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
     let (owner, deadline_passed) = match guard {
         CloseGuard::Owner(user) => (Some(user), false),
         CloseGuard::DeadlinePassed => (None, true),
     };
-    sqlx::query_as(
-        "WITH closed AS (
-             UPDATE applications a SET status = $4::application_status, closed_at = $5, updated_at = $5
+    sqlx::query_as!(
+        Closed,
+        r#"WITH closed AS (
+             UPDATE applications a SET status = $4, closed_at = $5, updated_at = $5
              FROM applicants ap
              WHERE a.id = $1 AND ap.id = a.applicant_id
                AND ($2::bigint IS NULL OR ap.telegram_user_id = $2)
                AND (NOT $6 OR a.payment_deadline <= $5)
-               AND a.status = ANY($3::text[]::application_status[])
+               AND a.status = ANY($3)
              RETURNING a.id, a.slot_id, a.campaign_id, ap.telegram_user_id
          ), seat AS (
              UPDATE slots s SET booked = s.booked - 1, updated_at = $5 FROM closed WHERE s.id = closed.slot_id
@@ -316,17 +334,18 @@ pub async fn close(
              UPDATE payments p SET status = 'cancelled', updated_at = $5
              FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
          )
-         SELECT closed.id, closed.telegram_user_id, u.locale, c.payment_window_minutes
+         SELECT closed.id AS "id!", closed.telegram_user_id AS "telegram_user_id!", u.locale AS "locale: Locale",
+                c.payment_window_minutes
          FROM closed
          JOIN campaigns c ON c.id = closed.campaign_id
-         JOIN telegram_users u ON u.id = closed.telegram_user_id",
+         JOIN telegram_users u ON u.id = closed.telegram_user_id"#,
+        id,
+        owner,
+        from as &[ApplicationStatus],
+        to as ApplicationStatus,
+        now,
+        deadline_passed,
     )
-    .bind(id)
-    .bind(owner)
-    .bind(from)
-    .bind(to)
-    .bind(now)
-    .bind(deadline_passed)
     .fetch_optional(db)
     .await
 }
@@ -339,11 +358,11 @@ pub async fn refundable_locked(
     campaign_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT database_closed_at IS NULL OR database_closed_at > $2 FROM campaigns WHERE id = $1 FOR SHARE",
+    sqlx::query_scalar!(
+        r#"SELECT database_closed_at IS NULL OR database_closed_at > $2 AS "open!" FROM campaigns WHERE id = $1 FOR SHARE"#,
+        campaign_id,
+        now,
     )
-    .bind(campaign_id)
-    .bind(now)
     .fetch_optional(db)
     .await
     .map(|open| open.unwrap_or(false))
@@ -358,8 +377,8 @@ pub async fn withdraw_before_test(
     id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "WITH closed AS (
+    sqlx::query_scalar!(
+        r#"WITH closed AS (
              UPDATE applications a SET status = 'withdrawn', closed_at = $3, updated_at = $3
              FROM applicants ap, slots s
              WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
@@ -376,11 +395,11 @@ pub async fn withdraw_before_test(
              UPDATE payments p SET status = 'cancelled', updated_at = $3
              FROM closed WHERE p.application_id = closed.id AND p.status = 'pending'
          )
-         SELECT id FROM closed",
+         SELECT id AS "id!" FROM closed"#,
+        telegram_user_id,
+        id,
+        now,
     )
-    .bind(telegram_user_id)
-    .bind(id)
-    .bind(now)
     .fetch_optional(db)
     .await
 }

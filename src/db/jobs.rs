@@ -4,10 +4,59 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// `scheduled_jobs.kind`, a TEXT column (a newer process may write kinds an older one does
+/// not know during a rolling deploy, so it is no PostgreSQL enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    PaymentReminder,
+    PaymentExpiry,
+    /// Written by the `slots_changed` trigger when the NCT moves a slot.
+    SlotChanged,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 3] = [JobKind::PaymentReminder, JobKind::PaymentExpiry, JobKind::SlotChanged];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::PaymentReminder => "payment_reminder",
+            JobKind::PaymentExpiry => "payment_expiry",
+            JobKind::SlotChanged => "slot_changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl sqlx::Type<sqlx::Postgres> for JobKind {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <&str as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <&str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for JobKind {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let s = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+        JobKind::parse(s).ok_or_else(|| format!("unknown job kind `{s}`").into())
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct DueJob {
     pub id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub application_id: Option<i64>,
     pub payload: Value,
     pub due_at: DateTime<Utc>,
@@ -20,17 +69,19 @@ pub struct DueJob {
 pub async fn claim_next(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
-    kinds: &[&str],
+    kinds: &[JobKind],
 ) -> sqlx::Result<Option<DueJob>> {
-    sqlx::query_as(
-        "SELECT id, kind, application_id, payload, due_at, attempts FROM scheduled_jobs
-         WHERE status = 'pending' AND due_at <= $1 AND kind = ANY($2)
-         ORDER BY due_at, id
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED",
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    sqlx::query_as!(
+        DueJob,
+        r#"SELECT id, kind AS "kind: JobKind", application_id, payload, due_at, attempts FROM scheduled_jobs
+           WHERE status = 'pending' AND due_at <= $1 AND kind = ANY($2)
+           ORDER BY due_at, id
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED"#,
+        now,
+        &kinds as &[&str],
     )
-    .bind(now)
-    .bind(kinds)
     .fetch_optional(conn)
     .await
 }
@@ -42,13 +93,13 @@ pub async fn finish(
     now: DateTime<Utc>,
     note: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE scheduled_jobs SET status = 'done', attempts = attempts + 1, finished_at = $2, last_error = $3
          WHERE id = $1",
+        id,
+        now,
+        note,
     )
-    .bind(id)
-    .bind(now)
-    .bind(note)
     .execute(conn)
     .await?;
     Ok(())
@@ -64,19 +115,19 @@ pub async fn record_failure(
     retry_at: DateTime<Utc>,
     max_attempts: i32,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE scheduled_jobs
          SET attempts = attempts + 1, last_error = $3,
              status = CASE WHEN attempts + 1 >= $5 THEN 'failed'::job_status ELSE status END,
-             finished_at = CASE WHEN attempts + 1 >= $5 THEN $2 END,
-             due_at = CASE WHEN attempts + 1 >= $5 THEN due_at ELSE $4 END
+             finished_at = CASE WHEN attempts + 1 >= $5 THEN $2::timestamptz END,
+             due_at = CASE WHEN attempts + 1 >= $5 THEN due_at ELSE $4::timestamptz END
          WHERE id = $1 AND status = 'pending'",
+        id,
+        now,
+        error,
+        retry_at,
+        max_attempts,
     )
-    .bind(id)
-    .bind(now)
-    .bind(error)
-    .bind(retry_at)
-    .bind(max_attempts)
     .execute(pool)
     .await?;
     Ok(())
@@ -92,13 +143,13 @@ pub async fn cancel_for_application(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE scheduled_jobs SET status = 'cancelled', finished_at = $2
          WHERE id IN (SELECT id FROM scheduled_jobs WHERE application_id = $1 AND status = 'pending'
                       FOR UPDATE SKIP LOCKED)",
+        application_id,
+        now,
     )
-    .bind(application_id)
-    .bind(now)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -111,23 +162,39 @@ pub async fn later_reminder_due(
     job: &DueJob,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM scheduled_jobs
-                        WHERE application_id = $1 AND kind = $2 AND status = 'pending'
-                          AND due_at > $3 AND due_at <= $4)",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM scheduled_jobs
+                          WHERE application_id = $1 AND kind = $2 AND status = 'pending'
+                            AND due_at > $3 AND due_at <= $4) AS "later!""#,
+        job.application_id,
+        job.kind.as_str(),
+        job.due_at,
+        now,
     )
-    .bind(job.application_id)
-    .bind(&job.kind)
-    .bind(job.due_at)
-    .bind(now)
     .fetch_one(conn)
     .await
 }
 
 /// When the next pending job of the `kinds` falls due.
-pub async fn next_due(pool: &PgPool, kinds: &[&str]) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT min(due_at) FROM scheduled_jobs WHERE status = 'pending' AND kind = ANY($1)")
-        .bind(kinds)
-        .fetch_one(pool)
-        .await
+pub async fn next_due(pool: &PgPool, kinds: &[JobKind]) -> sqlx::Result<Option<DateTime<Utc>>> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    sqlx::query_scalar!(
+        "SELECT min(due_at) FROM scheduled_jobs WHERE status = 'pending' AND kind = ANY($1)",
+        &kinds as &[&str],
+    )
+    .fetch_one(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in JobKind::ALL {
+            assert_eq!(JobKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(JobKind::parse("reminder"), None);
+    }
 }

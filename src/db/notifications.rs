@@ -7,6 +7,15 @@ use sqlx::{PgConnection, PgPool};
 use crate::domain::ApplicationStatus;
 use crate::i18n::{Bilingual, Locale};
 
+/// `broadcasts.status`, as PostgreSQL's `broadcast_status` spells it (the console shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[sqlx(type_name = "broadcast_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum BroadcastStatus {
+    Sending,
+    Done,
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Recipient {
     pub application_id: i64,
@@ -134,29 +143,21 @@ impl Audience {
     }
 }
 
-/// Reachable users in the audience, each once however many applications match.
-const AUDIENCE: &str = "FROM telegram_users u
-    WHERE NOT u.unreachable AND ($1 OR EXISTS (
-        SELECT 1 FROM applicants ap JOIN applications a ON a.applicant_id = ap.id
-        JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
-        WHERE ap.telegram_user_id = u.id
-          AND ($2::bigint IS NULL OR a.campaign_id = $2)
-          AND (($3::application_status IS NULL AND a.status IN ('awaiting_payment', 'paid')) OR a.status = $3)
-          AND ($4::int IS NULL OR v.city_id = $4)
-          AND ($5::int IS NULL OR s.venue_id = $5)
-          AND ($6::bigint IS NULL OR s.id = $6)))";
-
 pub async fn count(pool: &PgPool, audience: &Audience) -> sqlx::Result<i64> {
     let f = audience.filter();
-    sqlx::query_scalar(&format!("SELECT count(*) {AUDIENCE}"))
-        .bind(f.everyone)
-        .bind(f.campaign)
-        .bind(f.status)
-        .bind(f.city)
-        .bind(f.venue)
-        .bind(f.slot)
-        .fetch_one(pool)
-        .await
+    // broadcast_audience (migrations/20261207600001_views.sql): reachable users, each once
+    // however many applications match.
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM broadcast_audience($1, $2, $3, $4, $5, $6)"#,
+        f.everyone,
+        f.campaign,
+        f.status as Option<ApplicationStatus>,
+        f.city,
+        f.venue,
+        f.slot,
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Queues one message per user of the audience, the text chosen by his interface
@@ -170,23 +171,23 @@ pub async fn enqueue_for(
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     let f = audience.filter();
-    let done = sqlx::query(&format!(
+    let done = sqlx::query!(
         "INSERT INTO outbox (telegram_user_id, chat_id, text, dedup_key, broadcast_id, not_before, created_at, lane)
          SELECT u.id, u.chat_id, CASE WHEN u.locale = 'kk' THEN $7 ELSE $8 END, $9 || ':' || u.id, $10, $11, $11, 1
-         {AUDIENCE}
-         ON CONFLICT (dedup_key) DO NOTHING"
-    ))
-    .bind(f.everyone)
-    .bind(f.campaign)
-    .bind(f.status)
-    .bind(f.city)
-    .bind(f.venue)
-    .bind(f.slot)
-    .bind(&text.kk)
-    .bind(&text.ru)
-    .bind(key)
-    .bind(broadcast_id)
-    .bind(now)
+         FROM broadcast_audience($1, $2, $3, $4, $5, $6) u
+         ON CONFLICT (dedup_key) DO NOTHING",
+        f.everyone,
+        f.campaign,
+        f.status as Option<ApplicationStatus>,
+        f.city,
+        f.venue,
+        f.slot,
+        &text.kk,
+        &text.ru,
+        key,
+        broadcast_id,
+        now,
+    )
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

@@ -4,6 +4,17 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+/// `outbox.status`, as PostgreSQL's `outbox_status` spells it (the console shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[sqlx(type_name = "outbox_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+    Skipped,
+}
+
 pub struct NewMessage<'a> {
     pub telegram_user_id: i64,
     pub text: &'a str,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::Method;
+use crate::domain::{ApplicationStatus, Method, Money, PaymentStatus};
 use crate::i18n::Locale;
 
 /// The unique constraint on order numbers: a random number that is taken is drawn again.
@@ -15,9 +15,9 @@ pub const ORDER_NUMBER_TAKEN: &str = "payments_order_number_key";
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OwnApplication {
     pub id: i64,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub payment_deadline: DateTime<Utc>,
-    pub fee_tenge: i32,
+    pub fee: Money,
 }
 
 pub async fn own_application(
@@ -25,15 +25,17 @@ pub async fn own_application(
     telegram_user_id: i64,
     application_id: i64,
 ) -> sqlx::Result<Option<OwnApplication>> {
-    sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, a.payment_deadline, c.fee_tenge
-         FROM applications a
-         JOIN applicants ap ON ap.id = a.applicant_id
-         JOIN campaigns c ON c.id = a.campaign_id
-         WHERE a.id = $2 AND ap.telegram_user_id = $1",
+    sqlx::query_as!(
+        OwnApplication,
+        r#"SELECT a.id, a.status AS "status: ApplicationStatus", a.payment_deadline,
+                  c.fee_tenge AS "fee: Money"
+           FROM applications a
+           JOIN applicants ap ON ap.id = a.applicant_id
+           JOIN campaigns c ON c.id = a.campaign_id
+           WHERE a.id = $2 AND ap.telegram_user_id = $1"#,
+        telegram_user_id,
+        application_id,
     )
-    .bind(telegram_user_id)
-    .bind(application_id)
     .fetch_optional(pool)
     .await
 }
@@ -42,7 +44,7 @@ pub async fn own_application(
 pub struct Order {
     pub id: i64,
     pub order_number: String,
-    pub amount_tenge: i32,
+    pub amount: Money,
     pub payment_url: Option<String>,
 }
 
@@ -57,8 +59,9 @@ pub async fn pending_or_new(
     order_number: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Order>> {
-    sqlx::query_as(
-        "WITH existing AS (
+    sqlx::query_as!(
+        Order,
+        r#"WITH existing AS (
              SELECT id, order_number, amount_tenge, payment_url FROM payments
              WHERE application_id = $1 AND method = $2 AND status = 'pending'
          ), created AS (
@@ -70,29 +73,37 @@ pub async fn pending_or_new(
              ON CONFLICT (application_id, method) WHERE status = 'pending' DO NOTHING
              RETURNING id, order_number, amount_tenge, payment_url
          )
-         SELECT * FROM existing UNION ALL SELECT * FROM created",
+         SELECT id AS "id!", order_number AS "order_number!", amount_tenge AS "amount!: Money", payment_url
+         FROM (SELECT * FROM existing UNION ALL SELECT * FROM created) o"#,
+        application_id,
+        method as Method,
+        order_number,
+        now,
     )
-    .bind(application_id)
-    .bind(method)
-    .bind(order_number)
-    .bind(now)
     .fetch_optional(pool)
     .await
 }
 
-pub async fn application_status(pool: &PgPool, application_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT status::text FROM applications WHERE id = $1")
-        .bind(application_id)
-        .fetch_optional(pool)
-        .await
+pub async fn application_status(
+    pool: &PgPool,
+    application_id: i64,
+) -> sqlx::Result<Option<ApplicationStatus>> {
+    sqlx::query_scalar!(
+        r#"SELECT status AS "status: ApplicationStatus" FROM applications WHERE id = $1"#,
+        application_id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn set_url(pool: &PgPool, payment_id: i64, url: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE payments SET payment_url = $2 WHERE id = $1 AND payment_url IS NULL")
-        .bind(payment_id)
-        .bind(url)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE payments SET payment_url = $2 WHERE id = $1 AND payment_url IS NULL",
+        payment_id,
+        url
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -101,29 +112,33 @@ pub async fn set_url(pool: &PgPool, payment_id: i64, url: &str) -> sqlx::Result<
 pub struct OrderState {
     pub payment_id: i64,
     pub method: Method,
-    pub payment_status: String,
+    pub payment_status: PaymentStatus,
     pub provider_txn_id: Option<String>,
-    pub amount_tenge: i32,
+    pub amount: Money,
     pub application_id: i64,
-    pub application_status: String,
+    pub application_status: ApplicationStatus,
     pub payment_deadline: DateTime<Utc>,
     pub slot_id: i64,
     pub telegram_user_id: i64,
     pub locale: Option<Locale>,
 }
 
-const ORDER_STATE: &str =
-    "SELECT p.id AS payment_id, p.method, p.status::text AS payment_status, p.provider_txn_id,
-            p.amount_tenge, a.id AS application_id, a.status::text AS application_status,
-            a.payment_deadline, a.slot_id, u.id AS telegram_user_id, u.locale
-     FROM payments p
-     JOIN applications a ON a.id = p.application_id
-     JOIN applicants ap ON ap.id = a.applicant_id
-     JOIN telegram_users u ON u.id = ap.telegram_user_id
-     WHERE p.order_number = $1";
-
 pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Option<OrderState>> {
-    sqlx::query_as(ORDER_STATE).bind(order_number).fetch_optional(pool).await
+    sqlx::query_as!(
+        OrderState,
+        r#"SELECT p.id AS payment_id, p.method AS "method: Method", p.status AS "payment_status: PaymentStatus",
+                  p.provider_txn_id, p.amount_tenge AS "amount: Money", a.id AS application_id,
+                  a.status AS "application_status: ApplicationStatus", a.payment_deadline, a.slot_id,
+                  u.id AS telegram_user_id, u.locale AS "locale: Locale"
+           FROM payments p
+           JOIN applications a ON a.id = p.application_id
+           JOIN applicants ap ON ap.id = a.applicant_id
+           JOIN telegram_users u ON u.id = ap.telegram_user_id
+           WHERE p.order_number = $1"#,
+        order_number,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Like [`order_state`], holding the payment and the application until commit, so that a
@@ -134,15 +149,30 @@ pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Opti
 /// payments) take them in the same order; `FOR UPDATE OF p, a` in one statement locked the
 /// payment first and deadlocked with them at the deadline.
 pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Result<Option<OrderState>> {
-    sqlx::query(
+    sqlx::query!(
         "SELECT a.id FROM applications a
          WHERE a.id = (SELECT application_id FROM payments WHERE order_number = $1)
          FOR UPDATE",
+        order_number,
     )
-    .bind(order_number)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    sqlx::query_as(&format!("{ORDER_STATE} FOR UPDATE OF p")).bind(order_number).fetch_optional(conn).await
+    sqlx::query_as!(
+        OrderState,
+        r#"SELECT p.id AS payment_id, p.method AS "method: Method", p.status AS "payment_status: PaymentStatus",
+                  p.provider_txn_id, p.amount_tenge AS "amount: Money", a.id AS application_id,
+                  a.status AS "application_status: ApplicationStatus", a.payment_deadline, a.slot_id,
+                  u.id AS telegram_user_id, u.locale AS "locale: Locale"
+           FROM payments p
+           JOIN applications a ON a.id = p.application_id
+           JOIN applicants ap ON ap.id = a.applicant_id
+           JOIN telegram_users u ON u.id = ap.telegram_user_id
+           WHERE p.order_number = $1
+           FOR UPDATE OF p"#,
+        order_number,
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// How a pending payment is settled: applied to its application, or kept as late money
@@ -162,17 +192,17 @@ pub async fn settle(
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let status = match as_ {
-        Settlement::Paid => "paid",
-        Settlement::Late => "late",
+        Settlement::Paid => PaymentStatus::Paid,
+        Settlement::Late => PaymentStatus::Late,
     };
-    let done = sqlx::query(
-        "UPDATE payments SET status = $4::payment_status, provider_txn_id = $2, paid_at = $3, updated_at = $3
+    let done = sqlx::query!(
+        "UPDATE payments SET status = $4, provider_txn_id = $2, paid_at = $3, updated_at = $3
          WHERE id = $1 AND status IN ('pending', 'cancelled')",
+        payment_id,
+        txn_id,
+        now,
+        status as PaymentStatus,
     )
-    .bind(payment_id)
-    .bind(txn_id)
-    .bind(now)
-    .bind(status)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -184,12 +214,12 @@ pub async fn mark_application_paid(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE applications SET status = 'paid', paid_at = $2, updated_at = $2
          WHERE id = $1 AND status = 'awaiting_payment' AND payment_deadline > $2",
+        application_id,
+        now,
     )
-    .bind(application_id)
-    .bind(now)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -205,10 +235,12 @@ pub async fn lock_callback(
     command: &str,
     txn_id: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("{}:{command}:{txn_id}", provider.code()))
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("{}:{command}:{txn_id}", provider.code())
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -218,12 +250,12 @@ pub async fn stored_answer(
     command: &str,
     txn_id: &str,
 ) -> sqlx::Result<Option<Value>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT response FROM payment_callbacks WHERE provider = $1 AND command = $2 AND txn_id = $3",
+        provider as Method,
+        command,
+        txn_id,
     )
-    .bind(provider)
-    .bind(command)
-    .bind(txn_id)
     .fetch_optional(conn)
     .await
 }
@@ -238,16 +270,16 @@ pub struct Callback<'a> {
 }
 
 pub async fn store_callback(conn: &mut PgConnection, c: &Callback<'_>) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO payment_callbacks (provider, command, txn_id, request, response, received_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        c.provider as Method,
+        c.command,
+        c.txn_id,
+        c.request,
+        c.response,
+        c.now,
     )
-    .bind(c.provider)
-    .bind(c.command)
-    .bind(c.txn_id)
-    .bind(c.request)
-    .bind(c.response)
-    .bind(c.now)
     .execute(conn)
     .await?;
     Ok(())
@@ -275,7 +307,7 @@ pub struct Awaiting {
     pub telegram_user_id: i64,
     pub locale: Option<Locale>,
     pub payment_deadline: DateTime<Utc>,
-    pub fee_tenge: i32,
+    pub fee: Money,
 }
 
 pub async fn awaiting(
@@ -283,16 +315,18 @@ pub async fn awaiting(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Awaiting>> {
-    sqlx::query_as(
-        "SELECT u.id AS telegram_user_id, u.locale, a.payment_deadline, c.fee_tenge
-         FROM applications a
-         JOIN campaigns c ON c.id = a.campaign_id
-         JOIN applicants ap ON ap.id = a.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id
-         WHERE a.id = $1 AND a.status = 'awaiting_payment' AND a.payment_deadline > $2",
+    sqlx::query_as!(
+        Awaiting,
+        r#"SELECT u.id AS telegram_user_id, u.locale AS "locale: Locale", a.payment_deadline,
+                  c.fee_tenge AS "fee: Money"
+           FROM applications a
+           JOIN campaigns c ON c.id = a.campaign_id
+           JOIN applicants ap ON ap.id = a.applicant_id
+           JOIN telegram_users u ON u.id = ap.telegram_user_id
+           WHERE a.id = $1 AND a.status = 'awaiting_payment' AND a.payment_deadline > $2"#,
+        application_id,
+        now,
     )
-    .bind(application_id)
-    .bind(now)
     .fetch_optional(conn)
     .await
 }

@@ -6,6 +6,16 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::i18n::Locale;
 
+/// `rebind_requests.status`, as PostgreSQL's `rebind_request_status` spells it (the console shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
+#[sqlx(type_name = "rebind_request_status", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum RebindStatus {
+    Open,
+    Rebound,
+    Refused,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewRequest {
     Recorded(i64),
@@ -75,7 +85,7 @@ pub struct Request {
     pub iin: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub status: String,
+    pub status: RebindStatus,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolved_by: Option<i64>,
@@ -84,8 +94,7 @@ pub struct Request {
     pub holder: Option<i64>,
 }
 
-const REQUEST: &str =
-    "SELECT r.id, r.telegram_user_id, u.first_name, r.iin, r.email, r.phone, r.status::text AS status,
+const REQUEST: &str = "SELECT r.id, r.telegram_user_id, u.first_name, r.iin, r.email, r.phone, r.status,
         r.created_at, r.resolved_at, r.resolved_by, r.note,
         (SELECT ap.telegram_user_id FROM applicants ap WHERE ap.iin = r.iin) AS holder
     FROM rebind_requests r LEFT JOIN telegram_users u ON u.id = r.telegram_user_id";

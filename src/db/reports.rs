@@ -4,6 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
+use crate::db::notifications::BroadcastStatus;
+use crate::db::outbox::OutboxStatus;
+use crate::domain::{ApplicationStatus, Method, PaymentStatus};
 use crate::i18n::Bilingual;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,7 +64,7 @@ pub struct Search {
     pub phone: Option<String>,
     pub order_number: Option<String>,
     pub application_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<ApplicationStatus>,
     pub city_id: Option<i32>,
     pub venue_id: Option<i32>,
     pub date: Option<NaiveDate>,
@@ -71,7 +74,7 @@ pub struct Search {
 pub struct ApplicationRow {
     pub id: i64,
     pub applicant_id: i64,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub full_name: Option<String>,
     pub iin: Option<String>,
     pub email: Option<String>,
@@ -84,7 +87,7 @@ pub struct ApplicationRow {
 
 pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Result<Vec<ApplicationRow>> {
     sqlx::query_as(
-        "SELECT a.id, ap.id AS applicant_id, a.status::text AS status, ap.full_name, ap.iin, ap.email, ap.phone,
+        "SELECT a.id, ap.id AS applicant_id, a.status, ap.full_name, ap.iin, ap.email, ap.phone,
                 ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue, sl.starts_at, a.created_at
          FROM applications a
          JOIN applicants ap ON ap.id = a.applicant_id
@@ -95,7 +98,7 @@ pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Re
            AND ($4::text IS NULL OR ap.phone = $4)
            AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM payments p WHERE p.application_id = a.id AND p.order_number = $5))
            AND ($6::bigint IS NULL OR a.id = $6)
-           AND ($7::text IS NULL OR a.status::text = $7)
+           AND ($7::application_status IS NULL OR a.status = $7)
            AND ($8::int IS NULL OR ci.id = $8)
            AND ($9::int IS NULL OR v.id = $9)
            AND ($10::date IS NULL OR (sl.starts_at AT TIME ZONE $11)::date = $10)
@@ -107,7 +110,7 @@ pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Re
     .bind(&s.phone)
     .bind(&s.order_number)
     .bind(s.application_id)
-    .bind(&s.status)
+    .bind(s.status)
     .bind(s.city_id)
     .bind(s.venue_id)
     .bind(s.date)
@@ -169,16 +172,16 @@ pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<Applicat
 pub struct PaymentRow {
     pub id: i64,
     pub order_number: String,
-    pub method: String,
+    pub method: Method,
     pub amount_tenge: i32,
-    pub status: String,
+    pub status: PaymentStatus,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
 }
 
 pub async fn payments_of_application(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<PaymentRow>> {
     sqlx::query_as(
-        "SELECT id, order_number, method::text AS method, amount_tenge, status::text AS status, created_at, paid_at
+        "SELECT id, order_number, method, amount_tenge, status, created_at, paid_at
          FROM payments WHERE application_id = $1 ORDER BY created_at, id",
     )
     .bind(application_id)
@@ -190,7 +193,7 @@ pub async fn payments_of_application(pool: &PgPool, application_id: i64) -> sqlx
 pub struct OutboxRow {
     pub id: i64,
     pub text: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
@@ -198,7 +201,7 @@ pub struct OutboxRow {
 /// The messages the system sent (or will send) to this Telegram user, newest first.
 pub async fn outbox_of(pool: &PgPool, telegram_user_id: i64, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
     sqlx::query_as(
-        "SELECT id, text, status::text AS status, created_at, sent_at FROM outbox
+        "SELECT id, text, status, created_at, sent_at FROM outbox
          WHERE telegram_user_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(telegram_user_id)
@@ -443,7 +446,7 @@ pub async fn audit_of_application(pool: &PgPool, application_id: i64) -> sqlx::R
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BroadcastProgress {
     pub id: i64,
-    pub status: String,
+    pub status: BroadcastStatus,
     pub total: i32,
     pub sent: i64,
     pub failed: i64,
@@ -452,7 +455,7 @@ pub struct BroadcastProgress {
 
 pub async fn broadcast_progress(pool: &PgPool, id: i64) -> sqlx::Result<Option<BroadcastProgress>> {
     sqlx::query_as(
-        "SELECT b.id, b.status::text AS status, b.recipients AS total,
+        "SELECT b.id, b.status, b.recipients AS total,
                 count(o.id) FILTER (WHERE o.status = 'sent') AS sent,
                 count(o.id) FILTER (WHERE o.status IN ('failed', 'skipped')) AS failed,
                 count(o.id) FILTER (WHERE o.status = 'pending') AS pending

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::domain::{ApplicationStatus, Method, PaymentStatus};
 use crate::i18n::Bilingual;
 
 pub use crate::domain::Role;
@@ -169,7 +170,7 @@ pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FoundApplication {
     pub id: i64,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub starts_at: DateTime<Utc>,
     pub city: Bilingual<String>,
     pub venue: Bilingual<String>,
@@ -177,7 +178,7 @@ pub struct FoundApplication {
 
 pub async fn applications_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundApplication>> {
     sqlx::query_as(
-        "SELECT a.id, a.status::text AS status, s.starts_at, ARRAY[c.name_kk, c.name_ru] AS city,
+        "SELECT a.id, a.status, s.starts_at, ARRAY[c.name_kk, c.name_ru] AS city,
                 ARRAY[v.name_kk, v.name_ru] AS venue
          FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
          JOIN cities c ON c.id = v.city_id
@@ -191,14 +192,14 @@ pub async fn applications_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<V
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FoundPayment {
     pub order_number: String,
-    pub method: String,
+    pub method: Method,
     pub amount_tenge: i32,
-    pub status: String,
+    pub status: PaymentStatus,
 }
 
 pub async fn payments_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundPayment>> {
     sqlx::query_as(
-        "SELECT p.order_number, p.method::text AS method, p.amount_tenge, p.status::text AS status
+        "SELECT p.order_number, p.method, p.amount_tenge, p.status
          FROM payments p JOIN applications a ON a.id = p.application_id
          WHERE a.applicant_id = $1 ORDER BY p.created_at DESC",
     )
@@ -346,9 +347,9 @@ pub async fn undo_no_show(
 pub async fn status_and_test_time(
     pool: &PgPool,
     application_id: i64,
-) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
+) -> sqlx::Result<Option<(ApplicationStatus, DateTime<Utc>)>> {
     sqlx::query_as(
-        "SELECT a.status::text, s.starts_at FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1",
+        "SELECT a.status, s.starts_at FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1",
     )
     .bind(application_id)
     .fetch_optional(pool)

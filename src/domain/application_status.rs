@@ -64,6 +64,11 @@ impl ApplicationStatus {
         self == ApplicationStatus::AwaitingPayment
     }
 
+    /// Money arriving now is applied to the application (otherwise it is late money).
+    pub fn accepts_payment(self, now: DateTime<Utc>, deadline: DateTime<Utc>) -> bool {
+        self.can_pay() && now < deadline
+    }
+
     /// A paid application may be withdrawn until its test begins; after that there is
     /// nothing left to withdraw from.
     pub fn can_withdraw(self, now: DateTime<Utc>, test_starts: DateTime<Utc>) -> bool {

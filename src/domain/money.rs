@@ -37,6 +37,41 @@ impl TryFrom<i64> for Money {
     }
 }
 
+/// Decoded at the row boundary (`amount_tenge AS "amount_tenge: Money"`): an INT column,
+/// or a BIGINT sum; a negative amount is a decoding error, not a value.
+impl sqlx::Type<sqlx::Postgres> for Money {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <i32 as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <i32 as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            || <i64 as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Money {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::{TypeInfo, ValueRef};
+        let wide = value.type_info().name() == "INT8";
+        let tenge: i64 = if wide {
+            <i64 as sqlx::Decode<sqlx::Postgres>>::decode(value)?
+        } else {
+            <i32 as sqlx::Decode<sqlx::Postgres>>::decode(value)?.into()
+        };
+        Ok(Money::try_from(tenge)?)
+    }
+}
+
+impl sqlx::Encode<'_, sqlx::Postgres> for Money {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <i32 as sqlx::Encode<sqlx::Postgres>>::encode_by_ref(&i32::try_from(self.0)?, buf)
+    }
+}
+
 /// `5 640 ₸` with NO-BREAK SPACEs, so a narrow phone screen never wraps the amount.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::applications::{self, Booked, HoldCap, NewApplication};
 use crate::db::campaigns::{self, Campaign};
+use crate::domain::ApplicationStatus;
 use crate::services::Ctx;
 
 /// Why an applicant cannot start an application now.
@@ -60,8 +61,8 @@ pub async fn eligibility(ctx: &Ctx, telegram_user_id: i64) -> anyhow::Result<Res
 }
 
 async fn live_refusal(ctx: &Ctx, telegram_user_id: i64, campaign_id: i64) -> sqlx::Result<Option<Refusal>> {
-    Ok(match applications::live_status(&ctx.db, telegram_user_id, campaign_id).await?.as_deref() {
-        Some("no_show") => Some(Refusal::NoShowBan),
+    Ok(match applications::live_status(&ctx.db, telegram_user_id, campaign_id).await? {
+        Some(ApplicationStatus::NoShow) => Some(Refusal::NoShowBan),
         Some(_) => Some(Refusal::ActiveApplication),
         None => None,
     })

@@ -287,7 +287,7 @@ async fn find_applications(ctx: &Ctx, f: &Filters) -> anyhow::Result<Vec<Applica
     const LIMIT: usize = 200;
     let filters = Search {
         campaign_id: None,
-        status: f.status.as_deref().and_then(ApplicationStatus::parse).map(|st| st.as_str().to_string()),
+        status: f.status.as_deref().and_then(ApplicationStatus::parse),
         city_id: f.city_id,
         venue_id: f.venue_id,
         date: f.date,
@@ -353,7 +353,7 @@ pub async fn detail(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Option<Det
     let audit = reports::audit_of_application(&ctx.db, id).await?;
     let outbox = reports::outbox_of(&ctx.db, application.telegram_user_id, 30).await?;
     let (now, status, starts) = (ctx.clock.now(), application.status, application.starts_at);
-    let can_mark_paid = status.can_pay() && payments.iter().any(|p| p.status == "pending");
+    let can_mark_paid = status.can_pay() && payments.iter().any(|p| p.status.is_open());
     let (can_mark_no_show, can_withdraw) =
         (status.can_mark_no_show(now, starts), status.can_withdraw(now, starts));
     Ok(Some(Detail { application, payments, audit, outbox, can_mark_paid, can_mark_no_show, can_withdraw }))
@@ -416,7 +416,7 @@ pub async fn act(ctx: &Ctx, actor: i64, id: i64, action: Action) -> anyhow::Resu
                 return Ok(ActionOutcome::Refused);
             }
             let payments = reports::payments_of_application(&ctx.db, id).await?;
-            let Some(order) = payments.iter().rev().find(|p| p.status == "pending") else {
+            let Some(order) = payments.iter().rev().find(|p| p.status.is_open()) else {
                 return Ok(ActionOutcome::Refused);
             };
             match crate::services::payments::mark_paid_by_staff(ctx, actor, &order.order_number).await? {

@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use crate::db::applications::{self, CloseGuard};
 use crate::db::jobs::{self, DueJob};
 use crate::db::{outbox, payments as db};
-use crate::domain::Money;
+use crate::domain::ApplicationStatus;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 use crate::services::notices::{self, Due};
@@ -41,7 +41,7 @@ pub async fn remind(
     let locale = a.locale.unwrap_or(Locale::Kk);
     let due = Due {
         application_id,
-        fee: Money::try_from(a.fee_tenge)?,
+        fee: a.fee,
         deadline: a.payment_deadline,
         now,
         tz: ctx.config.timezone,
@@ -76,8 +76,8 @@ pub async fn expire(
         &mut *conn,
         application_id,
         CloseGuard::DeadlinePassed,
-        &["awaiting_payment"],
-        "annulled",
+        &[ApplicationStatus::AwaitingPayment],
+        ApplicationStatus::Annulled,
         now,
     )
     .await?;

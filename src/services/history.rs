@@ -5,7 +5,7 @@
 use crate::db::applications::{self, CloseGuard};
 pub use crate::db::applications::{ApplicationView, Editable};
 use crate::db::{applicants, audit, catalog, outbox};
-use crate::domain::{Email, Money};
+use crate::domain::{ApplicationStatus, Email};
 use crate::i18n::Locale;
 use crate::mail::OutgoingEmail;
 use crate::services::Ctx;
@@ -57,9 +57,15 @@ pub async fn change(ctx: &Ctx, user: i64, id: i64, field: Editable, value: &str)
 /// Cancels an unpaid application; its seat goes back at once.
 pub async fn cancel_unpaid(ctx: &Ctx, user: i64, id: i64) -> anyhow::Result<bool> {
     let now = ctx.clock.now();
-    let done =
-        applications::close(&ctx.db, id, CloseGuard::Owner(user), &["awaiting_payment"], "cancelled", now)
-            .await?;
+    let done = applications::close(
+        &ctx.db,
+        id,
+        CloseGuard::Owner(user),
+        &[ApplicationStatus::AwaitingPayment],
+        ApplicationStatus::Cancelled,
+        now,
+    )
+    .await?;
     if done.is_some() {
         tracing::info!(user, application_id = id, "unpaid application cancelled; seat released");
     }
@@ -161,7 +167,7 @@ async fn email_refund_instructions(
         return Ok(());
     };
     let to = Email::parse(&address)?;
-    let fee = Money::try_from(app.fee_tenge)?.to_string();
+    let fee = app.fee.to_string();
     let args =
         [("id", app.id.into()), ("fee", fee.into()), ("email", ctx.config.refund_email.as_str().into())];
     let message = OutgoingEmail {

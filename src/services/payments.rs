@@ -11,7 +11,7 @@ use crate::db::catalog::{self, SlotPlace};
 use crate::db::payments::{self as db, Callback, OrderState};
 use crate::db::refunds::{self, NewRefund, Reason};
 use crate::db::{jobs, outbox};
-use crate::domain::Money;
+use crate::domain::{ApplicationStatus, Money};
 use crate::i18n::Locale;
 use crate::payments::{CheckOutcome, Method, PayOutcome, PaymentEvent, amount, gateway, order_number};
 use crate::services::Ctx;
@@ -35,15 +35,15 @@ pub async fn due(
     let Some(app) = db::own_application(&ctx.db, telegram_user_id, application_id).await? else {
         return Ok(Err(NotPayable::NotAwaiting));
     };
-    if app.status == "paid" {
+    if app.status == ApplicationStatus::Paid {
         return Ok(Err(NotPayable::AlreadyPaid));
     }
-    if app.status != "awaiting_payment" || app.payment_deadline <= now {
+    if !app.status.accepts_payment(now, app.payment_deadline) {
         return Ok(Err(NotPayable::NotAwaiting));
     }
     Ok(Ok(Due {
         application_id,
-        fee: Money::try_from(app.fee_tenge)?,
+        fee: app.fee,
         deadline: app.payment_deadline,
         now,
         tz: ctx.config.timezone,
@@ -90,7 +90,7 @@ pub async fn choose(
         return Ok(Choice::NotPayable(NotPayable::NotAwaiting));
     };
     // The amount is the one fixed on the order, even if the campaign's fee changed since.
-    let due = Due { fee: Money::try_from(order.amount_tenge)?, ..due };
+    let due = Due { fee: order.amount, ..due };
     tracing::info!(
         user = telegram_user_id,
         application_id,
@@ -133,7 +133,7 @@ async fn order(
             // Either a concurrent tap created it (ask again) or the application was settled.
             Ok(None) => {
                 let still = db::application_status(&ctx.db, application_id).await?;
-                if still.as_deref() != Some("awaiting_payment") {
+                if !still.is_some_and(ApplicationStatus::can_pay) {
                     return Ok(None);
                 }
             }
@@ -176,7 +176,7 @@ pub async fn check(
     if !payable(&o, now) {
         return Ok(CheckOutcome::NotPayable);
     }
-    let expected = Money::try_from(o.amount_tenge)?;
+    let expected = o.amount;
     if amount::tiyn(expected) != amount_tiyn {
         return Ok(CheckOutcome::WrongAmount { expected });
     }
@@ -184,7 +184,7 @@ pub async fn check(
 }
 
 fn payable(o: &OrderState, now: DateTime<Utc>) -> bool {
-    o.payment_status == "pending" && o.application_status == "awaiting_payment" && now < o.payment_deadline
+    o.payment_status.is_open() && o.application_status.accepts_payment(now, o.payment_deadline)
 }
 
 /// Records a provider's payment once per transaction id: a repeat, even one arriving
@@ -355,11 +355,11 @@ pub async fn apply(
     else {
         return Ok(PayOutcome::NotFound);
     };
-    let expected = Money::try_from(o.amount_tenge)?;
+    let expected = o.amount;
     if amount::tiyn(expected) != event.amount_tiyn {
         return Ok(PayOutcome::WrongAmount { expected });
     }
-    if o.payment_status == "paid" || o.payment_status == "late" {
+    if o.payment_status.is_settled() {
         return Ok(if o.provider_txn_id.as_deref() == Some(event.txn_id.as_str()) {
             PayOutcome::AlreadyRecorded { payment_id: o.payment_id }
         } else {
@@ -367,7 +367,7 @@ pub async fn apply(
         });
     }
     let locale = o.locale.unwrap_or(Locale::Kk);
-    let applies = o.application_status == "awaiting_payment" && now < o.payment_deadline;
+    let applies = o.application_status.accepts_payment(now, o.payment_deadline);
     if applies {
         let place = place.context("the seat's place was not read before the payment")?;
         if !db::settle(conn, o.payment_id, db::Settlement::Paid, &event.txn_id, now).await?
@@ -470,7 +470,7 @@ pub async fn mark_paid_by_staff(ctx: &Ctx, actor_id: i64, order_number: &str) ->
                 method: o.method,
                 order_number: order_number.to_string(),
                 txn_id: format!("staff:{actor_id}:{}", o.payment_id),
-                amount_tiyn: amount::tiyn(Money::try_from(o.amount_tenge)?),
+                amount_tiyn: amount::tiyn(o.amount),
             };
             apply(&mut tx, ctx, &event, place.as_ref(), now).await?
         }

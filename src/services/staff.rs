@@ -7,7 +7,7 @@ use crate::db::staff::{
     self as store, FindKey, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats,
 };
 use crate::db::{audit, refunds};
-use crate::domain::{Iin, Phone, StaffAction};
+use crate::domain::{ApplicationStatus, Iin, Phone, StaffAction};
 use crate::payments::order_number;
 use crate::services::Ctx;
 
@@ -177,7 +177,11 @@ pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Resu
     let Some(holder) = store::mark_no_show(&mut *tx, application_id, now).await? else {
         drop(tx);
         return Ok(match store::status_and_test_time(&ctx.db, application_id).await? {
-            Some((status, starts_at)) if status == "paid" && starts_at > now => NoShow::TooEarly,
+            Some((status, starts_at))
+                if status == ApplicationStatus::Paid && !status.can_mark_no_show(now, starts_at) =>
+            {
+                NoShow::TooEarly
+            }
             _ => NoShow::NotPaid,
         });
     };

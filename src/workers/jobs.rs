@@ -4,15 +4,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::jobs::{self, DueJob};
+use crate::db::jobs::{self, DueJob, JobKind};
 use crate::services::Ctx;
 use crate::services::expiry::{self, Done};
 use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 
-/// The job kinds this runner handles; see [`step`].
-pub const KINDS: &[&str] = &["payment_reminder", "payment_expiry", "slot_changed"];
+/// The job kinds this runner handles: all it knows; see [`step`].
+pub const KINDS: &[JobKind] = &JobKind::ALL;
 
 /// Runs every job due by the clock's now; returns how many were taken (done or failed).
 pub async fn run_due(ctx: &Ctx) -> anyhow::Result<usize> {
@@ -29,11 +29,10 @@ async fn step(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let Some(job) = jobs::claim_next(&mut tx, now, KINDS).await? else {
         return Ok(false);
     };
-    let result = match job.kind.as_str() {
-        "payment_reminder" => expiry::remind(&mut tx, ctx, &job, now).await,
-        "payment_expiry" => expiry::expire(&mut tx, ctx, &job, now).await,
-        "slot_changed" => slot_changed(&mut tx, ctx, &job).await,
-        other => Err(anyhow::anyhow!("job kind `{other}` is in KINDS but has no handler")),
+    let result = match job.kind {
+        JobKind::PaymentReminder => expiry::remind(&mut tx, ctx, &job, now).await,
+        JobKind::PaymentExpiry => expiry::expire(&mut tx, ctx, &job, now).await,
+        JobKind::SlotChanged => slot_changed(&mut tx, ctx, &job).await,
     };
     match result {
         Ok(done) => {

@@ -38,7 +38,7 @@ pub(super) async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> Ha
                 "staff-find-application",
                 &[
                     ("id", app.id.into()),
-                    ("status", ctx.i18n.t(l, &format!("status-{}", app.status)).into()),
+                    ("status", ctx.i18n.t(l, app.status.fluent_id()).into()),
                     ("when", format::date_time(app.starts_at, tz, l).into()),
                     ("place", format!("{city}, {venue}").into()),
                 ],
@@ -51,9 +51,9 @@ pub(super) async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> Ha
                 "staff-find-payment",
                 &[
                     ("order", p.order_number.as_str().into()),
-                    ("method", ctx.i18n.t(l, &format!("payment-method-{}", p.method)).into()),
+                    ("method", ctx.i18n.t(l, &format!("payment-method-{}", p.method.code())).into()),
                     ("amount", amount.into()),
-                    ("status", ctx.i18n.t(l, &format!("payment-status-{}", p.status)).into()),
+                    ("status", ctx.i18n.t(l, p.status.fluent_id()).into()),
                 ],
             ));
         }

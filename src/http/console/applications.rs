@@ -69,7 +69,7 @@ async fn render(ctx: &Ctx, staff: &Staff, f: &FilterForm) -> Result<Response, Co
         .map(|r| {
             context! {
                 id => r.id,
-                status => r.status.clone(),
+                status => r.status.as_str(),
                 name => r.full_name.clone().unwrap_or_default(),
                 iin => console::mask_iin(r.iin.as_deref()),
                 email => console::mask_email(r.email.as_deref()),
@@ -126,8 +126,8 @@ pub async fn detail(
         .iter()
         .map(|p| {
             context! {
-                order => p.order_number.clone(), method => p.method.clone(), amount => fmt::money(p.amount_tenge.into()),
-                status => p.status.clone(), created => fmt::stamp(&ctx, p.created_at),
+                order => p.order_number.clone(), method => p.method.code(), amount => fmt::money(p.amount_tenge.into()),
+                status => p.status.as_str(), created => fmt::stamp(&ctx, p.created_at),
                 paid => p.paid_at.map(|t| fmt::stamp(&ctx, t)).unwrap_or_default(),
             }
         })
@@ -137,7 +137,7 @@ pub async fn detail(
         .outbox
         .iter()
         .map(|m| {
-            context! { id => m.id, text => m.text.clone(), status => m.status.clone(),
+            context! { id => m.id, text => m.text.clone(), status => minijinja::value::Serde(m.status),
             created => fmt::stamp(&ctx, m.created_at),
             sent => m.sent_at.map(|t| fmt::stamp(&ctx, t)).unwrap_or_default() }
         })

@@ -127,8 +127,10 @@ async fn progress_values(ctx: &Ctx, id: i64) -> Result<minijinja::Value, Console
     let p = console::broadcast_progress(ctx, id).await?.ok_or(ConsoleError::NotFound)?;
     let done = p.sent + p.failed;
     let percent = if p.total > 0 { done * 100 / i64::from(p.total) } else { 100 };
-    Ok(context! { id => p.id, status => p.status, total => p.total, sent => p.sent, failed => p.failed,
-    pending => p.pending, percent => percent, finished => p.pending == 0 })
+    Ok(
+        context! { id => p.id, status => minijinja::value::Serde(p.status), total => p.total, sent => p.sent, failed => p.failed,
+        pending => p.pending, percent => percent, finished => p.pending == 0 },
+    )
 }
 
 pub async fn progress(

@@ -10,7 +10,7 @@ use minijinja::context;
 use minijinja::value::Value;
 
 use super::{ConsoleError, Staff, fmt};
-use crate::domain::StaffAction;
+use crate::domain::{ApplicationStatus, StaffAction};
 use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -43,15 +43,15 @@ async fn values(ctx: &Ctx, l: Locale) -> Result<Value, ConsoleError> {
     };
     let st = &o.stats;
     let statuses = [
-        ("awaiting_payment", st.awaiting),
-        ("paid", st.paid),
-        ("annulled", st.annulled),
-        ("cancelled", st.cancelled),
-        ("withdrawn", st.withdrawn),
-        ("no_show", st.no_show),
+        (ApplicationStatus::AwaitingPayment, st.awaiting),
+        (ApplicationStatus::Paid, st.paid),
+        (ApplicationStatus::Annulled, st.annulled),
+        (ApplicationStatus::Cancelled, st.cancelled),
+        (ApplicationStatus::Withdrawn, st.withdrawn),
+        (ApplicationStatus::NoShow, st.no_show),
     ]
     .iter()
-    .map(|(k, n)| context! { key => *k, count => *n })
+    .map(|(k, n)| context! { key => k.as_str(), count => *n })
     .collect::<Vec<_>>();
 
     let tz = ctx.config.timezone;

@@ -40,7 +40,7 @@ fn row(ctx: &Ctx, r: &RebindRequest, masked: bool) -> Value {
     };
     context! {
         id => r.id, telegram => r.telegram_user_id, name => r.first_name.clone().unwrap_or_default(),
-        iin => iin, email => email, phone => phone, status => r.status.clone(),
+        iin => iin, email => email, phone => phone, status => minijinja::value::Serde(r.status),
         holder => r.holder, at => fmt::stamp(ctx, r.created_at),
         resolved => r.resolved_at.map(|t| fmt::stamp(ctx, t)).unwrap_or_default(),
         resolved_by => r.resolved_by, note => r.note.clone().unwrap_or_default(),

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{ApiError, Attached, Sandbox, html_page};
 use crate::config::ExposeSecret;
-use crate::domain::Money;
+use crate::domain::{ApplicationStatus, Method, PaymentStatus};
 use crate::payments::card;
 
 use crate::services::payments::OrderRow as Order;
@@ -68,17 +68,17 @@ pub(super) async fn submit(
     let Some(found) = crate::services::payments::order_by_number(&attached.ctx, &order).await? else {
         return render(attached, &order, None).await;
     };
-    let flow = match (found.method.as_str(), form.action.as_str()) {
-        ("card", "pay") => card_flow(&sandbox, attached, &found, true).await,
-        ("card", "decline") => card_flow(&sandbox, attached, &found, false).await,
-        ("kaspi", "kaspi") => kaspi_flow(&sandbox, attached, &found).await,
+    let flow = match (found.method, form.action.as_str()) {
+        (Method::Card, "pay") => card_flow(&sandbox, attached, &found, true).await,
+        (Method::Card, "decline") => card_flow(&sandbox, attached, &found, false).await,
+        (Method::Kaspi, "kaspi") => kaspi_flow(&sandbox, attached, &found).await,
         _ => return Err(ApiError::bad_request("this order is not paid that way")),
     };
     render(attached, &order, Some(flow)).await
 }
 
 fn sum(order: &Order) -> String {
-    format!("{}.00", order.amount_tenge)
+    format!("{}.00", order.amount_tenge.tenge())
 }
 
 fn random_txn_id() -> String {
@@ -205,10 +205,10 @@ struct OrderView {
     method: &'static str,
     fee: String,
     application_id: i64,
-    application_status: String,
+    application_status: ApplicationStatus,
     /// Local time, `dd.mm.yyyy HH:MM`.
     deadline: String,
-    status: String,
+    status: PaymentStatus,
 }
 
 async fn render(
@@ -223,8 +223,8 @@ async fn render(
         return Ok(response);
     };
     let view = OrderView {
-        method: if order.method == "kaspi" { "kaspi" } else { "card" },
-        fee: Money::try_from(order.amount_tenge).map(|m| m.to_string()).unwrap_or_default(),
+        method: order.method.code(),
+        fee: order.amount_tenge.to_string(),
         application_id: order.application_id,
         deadline: order
             .payment_deadline
