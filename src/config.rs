@@ -67,7 +67,7 @@ impl std::fmt::Debug for BotToken {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: SecretString,
-    /// Empty → sandbox mode.
+    /// `serve` refuses to start without one; `ent-bot sandbox` refuses one.
     pub bot_token: BotToken,
     pub telegram_api_url: url::Url,
     pub http_addr: SocketAddr,

@@ -369,7 +369,7 @@ pub async fn refundable_locked(
 }
 
 /// Withdraws a paid application whose test has not begun and gives its seat back, with
-/// its pending jobs and payments cancelled, in one statement ([`close_and_release`] with
+/// its pending jobs and payments cancelled, in one statement (what [`close`] does, with
 /// the test-time guard). `None` when the guard refused.
 pub async fn withdraw_before_test(
     db: impl sqlx::PgExecutor<'_>,

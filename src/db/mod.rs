@@ -1,4 +1,5 @@
-//! sqlx queries, one file per aggregate, and the dialogue `Storage`.
+//! sqlx queries, one file per table or aggregate (the dialogue storage is in
+//! `bot/dialogue.rs`); static statements are compile-checked (`query!`, `.sqlx/`).
 
 pub mod applicants;
 pub mod applications;

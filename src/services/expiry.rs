@@ -1,6 +1,7 @@
-//! The 60-minute payment deadline (instruction §3): reminders while it runs, annulment
-//! when it passes. Called by the due-job runner inside the job's transaction, so the job
-//! is marked done exactly when its effect is committed.
+//! The payment deadline (each campaign's `payment_window_minutes`, 60 by default;
+//! instruction §3): reminders while it runs, annulment when it passes. Called by the
+//! due-job runner inside the job's transaction, so the job is marked done exactly when
+//! its effect is committed.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;

@@ -11,7 +11,7 @@ use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 
-/// The job kinds this runner handles: all it knows; see [`step`].
+/// The job kinds this runner handles: all it knows; see `step`.
 pub const KINDS: &[JobKind] = &JobKind::ALL;
 
 /// Runs every job due by the clock's now; returns how many were taken (done or failed).

@@ -1,6 +1,8 @@
-//! Background work: the due-job runner (payment reminders and expiry) and the outbox
-//! sender. Both claim rows with `FOR UPDATE SKIP LOCKED`, so any number of processes may
-//! run them, and use `LISTEN/NOTIFY` only to wake up: the rows are the truth.
+//! Background work: the due-job runner (payment reminders and expiry, slot changes), the
+//! outbox sender, the notices worker (day-before sweep, broadcast progress, pruning) and
+//! the catalog reload. The first two claim rows with `FOR UPDATE SKIP LOCKED`, so any
+//! number of processes may run them, and use `LISTEN/NOTIFY` only to wake up: the rows
+//! are the truth.
 
 pub mod catalog;
 pub mod jobs;

@@ -1,11 +1,11 @@
 //! The sandbox's pages (sandbox mode, DESIGN §3; wired by [`crate::sandbox::start`]), for
 //! a person at a browser, next to the Bot API emulator on the same server:
 //! - `/` — a Telegram-like chat with the bot, acting as one of a few simulated users; its
-//!   JSON API is under `/sandbox/api/` ([`chat`]);
-//! - `/mailbox` — the emails the bot sent (the in-memory mailer), newest first ([`mailbox`]);
+//!   JSON API is under `/sandbox/api/` (`chat.rs`);
+//! - `/mailbox` — the emails the bot sent (the in-memory mailer), newest first (`mailbox.rs`);
 //! - `/pay/<order>` — a payment page that calls our own card and Kaspi callback endpoints
 //!   over HTTP, signed and shaped exactly as the providers would send them, so a sandbox
-//!   payment goes through the same code as a real one ([`payment_page`]).
+//!   payment goes through the same code as a real one (`payment_page.rs`).
 //!
 //! Bot text is plain text: the chat page renders it with `textContent`, and the
 //! server-rendered pages come from templates that escape everything they print
