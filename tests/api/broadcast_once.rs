@@ -50,7 +50,7 @@ async fn the_same_console_confirmation_posted_twice_starts_one_broadcast() {
     let csrf = browser.csrf().await;
     let text = "Пункт №1 открывается в 8:00.";
     let (status, _, preview) = browser
-        .post("/console/broadcast/preview", &[("csrf", &csrf), ("audience", "all"), ("text", text)])
+        .post_full("/console/broadcast/preview", &[("csrf", &csrf), ("audience", "all"), ("text", text)])
         .await;
     assert_eq!(status, StatusCode::OK, "{preview}");
     let key = hidden(&preview, "key");
@@ -64,8 +64,8 @@ async fn the_same_console_confirmation_posted_twice_starts_one_broadcast() {
         ("key", key.as_str()),
     ];
 
-    let (first, first_to, _) = browser.post("/console/broadcast/send", &form).await;
-    let (second, second_to, _) = browser.post("/console/broadcast/send", &form).await;
+    let (first, first_to, _) = browser.post_full("/console/broadcast/send", &form).await;
+    let (second, second_to, _) = browser.post_full("/console/broadcast/send", &form).await;
     assert_eq!((first, second), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
     let id = scalar(&app, "SELECT max(id) FROM broadcasts").await;
     assert_eq!(first_to, format!("/console/broadcast/{id}"));
@@ -78,15 +78,15 @@ async fn the_same_console_confirmation_posted_twice_starts_one_broadcast() {
 
     // A double click: the same form twice at once.
     let (_, _, again) = browser
-        .post("/console/broadcast/preview", &[("csrf", &csrf), ("audience", "all"), ("text", "Второе")])
+        .post_full("/console/broadcast/preview", &[("csrf", &csrf), ("audience", "all"), ("text", "Второе")])
         .await;
     let other_key = hidden(&again, "key");
     let mut both = form;
     both[5] = ("text", "Второе");
     both[6] = ("key", other_key.as_str());
     let (a, b) = tokio::join!(
-        browser.post("/console/broadcast/send", &both),
-        browser.post("/console/broadcast/send", &both)
+        browser.post_full("/console/broadcast/send", &both),
+        browser.post_full("/console/broadcast/send", &both)
     );
     assert_eq!((a.0, b.0), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
     assert_eq!(a.1, b.1);
@@ -96,7 +96,7 @@ async fn the_same_console_confirmation_posted_twice_starts_one_broadcast() {
 
     // A form without a key (from a page served before keys existed) is confirmed again.
     let keyless: Vec<(&str, &str)> = form.iter().copied().filter(|(k, _)| *k != "key").collect();
-    let (status, _, page) = browser.post("/console/broadcast/send", &keyless).await;
+    let (status, _, page) = browser.post_full("/console/broadcast/send", &keyless).await;
     assert_eq!(status, StatusCode::OK);
     assert_ne!(hidden(&page, "key"), key, "a fresh key");
     assert_eq!(scalar(&app, "SELECT count(*) FROM broadcasts").await, 2);

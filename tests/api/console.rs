@@ -4,8 +4,9 @@
 use std::io::Cursor;
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::SET_COOKIE;
 
+pub(crate) use crate::helpers::console::{anonymous, client, link_for, sign_in, with_cookie};
 use crate::helpers::{TestApp, TestUser, spawn_app_with};
 
 pub(crate) const ADMIN: u64 = 9001;
@@ -38,83 +39,6 @@ pub(crate) async fn console_app_with(settings: &[(&str, &str)]) -> (TestApp, Tes
         .await
         .unwrap();
     (app, admin, operator)
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The sign-in link the bot just gave `user` for `/console`.
-async fn link_for(user: &TestUser) -> String {
-    user.send("/console").await;
-    let message = user.last();
-    message
-        .inline_keyboard
-        .iter()
-        .flatten()
-        .find_map(|b| b.url.clone())
-        .unwrap_or_else(|| panic!("no link button in: {}", message.text))
-}
-
-/// A browser session: the cookie, and the CSRF token read from a page.
-#[derive(Clone)]
-pub(crate) struct Browser {
-    http: reqwest::Client,
-    cookie: String,
-    base: String,
-}
-
-impl Browser {
-    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r =
-            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    pub(crate) async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
-        let r =
-            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
-        (r.status(), r.bytes().await.unwrap().to_vec())
-    }
-
-    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    pub(crate) async fn csrf(&self) -> String {
-        let (status, page) = self.get("/console/applications").await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
-        page[at..].split('"').next().unwrap().to_string()
-    }
-}
-
-pub(crate) async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
-    let link = link_for(user).await;
-    let http = client();
-    let r = http.get(&link).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    assert_eq!(r.headers()[LOCATION], "/console/");
-    let set = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/console"),
-        "{set}"
-    );
-    assert!(!set.contains("Secure"), "PUBLIC_URL is http: {set}");
-    let cookie = set.split(';').next().unwrap().to_string();
-    Browser { http, cookie, base: app.http_url("") }
-}
-
-fn anonymous(app: &TestApp) -> Browser {
-    Browser { http: client(), cookie: String::new(), base: app.http_url("") }
 }
 
 /// A fixture applicant with a paid application in the first slot of Almaty.
@@ -162,7 +86,7 @@ async fn a_link_signs_in_once_within_ten_minutes() {
     let first = http.get(&link).send().await.unwrap();
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     let cookie = first.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-    let browser = Browser { http: client(), cookie, base: app.http_url("") };
+    let browser = with_cookie(&app, cookie);
     let (status, page) = browser.get("/console/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Консоль ЕНТ") && page.contains("Регистрации по часам"), "{page}");

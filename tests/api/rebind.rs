@@ -5,8 +5,8 @@
 
 use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, SET_COOKIE};
 
+use crate::helpers::console::sign_in;
 use crate::helpers::{TestApp, TestUser, spawn_app, spawn_app_with};
 
 const ADMIN: u64 = 9101;
@@ -170,49 +170,6 @@ async fn the_owner_asks_support_and_an_admin_rebinds_his_iin_with_its_applicatio
     assert_eq!(admin.last_text(), "Этот ИИН уже привязан к аккаунту 5102.");
 }
 
-/// A browser signed in to the console.
-struct Browser {
-    http: reqwest::Client,
-    cookie: String,
-    base: String,
-}
-
-impl Browser {
-    async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
-        user.send("/console").await;
-        let link = user.last().inline_keyboard.iter().flatten().find_map(|b| b.url.clone()).expect("a link");
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let r = http.get(&link).send().await.unwrap();
-        let cookie = r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-        Browser { http, cookie, base: app.http_url("") }
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r =
-            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.text().await.unwrap())
-    }
-
-    async fn csrf(&self) -> String {
-        let (status, page) = self.get("/console/rebinds").await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
-        page[at..].split('"').next().unwrap().to_string()
-    }
-}
-
 #[tokio::test]
 async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
     let (app, admin, operator) = app_with_staff().await;
@@ -222,7 +179,7 @@ async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
     let request: i64 = scalar(&app, "SELECT id FROM rebind_requests").await;
 
     // Operators read the queue (audited), masked in the list, in full on the request's page.
-    let op = Browser::sign_in(&app, &operator).await;
+    let op = sign_in(&app, &operator).await;
     let (status, list) = op.get("/console/rebinds").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert!(list.contains(&masked) && !list.contains(&iin), "{list}");
@@ -252,7 +209,7 @@ async fn staff_see_the_queue_in_the_console_and_an_admin_rebinds_or_refuses() {
     assert_eq!(op.post("/console/rebinds/preview", &form).await.0, StatusCode::FORBIDDEN);
     assert_eq!(op.post("/console/rebinds/apply", &form).await.0, StatusCode::FORBIDDEN);
 
-    let ad = Browser::sign_in(&app, &admin).await;
+    let ad = sign_in(&app, &admin).await;
     let csrf = ad.csrf().await;
     // Without the CSRF token nothing happens.
     let forged = [("csrf", ""), ("iin", iin.as_str()), ("telegram", "5202")];

@@ -140,7 +140,7 @@ async fn console_lists_and_the_refund_queue_audit_whose_data_they_showed() {
 
     // A typed IIN: the one applicant, the IIN masked.
     let csrf = browser.csrf().await;
-    let (status, _, found) = browser.post("/console/applications", &[("csrf", &csrf), ("q", &iin)]).await;
+    let (status, found) = browser.post("/console/applications", &[("csrf", &csrf), ("q", &iin)]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(found.contains(&format!("/console/applications/{first_app}")), "{found}");
     let masked = format!("{}******{}", &iin[..4], &iin[10..]);

@@ -1,32 +1,62 @@
 //! A staff member's browser on the web console: signs in with the link the bot gives for
-//! `/console`, keeps the cookie, reads the CSRF token and hidden fields from pages.
+//! `/console`, keeps the cookie, reads the CSRF token and hidden fields from pages. One
+//! helper for every console test.
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
 use super::{TestApp, TestUser};
 
+#[derive(Clone)]
 pub struct Browser {
     http: reqwest::Client,
     cookie: String,
     base: String,
 }
 
-/// Signs `user` in through the link the bot just gave him for `/console`.
-pub async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
+/// An HTTP client that does not follow redirects (the tests read them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The sign-in link the bot just gave `user` for `/console`.
+pub async fn link_for(user: &TestUser) -> String {
     user.send("/console").await;
     let message = user.last();
-    let link = message
+    message
         .inline_keyboard
         .iter()
         .flatten()
         .find_map(|b| b.url.clone())
-        .unwrap_or_else(|| panic!("no link button in: {}", message.text));
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        .unwrap_or_else(|| panic!("no link button in: {}", message.text))
+}
+
+/// Signs `user` in through the link the bot just gave him for `/console`; the cookie is
+/// HttpOnly, SameSite=Lax, scoped to `/console` (not Secure: `PUBLIC_URL` is http).
+pub async fn sign_in(app: &TestApp, user: &TestUser) -> Browser {
+    let link = link_for(user).await;
+    let http = client();
     let r = http.get(&link).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_eq!(r.headers()[LOCATION], "/console/");
+    let set = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/console"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "PUBLIC_URL is http: {set}");
+    let cookie = set.split(';').next().unwrap().to_string();
     Browser { http, cookie, base: app.http_url("") }
+}
+
+/// A browser holding the session cookie `cookie` (`name=value`).
+pub fn with_cookie(app: &TestApp, cookie: String) -> Browser {
+    Browser { http: client(), cookie, base: app.http_url("") }
+}
+
+/// A browser with no session.
+pub fn anonymous(app: &TestApp) -> Browser {
+    Browser { http: client(), cookie: String::new(), base: app.http_url("") }
 }
 
 /// The value of the hidden field `name` in a page.
@@ -38,28 +68,40 @@ pub fn hidden(page: &str, name: &str) -> String {
 
 impl Browser {
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r =
-            self.http.get(format!("{}{path}", self.base)).header(COOKIE, &self.cookie).send().await.unwrap();
+        let r = self.request(self.http.get(self.url(path))).await;
         (r.status(), r.text().await.unwrap())
     }
 
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let r = self.request(self.http.get(self.url(path))).await;
+        (r.status(), r.bytes().await.unwrap().to_vec())
+    }
+
+    /// The status and the body.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let (status, _, body) = self.post_full(path, form).await;
+        (status, body)
+    }
+
     /// The status, the `Location` of a redirect (or empty) and the body.
-    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+    pub async fn post_full(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+        let r = self.request(self.http.post(self.url(path)).form(form)).await;
         let location = r.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
         (r.status(), location, r.text().await.unwrap())
     }
 
+    /// The session's CSRF token, read from a page.
     pub async fn csrf(&self) -> String {
         let (status, page) = self.get("/console/").await;
         assert_eq!(status, StatusCode::OK, "{page}");
         hidden(&page, "csrf")
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn request(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        request.header(COOKIE, &self.cookie).send().await.unwrap()
     }
 }
