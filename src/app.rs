@@ -87,13 +87,13 @@ async fn bootstrap_admins(db: &PgPool, ids: &[i64]) -> anyhow::Result<()> {
 
 impl App {
     pub async fn build(mut config: Config, options: Options) -> anyhow::Result<App> {
-        let listener = tokio::net::TcpListener::bind(config.http_addr).await?;
+        let listener = tokio::net::TcpListener::bind(config.http.addr).await?;
         let http_addr = listener.local_addr()?;
-        if config.http_addr.port() == 0 && config.public_url.port() == Some(0) {
+        if config.http.addr.port() == 0 && config.http.public_url.port() == Some(0) {
             // Bound to any free port (tests): links and the webhook must name the real one.
-            config.public_url = format!("http://{http_addr}/").parse()?;
+            config.http.public_url = format!("http://{http_addr}/").parse()?;
         }
-        let console_secret: SecretString = if config.console_secret.expose_secret().is_empty() {
+        let console_secret: SecretString = if config.console.secret.expose_secret().is_empty() {
             // `serve` refuses an empty secret; the sandbox and tests run one process.
             tracing::warn!(
                 "CONSOLE_SECRET is empty: a random one signs console sign-in links, so a link \
@@ -101,13 +101,13 @@ impl App {
             );
             crate::services::console::random_secret().into()
         } else {
-            config.console_secret.clone()
+            config.console.secret.clone()
         };
         let owns_pool = options.pool.is_none();
         let db = match options.pool {
             Some(pool) => pool,
             None => {
-                crate::db::connect(config.database_url.expose_secret(), config.database_max_connections)
+                crate::db::connect(config.database.url.expose_secret(), config.database.max_connections)
                     .await?
             }
         };
@@ -117,9 +117,9 @@ impl App {
             db,
             clock: options.clock.unwrap_or(Clock::System),
             i18n: Arc::new(I18n::load()?),
-            mailer: Mailer::new(config.smtp_url.as_ref().map(|u| u.expose_secret()), &config.mail_from)?,
+            mailer: Mailer::new(config.mail.smtp_url.as_ref().map(|u| u.expose_secret()), &config.mail.from)?,
             console_secret,
-            exports: crate::services::export::Limiter::new(config.exports_at_once),
+            exports: crate::services::export::Limiter::new(config.console.exports_at_once),
             config: Arc::new(config),
             catalog: Default::default(),
             wakeups: Default::default(),
@@ -134,13 +134,14 @@ impl App {
         let metrics = crate::metrics::install();
         // Never on the public listener unless a token guards it: behind a reverse proxy on
         // the same host every caller is loopback, so the address says nothing.
-        let public_metrics = if ctx.config.metrics_addr.is_none() && ctx.config.metrics_token.is_some() {
-            metrics.clone()
-        } else {
-            None
-        };
+        let public_metrics =
+            if ctx.config.http.metrics_addr.is_none() && ctx.config.http.metrics_token.is_some() {
+                metrics.clone()
+            } else {
+                None
+            };
         let mut router = crate::http::router(ctx.clone(), public_metrics);
-        if let Some(secret) = ctx.config.webhook_secret.clone() {
+        if let Some(secret) = ctx.config.telegram.webhook_secret.clone() {
             router = router.merge(crate::http::webhook::routes(
                 ctx.clone(),
                 secret.expose_secret().to_owned(),
@@ -150,7 +151,7 @@ impl App {
         if let Some(extra) = options.extra_routes {
             router = router.merge(extra);
         }
-        let limits = ctx.config.http_limits;
+        let limits = ctx.config.http.limits;
         let mut http_stop = shutdown.clone();
         tasks.spawn(async move {
             // Keeps answering (503 on the webhook) until the rest has stopped.
@@ -161,7 +162,7 @@ impl App {
             let serve = crate::http::server::serve(listener, router, limits, stop);
             ("http server", serve.await.map_err(anyhow::Error::from))
         });
-        let metrics_addr = match ctx.config.metrics_addr {
+        let metrics_addr = match ctx.config.http.metrics_addr {
             Some(addr) => {
                 let listener = tokio::net::TcpListener::bind(addr).await?;
                 let bound = listener.local_addr()?;
@@ -184,12 +185,12 @@ impl App {
             // The emulated Bot API is mounted on our own HTTP server.
             format!("http://{http_addr}/").parse()?
         } else {
-            ctx.config.telegram_api_url.clone()
+            ctx.config.telegram.api_url.clone()
         };
         let token = if ctx.config.is_sandbox() {
             SANDBOX_TOKEN.to_string()
         } else {
-            ctx.config.bot_token.expose().to_string()
+            ctx.config.telegram.bot_token.expose().to_string()
         };
         let bot = bot_client(token, api_url)?;
         let probe = options.probe.unwrap_or_default();
@@ -202,7 +203,7 @@ impl App {
         });
         tasks.spawn(named("catalog", crate::workers::catalog::run(ctx.clone(), shutdown.clone())));
         if options.handlers {
-            let workers = ctx.config.update_workers;
+            let workers = ctx.config.telegram.update_workers;
             let run = crate::bot::run(ctx.clone(), bot.clone(), probe.clone(), workers, shutdown.clone());
             tasks.spawn(named("bot", run));
         }

@@ -64,28 +64,76 @@ impl std::fmt::Debug for BotToken {
     }
 }
 
+/// The settings, grouped by what they configure. Parsed once ([`Config::from_lookup`]) and
+/// never changed afterwards; secrets are `SecretString`, so `{config:?}` prints none.
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub database_url: SecretString,
+    pub database: DatabaseConfig,
+    pub telegram: TelegramConfig,
+    pub http: HttpConfig,
+    pub mail: MailConfig,
+    pub payments: PaymentsConfig,
+    pub notices: NoticesConfig,
+    pub console: ConsoleConfig,
+    /// Telegram ids made admins at start (only those never staff or removed).
+    pub admin_ids: Vec<i64>,
+    /// Dates and times are shown in this zone.
+    pub timezone: Tz,
+    /// How applicants reach NCT support (shown in help and when an IIN cannot be bound).
+    pub support_contact: String,
+    /// Set only by `ent-bot sandbox`: the Bot API is emulated in-process.
+    pub sandbox: bool,
+    /// Sandbox users who act as admins. Kept in memory, never in the `staff` table, so a
+    /// sandbox run can never make a real Telegram user an admin.
+    pub sandbox_admins: Vec<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    pub url: SecretString,
+    /// Pool size per process: at least twice `update_workers` plus 2.
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct TelegramConfig {
     /// `serve` refuses to start without one; `ent-bot sandbox` refuses one.
     pub bot_token: BotToken,
-    pub telegram_api_url: url::Url,
-    pub http_addr: SocketAddr,
-    pub public_url: url::Url,
+    pub api_url: url::Url,
+    /// Set: webhook mode (Telegram sends it back in a header); unset: long polling.
     pub webhook_secret: Option<SecretString>,
+    /// Updates handled at once by this process (each holds two pool connections).
+    pub update_workers: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    pub addr: SocketAddr,
+    pub public_url: url::Url,
     /// How the public listener treats slow, idle and too many connections.
-    pub http_limits: HttpLimits,
+    pub limits: HttpLimits,
     /// `METRICS_ADDR`: `/metrics` on a listener of its own (and no longer on `HTTP_ADDR`).
     pub metrics_addr: Option<SocketAddr>,
     /// `METRICS_TOKEN`: the bearer token `/metrics` asks for; without `METRICS_ADDR` it is
     /// what lets `/metrics` onto the public listener at all.
     pub metrics_token: Option<SecretString>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (the Kaspi allow-list check).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// `serve` refuses to start without it; the sandbox keeps mail in memory.
     pub smtp_url: Option<SecretString>,
-    pub mail_from: String,
-    pub admin_ids: Vec<i64>,
-    pub timezone: Tz,
-    pub payment_deadline_minutes: u32,
-    pub payment_reminder_minutes: Vec<u32>,
+    pub from: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PaymentsConfig {
+    /// The payment window given to a new campaign (each keeps its own).
+    pub deadline_minutes: u32,
+    /// Reminders, as minutes left before the deadline.
+    pub reminder_minutes: Vec<u32>,
     /// Unpaid seat holds an applicant may take in 24 hours (`HOLDS_PER_DAY`): a hold that
     /// is cancelled or runs out still counts, so seats cannot be kept held without paying.
     pub holds_per_day: u32,
@@ -99,44 +147,42 @@ pub struct Config {
     /// `KASPI_BASIC_AUTH=user:password`: a second factor when the contract with Kaspi
     /// provides one; every Kaspi request must then carry it.
     pub kaspi_basic_auth: Option<SecretString>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (the Kaspi allow-list check).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The name to type in Kaspi.kz «Payments» to find the NCT (one name, both languages).
+    pub kaspi_service_name: String,
     pub card_api_url: Option<url::Url>,
     pub card_public_id: String,
     pub card_api_secret: SecretString,
-    /// Days a provider's callback is kept in `payment_callbacks` (the idempotency record and
-    /// what the provider said); older ones are purged. The payment itself stays in `payments`.
-    pub payment_callbacks_retention_days: u32,
-    pub send_rate_per_sec: u32,
-    /// Bulk messages (broadcasts, notices, the evening sweep) go with `allow_paid_broadcast`
-    /// (Telegram charges Stars for each) at up to `paid_broadcast_rate_per_sec`.
-    pub paid_broadcast: bool,
-    pub paid_broadcast_rate_per_sec: u32,
-    pub refund_email: String,
-    /// Local hour (in `TIMEZONE`) from which the day-before test reminders go out.
-    pub test_day_reminder_hour: u32,
-    /// How applicants reach NCT support (shown in help and when an IIN cannot be bound).
-    pub support_contact: String,
-    /// The name to type in Kaspi.kz «Payments» to find the NCT (one name, both languages).
-    pub kaspi_service_name: String,
-    pub database_max_connections: u32,
-    /// Updates handled at once by this process (each holds two pool connections).
-    pub update_workers: usize,
-    /// Attendance exports built at once by this process; the next one is asked to retry.
-    pub exports_at_once: u32,
     /// `CARD_PAYMENTS=off` hides the card button (no gateway configured): Kaspi only.
     pub card_payments: bool,
     /// `CARD_TEST_PAYMENTS=true`: a card `Pay` marked `TestMode=1` (the gateway's test cards)
     /// pays like a real one. Staging against a test terminal and the sandbox; never production.
     pub card_test_payments: bool,
-    /// Set only by `ent-bot sandbox`: the Bot API is emulated in-process.
-    pub sandbox: bool,
-    /// Sandbox users who act as admins. Kept in memory, never in the `staff` table, so a
-    /// sandbox run can never make a real Telegram user an admin.
-    pub sandbox_admins: Vec<i64>,
-    /// Signs the staff console's one-time sign-in links (HMAC). Empty → a random one is
-    /// made at start (links then stop working when the process restarts).
-    pub console_secret: SecretString,
+    /// Days a provider's callback is kept in `payment_callbacks` (the idempotency record and
+    /// what the provider said); older ones are purged. The payment itself stays in `payments`.
+    pub callbacks_retention_days: u32,
+    /// Where applicants send refund documents.
+    pub refund_email: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NoticesConfig {
+    /// Outgoing budget for notifications and broadcasts, messages per second.
+    pub send_rate_per_sec: u32,
+    /// Bulk messages (broadcasts, notices, the evening sweep) go with `allow_paid_broadcast`
+    /// (Telegram charges Stars for each) at up to `paid_broadcast_rate_per_sec`.
+    pub paid_broadcast: bool,
+    pub paid_broadcast_rate_per_sec: u32,
+    /// Local hour (in `TIMEZONE`) from which the day-before test reminders go out.
+    pub test_day_reminder_hour: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConsoleConfig {
+    /// Signs the staff console's one-time sign-in links (HMAC); the same in every process.
+    /// `serve` refuses an empty one; the sandbox and tests make a random one at start.
+    pub secret: SecretString,
+    /// Attendance exports built at once by this process; the next one is asked to retry.
+    pub exports_at_once: u32,
 }
 
 impl Config {
@@ -233,84 +279,98 @@ impl Config {
         }
 
         Ok(Config {
-            database_url: var("DATABASE_URL")
-                .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into())
-                .into(),
-            bot_token: BotToken::new(var("BOT_TOKEN").unwrap_or_default()),
-            telegram_api_url: var("TELEGRAM_API_URL")
-                .unwrap_or_else(|| "https://api.telegram.org".into())
-                .parse()
-                .context("TELEGRAM_API_URL must be a URL")?,
-            http_addr,
-            public_url,
-            webhook_secret: webhook_secret.map(SecretString::from),
-            http_limits,
-            metrics_addr,
-            metrics_token: metrics_token.map(SecretString::from),
-            smtp_url: var("SMTP_URL").map(SecretString::from),
-            mail_from: var("MAIL_FROM").unwrap_or_else(|| "ENT bot <no-reply@ent-bot.local>".into()),
-            admin_ids,
-            timezone,
-            payment_deadline_minutes,
-            payment_reminder_minutes,
-            holds_per_day: number(var("HOLDS_PER_DAY"), 3, "HOLDS_PER_DAY")?,
-            kaspi_allowed_ips,
-            kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
-            kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {
-                Some(v) if v.split_once(':').is_some_and(|(u, p)| !u.is_empty() && !p.is_empty()) => {
-                    Some(v.into())
-                }
-                Some(_) => bail!("KASPI_BASIC_AUTH must be user:password, both non-empty"),
-                None => None,
+            database: DatabaseConfig {
+                url: var("DATABASE_URL")
+                    .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/ent_bot".into())
+                    .into(),
+                max_connections: database_max_connections,
             },
-            trusted_proxies,
-            card_api_url: var("CARD_API_URL")
-                .map(|u| u.parse().context("CARD_API_URL must be a URL"))
-                .transpose()?,
-            card_public_id: var("CARD_PUBLIC_ID").unwrap_or_default(),
-            card_api_secret: var("CARD_API_SECRET").unwrap_or_default().into(),
-            payment_callbacks_retention_days: match number(
-                var("PAYMENT_CALLBACKS_RETENTION_DAYS"),
-                400,
-                "PAYMENT_CALLBACKS_RETENTION_DAYS",
-            )? {
-                // Providers repeat a notification for days; its record must outlive them.
-                n if n >= 30 => n,
-                n => bail!("PAYMENT_CALLBACKS_RETENTION_DAYS must be at least 30, got {n}"),
+            telegram: TelegramConfig {
+                bot_token: BotToken::new(var("BOT_TOKEN").unwrap_or_default()),
+                api_url: var("TELEGRAM_API_URL")
+                    .unwrap_or_else(|| "https://api.telegram.org".into())
+                    .parse()
+                    .context("TELEGRAM_API_URL must be a URL")?,
+                webhook_secret: webhook_secret.map(SecretString::from),
+                update_workers: update_workers as usize,
             },
-            send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
-            paid_broadcast: flag(var("PAID_BROADCAST"), "PAID_BROADCAST")?,
-            paid_broadcast_rate_per_sec: match number(
-                var("PAID_BROADCAST_RATE_PER_SEC"),
-                1000,
-                "PAID_BROADCAST_RATE_PER_SEC",
-            )? {
-                n if n <= 1000 => n,
-                n => bail!("PAID_BROADCAST_RATE_PER_SEC is at most 1000 (Telegram's limit), got {n}"),
+            http: HttpConfig {
+                addr: http_addr,
+                public_url,
+                limits: http_limits,
+                metrics_addr,
+                metrics_token: metrics_token.map(SecretString::from),
+                trusted_proxies,
             },
-            refund_email: var("REFUND_EMAIL").unwrap_or_else(|| "uto@testcenter.kz".into()),
-            test_day_reminder_hour: match var("TEST_DAY_REMINDER_HOUR") {
-                None => 18,
-                Some(h) => match h.parse::<u32>() {
-                    Ok(h) if h < 24 => h,
-                    _ => bail!("TEST_DAY_REMINDER_HOUR must be an hour from 0 to 23, got `{h}`"),
+            mail: MailConfig {
+                smtp_url: var("SMTP_URL").map(SecretString::from),
+                from: var("MAIL_FROM").unwrap_or_else(|| "ENT bot <no-reply@ent-bot.local>".into()),
+            },
+            payments: PaymentsConfig {
+                deadline_minutes: payment_deadline_minutes,
+                reminder_minutes: payment_reminder_minutes,
+                holds_per_day: number(var("HOLDS_PER_DAY"), 3, "HOLDS_PER_DAY")?,
+                kaspi_allowed_ips,
+                kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
+                kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {
+                    Some(v) if v.split_once(':').is_some_and(|(u, p)| !u.is_empty() && !p.is_empty()) => {
+                        Some(v.into())
+                    }
+                    Some(_) => bail!("KASPI_BASIC_AUTH must be user:password, both non-empty"),
+                    None => None,
+                },
+                kaspi_service_name: var("KASPI_SERVICE_NAME")
+                    .unwrap_or_else(|| "Национальный центр тестирования".into()),
+                card_api_url: var("CARD_API_URL")
+                    .map(|u| u.parse().context("CARD_API_URL must be a URL"))
+                    .transpose()?,
+                card_public_id: var("CARD_PUBLIC_ID").unwrap_or_default(),
+                card_api_secret: var("CARD_API_SECRET").unwrap_or_default().into(),
+                card_payments: match var("CARD_PAYMENTS").as_deref() {
+                    None | Some("on") => true,
+                    Some("off") => false,
+                    Some(other) => bail!("CARD_PAYMENTS must be `on` or `off`, got `{other}`"),
+                },
+                card_test_payments: flag(var("CARD_TEST_PAYMENTS"), "CARD_TEST_PAYMENTS")?,
+                callbacks_retention_days: match number(
+                    var("PAYMENT_CALLBACKS_RETENTION_DAYS"),
+                    400,
+                    "PAYMENT_CALLBACKS_RETENTION_DAYS",
+                )? {
+                    // Providers repeat a notification for days; its record must outlive them.
+                    n if n >= 30 => n,
+                    n => bail!("PAYMENT_CALLBACKS_RETENTION_DAYS must be at least 30, got {n}"),
+                },
+                refund_email: var("REFUND_EMAIL").unwrap_or_else(|| "uto@testcenter.kz".into()),
+            },
+            notices: NoticesConfig {
+                send_rate_per_sec: number(var("SEND_RATE_PER_SEC"), 25, "SEND_RATE_PER_SEC")?,
+                paid_broadcast: flag(var("PAID_BROADCAST"), "PAID_BROADCAST")?,
+                paid_broadcast_rate_per_sec: match number(
+                    var("PAID_BROADCAST_RATE_PER_SEC"),
+                    1000,
+                    "PAID_BROADCAST_RATE_PER_SEC",
+                )? {
+                    n if n <= 1000 => n,
+                    n => bail!("PAID_BROADCAST_RATE_PER_SEC is at most 1000 (Telegram's limit), got {n}"),
+                },
+                test_day_reminder_hour: match var("TEST_DAY_REMINDER_HOUR") {
+                    None => 18,
+                    Some(h) => match h.parse::<u32>() {
+                        Ok(h) if h < 24 => h,
+                        _ => bail!("TEST_DAY_REMINDER_HOUR must be an hour from 0 to 23, got `{h}`"),
+                    },
                 },
             },
-            support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
-            kaspi_service_name: var("KASPI_SERVICE_NAME")
-                .unwrap_or_else(|| "Национальный центр тестирования".into()),
-            database_max_connections,
-            update_workers: update_workers as usize,
-            exports_at_once: number(var("EXPORTS_AT_ONCE"), 2, "EXPORTS_AT_ONCE")?,
-            card_payments: match var("CARD_PAYMENTS").as_deref() {
-                None | Some("on") => true,
-                Some("off") => false,
-                Some(other) => bail!("CARD_PAYMENTS must be `on` or `off`, got `{other}`"),
+            console: ConsoleConfig {
+                secret: var("CONSOLE_SECRET").unwrap_or_default().into(),
+                exports_at_once: number(var("EXPORTS_AT_ONCE"), 2, "EXPORTS_AT_ONCE")?,
             },
-            card_test_payments: flag(var("CARD_TEST_PAYMENTS"), "CARD_TEST_PAYMENTS")?,
+            admin_ids,
+            timezone,
+            support_contact: var("SUPPORT_CONTACT").unwrap_or_else(|| "uto@testcenter.kz".into()),
             sandbox: false,
             sandbox_admins: vec![],
-            console_secret: var("CONSOLE_SECRET").unwrap_or_default().into(),
         })
     }
 }
@@ -355,8 +415,8 @@ mod tests {
 
     #[test]
     fn holds_per_day_defaults_to_three_and_must_be_positive() {
-        assert_eq!(cfg(&[]).unwrap().holds_per_day, 3);
-        assert_eq!(cfg(&[("HOLDS_PER_DAY", "5")]).unwrap().holds_per_day, 5);
+        assert_eq!(cfg(&[]).unwrap().payments.holds_per_day, 3);
+        assert_eq!(cfg(&[("HOLDS_PER_DAY", "5")]).unwrap().payments.holds_per_day, 5);
         assert!(cfg(&[("HOLDS_PER_DAY", "0")]).is_err());
     }
 
@@ -365,14 +425,14 @@ mod tests {
         let c = cfg(&[]).unwrap();
         assert!(!c.is_sandbox(), "only `ent-bot sandbox` turns the sandbox on");
         assert_eq!(c.timezone, chrono_tz::Asia::Almaty);
-        assert_eq!(c.payment_deadline_minutes, 60);
-        assert_eq!(c.payment_reminder_minutes, vec![30, 10]);
-        assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(c.send_rate_per_sec, 25);
-        assert!(!c.paid_broadcast);
-        assert_eq!(c.paid_broadcast_rate_per_sec, 1000);
+        assert_eq!(c.payments.deadline_minutes, 60);
+        assert_eq!(c.payments.reminder_minutes, vec![30, 10]);
+        assert_eq!(c.http.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.notices.send_rate_per_sec, 25);
+        assert!(!c.notices.paid_broadcast);
+        assert_eq!(c.notices.paid_broadcast_rate_per_sec, 1000);
         assert!(
-            c.kaspi_allowed_ips.is_empty() && !c.kaspi_allow_loopback,
+            c.payments.kaspi_allowed_ips.is_empty() && !c.payments.kaspi_allow_loopback,
             "nobody may call Kaspi's endpoint"
         );
     }
@@ -380,7 +440,7 @@ mod tests {
     #[test]
     fn a_printed_config_does_not_show_the_bot_token() {
         let c = cfg(&[("BOT_TOKEN", "123456789:AAH-THIS-IS-THE-SECRET-BOT-TOKEN")]).unwrap();
-        assert_eq!(c.bot_token.expose(), "123456789:AAH-THIS-IS-THE-SECRET-BOT-TOKEN");
+        assert_eq!(c.telegram.bot_token.expose(), "123456789:AAH-THIS-IS-THE-SECRET-BOT-TOKEN");
         let printed = format!("{c:?} {c:#?}");
         assert!(!printed.contains("AAH-THIS-IS-THE-SECRET-BOT-TOKEN"), "{printed}");
         assert!(printed.contains("BotToken(123456789:<redacted>)"), "{printed}");
@@ -401,7 +461,7 @@ mod tests {
         let c = cfg(&secrets).unwrap();
         let printed = format!("{c:?} {c:#?}");
         assert!(!printed.contains("XYZ"), "{printed}");
-        assert_eq!(c.console_secret.expose_secret(), "console-secret-XYZ");
+        assert_eq!(c.console.secret.expose_secret(), "console-secret-XYZ");
     }
 
     #[test]
@@ -436,7 +496,12 @@ mod tests {
         }
         for good in ["s3cret-token", "A_b-9", &"x".repeat(256)] {
             assert_eq!(
-                cfg(&[("WEBHOOK_SECRET", good)]).unwrap().webhook_secret.as_ref().map(|s| s.expose_secret()),
+                cfg(&[("WEBHOOK_SECRET", good)])
+                    .unwrap()
+                    .telegram
+                    .webhook_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret()),
                 Some(good)
             );
         }
@@ -445,13 +510,13 @@ mod tests {
     #[test]
     fn http_limits_and_metrics_have_safe_defaults() {
         let c = cfg(&[]).unwrap();
-        let limits = c.http_limits;
+        let limits = c.http.limits;
         assert_eq!(limits.header_timeout, std::time::Duration::from_secs(10));
         assert_eq!(limits.body_timeout, std::time::Duration::from_secs(30));
         assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(30));
         assert_eq!(limits.max_connections, 512);
         assert!(
-            c.metrics_addr.is_none() && c.metrics_token.is_none(),
+            c.http.metrics_addr.is_none() && c.http.metrics_token.is_none(),
             "metrics are served nowhere by default"
         );
         for name in [
@@ -472,9 +537,9 @@ mod tests {
     #[test]
     fn the_pool_fits_the_workers_by_default() {
         let c = cfg(&[]).unwrap();
-        assert!(c.database_max_connections as usize >= 2 * c.update_workers + 2);
+        assert!(c.database.max_connections as usize >= 2 * c.telegram.update_workers + 2);
         let c = cfg(&[("UPDATE_WORKERS", "4"), ("DATABASE_MAX_CONNECTIONS", "10")]).unwrap();
-        assert_eq!((c.update_workers, c.database_max_connections), (4, 10));
+        assert_eq!((c.telegram.update_workers, c.database.max_connections), (4, 10));
     }
 
     #[test]

@@ -110,31 +110,31 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    ent_bot::telemetry::redact(config.bot_token.expose());
+    ent_bot::telemetry::redact(config.telegram.bot_token.expose());
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => ent_bot::serve::serve(config, false).await,
         Command::Sandbox => ent_bot::serve::serve(config, true).await,
         Command::Migrate => {
-            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::Seed { what: SeedWhat::Demo } => {
-            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let report = ent_bot::seed::seed_demo_with_window(
                 &pool,
                 chrono::Utc::now(),
                 config.timezone,
-                config.payment_deadline_minutes,
+                config.payments.deadline_minutes,
             )
             .await?;
             println!("{report}");
             Ok(())
         }
         Command::Import { what } => {
-            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let (path, persons) = match &what {
                 ImportWhat::Persons { file } => (file, true),
@@ -157,7 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export {
             what: ExportWhat::Applications { campaign, venue, date, format, output, lang },
         } => {
-            let pool = ent_bot::db::connect(config.database_url.expose_secret(), 2).await?;
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
             let i18n = std::sync::Arc::new(ent_bot::i18n::I18n::load()?);
             let locale = ent_bot::i18n::Locale::from_code(&lang).unwrap_or(ent_bot::i18n::Locale::Ru);

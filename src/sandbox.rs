@@ -20,19 +20,19 @@ pub const SANDBOX_CARD_SECRET: &str = "sandbox-card-api-secret";
 /// Starts the whole app in sandbox mode: what `ent-bot sandbox` runs, and what the tests
 /// start. Returns the running app and the sandbox (its emulator).
 pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(App, Sandbox)> {
-    if !config.bot_token.is_empty() {
+    if !config.telegram.bot_token.is_empty() {
         return Err(Refusal("the sandbox plays Telegram itself: unset BOT_TOKEN to run it".into()).into());
     }
     config.sandbox = true;
     // The payment page calls the Kaspi endpoint of this very server.
-    config.kaspi_allow_loopback = true;
-    if config.card_api_secret.expose_secret().is_empty() {
-        config.card_api_secret = SANDBOX_CARD_SECRET.into();
+    config.payments.kaspi_allow_loopback = true;
+    if config.payments.card_api_secret.expose_secret().is_empty() {
+        config.payments.card_api_secret = SANDBOX_CARD_SECRET.into();
     }
     // Its payment page pays as the gateway's test terminal does: `TestMode=1`.
-    config.card_test_payments = true;
+    config.payments.card_test_payments = true;
     // A handful of people trying the bot: a few workers, each keeping a connection, do.
-    config.update_workers = config.update_workers.min(4);
+    config.telegram.update_workers = config.telegram.update_workers.min(4);
     // Admins of the sandbox live in memory only: never written to `staff`.
     config.admin_ids.clear();
     config.sandbox_admins = vec![USERS[0].id as i64];
@@ -40,13 +40,13 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
     let pool = match options.pool.take() {
         Some(pool) => pool,
         None => {
-            crate::db::connect(config.database_url.expose_secret(), config.database_max_connections).await?
+            crate::db::connect(config.database.url.expose_secret(), config.database.max_connections).await?
         }
     };
     crate::db::migrate(&pool).await?;
     let clock = options.clock.clone().unwrap_or(Clock::System);
     if database_is_empty(&pool).await? {
-        let window = config.payment_deadline_minutes;
+        let window = config.payments.deadline_minutes;
         let report = crate::seed::seed_demo_with_window(&pool, clock.now(), config.timezone, window).await?;
         tracing::info!(%report, "sandbox: empty database seeded with demo data");
     } else if !crate::seed::is_sandbox_database(&pool).await? {

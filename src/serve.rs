@@ -7,7 +7,7 @@ use crate::config::ExposeSecret;
 /// `ent-bot serve`: runs until SIGTERM or SIGINT (then exits 0 after a graceful stop), or
 /// until a vital task dies (then fails, so the supervisor restarts the process).
 pub async fn serve(config: Config, sandbox: bool) -> anyhow::Result<()> {
-    if !sandbox && config.bot_token.is_empty() {
+    if !sandbox && config.telegram.bot_token.is_empty() {
         return Err(crate::config::Refusal(
             "BOT_TOKEN is not set. Set it to run the bot, or run `ent-bot sandbox` to try the bot \
              without Telegram (scripts/run.sh does when no token is set)"
@@ -73,16 +73,16 @@ fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = &'static st
 /// in-memory mailbox never reach anyone, and a card link to `/pay/…` is a 404.
 fn production_ready(config: &Config) -> anyhow::Result<()> {
     use crate::config::Refusal;
-    if config.smtp_url.is_none() {
+    if config.mail.smtp_url.is_none() {
         return Err(Refusal("SMTP_URL is not set: confirmation codes could not be emailed".into()).into());
     }
-    if config.card_payments && config.card_api_url.is_none() {
+    if config.payments.card_payments && config.payments.card_api_url.is_none() {
         return Err(Refusal(
             "CARD_API_URL is not set: set the card gateway, or CARD_PAYMENTS=off to offer Kaspi only".into(),
         )
         .into());
     }
-    if config.kaspi_allowed_ips.is_empty() && !config.kaspi_allow_loopback {
+    if config.payments.kaspi_allowed_ips.is_empty() && !config.payments.kaspi_allow_loopback {
         return Err(Refusal(
             "KASPI_ALLOWED_IPS is not set: Kaspi's callbacks carry no signature, so only the \
              addresses listed there may mark orders paid (KASPI_ALLOW_LOOPBACK=true allows \
@@ -92,7 +92,7 @@ fn production_ready(config: &Config) -> anyhow::Result<()> {
         )
         .into());
     }
-    if config.console_secret.expose_secret().is_empty() {
+    if config.console.secret.expose_secret().is_empty() {
         return Err(Refusal(
             "CONSOLE_SECRET is not set: console sign-in links are signed with it, and every \
              process must use the same one (a long random string)"
@@ -100,7 +100,7 @@ fn production_ready(config: &Config) -> anyhow::Result<()> {
         )
         .into());
     }
-    if config.card_test_payments {
+    if config.payments.card_test_payments {
         tracing::warn!(
             "CARD_TEST_PAYMENTS=true: card payments the gateway marks as test payments (TestMode=1) \
              pay for applications; only for a staging deployment against a test terminal"

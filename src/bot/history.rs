@@ -318,7 +318,7 @@ pub async fn on_button(
                 t("history-withdraw-ask-no-refund")
             } else {
                 let fee = app.fee.to_string();
-                let args = [("fee", fee.into()), ("email", ctx.config.refund_email.as_str().into())];
+                let args = [("fee", fee.into()), ("email", ctx.config.payments.refund_email.as_str().into())];
                 ctx.i18n.f(l, "history-withdraw-ask-refund", &args)
             };
             let keyboard = InlineKeyboardMarkup::new([[

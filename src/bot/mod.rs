@@ -187,9 +187,9 @@ pub async fn run(
     set_commands(&replies, &ctx).await;
 
     let mut tasks = tokio::task::JoinSet::new();
-    match ctx.config.webhook_secret.clone() {
+    match ctx.config.telegram.webhook_secret.clone() {
         Some(secret) => {
-            let url = ctx.config.public_url.join(crate::config::WEBHOOK_PATH.trim_start_matches('/'))?;
+            let url = ctx.config.http.public_url.join(crate::config::WEBHOOK_PATH.trim_start_matches('/'))?;
             let set = || {
                 bot.set_webhook(url.clone())
                     .secret_token(secret.expose_secret().to_owned())
@@ -218,7 +218,7 @@ pub async fn run(
             Ok(())
         });
     }
-    if ctx.config.webhook_secret.is_some() {
+    if ctx.config.telegram.webhook_secret.is_some() {
         // Telegram accepted the webhook and the workers handle what it brings.
         ctx.health.set_intake(Intake::Ready);
     }

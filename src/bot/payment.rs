@@ -37,7 +37,7 @@ pub async fn on_choice(
             return Ok(());
         }
         Choice::Kaspi { due, order } => {
-            notices::kaspi(&ctx.i18n, s.locale, &due, &order, &ctx.config.kaspi_service_name)
+            notices::kaspi(&ctx.i18n, s.locale, &due, &order, &ctx.config.payments.kaspi_service_name)
         }
         Choice::Card { due, order, url } => notices::card(&ctx.i18n, s.locale, &due, &order, &url),
         Choice::CardUnavailable { due } => Notice {

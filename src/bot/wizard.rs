@@ -269,7 +269,7 @@ async fn rules_view(ctx: &Ctx, s: &Session, w: &Wizard, chosen: &Chosen) -> anyh
     let window = booking::campaign(ctx, w.campaign_id)
         .await?
         .map(|c| c.payment_window_minutes)
-        .unwrap_or(ctx.config.payment_deadline_minutes as i32);
+        .unwrap_or(ctx.config.payments.deadline_minutes as i32);
     let mut text = ctx.i18n.f(l, "wizard-rules", &[("window", window.into())]);
     if booking::under_16_on_test_day(ctx, s.user_id, chosen.slot).await? {
         text.push_str("\n\n");

@@ -71,7 +71,7 @@ async fn metrics_page(State(ops): State<Ops>, headers: HeaderMap) -> impl IntoRe
         return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], String::new())
             .into_response();
     };
-    if let Some(token) = &ops.ctx.config.metrics_token {
+    if let Some(token) = &ops.ctx.config.http.metrics_token {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

@@ -31,7 +31,7 @@ async fn kaspi(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let caller = caller(&ctx.config.trusted_proxies, peer.ip(), &headers);
+    let caller = caller(&ctx.config.http.trusted_proxies, peer.ip(), &headers);
     if !caller.is_some_and(|ip| kaspi_may_call(&ctx.config, ip)) {
         let caller =
             caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown (no usable X-Forwarded-For)".into());
@@ -39,7 +39,7 @@ async fn kaspi(
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "forbidden" });
         return (StatusCode::FORBIDDEN, Json(answer)).into_response();
     }
-    if let Some(expected) = &ctx.config.kaspi_basic_auth
+    if let Some(expected) = &ctx.config.payments.kaspi_basic_auth
         && !basic_auth_matches(expected.expose_secret(), &headers)
     {
         tracing::warn!(peer = %peer.ip(), "Kaspi endpoint called without the right KASPI_BASIC_AUTH");
@@ -111,8 +111,8 @@ pub fn caller(trusted: &[IpAddr], peer: IpAddr, headers: &HeaderMap) -> Option<I
 /// Only `KASPI_ALLOWED_IPS`, and loopback only when `KASPI_ALLOW_LOOPBACK` says so.
 fn kaspi_may_call(config: &crate::config::Config, ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
-    config.kaspi_allowed_ips.iter().any(|allowed| allowed.to_canonical() == ip)
-        || (config.kaspi_allow_loopback && ip.is_loopback())
+    config.payments.kaspi_allowed_ips.iter().any(|allowed| allowed.to_canonical() == ip)
+        || (config.payments.kaspi_allow_loopback && ip.is_loopback())
 }
 
 /// `Authorization: Basic base64(user:password)` equal to `KASPI_BASIC_AUTH`, compared in
@@ -136,7 +136,7 @@ async fn card(State(ctx): State<Ctx>, Path(kind): Path<String>, headers: HeaderM
         return StatusCode::NOT_FOUND.into_response();
     };
     let signature = headers.get(card::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    if !card::verify(ctx.config.card_api_secret.expose_secret(), &body, signature) {
+    if !card::verify(ctx.config.payments.card_api_secret.expose_secret(), &body, signature) {
         tracing::warn!(kind = kind.code(), "card notification with a bad signature refused");
         return StatusCode::UNAUTHORIZED.into_response();
     }
@@ -165,7 +165,7 @@ async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::R
         Kind::Check if !n.is_tenge() => Ok(json!({ "code": card::code::WRONG_AMOUNT })),
         // Held, refunded or test money is not a payment: recorded, never applied, and
         // acknowledged with code 0 so the gateway does not repeat it for days.
-        Kind::Pay if let Some(why) = n.not_money(ctx.config.card_test_payments) => {
+        Kind::Pay if let Some(why) = n.not_money(ctx.config.payments.card_test_payments) => {
             let txn = n.transaction_id.as_deref().unwrap_or_default();
             tracing::warn!(
                 txn,
@@ -184,7 +184,7 @@ async fn card_answer(ctx: &Ctx, kind: Kind, n: &card::Notification) -> anyhow::R
             service::pay_in_other_currency(ctx, &event, &n.currency, &request, &response).await
         }
         // A test card on a terminal that should take real money: stopped before it "pays".
-        Kind::Check if n.test_mode && !ctx.config.card_test_payments => {
+        Kind::Check if n.test_mode && !ctx.config.payments.card_test_payments => {
             tracing::warn!("card Check in test mode refused (CARD_TEST_PAYMENTS is off)");
             Ok(json!({ "code": card::code::NOT_PAYABLE }))
         }

@@ -64,7 +64,7 @@ pub async fn create_link(config: &Config, base: &url::Url, order: &Order<'_>) ->
     };
     let response = CLIENT
         .post(endpoint)
-        .basic_auth(&config.card_public_id, Some(config.card_api_secret.expose_secret()))
+        .basic_auth(&config.payments.card_public_id, Some(config.payments.card_api_secret.expose_secret()))
         .json(&body)
         .send()
         .await

@@ -29,7 +29,7 @@ pub enum Refusal {
 /// The cap on unpaid holds: `HOLDS_PER_DAY` in a rolling day (a calendar day would allow
 /// twice as many around midnight).
 fn hold_cap(ctx: &Ctx) -> HoldCap {
-    HoldCap { holds: i64::from(ctx.config.holds_per_day), window: Duration::hours(24) }
+    HoldCap { holds: i64::from(ctx.config.payments.holds_per_day), window: Duration::hours(24) }
 }
 
 /// The campaign he may apply to, or why not.
@@ -112,7 +112,7 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
     };
     let window = campaign.payment_window_minutes;
     let deadline = now + Duration::minutes(i64::from(window));
-    let reminders = reminders_within(&ctx.config.payment_reminder_minutes, window);
+    let reminders = reminders_within(&ctx.config.payments.reminder_minutes, window);
     let new = NewApplication {
         telegram_user_id,
         campaign_id: campaign.id,

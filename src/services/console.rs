@@ -76,7 +76,7 @@ pub async fn issue_link(ctx: &Ctx, user: i64) -> anyhow::Result<Option<String>> 
     let sig = URL_SAFE_NO_PAD.encode(signature(ctx.console_secret.expose_secret(), &id, user, expires_at));
     let token = format!("{id}.{sig}");
     tracing::info!(user, token = token_prefix(&token), "console sign-in link issued");
-    let mut url = ctx.config.public_url.join("console/login")?;
+    let mut url = ctx.config.http.public_url.join("console/login")?;
     url.query_pairs_mut().append_pair("token", &token);
     Ok(Some(url.to_string()))
 }

@@ -46,7 +46,7 @@ pub async fn remind(
         deadline: a.payment_deadline,
         now,
         tz: ctx.config.timezone,
-        card: ctx.config.card_payments,
+        card: ctx.config.payments.card_payments,
     };
     let notice = notices::reminder(&ctx.i18n, locale, &due);
     let key = format!("reminder:{}", job.id);

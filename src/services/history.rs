@@ -97,7 +97,7 @@ pub async fn withdraw_on_behalf(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Resul
 /// What the applicant reads once his application is withdrawn.
 pub fn withdrawn_text(ctx: &Ctx, locale: Locale, id: i64, refundable: bool) -> String {
     if refundable {
-        let args = [("id", id.into()), ("email", ctx.config.refund_email.as_str().into())];
+        let args = [("id", id.into()), ("email", ctx.config.payments.refund_email.as_str().into())];
         ctx.i18n.f(locale, "history-withdrawn-refund", &args)
     } else {
         ctx.i18n.f(locale, "history-withdrawn-no-refund", &[("id", id.into())])
@@ -168,8 +168,11 @@ async fn email_refund_instructions(
     };
     let to = Email::parse(&address)?;
     let fee = app.fee.to_string();
-    let args =
-        [("id", app.id.into()), ("fee", fee.into()), ("email", ctx.config.refund_email.as_str().into())];
+    let args = [
+        ("id", app.id.into()),
+        ("fee", fee.into()),
+        ("email", ctx.config.payments.refund_email.as_str().into()),
+    ];
     let message = OutgoingEmail {
         to: to.clone(),
         subject: ctx.i18n.t(locale, "mail-refund-subject"),

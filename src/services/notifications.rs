@@ -112,7 +112,7 @@ pub async fn slot_changed(
 pub async fn test_day_reminders(ctx: &Ctx) -> anyhow::Result<usize> {
     let tz = ctx.config.timezone;
     let local = ctx.clock.now().with_timezone(&tz);
-    if local.hour() < ctx.config.test_day_reminder_hour {
+    if local.hour() < ctx.config.notices.test_day_reminder_hour {
         return Ok(0);
     }
     let tomorrow = local.date_naive() + Duration::days(1);

@@ -47,7 +47,7 @@ pub async fn due(
         deadline: app.payment_deadline,
         now,
         tz: ctx.config.timezone,
-        card: ctx.config.card_payments,
+        card: ctx.config.payments.card_payments,
     }))
 }
 
@@ -152,8 +152,8 @@ async fn card_link(
     order_number: &str,
     fee: Money,
 ) -> anyhow::Result<String> {
-    let Some(base) = &ctx.config.card_api_url else {
-        return Ok(gateway::sandbox_link(&ctx.config.public_url, order_number));
+    let Some(base) = &ctx.config.payments.card_api_url else {
+        return Ok(gateway::sandbox_link(&ctx.config.http.public_url, order_number));
     };
     let description = ctx.i18n.f(locale, "pay-card-description", &[("id", application_id.into())]);
     let account = telegram_user_id.to_string();
@@ -305,7 +305,7 @@ pub async fn pay_in_other_currency(
 #[tracing::instrument(skip_all)]
 pub async fn purge_old_callbacks(ctx: &Ctx) -> anyhow::Result<u64> {
     const BATCH: i64 = 5_000;
-    let keep = chrono::Duration::days(i64::from(ctx.config.payment_callbacks_retention_days));
+    let keep = chrono::Duration::days(i64::from(ctx.config.payments.callbacks_retention_days));
     let before = ctx.clock.now() - keep;
     let mut purged = 0;
     loop {
@@ -409,7 +409,7 @@ pub async fn apply(
             o.application_id,
             expected,
             &event.order_number,
-            &ctx.config.refund_email,
+            &ctx.config.payments.refund_email,
         );
         let key = format!("late:{}", o.payment_id);
         queue(conn, o.telegram_user_id, &text, &key, now).await?;

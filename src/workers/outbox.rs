@@ -52,9 +52,10 @@ pub async fn send_due(ctx: &Ctx, bot: &Bot) -> anyhow::Result<usize> {
 /// returns once the sends in flight are done.
 async fn send(ctx: &Ctx, bot: &Bot, stop: Option<&Shutdown>) -> anyhow::Result<usize> {
     let config = &ctx.config;
-    let paid_rate = config.paid_broadcast.then_some(config.paid_broadcast_rate_per_sec);
-    let pacer = pacer::for_bot(bot, config.send_rate_per_sec, paid_rate);
-    let bulk_rate = paid_rate.unwrap_or(config.send_rate_per_sec).max(config.send_rate_per_sec);
+    let paid_rate = config.notices.paid_broadcast.then_some(config.notices.paid_broadcast_rate_per_sec);
+    let pacer = pacer::for_bot(bot, config.notices.send_rate_per_sec, paid_rate);
+    let bulk_rate =
+        paid_rate.unwrap_or(config.notices.send_rate_per_sec).max(config.notices.send_rate_per_sec);
     let batch_size = i64::from((bulk_rate as f64 * AHEAD.as_secs_f64()).ceil() as u32).clamp(1, 500);
     outbox::skip_unreachable(&ctx.db).await?;
     let mut taken = 0;
@@ -74,7 +75,7 @@ async fn send(ctx: &Ctx, bot: &Bot, stop: Option<&Shutdown>) -> anyhow::Result<u
                     idle = batch.is_empty();
                     taken += batch.len();
                     for message in batch {
-                        let paid = config.paid_broadcast && message.lane == BULK_LANE;
+                        let paid = config.notices.paid_broadcast && message.lane == BULK_LANE;
                         let start = lock(&pacer).reserve(message.chat_id, paid, Instant::now());
                         let delivery =
                             Delivery { ctx: ctx.clone(), bot: bot.clone(), pacer: pacer.clone(), paid };

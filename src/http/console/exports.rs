@@ -56,7 +56,10 @@ pub async fn download(
         ..Request::default()
     };
     let Some(running) = ctx.exports.try_start() else {
-        tracing::warn!(at_once = ctx.config.exports_at_once, "export refused: EXPORTS_AT_ONCE are running");
+        tracing::warn!(
+            at_once = ctx.config.console.exports_at_once,
+            "export refused: EXPORTS_AT_ONCE are running"
+        );
         // 429 rather than 503: the server is well, this request is one too many for now.
         let mut response = form(&ctx, &staff, true).await?;
         *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;

@@ -18,7 +18,7 @@ pub struct LoginQuery {
 }
 
 fn session_cookie(ctx: &Ctx, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if ctx.config.public_url.scheme() == "https" { "; Secure" } else { "" };
+    let secure = if ctx.config.http.public_url.scheme() == "https" { "; Secure" } else { "" };
     let cookie = format!(
         "{}={value}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
         console::COOKIE

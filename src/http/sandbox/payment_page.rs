@@ -135,7 +135,7 @@ async fn card_flow(
 
 async fn card_call(sandbox: &Sandbox, attached: &Attached, kind: &str, fields: &[(&str, String)]) -> Call {
     let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-    let signature = card::sign(attached.ctx.config.card_api_secret.expose_secret(), body.as_bytes());
+    let signature = card::sign(attached.ctx.config.payments.card_api_secret.expose_secret(), body.as_bytes());
     let path = format!("/payments/card/{kind}");
     let request = format!("POST {path}\n{}: {signature}\n\n{body}", card::SIGNATURE_HEADER);
     let sent = sandbox
