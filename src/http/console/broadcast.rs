@@ -70,16 +70,30 @@ pub async fn preview(
     staff: Staff,
     Form(f): Form<BroadcastForm>,
 ) -> Result<Response, ConsoleError> {
+    let (audience, text) = match checked(&ctx, &staff, &f).await? {
+        Ok(valid) => valid,
+        Err(form_again) => return Ok(form_again),
+    };
+    confirm_page(&ctx, &staff, &f, &audience, text).await
+}
+
+/// The role, the CSRF token, then the audience and the text: both or the form again with
+/// what is wrong (a preview and a send check the same).
+async fn checked<'f>(
+    ctx: &Ctx,
+    staff: &Staff,
+    f: &'f BroadcastForm,
+) -> Result<Result<(Audience, &'f str), Response>, ConsoleError> {
     staff.may(StaffAction::Broadcast)?;
     staff.csrf(&f.csrf)?;
     let text = f.text.trim();
-    let Some(audience) = audience(&ctx, &f).await? else {
-        return form_page(&ctx, &staff, &f, Some("console-broadcast-no-audience")).await;
+    let Some(audience) = audience(ctx, f).await? else {
+        return Ok(Err(form_page(ctx, staff, f, Some("console-broadcast-no-audience")).await?));
     };
     if !notifications::text_fits(text) {
-        return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
+        return Ok(Err(form_page(ctx, staff, f, Some("console-broadcast-bad-text")).await?));
     }
-    confirm_page(&ctx, &staff, &f, &audience, text).await
+    Ok(Ok((audience, text)))
 }
 
 /// The preview with the count, and a fresh one-time key for its send button.
@@ -106,15 +120,10 @@ pub async fn send(
     staff: Staff,
     Form(f): Form<BroadcastForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::Broadcast)?;
-    staff.csrf(&f.csrf)?;
-    let text = f.text.trim();
-    let Some(audience) = audience(&ctx, &f).await? else {
-        return form_page(&ctx, &staff, &f, Some("console-broadcast-no-audience")).await;
+    let (audience, text) = match checked(&ctx, &staff, &f).await? {
+        Ok(valid) => valid,
+        Err(form_again) => return Ok(form_again),
     };
-    if !notifications::text_fits(text) {
-        return form_page(&ctx, &staff, &f, Some("console-broadcast-bad-text")).await;
-    }
     if !notifications::is_broadcast_key(&f.key) {
         // A form from before keys existed, or a forged one: confirm again, with a key.
         return confirm_page(&ctx, &staff, &f, &audience, text).await;

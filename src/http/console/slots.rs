@@ -97,12 +97,10 @@ pub async fn preview(
     Path(id): Path<i64>,
     Form(f): Form<SlotForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::ChangeSlot)?;
-    staff.csrf(&f.csrf)?;
     let l = staff.locale();
-    let slot = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
-    let Some(change) = parse(&ctx, &f) else {
-        return refused(&ctx, &staff, &slot, "console-slot-bad-input", 0);
+    let (slot, change) = match checked(&ctx, &staff, id, &f).await? {
+        Ok(valid) => valid,
+        Err(refusal) => return Ok(refusal),
     };
     if change.capacity < slot.booked {
         return refused(&ctx, &staff, &slot, "console-slot-below-booked", slot.booked);
@@ -120,6 +118,23 @@ pub async fn preview(
         notified => if moves { slot.paid } else { 0 },
     };
     page(&ctx, &staff, "console/slot_confirm.html", values)
+}
+
+/// The role, the CSRF token, the slot and the form: the slot with its change, or the page
+/// saying what is wrong (a preview and an apply check the same).
+async fn checked(
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+    f: &SlotForm,
+) -> Result<Result<(SlotRow, Change), Response>, ConsoleError> {
+    staff.may(StaffAction::ChangeSlot)?;
+    staff.csrf(&f.csrf)?;
+    let slot = console::slot(ctx, id).await?.ok_or(ConsoleError::NotFound)?;
+    match parse(ctx, f) {
+        Some(change) => Ok(Ok((slot, change))),
+        None => Ok(Err(refused(ctx, staff, &slot, "console-slot-bad-input", 0)?)),
+    }
 }
 
 fn refused(
@@ -142,12 +157,10 @@ pub async fn apply(
     Path(id): Path<i64>,
     Form(f): Form<SlotForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::ChangeSlot)?;
-    staff.csrf(&f.csrf)?;
     let l = staff.locale();
-    let slot = console::slot(&ctx, id).await?.ok_or(ConsoleError::NotFound)?;
-    let Some(change) = parse(&ctx, &f) else {
-        return refused(&ctx, &staff, &slot, "console-slot-bad-input", 0);
+    let (slot, change) = match checked(&ctx, &staff, id, &f).await? {
+        Ok(valid) => valid,
+        Err(refusal) => return Ok(refusal),
     };
     match console::change_slot(&ctx, staff.0.user, id, change.capacity, change.starts_at, change.venue_id)
         .await?
