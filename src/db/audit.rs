@@ -9,13 +9,15 @@ pub async fn record(
     target: &str,
     details: Value,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, $2, $3, $4)")
-        .bind(actor_id)
-        .bind(action)
-        .bind(target)
-        .bind(details)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, $2, $3, $4)",
+        actor_id,
+        action,
+        target,
+        details,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -27,13 +29,13 @@ pub async fn record_id(
     target: &str,
     details: Value,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, $2, $3, $4) RETURNING id",
+        actor_id,
+        action,
+        target,
+        details,
     )
-    .bind(actor_id)
-    .bind(action)
-    .bind(target)
-    .bind(details)
     .fetch_one(db)
     .await
 }

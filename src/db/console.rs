@@ -15,24 +15,26 @@ pub async fn create_link(
     expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE console_links SET used_at = $2 WHERE telegram_user_id = $1 AND used_at IS NULL")
-        .bind(telegram_user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO console_links (id, telegram_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    sqlx::query!(
+        "UPDATE console_links SET used_at = $2 WHERE telegram_user_id = $1 AND used_at IS NULL",
+        telegram_user_id,
+        now,
     )
-    .bind(id)
-    .bind(telegram_user_id)
-    .bind(now)
-    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO console_links (id, telegram_user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        id,
+        telegram_user_id,
+        now,
+        expires_at,
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Link {
     pub telegram_user_id: i64,
     pub expires_at: DateTime<Utc>,
@@ -40,8 +42,7 @@ pub struct Link {
 }
 
 pub async fn link(pool: &PgPool, id: &str) -> sqlx::Result<Option<Link>> {
-    sqlx::query_as("SELECT telegram_user_id, expires_at, used_at FROM console_links WHERE id = $1")
-        .bind(id)
+    sqlx::query_as!(Link, "SELECT telegram_user_id, expires_at, used_at FROM console_links WHERE id = $1", id)
         .fetch_optional(pool)
         .await
 }
@@ -60,41 +61,38 @@ pub async fn consume_link(
     sandbox_admins: &[i64],
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = pool.begin().await?;
-    let user: Option<i64> = sqlx::query_scalar(
+    let user: Option<i64> = sqlx::query_scalar!(
         "UPDATE console_links SET used_at = $2
          WHERE id = $1 AND used_at IS NULL AND expires_at > $2
            AND (EXISTS (SELECT 1 FROM staff s WHERE s.telegram_user_id = console_links.telegram_user_id)
                 OR telegram_user_id = ANY($3))
          RETURNING telegram_user_id",
+        id,
+        now,
+        sandbox_admins,
     )
-    .bind(id)
-    .bind(now)
-    .bind(sandbox_admins)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(user) = user else {
         return Ok(None);
     };
-    sqlx::query("DELETE FROM console_sessions WHERE telegram_user_id = $1")
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    end_sessions_of(&mut *tx, user).await?;
+    sqlx::query!(
         "INSERT INTO console_sessions (token_hash, telegram_user_id, csrf_token, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
+        token_hash,
+        user,
+        csrf_token,
+        now,
+        session_expires_at,
     )
-    .bind(token_hash)
-    .bind(user)
-    .bind(csrf_token)
-    .bind(now)
-    .bind(session_expires_at)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(Some(user))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Session {
     pub telegram_user_id: i64,
     pub role: Role,
@@ -111,34 +109,33 @@ pub async fn session(
     now: DateTime<Utc>,
     sandbox_admins: &[i64],
 ) -> sqlx::Result<Option<Session>> {
-    sqlx::query_as(
-        "SELECT cs.telegram_user_id,
-                COALESCE(st.role, 'admin'::staff_role) AS role, cs.csrf_token, u.locale, u.first_name
-         FROM console_sessions cs
-         LEFT JOIN staff st ON st.telegram_user_id = cs.telegram_user_id
-         LEFT JOIN telegram_users u ON u.id = cs.telegram_user_id
-         WHERE cs.token_hash = $1 AND cs.expires_at > $2
-           AND (st.role IS NOT NULL OR cs.telegram_user_id = ANY($3))",
+    sqlx::query_as!(
+        Session,
+        r#"SELECT cs.telegram_user_id,
+                  COALESCE(st.role, 'admin'::staff_role) AS "role!: Role", cs.csrf_token,
+                  u.locale AS "locale?: Locale", u.first_name AS "first_name?"
+           FROM console_sessions cs
+           LEFT JOIN staff st ON st.telegram_user_id = cs.telegram_user_id
+           LEFT JOIN telegram_users u ON u.id = cs.telegram_user_id
+           WHERE cs.token_hash = $1 AND cs.expires_at > $2
+             AND (st.role IS NOT NULL OR cs.telegram_user_id = ANY($3))"#,
+        token_hash,
+        now,
+        sandbox_admins,
     )
-    .bind(token_hash)
-    .bind(now)
-    .bind(sandbox_admins)
     .fetch_optional(pool)
     .await
 }
 
 pub async fn end_session(pool: &PgPool, token_hash: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query!("DELETE FROM console_sessions WHERE token_hash = $1", token_hash).execute(pool).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Ends every session of a staff member (a new `/console`, removal from staff).
 pub async fn end_sessions_of(db: impl sqlx::PgExecutor<'_>, telegram_user_id: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM console_sessions WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
+    let done = sqlx::query!("DELETE FROM console_sessions WHERE telegram_user_id = $1", telegram_user_id)
         .execute(db)
         .await?;
     Ok(done.rows_affected())

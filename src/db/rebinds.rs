@@ -36,30 +36,30 @@ pub async fn create_request(
     max_open: i64,
 ) -> sqlx::Result<NewRequest> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT 1 FROM telegram_users WHERE id = $1 FOR UPDATE")
-        .bind(telegram_user_id)
-        .execute(&mut *tx)
+    sqlx::query_scalar!("SELECT id FROM telegram_users WHERE id = $1 FOR UPDATE", telegram_user_id)
+        .fetch_optional(&mut *tx)
         .await?;
-    let open: Vec<String> =
-        sqlx::query_scalar("SELECT iin FROM rebind_requests WHERE telegram_user_id = $1 AND status = 'open'")
-            .bind(telegram_user_id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let open: Vec<String> = sqlx::query_scalar!(
+        "SELECT iin FROM rebind_requests WHERE telegram_user_id = $1 AND status = 'open'",
+        telegram_user_id,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     if open.iter().any(|i| i == iin) {
         return Ok(NewRequest::AlreadyOpen);
     }
     if open.len() as i64 >= max_open {
         return Ok(NewRequest::TooMany);
     }
-    let id = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO rebind_requests (telegram_user_id, iin, email, phone, created_at)
          SELECT $1, $2, ap.email, ap.phone, $3
          FROM (SELECT 1) one LEFT JOIN applicants ap ON ap.telegram_user_id = $1
          RETURNING id",
+        telegram_user_id,
+        iin,
+        now,
     )
-    .bind(telegram_user_id)
-    .bind(iin)
-    .bind(now)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -68,16 +68,17 @@ pub async fn create_request(
 
 /// Adds the phone he shared to his open requests. The number of requests it was added to.
 pub async fn attach_phone(pool: &PgPool, telegram_user_id: i64, phone: &str) -> sqlx::Result<u64> {
-    let done =
-        sqlx::query("UPDATE rebind_requests SET phone = $2 WHERE telegram_user_id = $1 AND status = 'open'")
-            .bind(telegram_user_id)
-            .bind(phone)
-            .execute(pool)
-            .await?;
+    let done = sqlx::query!(
+        "UPDATE rebind_requests SET phone = $2 WHERE telegram_user_id = $1 AND status = 'open'",
+        telegram_user_id,
+        phone,
+    )
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Request {
     pub id: i64,
     pub telegram_user_id: i64,
@@ -94,21 +95,29 @@ pub struct Request {
     pub holder: Option<i64>,
 }
 
-const REQUEST: &str = "SELECT r.id, r.telegram_user_id, u.first_name, r.iin, r.email, r.phone, r.status,
-        r.created_at, r.resolved_at, r.resolved_by, r.note,
-        (SELECT ap.telegram_user_id FROM applicants ap WHERE ap.iin = r.iin) AS holder
-    FROM rebind_requests r LEFT JOIN telegram_users u ON u.id = r.telegram_user_id";
-
 /// Open requests, oldest first.
 pub async fn open_requests(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Request>> {
-    sqlx::query_as(&format!("{REQUEST} WHERE r.status = 'open' ORDER BY r.created_at, r.id LIMIT $1"))
-        .bind(limit)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as!(
+        Request,
+        r#"SELECT id AS "id!", telegram_user_id AS "telegram_user_id!", first_name, iin AS "iin!", email, phone,
+                  status AS "status!: RebindStatus", created_at AS "created_at!", resolved_at, resolved_by, note, holder
+           FROM rebind_request_views WHERE status = 'open' ORDER BY created_at, id LIMIT $1"#,
+        limit,
+    )
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn request(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
-    sqlx::query_as(&format!("{REQUEST} WHERE r.id = $1")).bind(id).fetch_optional(pool).await
+    sqlx::query_as!(
+        Request,
+        r#"SELECT id AS "id!", telegram_user_id AS "telegram_user_id!", first_name, iin AS "iin!", email, phone,
+                  status AS "status!: RebindStatus", created_at AS "created_at!", resolved_at, resolved_by, note, holder
+           FROM rebind_request_views WHERE id = $1"#,
+        id,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Closes an open request as refused; `(requester, IIN, his locale)` when it was open.
@@ -119,17 +128,19 @@ pub async fn refuse(
     note: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<(i64, String, Option<Locale>)>> {
-    sqlx::query_as(
-        "UPDATE rebind_requests SET status = 'refused', resolved_at = $3, resolved_by = $2, note = $4
-         WHERE id = $1 AND status = 'open'
-         RETURNING telegram_user_id, iin, (SELECT locale FROM telegram_users WHERE id = telegram_user_id)",
+    let row = sqlx::query!(
+        r#"UPDATE rebind_requests SET status = 'refused', resolved_at = $3, resolved_by = $2, note = $4
+           WHERE id = $1 AND status = 'open'
+           RETURNING telegram_user_id, iin,
+                     (SELECT locale FROM telegram_users WHERE id = telegram_user_id) AS "locale?: Locale""#,
+        id,
+        actor,
+        now,
+        note,
     )
-    .bind(id)
-    .bind(actor)
-    .bind(now)
-    .bind(note)
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.telegram_user_id, r.iin, r.locale)))
 }
 
 /// Closes the open requests of `telegram_user_id` about `iin` as re-bound; their ids.
@@ -140,14 +151,14 @@ pub async fn resolve_rebound(
     actor: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE rebind_requests SET status = 'rebound', resolved_at = $4, resolved_by = $3
          WHERE telegram_user_id = $1 AND iin = $2 AND status = 'open' RETURNING id",
+        telegram_user_id,
+        iin,
+        actor,
+        now,
     )
-    .bind(telegram_user_id)
-    .bind(iin)
-    .bind(actor)
-    .bind(now)
     .fetch_all(conn)
     .await
 }
@@ -167,29 +178,34 @@ pub struct Plan {
 }
 
 pub async fn plan(pool: &PgPool, iin: &str, to: i64) -> sqlx::Result<Plan> {
-    let holder: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, telegram_user_id FROM applicants WHERE iin = $1")
-            .bind(iin)
-            .fetch_optional(pool)
-            .await?;
-    let target_known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM telegram_users WHERE id = $1)")
-        .bind(to)
-        .fetch_one(pool)
+    let holder = sqlx::query!("SELECT id, telegram_user_id FROM applicants WHERE iin = $1", iin)
+        .fetch_optional(pool)
         .await?;
-    let target_iin: Option<String> = sqlx::query_scalar(
-        "SELECT iin::text FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL",
+    let target_known: bool =
+        sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM telegram_users WHERE id = $1) AS "known!""#, to)
+            .fetch_one(pool)
+            .await?;
+    let target_iin: Option<String> = sqlx::query_scalar!(
+        r#"SELECT iin::text AS "iin!" FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL"#,
+        to,
     )
-    .bind(to)
     .fetch_optional(pool)
     .await?;
-    let (applications, live): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show'))
-         FROM applications WHERE applicant_id = $1",
+    let counts = sqlx::query!(
+        r#"SELECT count(*) AS "applications!",
+                  count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show')) AS "live!"
+           FROM applications WHERE applicant_id = $1"#,
+        holder.as_ref().map_or(0, |h| h.id),
     )
-    .bind(holder.map(|h| h.0).unwrap_or(0))
     .fetch_one(pool)
     .await?;
-    Ok(Plan { holder: holder.map(|h| h.1), target_known, target_iin, applications, live })
+    Ok(Plan {
+        holder: holder.map(|h| h.telegram_user_id),
+        target_known,
+        target_iin,
+        applications: counts.applications,
+        live: counts.live,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,21 +239,23 @@ pub async fn move_iin(
     to: i64,
 ) -> sqlx::Result<Moved> {
     let target: Option<Option<Locale>> =
-        sqlx::query_scalar("SELECT locale FROM telegram_users WHERE id = $1")
-            .bind(to)
+        sqlx::query_scalar!(r#"SELECT locale AS "locale?: Locale" FROM telegram_users WHERE id = $1"#, to)
             .fetch_optional(&mut *conn)
             .await?;
     let Some(to_locale) = target else {
         return Ok(Moved::UnknownAccount);
     };
-    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT id, telegram_user_id, iin::text FROM applicants WHERE iin = $1 OR telegram_user_id = $2
-         ORDER BY id FOR NO KEY UPDATE",
+    let rows: Vec<(i64, i64, Option<String>)> = sqlx::query!(
+        r#"SELECT id, telegram_user_id, iin::text AS "iin?" FROM applicants WHERE iin = $1 OR telegram_user_id = $2
+           ORDER BY id FOR NO KEY UPDATE"#,
+        iin,
+        to,
     )
-    .bind(iin)
-    .bind(to)
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.telegram_user_id, r.iin))
+    .collect();
     let target = rows.iter().find(|r| r.1 == to);
     match target.and_then(|t| t.2.as_deref()) {
         Some(held) if held == iin => return Ok(Moved::AlreadyHolder),
@@ -246,45 +264,50 @@ pub async fn move_iin(
     }
     let previous = rows.iter().find(|r| r.1 != to && r.2.as_deref() == Some(iin));
     if let Some((id, _, _)) = previous {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE applicants SET iin = NULL, full_name = NULL, birth_date = NULL, updated_at = now() WHERE id = $1",
+            id,
         )
-        .bind(id)
         .execute(&mut *conn)
         .await?;
     }
     // The new account may not have confirmed an email yet: onboarding then asks for it
     // and finds the IIN in place.
-    let target_id: i64 = sqlx::query_scalar(
+    let target_id: i64 = sqlx::query_scalar!(
         "INSERT INTO applicants (telegram_user_id, iin, full_name, birth_date) VALUES ($1, $2, $3, $4)
          ON CONFLICT (telegram_user_id) DO UPDATE
             SET iin = EXCLUDED.iin, full_name = EXCLUDED.full_name, birth_date = EXCLUDED.birth_date,
                 updated_at = now()
          RETURNING id",
+        to,
+        iin,
+        full_name,
+        birth_date,
     )
-    .bind(to)
-    .bind(iin)
-    .bind(full_name)
-    .bind(birth_date)
     .fetch_one(&mut *conn)
     .await?;
     let (mut applications, mut live) = (0, 0);
     let mut from_locale = None;
     if let Some((id, from, _)) = previous {
-        (applications, live) = sqlx::query_as(
-            "WITH moved AS (
-                 UPDATE applications SET applicant_id = $2, updated_at = now() WHERE applicant_id = $1
-                 RETURNING status)
-             SELECT count(*), count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show')) FROM moved",
+        let moved = sqlx::query!(
+            r#"WITH moved AS (
+                   UPDATE applications SET applicant_id = $2, updated_at = now() WHERE applicant_id = $1
+                   RETURNING status)
+               SELECT count(*) AS "applications!",
+                      count(*) FILTER (WHERE status IN ('awaiting_payment', 'paid', 'no_show')) AS "live!"
+               FROM moved"#,
+            id,
+            target_id,
         )
-        .bind(id)
-        .bind(target_id)
         .fetch_one(&mut *conn)
         .await?;
-        from_locale = sqlx::query_scalar("SELECT locale FROM telegram_users WHERE id = $1")
-            .bind(from)
-            .fetch_one(&mut *conn)
-            .await?;
+        (applications, live) = (moved.applications, moved.live);
+        from_locale = sqlx::query_scalar!(
+            r#"SELECT locale AS "locale?: Locale" FROM telegram_users WHERE id = $1"#,
+            from
+        )
+        .fetch_one(&mut *conn)
+        .await?;
     }
     Ok(Moved::Moved { from: previous.map(|p| p.1), from_locale, to_locale, applications, live })
 }

@@ -58,28 +58,28 @@ pub async fn record(conn: &mut PgConnection, r: &NewRefund<'_>) -> sqlx::Result<
     } else {
         "XXX"
     };
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO refunds (provider, txn_id, reason, order_number, payment_id, application_id, amount_minor,
                               currency, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (provider, txn_id) DO NOTHING",
+        r.provider as Method,
+        r.txn_id,
+        r.reason.code(),
+        r.order_number.chars().take(64).collect::<String>(),
+        r.payment_id,
+        r.application_id,
+        r.amount_minor,
+        currency,
+        r.now,
     )
-    .bind(r.provider)
-    .bind(r.txn_id)
-    .bind(r.reason.code())
-    .bind(r.order_number.chars().take(64).collect::<String>())
-    .bind(r.payment_id)
-    .bind(r.application_id)
-    .bind(r.amount_minor)
-    .bind(currency)
-    .bind(r.now)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// A refund not yet made, as staff see it.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct Open {
     pub id: i64,
     pub provider: Method,
@@ -95,14 +95,17 @@ pub struct Open {
 /// The open refunds, oldest first (they have waited longest), at most `limit`, and how
 /// many there are in all.
 pub async fn open(pool: &PgPool, limit: i64) -> sqlx::Result<(Vec<Open>, i64)> {
-    let rows = sqlx::query_as(
-        "SELECT id, provider, txn_id, reason, order_number, application_id, amount_minor, currency, created_at
-         FROM refunds WHERE refunded_at IS NULL ORDER BY created_at, id LIMIT $1",
+    let rows = sqlx::query_as!(
+        Open,
+        r#"SELECT id, provider AS "provider: Method", txn_id, reason, order_number, application_id, amount_minor,
+                  currency, created_at
+           FROM refunds WHERE refunded_at IS NULL ORDER BY created_at, id LIMIT $1"#,
+        limit,
     )
-    .bind(limit)
     .fetch_all(pool)
     .await?;
-    let total =
-        sqlx::query_scalar("SELECT count(*) FROM refunds WHERE refunded_at IS NULL").fetch_one(pool).await?;
+    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM refunds WHERE refunded_at IS NULL"#)
+        .fetch_one(pool)
+        .await?;
     Ok((rows, total))
 }

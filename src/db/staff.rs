@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::domain::{ApplicationStatus, Method, PaymentStatus};
-use crate::i18n::Bilingual;
+use crate::i18n::{Bilingual, Locale};
 
 pub use crate::domain::Role;
 
@@ -26,8 +26,8 @@ pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<(i
         return Ok(vec![]);
     }
     // The outer SELECT sees the tables as they were before the INSERT.
-    let rows: Vec<(i64, bool, bool, Option<Role>)> = sqlx::query_as(
-        "WITH ids AS (SELECT DISTINCT id FROM unnest($1::bigint[]) AS id),
+    let rows = sqlx::query!(
+        r#"WITH ids AS (SELECT DISTINCT id FROM unnest($1::bigint[]) AS id),
          added AS (
              INSERT INTO staff (telegram_user_id, role)
              SELECT id, 'admin' FROM ids
@@ -35,55 +35,60 @@ pub async fn bootstrap_admins(pool: &PgPool, ids: &[i64]) -> sqlx::Result<Vec<(i
              ON CONFLICT (telegram_user_id) DO NOTHING
              RETURNING telegram_user_id
          )
-         SELECT ids.id, EXISTS (SELECT 1 FROM added WHERE added.telegram_user_id = ids.id),
-                r.telegram_user_id IS NOT NULL, s.role
+         SELECT ids.id AS "id!", EXISTS (SELECT 1 FROM added WHERE added.telegram_user_id = ids.id) AS "added!",
+                r.telegram_user_id IS NOT NULL AS "removed!", s.role AS "role?: Role"
          FROM ids LEFT JOIN staff_removals r ON r.telegram_user_id = ids.id
          LEFT JOIN staff s ON s.telegram_user_id = ids.id
-         ORDER BY ids.id",
+         ORDER BY ids.id"#,
+        ids,
     )
-    .bind(ids)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, added, removed, role)| {
-            let what = match (added, removed, role) {
+        .map(|row| {
+            let what = match (row.added, row.removed, row.role) {
                 (true, _, _) => Bootstrapped::Added,
                 (false, _, Some(role)) => Bootstrapped::Kept(role),
                 (false, true, None) => Bootstrapped::Removed,
                 // Added by another process starting at the same moment.
                 (false, false, None) => Bootstrapped::Kept(Role::Admin),
             };
-            (id, what)
+            (row.id, what)
         })
         .collect())
 }
 
 pub async fn role(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Role>> {
-    sqlx::query_scalar("SELECT role FROM staff WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT role AS "role: Role" FROM staff WHERE telegram_user_id = $1"#,
+        telegram_user_id
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<(i64, Role)>> {
-    sqlx::query_as("SELECT telegram_user_id, role FROM staff ORDER BY telegram_user_id").fetch_all(pool).await
+    let rows =
+        sqlx::query!(r#"SELECT telegram_user_id, role AS "role: Role" FROM staff ORDER BY telegram_user_id"#)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| (r.telegram_user_id, r.role)).collect())
 }
 
 pub async fn put(pool: &PgPool, telegram_user_id: i64, role: Role, added_by: i64) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO staff (telegram_user_id, role, added_by) VALUES ($1, $2, $3)
          ON CONFLICT (telegram_user_id) DO UPDATE SET role = EXCLUDED.role, added_by = EXCLUDED.added_by",
+        telegram_user_id,
+        role as Role,
+        added_by,
     )
-    .bind(telegram_user_id)
-    .bind(role)
-    .bind(added_by)
     .execute(&mut *tx)
     .await?;
     // An admin's `/staff add` is how a removed member comes back (`ADMIN_IDS` never does it).
-    sqlx::query("DELETE FROM staff_removals WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
+    sqlx::query!("DELETE FROM staff_removals WHERE telegram_user_id = $1", telegram_user_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await
@@ -93,33 +98,30 @@ pub async fn put(pool: &PgPool, telegram_user_id: i64, role: Role, added_by: i64
 /// the removal is recorded, so `ADMIN_IDS` does not make him staff again.
 pub async fn remove(pool: &PgPool, telegram_user_id: i64, removed_by: i64) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
-    let done = sqlx::query("DELETE FROM staff WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
+    let done = sqlx::query!("DELETE FROM staff WHERE telegram_user_id = $1", telegram_user_id)
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 1 {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO staff_removals (telegram_user_id, removed_by) VALUES ($1, $2)
              ON CONFLICT (telegram_user_id) DO UPDATE SET removed_by = $2, removed_at = now()",
+            telegram_user_id,
+            removed_by,
         )
-        .bind(telegram_user_id)
-        .bind(removed_by)
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("DELETE FROM console_links WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
+    sqlx::query!("DELETE FROM console_links WHERE telegram_user_id = $1", telegram_user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM console_sessions WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
+    sqlx::query!("DELETE FROM console_sessions WHERE telegram_user_id = $1", telegram_user_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FoundApplicant {
     pub id: i64,
     pub telegram_user_id: i64,
@@ -144,30 +146,62 @@ pub enum FindKey {
 /// The applicant the key names (at most one: each key is unique to an applicant), by one
 /// indexed lookup.
 pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<FoundApplicant>> {
-    let filter = match key {
+    // One static statement per key, so that each keeps its index (a filter shared by all
+    // kinds would be planned for none of them).
+    match key {
         // CHAR(12): compared as text, the unique index on it could not be used.
-        FindKey::Iin(_) => "ap.iin = $1",
-        FindKey::Email(_) => "ap.email = $1",
-        FindKey::Phone(_) => "ap.phone = $1",
-        FindKey::Order(_) => {
-            "ap.id = (SELECT a.applicant_id FROM payments p JOIN applications a ON a.id = p.application_id
-                      WHERE p.order_number = $1)"
+        FindKey::Iin(iin) => {
+            sqlx::query_as!(
+                FoundApplicant,
+                "SELECT id, telegram_user_id, full_name, iin, email, phone FROM applicants WHERE iin = $1",
+                iin,
+            )
+            .fetch_optional(pool)
+            .await
         }
-        FindKey::Application(_) => "ap.id = (SELECT applicant_id FROM applications WHERE id = $1)",
-    };
-    let sql = format!(
-        "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone
-         FROM applicants ap WHERE {filter}"
-    );
-    let query = sqlx::query_as(&sql);
-    let query = match key {
-        FindKey::Application(id) => query.bind(*id),
-        FindKey::Iin(v) | FindKey::Email(v) | FindKey::Phone(v) | FindKey::Order(v) => query.bind(v.as_str()),
-    };
-    query.fetch_optional(pool).await
+        FindKey::Email(email) => {
+            sqlx::query_as!(
+                FoundApplicant,
+                "SELECT id, telegram_user_id, full_name, iin, email, phone FROM applicants WHERE email = $1",
+                email,
+            )
+            .fetch_optional(pool)
+            .await
+        }
+        FindKey::Phone(phone) => {
+            sqlx::query_as!(
+                FoundApplicant,
+                "SELECT id, telegram_user_id, full_name, iin, email, phone FROM applicants WHERE phone = $1",
+                phone,
+            )
+            .fetch_optional(pool)
+            .await
+        }
+        FindKey::Order(order) => {
+            sqlx::query_as!(
+                FoundApplicant,
+                "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone FROM applicants ap
+                 WHERE ap.id = (SELECT a.applicant_id FROM payments p JOIN applications a ON a.id = p.application_id
+                             WHERE p.order_number = $1)",
+                order,
+            )
+            .fetch_optional(pool)
+            .await
+        }
+        FindKey::Application(id) => {
+            sqlx::query_as!(
+                FoundApplicant,
+                "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone FROM applicants ap
+                 WHERE ap.id = (SELECT applicant_id FROM applications WHERE id = $1)",
+                id,
+            )
+            .fetch_optional(pool)
+            .await
+        }
+    }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FoundApplication {
     pub id: i64,
     pub status: ApplicationStatus,
@@ -177,19 +211,21 @@ pub struct FoundApplication {
 }
 
 pub async fn applications_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundApplication>> {
-    sqlx::query_as(
-        "SELECT a.id, a.status, s.starts_at, ARRAY[c.name_kk, c.name_ru] AS city,
-                ARRAY[v.name_kk, v.name_ru] AS venue
-         FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
-         JOIN cities c ON c.id = v.city_id
-         WHERE a.applicant_id = $1 ORDER BY a.created_at DESC",
+    sqlx::query_as!(
+        FoundApplication,
+        r#"SELECT a.id, a.status AS "status: ApplicationStatus", s.starts_at,
+                  ARRAY[c.name_kk, c.name_ru] AS "city!: Bilingual<String>",
+                  ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>"
+           FROM applications a JOIN slots s ON s.id = a.slot_id JOIN venues v ON v.id = s.venue_id
+           JOIN cities c ON c.id = v.city_id
+           WHERE a.applicant_id = $1 ORDER BY a.created_at DESC"#,
+        applicant_id,
     )
-    .bind(applicant_id)
     .fetch_all(pool)
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FoundPayment {
     pub order_number: String,
     pub method: Method,
@@ -198,17 +234,18 @@ pub struct FoundPayment {
 }
 
 pub async fn payments_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundPayment>> {
-    sqlx::query_as(
-        "SELECT p.order_number, p.method, p.amount_tenge, p.status
-         FROM payments p JOIN applications a ON a.id = p.application_id
-         WHERE a.applicant_id = $1 ORDER BY p.created_at DESC",
+    sqlx::query_as!(
+        FoundPayment,
+        r#"SELECT p.order_number, p.method AS "method: Method", p.amount_tenge, p.status AS "status: PaymentStatus"
+           FROM payments p JOIN applications a ON a.id = p.application_id
+           WHERE a.applicant_id = $1 ORDER BY p.created_at DESC"#,
+        applicant_id,
     )
-    .bind(applicant_id)
     .fetch_all(pool)
     .await
 }
 
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Default)]
 pub struct Stats {
     pub awaiting: i64,
     pub paid: i64,
@@ -231,8 +268,9 @@ pub struct Stats {
 /// A campaign's figures. The applications are read once: one pass counts every status
 /// (`FILTER`) and sums the paid fees (an application has at most one paid payment).
 pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
-    sqlx::query_as(
-        "WITH apps AS (
+    sqlx::query_as!(
+        Stats,
+        r#"WITH apps AS (
              SELECT count(*) FILTER (WHERE a.status = 'awaiting_payment') AS awaiting,
                     count(*) FILTER (WHERE a.status = 'paid') AS paid,
                     count(*) FILTER (WHERE a.status = 'annulled') AS annulled,
@@ -249,19 +287,22 @@ pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
              SELECT count(*) AS refunds FROM refunds r LEFT JOIN applications a ON a.id = r.application_id
              WHERE r.refunded_at IS NULL AND (a.campaign_id = $1 OR r.application_id IS NULL)
          )
-         SELECT apps.*, seats.*, owed.*,
-                (SELECT count(*) FROM outbox WHERE status = 'pending') AS outbox,
-                (SELECT count(*) FROM telegram_users WHERE unreachable) AS unreachable,
-                (SELECT count(*) FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL) AS inbox,
-                (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) AS parked
-         FROM apps, seats, owed",
+         SELECT apps.awaiting AS "awaiting!", apps.paid AS "paid!", apps.annulled AS "annulled!",
+                apps.cancelled AS "cancelled!", apps.withdrawn AS "withdrawn!", apps.no_show AS "no_show!",
+                apps.payments_sum AS "payments_sum!", seats.booked AS "booked!", seats.capacity AS "capacity!",
+                owed.refunds AS "refunds!",
+                (SELECT count(*) FROM outbox WHERE status = 'pending') AS "outbox!",
+                (SELECT count(*) FROM telegram_users WHERE unreachable) AS "unreachable!",
+                (SELECT count(*) FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL) AS "inbox!",
+                (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) AS "parked!"
+         FROM apps, seats, owed"#,
+        campaign_id,
     )
-    .bind(campaign_id)
     .fetch_one(pool)
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SlotLoad {
     pub id: i64,
     pub city: Bilingual<String>,
@@ -277,24 +318,26 @@ pub async fn slot_load(
     now: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<Vec<SlotLoad>> {
-    sqlx::query_as(
-        "SELECT s.id, ARRAY[c.name_kk, c.name_ru] AS city, s.starts_at, s.capacity - s.booked AS free, s.capacity
-         FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities c ON c.id = v.city_id
-         WHERE s.campaign_id = $1 AND s.starts_at > $2
-         ORDER BY c.sort_order, s.starts_at, v.id LIMIT $3",
+    sqlx::query_as!(
+        SlotLoad,
+        r#"SELECT s.id, ARRAY[c.name_kk, c.name_ru] AS "city!: Bilingual<String>", s.starts_at,
+                  s.capacity - s.booked AS "free!", s.capacity
+           FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities c ON c.id = v.city_id
+           WHERE s.campaign_id = $1 AND s.starts_at > $2
+           ORDER BY c.sort_order, s.starts_at, v.id LIMIT $3"#,
+        campaign_id,
+        now,
+        limit,
     )
-    .bind(campaign_id)
-    .bind(now)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
 
 /// Whom to tell about a change to his application.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Holder {
     pub telegram_user_id: i64,
-    pub locale: Option<crate::i18n::Locale>,
+    pub locale: Option<Locale>,
 }
 
 /// Marks a paid application as a no-show once its test has begun; the seat stays used.
@@ -304,19 +347,20 @@ pub async fn mark_no_show(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Holder>> {
-    sqlx::query_as(
-        "WITH marked AS (
+    sqlx::query_as!(
+        Holder,
+        r#"WITH marked AS (
              UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
              FROM slots s
              WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2
              RETURNING a.applicant_id
          )
-         SELECT u.id AS telegram_user_id, u.locale
+         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
          FROM marked JOIN applicants ap ON ap.id = marked.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id",
+         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
+        application_id,
+        now,
     )
-    .bind(application_id)
-    .bind(now)
     .fetch_optional(db)
     .await
 }
@@ -327,18 +371,19 @@ pub async fn undo_no_show(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Holder>> {
-    sqlx::query_as(
-        "WITH undone AS (
+    sqlx::query_as!(
+        Holder,
+        r#"WITH undone AS (
              UPDATE applications SET status = 'paid', closed_at = NULL, updated_at = $2
              WHERE id = $1 AND status = 'no_show'
              RETURNING applicant_id
          )
-         SELECT u.id AS telegram_user_id, u.locale
+         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
          FROM undone JOIN applicants ap ON ap.id = undone.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id",
+         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
+        application_id,
+        now,
     )
-    .bind(application_id)
-    .bind(now)
     .fetch_optional(db)
     .await
 }
@@ -348,12 +393,14 @@ pub async fn status_and_test_time(
     pool: &PgPool,
     application_id: i64,
 ) -> sqlx::Result<Option<(ApplicationStatus, DateTime<Utc>)>> {
-    sqlx::query_as(
-        "SELECT a.status, s.starts_at FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1",
+    let row = sqlx::query!(
+        r#"SELECT a.status AS "status: ApplicationStatus", s.starts_at
+           FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1"#,
+        application_id,
     )
-    .bind(application_id)
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|r| (r.status, r.starts_at)))
 }
 
 /// Closes a campaign's database; false when it was closed already.
@@ -362,11 +409,11 @@ pub async fn close_database(
     campaign_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE campaigns SET database_closed_at = $2 WHERE id = $1 AND (database_closed_at IS NULL OR database_closed_at > $2)",
+        campaign_id,
+        now,
     )
-    .bind(campaign_id)
-    .bind(now)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -4,7 +4,7 @@ use sqlx::PgPool;
 
 use crate::i18n::Locale;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TgUser {
     pub id: i64,
     pub chat_id: i64,
@@ -32,8 +32,9 @@ pub async fn touch(
     first_name: &str,
     username: Option<&str>,
 ) -> sqlx::Result<TgUser> {
-    sqlx::query_as::<_, TgUser>(
-        "WITH up AS (
+    sqlx::query_as!(
+        TgUser,
+        r#"WITH up AS (
              INSERT INTO telegram_users AS u (id, chat_id, first_name, username)
              VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE
@@ -47,43 +48,44 @@ pub async fn touch(
                       IS DISTINCT FROM (EXCLUDED.chat_id, EXCLUDED.first_name, EXCLUDED.username, FALSE)
              RETURNING id, chat_id, locale
          )
-         SELECT id, chat_id, locale FROM up
+         SELECT id AS "id!", chat_id AS "chat_id!", locale AS "locale?: Locale" FROM up
          UNION ALL
-         SELECT id, chat_id, locale FROM telegram_users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM up)",
+         SELECT id, chat_id, locale FROM telegram_users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM up)"#,
+        id,
+        chat_id,
+        first_name,
+        username,
     )
-    .bind(id)
-    .bind(chat_id)
-    .bind(first_name)
-    .bind(username)
     .fetch_one(pool)
     .await
 }
 
 pub async fn set_reachable(pool: &PgPool, id: i64, reachable: bool) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE telegram_users SET unreachable = NOT $2,
                 unreachable_at = CASE WHEN $2 THEN NULL ELSE now() END, updated_at = now()
          WHERE id = $1 AND unreachable = $2",
+        id,
+        reachable,
     )
-    .bind(id)
-    .bind(reachable)
     .execute(pool)
     .await?;
     Ok(())
 }
 
 pub async fn set_locale(pool: &PgPool, id: i64, locale: Locale) -> sqlx::Result<()> {
-    sqlx::query("UPDATE telegram_users SET locale = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(locale)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE telegram_users SET locale = $2, updated_at = now() WHERE id = $1",
+        id,
+        locale as Locale
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 pub async fn locale(pool: &PgPool, id: i64) -> sqlx::Result<Option<Locale>> {
-    Ok(sqlx::query_scalar::<_, Option<Locale>>("SELECT locale FROM telegram_users WHERE id = $1")
-        .bind(id)
+    Ok(sqlx::query_scalar!(r#"SELECT locale AS "locale?: Locale" FROM telegram_users WHERE id = $1"#, id)
         .fetch_optional(pool)
         .await?
         .flatten())
