@@ -213,12 +213,14 @@ impl CategoryOption {
 
 /// The categories a campaign offers, in its order; a campaign with none listed offers all.
 pub async fn campaign_categories(pool: &PgPool, campaign: i64) -> sqlx::Result<Vec<CategoryOption>> {
-    // category_options (migrations/20261207600010_slot_and_category_views.sql): the label
-    // falls back to the wording there, once.
+    // The same columns as application_category's. Not a view: the migration tests rewind
+    // `categories` to its older columns, which a view on them would pin.
     sqlx::query_as!(
         CategoryOption,
-        r#"SELECT c.id AS "id!", c.short AS "short!: Bilingual<String>", c.name AS "name!: Bilingual<String>"
-           FROM category_options c
+        r#"SELECT c.id,
+                  ARRAY[COALESCE(c.short_kk, c.name_kk), COALESCE(c.short_ru, c.name_ru)] AS "short!: Bilingual<String>",
+                  ARRAY[c.name_kk, c.name_ru] AS "name!: Bilingual<String>"
+           FROM categories c
            LEFT JOIN campaign_categories cc ON cc.category_id = c.id AND cc.campaign_id = $1
            WHERE cc.campaign_id IS NOT NULL
               OR NOT EXISTS (SELECT 1 FROM campaign_categories x WHERE x.campaign_id = $1)
@@ -233,8 +235,10 @@ pub async fn campaign_categories(pool: &PgPool, campaign: i64) -> sqlx::Result<V
 pub async fn application_category(pool: &PgPool, application: i64) -> sqlx::Result<Option<CategoryOption>> {
     sqlx::query_as!(
         CategoryOption,
-        r#"SELECT c.id AS "id!", c.short AS "short!: Bilingual<String>", c.name AS "name!: Bilingual<String>"
-           FROM category_options c JOIN applications a ON a.category_id = c.id WHERE a.id = $1"#,
+        r#"SELECT c.id,
+                  ARRAY[COALESCE(c.short_kk, c.name_kk), COALESCE(c.short_ru, c.name_ru)] AS "short!: Bilingual<String>",
+                  ARRAY[c.name_kk, c.name_ru] AS "name!: Bilingual<String>"
+           FROM categories c JOIN applications a ON a.category_id = c.id WHERE a.id = $1"#,
         application,
     )
     .fetch_optional(pool)

@@ -242,7 +242,7 @@ pub async fn slots(
     date: Option<NaiveDate>,
     tz: &str,
 ) -> sqlx::Result<Vec<SlotRow>> {
-    // slot_rows (migrations/20261207600010_slot_and_category_views.sql): a view's columns
+    // slot_rows (migrations/20261207600010_slot_rows.sql): a view's columns
     // all look nullable to sqlx, hence the `!`.
     sqlx::query_as!(
         SlotRow,
@@ -300,7 +300,7 @@ pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<Refu
         r#"SELECT payment_id AS "payment_id!", application_id AS "application_id!",
                   applicant_id AS "applicant_id!", order_number AS "order_number!",
                   amount_tenge AS "amount_tenge!", reason AS "reason!", full_name, iin, at AS "at!",
-                  done_at, done_by
+                  done_at AS "done_at?", done_by AS "done_by?"
            FROM (
             SELECT p.id AS payment_id, a.id AS application_id, ap.id AS applicant_id, p.order_number, p.amount_tenge,
                    CASE WHEN p.status = 'late' THEN 'late' ELSE 'withdrawn' END AS reason,
