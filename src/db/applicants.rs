@@ -14,13 +14,15 @@ pub struct Applicant {
     pub phone: Option<String>,
 }
 
-const COLUMNS: &str = "id, telegram_user_id, email, iin, full_name, birth_date, phone";
-
 pub async fn by_user(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Applicant>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM applicants WHERE telegram_user_id = $1"))
-        .bind(telegram_user_id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as!(
+        Applicant,
+        "SELECT id, telegram_user_id, email, iin, full_name, birth_date, phone
+         FROM applicants WHERE telegram_user_id = $1",
+        telegram_user_id,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Creates the applicant on his first verified email, or replaces the email with a newly
@@ -31,14 +33,14 @@ pub async fn set_verified_email(
     email: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO applicants (telegram_user_id, email, email_verified_at) VALUES ($1, $2, $3)
          ON CONFLICT (telegram_user_id) DO UPDATE
             SET email = EXCLUDED.email, email_verified_at = EXCLUDED.email_verified_at, updated_at = now()",
+        telegram_user_id,
+        email,
+        now,
     )
-    .bind(telegram_user_id)
-    .bind(email)
-    .bind(now)
     .execute(db)
     .await?;
     Ok(())
@@ -56,14 +58,14 @@ pub async fn bind_iin(
     full_name: &str,
     birth_date: NaiveDate,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE applicants SET iin = $2, full_name = $3, birth_date = $4, updated_at = now()
          WHERE telegram_user_id = $1",
+        telegram_user_id,
+        iin,
+        full_name,
+        birth_date,
     )
-    .bind(telegram_user_id)
-    .bind(iin)
-    .bind(full_name)
-    .bind(birth_date)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -71,18 +73,18 @@ pub async fn bind_iin(
 
 /// The Telegram account holding an IIN, if any.
 pub async fn holder_of_iin(pool: &PgPool, iin: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT telegram_user_id FROM applicants WHERE iin = $1")
-        .bind(iin)
+    sqlx::query_scalar!("SELECT telegram_user_id FROM applicants WHERE iin = $1", iin)
         .fetch_optional(pool)
         .await
 }
 
 pub async fn set_phone(pool: &PgPool, telegram_user_id: i64, phone: &str) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE applicants SET phone = $2, updated_at = now() WHERE telegram_user_id = $1")
-            .bind(telegram_user_id)
-            .bind(phone)
-            .execute(pool)
-            .await?;
+    let done = sqlx::query!(
+        "UPDATE applicants SET phone = $2, updated_at = now() WHERE telegram_user_id = $1",
+        telegram_user_id,
+        phone,
+    )
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -29,56 +29,62 @@ impl Campaign {
 
 /// The campaign that matters now: the open one, else the next to open, else the latest.
 pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Campaign>> {
-    sqlx::query_as(
-        "SELECT id, code, ARRAY[name_kk, name_ru] AS name, registration_opens_at, registration_closes_at,
-                database_closed_at, fee_tenge, payment_window_minutes
-         FROM campaigns
-         ORDER BY CASE WHEN $1 >= registration_opens_at AND $1 < registration_closes_at THEN 0
-                       WHEN registration_opens_at > $1 THEN 1 ELSE 2 END,
-                  CASE WHEN registration_opens_at > $1 THEN registration_opens_at END ASC,
-                  registration_closes_at DESC
-         LIMIT 1",
+    sqlx::query_as!(
+        Campaign,
+        r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+           FROM campaigns
+           ORDER BY CASE WHEN $1 >= registration_opens_at AND $1 < registration_closes_at THEN 0
+                         WHEN registration_opens_at > $1 THEN 1 ELSE 2 END,
+                    CASE WHEN registration_opens_at > $1 THEN registration_opens_at END ASC,
+                    registration_closes_at DESC
+           LIMIT 1"#,
+        now,
     )
-    .bind(now)
     .fetch_optional(pool)
     .await
 }
 
 pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
-    sqlx::query_as(
-        "SELECT id, code, ARRAY[name_kk, name_ru] AS name, registration_opens_at, registration_closes_at,
-                database_closed_at, fee_tenge, payment_window_minutes
-         FROM campaigns WHERE id = $1",
+    sqlx::query_as!(
+        Campaign,
+        r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+           FROM campaigns WHERE id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(pool)
     .await
 }
 
-const COLUMNS: &str =
-    "id, code, ARRAY[name_kk, name_ru] AS name, registration_opens_at, registration_closes_at,
-                       database_closed_at, fee_tenge, payment_window_minutes";
-
 /// The campaign staff act on by default: the latest whose registration has opened (open
 /// now or just closed), never one merely planned for later.
 pub async fn latest_opened(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<Campaign>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM campaigns WHERE registration_opens_at <= $1
-         ORDER BY registration_opens_at DESC, id DESC LIMIT 1"
-    ))
-    .bind(now)
+    sqlx::query_as!(
+        Campaign,
+        r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+           FROM campaigns WHERE registration_opens_at <= $1
+           ORDER BY registration_opens_at DESC, id DESC LIMIT 1"#,
+        now,
+    )
     .fetch_optional(pool)
     .await
 }
 
 pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM campaigns WHERE code = $1"))
-        .bind(code)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as!(
+        Campaign,
+        r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+           FROM campaigns WHERE code = $1"#,
+        code,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Every campaign's code, in the order their registration opens.
 pub async fn codes(pool: &PgPool) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT code FROM campaigns ORDER BY registration_opens_at, id").fetch_all(pool).await
+    sqlx::query_scalar!("SELECT code FROM campaigns ORDER BY registration_opens_at, id").fetch_all(pool).await
 }

@@ -25,13 +25,14 @@ pub struct Recipient {
 
 /// Paid applications of a slot and who holds them.
 pub async fn paid_on_slot(pool: &PgPool, slot_id: i64) -> sqlx::Result<Vec<Recipient>> {
-    sqlx::query_as(
-        "SELECT a.id AS application_id, ap.telegram_user_id, u.locale
-         FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id
-         WHERE a.slot_id = $1 AND a.status = 'paid' ORDER BY a.id",
+    sqlx::query_as!(
+        Recipient,
+        r#"SELECT a.id AS application_id, ap.telegram_user_id, u.locale AS "locale: Locale"
+           FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
+           JOIN telegram_users u ON u.id = ap.telegram_user_id
+           WHERE a.slot_id = $1 AND a.status = 'paid' ORDER BY a.id"#,
+        slot_id,
     )
-    .bind(slot_id)
     .fetch_all(pool)
     .await
 }
@@ -45,18 +46,19 @@ pub async fn paid_on_day_not_told(
     tz: &str,
     key_prefix: &str,
 ) -> sqlx::Result<Vec<Recipient>> {
-    sqlx::query_as(
-        "SELECT a.id AS application_id, ap.telegram_user_id, u.locale
-         FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id
-         JOIN slots s ON s.id = a.slot_id
-         WHERE a.status = 'paid' AND (s.starts_at AT TIME ZONE $2)::date = $1
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = $3 || a.id)
-         ORDER BY a.id",
+    sqlx::query_as!(
+        Recipient,
+        r#"SELECT a.id AS application_id, ap.telegram_user_id, u.locale AS "locale: Locale"
+           FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
+           JOIN telegram_users u ON u.id = ap.telegram_user_id
+           JOIN slots s ON s.id = a.slot_id
+           WHERE a.status = 'paid' AND (s.starts_at AT TIME ZONE $2)::date = $1
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = $3 || a.id)
+           ORDER BY a.id"#,
+        day,
+        tz,
+        key_prefix,
     )
-    .bind(day)
-    .bind(tz)
-    .bind(key_prefix)
     .fetch_all(db)
     .await
 }
@@ -64,7 +66,7 @@ pub async fn paid_on_day_not_told(
 /// The sweep's turn: true in one transaction at a time across processes (released at its
 /// end), so two processes never render the same evening's reminders side by side.
 pub async fn try_lead_sweep(conn: &mut sqlx::PgConnection, key: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(key).fetch_one(conn).await
+    sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock($1) AS "taken!""#, key).fetch_one(conn).await
 }
 
 /// Whom a staff notification or broadcast reaches. Stored with the broadcast.
@@ -200,15 +202,15 @@ pub async fn create_broadcast(
     text: &str,
     progress: Option<(i64, i32)>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO broadcasts (created_by, audience, text, recipients, progress_chat_id, progress_message_id)
          VALUES ($1, $2, $3, 0, $4, $5) RETURNING id",
+        created_by,
+        serde_json::to_value(audience).expect("audience serializes"),
+        text,
+        progress.map(|p| p.0),
+        progress.map(|p| p.1),
     )
-    .bind(created_by)
-    .bind(serde_json::to_value(audience).expect("audience serializes"))
-    .bind(text)
-    .bind(progress.map(|p| p.0))
-    .bind(progress.map(|p| p.1))
     .fetch_one(conn)
     .await
 }
@@ -223,27 +225,27 @@ pub async fn create_broadcast_once(
     text: &str,
     progress: Option<(i64, i32)>,
 ) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO broadcasts (send_key, created_by, audience, text, recipients, progress_chat_id, progress_message_id)
          VALUES ($1, $2, $3, $4, 0, $5, $6)
          ON CONFLICT (send_key) DO NOTHING RETURNING id",
+        key,
+        created_by,
+        serde_json::to_value(audience).expect("audience serializes"),
+        text,
+        progress.map(|p| p.0),
+        progress.map(|p| p.1),
     )
-    .bind(key)
-    .bind(created_by)
-    .bind(serde_json::to_value(audience).expect("audience serializes"))
-    .bind(text)
-    .bind(progress.map(|p| p.0))
-    .bind(progress.map(|p| p.1))
     .fetch_optional(conn)
     .await
 }
 
 /// The broadcast started under this key, and its recipient count.
 pub async fn broadcast_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<(i64, i32)>> {
-    sqlx::query_as("SELECT id, recipients FROM broadcasts WHERE send_key = $1")
-        .bind(key)
+    let found = sqlx::query!("SELECT id, recipients FROM broadcasts WHERE send_key = $1", key)
         .fetch_optional(conn)
-        .await
+        .await?;
+    Ok(found.map(|b| (b.id, b.recipients)))
 }
 
 /// The audience size, and the progress text the staff member's message shows at the start.
@@ -253,12 +255,14 @@ pub async fn set_recipients(
     recipients: i64,
     progress_text: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET recipients = $2, progress_text = $3 WHERE id = $1")
-        .bind(id)
-        .bind(recipients as i32)
-        .bind(progress_text)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE broadcasts SET recipients = $2, progress_text = $3 WHERE id = $1",
+        id,
+        recipients as i32,
+        progress_text,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -283,29 +287,30 @@ pub struct Progress {
 /// Broadcasts still sending or whose final report is not in place yet, with their counts.
 /// A message to a user who became unreachable is counted as such even if it was never tried.
 pub async fn sending(pool: &PgPool) -> sqlx::Result<Vec<Progress>> {
-    sqlx::query_as(
-        "SELECT b.id, b.created_by, b.progress_chat_id, b.progress_message_id, b.recipients AS total,
-                b.status = 'done' AS finished, b.created_at > now() - interval '2 seconds' AS fresh,
-                count(*) FILTER (WHERE o.status = 'sent') AS sent,
-                count(*) FILTER (WHERE o.status = 'failed') AS failed,
-                count(*) FILTER (WHERE o.status IN ('pending', 'skipped') AND u.unreachable) AS unreachable,
-                count(*) FILTER (WHERE o.status = 'pending' AND NOT u.unreachable) AS pending
+    sqlx::query_as!(
+        Progress,
+        r#"SELECT b.id, b.created_by, b.progress_chat_id, b.progress_message_id, b.recipients AS total,
+                b.status = 'done' AS "finished!", b.created_at > now() - interval '2 seconds' AS "fresh!",
+                count(*) FILTER (WHERE o.status = 'sent') AS "sent!",
+                count(*) FILTER (WHERE o.status = 'failed') AS "failed!",
+                count(*) FILTER (WHERE o.status IN ('pending', 'skipped') AND u.unreachable) AS "unreachable!",
+                count(*) FILTER (WHERE o.status = 'pending' AND NOT u.unreachable) AS "pending!"
          FROM broadcasts b
          LEFT JOIN outbox o ON o.broadcast_id = b.id
          LEFT JOIN telegram_users u ON u.id = o.telegram_user_id
          WHERE b.status = 'sending' OR (b.reported_at IS NULL AND b.progress_message_id IS NOT NULL)
-         GROUP BY b.id ORDER BY b.id",
+         GROUP BY b.id ORDER BY b.id"#
     )
     .fetch_all(pool)
     .await
 }
 
 pub async fn finish_broadcast(pool: &PgPool, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE broadcasts SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'sending'",
+        id,
+        now,
     )
-    .bind(id)
-    .bind(now)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -315,14 +320,14 @@ pub async fn finish_broadcast(pool: &PgPool, id: i64, now: DateTime<Utc>) -> sql
 /// already (or another process is putting it there). A final report claimed by a process
 /// that died before it was in place is claimable again after a minute.
 pub async fn claim_progress_text(pool: &PgPool, id: i64, text: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE broadcasts SET progress_text = $2, progress_edited_at = now()
          WHERE id = $1
            AND (progress_text IS DISTINCT FROM $2
                 OR (status = 'done' AND reported_at IS NULL AND progress_edited_at < now() - interval '1 minute'))",
+        id,
+        text,
     )
-    .bind(id)
-    .bind(text)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -330,9 +335,7 @@ pub async fn claim_progress_text(pool: &PgPool, id: i64, text: &str) -> sqlx::Re
 
 /// The edit with `text` failed: the next pass tries again.
 pub async fn unclaim_progress_text(pool: &PgPool, id: i64, text: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET progress_text = NULL WHERE id = $1 AND progress_text = $2")
-        .bind(id)
-        .bind(text)
+    sqlx::query!("UPDATE broadcasts SET progress_text = NULL WHERE id = $1 AND progress_text = $2", id, text)
         .execute(pool)
         .await?;
     Ok(())
@@ -340,10 +343,6 @@ pub async fn unclaim_progress_text(pool: &PgPool, id: i64, text: &str) -> sqlx::
 
 /// The final report is in place (or can never be: the message is gone).
 pub async fn mark_reported(pool: &PgPool, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE broadcasts SET reported_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(pool)
-        .await?;
+    sqlx::query!("UPDATE broadcasts SET reported_at = $2 WHERE id = $1", id, now).execute(pool).await?;
     Ok(())
 }

@@ -288,12 +288,12 @@ pub async fn store_callback(conn: &mut PgConnection, c: &Callback<'_>) -> sqlx::
 /// Forgets at most `batch` callbacks received before `before` (their retention is over);
 /// batches keep each statement short. Returns how many went.
 pub async fn purge_callbacks(pool: &PgPool, before: DateTime<Utc>, batch: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM payment_callbacks WHERE id IN (
              SELECT id FROM payment_callbacks WHERE received_at < $1 LIMIT $2)",
+        before,
+        batch,
     )
-    .bind(before)
-    .bind(batch)
     .execute(pool)
     .await?
     .rows_affected())

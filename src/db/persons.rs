@@ -21,8 +21,7 @@ impl Person {
 }
 
 pub async fn find(pool: &PgPool, iin: &str) -> sqlx::Result<Option<Person>> {
-    sqlx::query_as("SELECT iin, last_name, first_name, patronymic FROM persons WHERE iin = $1")
-        .bind(iin)
+    sqlx::query_as!(Person, "SELECT iin, last_name, first_name, patronymic FROM persons WHERE iin = $1", iin)
         .fetch_optional(pool)
         .await
 }

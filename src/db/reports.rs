@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::db::notifications::BroadcastStatus;
 use crate::db::outbox::OutboxStatus;
 use crate::domain::{ApplicationStatus, Method, PaymentStatus};
-use crate::i18n::Bilingual;
+use crate::i18n::{Bilingual, Locale};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HourCount {
@@ -17,11 +17,12 @@ pub struct HourCount {
 
 /// Applications created per hour in the campaign (hours without any are absent).
 pub async fn registrations_per_hour(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<HourCount>> {
-    sqlx::query_as(
-        "SELECT date_trunc('hour', created_at) AS hour, count(*) AS count
-         FROM applications WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1",
+    sqlx::query_as!(
+        HourCount,
+        r#"SELECT date_trunc('hour', created_at) AS "hour!", count(*) AS "count!"
+           FROM applications WHERE campaign_id = $1 GROUP BY 1 ORDER BY 1"#,
+        campaign_id,
     )
-    .bind(campaign_id)
     .fetch_all(pool)
     .await
 }
@@ -41,15 +42,17 @@ pub async fn seats_by_city_and_day(
     campaign_id: i64,
     tz: &str,
 ) -> sqlx::Result<Vec<SeatsCell>> {
-    sqlx::query_as(
-        "SELECT ci.id AS city_id, ARRAY[ci.name_kk, ci.name_ru] AS city, (s.starts_at AT TIME ZONE $2)::date AS day,
-                sum(s.capacity - s.booked)::bigint AS free, sum(s.capacity)::bigint AS capacity
-         FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id
-         WHERE s.campaign_id = $1
-         GROUP BY ci.id, ci.sort_order, day ORDER BY ci.sort_order, ci.id, day",
+    sqlx::query_as!(
+        SeatsCell,
+        r#"SELECT ci.id AS city_id, ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>",
+                  (s.starts_at AT TIME ZONE $2)::date AS "day!",
+                  sum(s.capacity - s.booked)::bigint AS "free!", sum(s.capacity)::bigint AS "capacity!"
+           FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id
+           WHERE s.campaign_id = $1
+           GROUP BY ci.id, ci.sort_order, 3 ORDER BY ci.sort_order, ci.id, 3"#,
+        campaign_id,
+        tz,
     )
-    .bind(campaign_id)
-    .bind(tz)
     .fetch_all(pool)
     .await
 }
@@ -86,9 +89,11 @@ pub struct ApplicationRow {
 }
 
 pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Result<Vec<ApplicationRow>> {
-    sqlx::query_as(
-        "SELECT a.id, ap.id AS applicant_id, a.status, ap.full_name, ap.iin, ap.email, ap.phone,
-                ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue, sl.starts_at, a.created_at
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT a.id, ap.id AS applicant_id, a.status AS "status: ApplicationStatus", ap.full_name, ap.iin,
+                ap.email, ap.phone, ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>",
+                ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>", sl.starts_at, a.created_at
          FROM applications a
          JOIN applicants ap ON ap.id = a.applicant_id
          JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
@@ -102,20 +107,20 @@ pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Re
            AND ($8::int IS NULL OR ci.id = $8)
            AND ($9::int IS NULL OR v.id = $9)
            AND ($10::date IS NULL OR (sl.starts_at AT TIME ZONE $11)::date = $10)
-         ORDER BY a.created_at DESC, a.id DESC LIMIT $12",
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $12"#,
+        s.campaign_id,
+        s.iin.as_deref(),
+        s.email.as_deref(),
+        s.phone.as_deref(),
+        s.order_number.as_deref(),
+        s.application_id,
+        s.status as Option<ApplicationStatus>,
+        s.city_id,
+        s.venue_id,
+        s.date,
+        tz,
+        limit,
     )
-    .bind(s.campaign_id)
-    .bind(&s.iin)
-    .bind(&s.email)
-    .bind(&s.phone)
-    .bind(&s.order_number)
-    .bind(s.application_id)
-    .bind(s.status)
-    .bind(s.city_id)
-    .bind(s.venue_id)
-    .bind(s.date)
-    .bind(tz)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
@@ -123,9 +128,9 @@ pub async fn search(pool: &PgPool, s: &Search, tz: &str, limit: i64) -> sqlx::Re
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApplicationDetail {
     pub id: i64,
-    pub status: crate::domain::ApplicationStatus,
+    pub status: ApplicationStatus,
     pub telegram_user_id: i64,
-    pub locale: Option<crate::i18n::Locale>,
+    pub locale: Option<Locale>,
     pub full_name: Option<String>,
     pub iin: Option<String>,
     pub email: Option<String>,
@@ -144,12 +149,16 @@ pub struct ApplicationDetail {
 }
 
 pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<ApplicationDetail>> {
-    sqlx::query_as(
-        "SELECT a.id, a.status, ap.telegram_user_id, u.locale, ap.full_name, ap.iin,
-                ap.email, ap.phone, ARRAY[c.name_kk, c.name_ru] AS campaign,
-                ARRAY[cat.name_kk, cat.name_ru] AS category, ARRAY[tl.name_kk, tl.name_ru] AS language,
-                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS combination,
-                a.slot_id, sl.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS city, ARRAY[v.name_kk, v.name_ru] AS venue,
+    sqlx::query_as!(
+        ApplicationDetail,
+        r#"SELECT a.id, a.status AS "status: ApplicationStatus", ap.telegram_user_id, u.locale AS "locale: Locale",
+                ap.full_name, ap.iin, ap.email, ap.phone, ARRAY[c.name_kk, c.name_ru] AS "campaign!: Bilingual<String>",
+                ARRAY[cat.name_kk, cat.name_ru] AS "category!: Bilingual<String>",
+                ARRAY[tl.name_kk, tl.name_ru] AS "language!: Bilingual<String>",
+                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')]
+                    AS "combination!: Bilingual<String>",
+                a.slot_id, sl.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>",
+                ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>",
                 a.created_at, a.paid_at, a.payment_deadline
          FROM applications a
          JOIN applicants ap ON ap.id = a.applicant_id
@@ -161,9 +170,9 @@ pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<Applicat
          JOIN subjects s1 ON s1.id = sc.first_subject_id
          LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
          JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
-         WHERE a.id = $1",
+         WHERE a.id = $1"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(pool)
     .await
 }
@@ -180,11 +189,13 @@ pub struct PaymentRow {
 }
 
 pub async fn payments_of_application(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<PaymentRow>> {
-    sqlx::query_as(
-        "SELECT id, order_number, method, amount_tenge, status, created_at, paid_at
-         FROM payments WHERE application_id = $1 ORDER BY created_at, id",
+    sqlx::query_as!(
+        PaymentRow,
+        r#"SELECT id, order_number, method AS "method: Method", amount_tenge, status AS "status: PaymentStatus",
+                  created_at, paid_at
+           FROM payments WHERE application_id = $1 ORDER BY created_at, id"#,
+        application_id,
     )
-    .bind(application_id)
     .fetch_all(pool)
     .await
 }
@@ -200,12 +211,13 @@ pub struct OutboxRow {
 
 /// The messages the system sent (or will send) to this Telegram user, newest first.
 pub async fn outbox_of(pool: &PgPool, telegram_user_id: i64, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
-    sqlx::query_as(
-        "SELECT id, text, status, created_at, sent_at FROM outbox
-         WHERE telegram_user_id = $1 ORDER BY id DESC LIMIT $2",
+    sqlx::query_as!(
+        OutboxRow,
+        r#"SELECT id, text, status AS "status: OutboxStatus", created_at, sent_at FROM outbox
+           WHERE telegram_user_id = $1 ORDER BY id DESC LIMIT $2"#,
+        telegram_user_id,
+        limit,
     )
-    .bind(telegram_user_id)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
@@ -223,12 +235,6 @@ pub struct SlotRow {
     pub paid: i64,
 }
 
-const SLOT_ROW: &str =
-    "SELECT s.id, v.id AS venue_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
-        ARRAY[ci.name_kk, ci.name_ru] AS city, s.starts_at, s.capacity, s.booked,
-        (SELECT count(*) FROM applications a WHERE a.slot_id = s.id AND a.status = 'paid') AS paid
-     FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities ci ON ci.id = v.city_id";
-
 pub async fn slots(
     pool: &PgPool,
     campaign_id: i64,
@@ -236,21 +242,37 @@ pub async fn slots(
     date: Option<NaiveDate>,
     tz: &str,
 ) -> sqlx::Result<Vec<SlotRow>> {
-    sqlx::query_as(&format!(
-        "{SLOT_ROW} WHERE s.campaign_id = $1 AND ($2::int IS NULL OR ci.id = $2)
-           AND ($3::date IS NULL OR (s.starts_at AT TIME ZONE $4)::date = $3)
-         ORDER BY ci.sort_order, ci.id, s.starts_at, v.id LIMIT 500"
-    ))
-    .bind(campaign_id)
-    .bind(city_id)
-    .bind(date)
-    .bind(tz)
+    // slot_rows (migrations/20261207600010_slot_rows.sql): a view's columns
+    // all look nullable to sqlx, hence the `!`.
+    sqlx::query_as!(
+        SlotRow,
+        r#"SELECT id AS "id!", venue_id AS "venue_id!", venue_code AS "venue_code!",
+                  venue AS "venue!: Bilingual<String>", city AS "city!: Bilingual<String>",
+                  starts_at AS "starts_at!", capacity AS "capacity!", booked AS "booked!", paid AS "paid!"
+           FROM slot_rows
+           WHERE campaign_id = $1 AND ($2::int IS NULL OR city_id = $2)
+             AND ($3::date IS NULL OR (starts_at AT TIME ZONE $4)::date = $3)
+           ORDER BY city_sort_order, city_id, starts_at, venue_id LIMIT 500"#,
+        campaign_id,
+        city_id,
+        date,
+        tz,
+    )
     .fetch_all(pool)
     .await
 }
 
 pub async fn slot(pool: &PgPool, id: i64) -> sqlx::Result<Option<SlotRow>> {
-    sqlx::query_as(&format!("{SLOT_ROW} WHERE s.id = $1")).bind(id).fetch_optional(pool).await
+    sqlx::query_as!(
+        SlotRow,
+        r#"SELECT id AS "id!", venue_id AS "venue_id!", venue_code AS "venue_code!",
+                  venue AS "venue!: Bilingual<String>", city AS "city!: Bilingual<String>",
+                  starts_at AS "starts_at!", capacity AS "capacity!", booked AS "booked!", paid AS "paid!"
+           FROM slot_rows WHERE id = $1"#,
+        id,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -273,8 +295,13 @@ pub struct RefundRow {
 /// Money taken but not kept: late payments, and paid applications withdrawn while the
 /// database was open. Waiting ones first, then the latest done.
 pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<RefundRow>> {
-    sqlx::query_as(
-        "SELECT * FROM (
+    sqlx::query_as!(
+        RefundRow,
+        r#"SELECT payment_id AS "payment_id!", application_id AS "application_id!",
+                  applicant_id AS "applicant_id!", order_number AS "order_number!",
+                  amount_tenge AS "amount_tenge!", reason AS "reason!", full_name, iin, at AS "at!",
+                  done_at AS "done_at?", done_by AS "done_by?"
+           FROM (
             SELECT p.id AS payment_id, a.id AS application_id, ap.id AS applicant_id, p.order_number, p.amount_tenge,
                    CASE WHEN p.status = 'late' THEN 'late' ELSE 'withdrawn' END AS reason,
                    ap.full_name, ap.iin, COALESCE(a.closed_at, p.updated_at) AS at,
@@ -288,9 +315,9 @@ pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<Refu
                OR (p.status = 'paid' AND a.status = 'withdrawn'
                    AND (c.database_closed_at IS NULL OR a.closed_at < c.database_closed_at))
          ) q WHERE $1 OR done_at IS NULL
-         ORDER BY done_at IS NOT NULL, COALESCE(done_at, at) DESC LIMIT 500",
+         ORDER BY done_at IS NOT NULL, COALESCE(done_at, at) DESC LIMIT 500"#,
+        include_done,
     )
-    .bind(include_done)
     .fetch_all(pool)
     .await
 }
@@ -302,17 +329,17 @@ pub async fn mark_refunded(
     actor: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO refund_marks (payment_id, done_by, done_at)
          SELECT p.id, $2, $3 FROM payments p
          JOIN applications a ON a.id = p.application_id JOIN campaigns c ON c.id = a.campaign_id
          WHERE p.id = $1 AND (p.status = 'late' OR (p.status = 'paid' AND a.status = 'withdrawn'
                AND (c.database_closed_at IS NULL OR a.closed_at < c.database_closed_at)))
          ON CONFLICT (payment_id) DO NOTHING",
+        payment_id,
+        actor,
+        now,
     )
-    .bind(payment_id)
-    .bind(actor)
-    .bind(now)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -348,17 +375,17 @@ pub struct AttendanceFilter {
 
 /// How many lines [`attendance`] gives for `f` now (what the audit log records).
 pub async fn attendance_count(pool: &PgPool, f: &AttendanceFilter) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM applications a JOIN slots sl ON sl.id = a.slot_id
-         WHERE a.campaign_id = $1 AND a.status = 'paid'
-           AND ($2::int IS NULL OR sl.venue_id = $2) AND ($3::bigint IS NULL OR sl.id = $3)
-           AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM applications a JOIN slots sl ON sl.id = a.slot_id
+           WHERE a.campaign_id = $1 AND a.status = 'paid'
+             AND ($2::int IS NULL OR sl.venue_id = $2) AND ($3::bigint IS NULL OR sl.id = $3)
+             AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)"#,
+        f.campaign_id,
+        f.venue_id,
+        f.slot_id,
+        f.date,
+        f.tz,
     )
-    .bind(f.campaign_id)
-    .bind(f.venue_id)
-    .bind(f.slot_id)
-    .bind(f.date)
-    .bind(&f.tz)
     .fetch_one(pool)
     .await
 }
@@ -371,13 +398,15 @@ pub fn attendance<'a>(
     pool: &'a PgPool,
     f: &'a AttendanceFilter,
 ) -> futures::stream::BoxStream<'a, sqlx::Result<AttendanceRow>> {
-    sqlx::query_as(
-        "SELECT a.id AS application_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS venue,
-                ARRAY[ci.name_kk, ci.name_ru] AS city, sl.id AS slot_id, sl.starts_at,
-                row_number() OVER (PARTITION BY sl.id ORDER BY a.paid_at, a.id) AS seat,
-                ap.full_name, ap.iin, ARRAY[cat.name_kk, cat.name_ru] AS category,
-                ARRAY[tl.name_kk, tl.name_ru] AS language,
-                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')] AS subjects
+    sqlx::query_as!(
+        AttendanceRow,
+        r#"SELECT a.id AS application_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>",
+                ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>", sl.id AS slot_id, sl.starts_at,
+                row_number() OVER (PARTITION BY sl.id ORDER BY a.paid_at, a.id) AS "seat!",
+                ap.full_name, ap.iin, ARRAY[cat.name_kk, cat.name_ru] AS "category!: Bilingual<String>",
+                ARRAY[tl.name_kk, tl.name_ru] AS "language!: Bilingual<String>",
+                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')]
+                    AS "subjects!: Bilingual<String>"
          FROM applications a
          JOIN applicants ap ON ap.id = a.applicant_id
          JOIN categories cat ON cat.id = a.category_id
@@ -389,13 +418,13 @@ pub fn attendance<'a>(
          WHERE a.campaign_id = $1 AND a.status = 'paid'
            AND ($2::int IS NULL OR v.id = $2) AND ($3::bigint IS NULL OR sl.id = $3)
            AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)
-         ORDER BY ci.sort_order, v.code, sl.starts_at, sl.id, seat",
+         ORDER BY ci.sort_order, v.code, sl.starts_at, sl.id, 7"#,
+        f.campaign_id,
+        f.venue_id,
+        f.slot_id,
+        f.date,
+        f.tz,
     )
-    .bind(f.campaign_id)
-    .bind(f.venue_id)
-    .bind(f.slot_id)
-    .bind(f.date)
-    .bind(&f.tz)
     .fetch(pool)
 }
 
@@ -416,29 +445,31 @@ pub async fn audit(
     target: Option<&str>,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AuditRow,
         "SELECT id, actor_id, action, target, details, created_at FROM audit_log
          WHERE ($1::bigint IS NULL OR actor_id = $1) AND ($2::text IS NULL OR action LIKE $2 || '%')
            AND ($3::text IS NULL OR target = $3)
          ORDER BY id DESC LIMIT $4",
+        actor,
+        action,
+        target,
+        limit,
     )
-    .bind(actor)
-    .bind(action)
-    .bind(target)
-    .bind(limit)
     .fetch_all(pool)
     .await
 }
 
 /// Audit entries about an application (its own actions and its orders'), oldest first.
 pub async fn audit_of_application(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<AuditRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        AuditRow,
         "SELECT id, actor_id, action, target, details, created_at FROM audit_log
-         WHERE target = 'application:' || $1::text
+         WHERE target = 'application:' || $1::bigint::text
             OR target IN (SELECT order_number FROM payments WHERE application_id = $1)
          ORDER BY id",
+        application_id,
     )
-    .bind(application_id)
     .fetch_all(pool)
     .await
 }
@@ -454,15 +485,16 @@ pub struct BroadcastProgress {
 }
 
 pub async fn broadcast_progress(pool: &PgPool, id: i64) -> sqlx::Result<Option<BroadcastProgress>> {
-    sqlx::query_as(
-        "SELECT b.id, b.status, b.recipients AS total,
-                count(o.id) FILTER (WHERE o.status = 'sent') AS sent,
-                count(o.id) FILTER (WHERE o.status IN ('failed', 'skipped')) AS failed,
-                count(o.id) FILTER (WHERE o.status = 'pending') AS pending
-         FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
-         WHERE b.id = $1 GROUP BY b.id",
+    sqlx::query_as!(
+        BroadcastProgress,
+        r#"SELECT b.id, b.status AS "status: BroadcastStatus", b.recipients AS total,
+                  count(o.id) FILTER (WHERE o.status = 'sent') AS "sent!",
+                  count(o.id) FILTER (WHERE o.status IN ('failed', 'skipped')) AS "failed!",
+                  count(o.id) FILTER (WHERE o.status = 'pending') AS "pending!"
+           FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id
+           WHERE b.id = $1 GROUP BY b.id"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(pool)
     .await
 }
