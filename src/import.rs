@@ -11,6 +11,7 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 
+use crate::db::reference as store;
 use crate::domain::Iin;
 
 #[derive(Debug, thiserror::Error)]
@@ -161,20 +162,7 @@ pub async fn import_persons(pool: &PgPool, csv: &str) -> Result<usize, ImportErr
         let last: Vec<&str> = chunk.iter().map(|p| p.last_name.as_str()).collect();
         let first: Vec<&str> = chunk.iter().map(|p| p.first_name.as_str()).collect();
         let patronymic: Vec<Option<&str>> = chunk.iter().map(|p| p.patronymic.as_deref()).collect();
-        sqlx::query(
-            "INSERT INTO persons (iin, last_name, first_name, patronymic) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) \
-             ON CONFLICT (iin) DO UPDATE SET last_name = EXCLUDED.last_name, \
-                 first_name = EXCLUDED.first_name, patronymic = EXCLUDED.patronymic \
-             WHERE (persons.last_name, persons.first_name, persons.patronymic) \
-                 IS DISTINCT FROM (EXCLUDED.last_name, EXCLUDED.first_name, EXCLUDED.patronymic)",
-        )
-        .bind(&iins)
-        .bind(&last)
-        .bind(&first)
-        .bind(&patronymic)
-        .execute(&mut *tx)
-        .await?;
+        store::upsert_persons(&mut tx, &iins, &last, &first, &patronymic).await?;
     }
     tx.commit().await?;
     Ok(persons.len())
@@ -262,24 +250,12 @@ pub mod fuzzing {
 /// decides whether a smaller capacity fits, so a booking racing the import cannot slip past.
 pub async fn import_slots(pool: &PgPool, csv: &str, tz: Tz) -> Result<usize, ImportError> {
     let mut tx = pool.begin().await?;
-    let campaigns: HashMap<String, i64> =
-        sqlx::query_as("SELECT code, id FROM campaigns").fetch_all(&mut *tx).await?.into_iter().collect();
-    let venues: HashMap<String, i32> =
-        sqlx::query_as("SELECT code, id FROM venues").fetch_all(&mut *tx).await?.into_iter().collect();
+    let campaigns = store::campaign_ids(&mut tx).await?;
+    let venues = store::venue_ids(&mut tx).await?;
     let slots = parse_slots(csv, tz, &campaigns, &venues)?;
     for slot in &slots {
-        let result = sqlx::query(
-            "INSERT INTO slots (campaign_id, venue_id, starts_at, capacity) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (campaign_id, venue_id, starts_at) \
-             DO UPDATE SET capacity = EXCLUDED.capacity, updated_at = now() \
-             WHERE slots.capacity <> EXCLUDED.capacity",
-        )
-        .bind(slot.campaign_id)
-        .bind(slot.venue_id)
-        .bind(slot.starts_at)
-        .bind(slot.capacity)
-        .execute(&mut *tx)
-        .await;
+        let result =
+            store::upsert_slot(&mut tx, slot.campaign_id, slot.venue_id, slot.starts_at, slot.capacity).await;
         match result {
             Ok(_) => {}
             Err(e) if crate::db::violates(&e, "slots_check") => {
@@ -295,16 +271,7 @@ pub async fn import_slots(pool: &PgPool, csv: &str, tz: Tz) -> Result<usize, Imp
 
 /// Names the booked count when it can be read; the line is refused either way.
 async fn capacity_below_booked(pool: &PgPool, slot: &SlotLine) -> ImportError {
-    let booked: Option<i32> = sqlx::query_scalar(
-        "SELECT booked FROM slots WHERE campaign_id = $1 AND venue_id = $2 AND starts_at = $3",
-    )
-    .bind(slot.campaign_id)
-    .bind(slot.venue_id)
-    .bind(slot.starts_at)
-    .fetch_optional(pool)
-    .await
-    .ok()
-    .flatten();
+    let booked = store::booked(pool, slot.campaign_id, slot.venue_id, slot.starts_at).await.ok().flatten();
     let seats = booked.map_or_else(|| "the seats".to_owned(), |n| format!("the {n} seats"));
     bad(slot.line, format!("capacity {} is below {seats} already booked in this slot", slot.capacity))
 }

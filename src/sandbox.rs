@@ -72,5 +72,5 @@ pub async fn start(mut config: Config, mut options: Options) -> anyhow::Result<(
 
 /// No campaign means nothing was ever seeded or imported: a fresh machine.
 async fn database_is_empty(pool: &sqlx::PgPool) -> anyhow::Result<bool> {
-    Ok(sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM campaigns)").fetch_one(pool).await?)
+    Ok(crate::db::reference::no_campaign(pool).await?)
 }

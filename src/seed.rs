@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 use chrono_tz::Tz;
 use sqlx::{PgConnection, PgPool};
 
+use crate::db::reference as store;
 use crate::domain::{Iin, Sex};
 
 pub struct SeedReport {
@@ -409,30 +410,24 @@ pub async fn seed_demo_with_window(
     let mut tx = pool.begin().await?;
     let mut inserted = 0;
     // Not counted: it says what the database is, not what it holds.
-    sqlx::query("INSERT INTO sandbox_marker DEFAULT VALUES ON CONFLICT DO NOTHING").execute(&mut *tx).await?;
+    store::mark_sandbox(&mut tx).await?;
 
     let year = january_session_year(now.with_timezone(&tz).date_naive());
     let campaign_code = format!("ent-{year}-01");
-    inserted += sqlx::query(
-        "INSERT INTO campaigns (code, name_kk, name_ru, registration_opens_at, \
-         registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (code) DO NOTHING",
+    inserted += store::insert_campaign(
+        &mut tx,
+        &store::NewCampaign {
+            code: &campaign_code,
+            name_kk: &format!("ҰБТ — қаңтар {year}"),
+            name_ru: &format!("ЕНТ — январь {year}"),
+            opens_at: now - Duration::days(1),
+            closes_at: now + Duration::days(9),
+            fee_tenge: FEE_TENGE,
+            payment_window_minutes: window,
+        },
     )
-    .bind(&campaign_code)
-    .bind(format!("ҰБТ — қаңтар {year}"))
-    .bind(format!("ЕНТ — январь {year}"))
-    .bind(now - Duration::days(1))
-    .bind(now + Duration::days(9))
-    .bind(FEE_TENGE)
-    .bind(window)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let (campaign_id, closes_at): (i64, DateTime<Utc>) =
-        sqlx::query_as("SELECT id, registration_closes_at FROM campaigns WHERE code = $1")
-            .bind(&campaign_code)
-            .fetch_one(&mut *tx)
-            .await?;
+    .await?;
+    let (campaign_id, closes_at) = store::campaign_by_code(&mut tx, &campaign_code).await?;
     let first_test_day = first_test_day(closes_at.with_timezone(&tz).date_naive(), year);
 
     inserted += seed_reference_data(&mut tx).await?;
@@ -468,93 +463,25 @@ pub fn first_monday_after(date: NaiveDate) -> NaiveDate {
 async fn seed_reference_data(tx: &mut PgConnection) -> anyhow::Result<u64> {
     let mut inserted = 0;
     for (order, c) in CATEGORIES.iter().enumerate() {
-        // A row stored before categories had short labels gets them, and the wording of
-        // this list, once; a row that has them is never touched again.
-        inserted += sqlx::query(
-            "INSERT INTO categories (code, short_kk, short_ru, name_kk, name_ru, sort_order) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (code) DO UPDATE SET short_kk = EXCLUDED.short_kk, short_ru = EXCLUDED.short_ru, \
-                 name_kk = EXCLUDED.name_kk, name_ru = EXCLUDED.name_ru, sort_order = EXCLUDED.sort_order \
-             WHERE categories.short_kk IS NULL OR categories.short_ru IS NULL",
-        )
-        .bind(c.code)
-        .bind(c.short_kk)
-        .bind(c.short_ru)
-        .bind(c.name_kk)
-        .bind(c.name_ru)
-        .bind(order as i16 + 1)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let sort_order = order as i16 + 1;
+        inserted +=
+            store::put_category(tx, c.code, c.short_kk, c.short_ru, c.name_kk, c.name_ru, sort_order).await?;
     }
     for (code, kk, ru) in SUBJECTS {
-        inserted += sqlx::query(
-            "INSERT INTO subjects (code, name_kk, name_ru) VALUES ($1, $2, $3) \
-             ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(code)
-        .bind(kk)
-        .bind(ru)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted += store::insert_subject(tx, code, kk, ru).await?;
     }
     for (order, (code, first, second)) in COMBINATIONS.iter().enumerate() {
-        // No conflict target: an existing row with the same code or the same pair both count.
-        inserted += sqlx::query(
-            "INSERT INTO subject_combinations (code, first_subject_id, second_subject_id, sort_order) \
-             SELECT $1, f.id, s.id, $4 FROM subjects f LEFT JOIN subjects s ON s.code = $3 \
-             WHERE f.code = $2 ON CONFLICT DO NOTHING",
-        )
-        .bind(code)
-        .bind(first)
-        .bind(second)
-        .bind(order as i16 + 1)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted += store::insert_combination(tx, code, first, *second, order as i16 + 1).await?;
     }
     for (order, (code, kk, ru)) in TEST_LANGUAGES.iter().enumerate() {
-        inserted += sqlx::query(
-            "INSERT INTO test_languages (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(code)
-        .bind(kk)
-        .bind(ru)
-        .bind(order as i16 + 1)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted += store::insert_test_language(tx, code, kk, ru, order as i16 + 1).await?;
     }
     for (order, (code, kk, ru)) in CITIES.iter().enumerate() {
-        inserted += sqlx::query(
-            "INSERT INTO cities (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(code)
-        .bind(kk)
-        .bind(ru)
-        .bind(order as i16 + 1)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted += store::insert_city(tx, code, kk, ru, order as i16 + 1).await?;
     }
     for v in &VENUES {
-        inserted += sqlx::query(
-            "INSERT INTO venues (code, city_id, name_kk, name_ru, address_kk, address_ru) \
-             SELECT $1, c.id, $3, $4, $5, $6 FROM cities c WHERE c.code = $2 \
-             ON CONFLICT (code) DO NOTHING",
-        )
-        .bind(v.code)
-        .bind(v.city)
-        .bind(v.name_kk)
-        .bind(v.name_ru)
-        .bind(v.address_kk)
-        .bind(v.address_ru)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted +=
+            store::insert_venue(tx, v.code, v.city, v.name_kk, v.name_ru, v.address_kk, v.address_ru).await?;
     }
     Ok(inserted)
 }
@@ -563,18 +490,7 @@ async fn seed_reference_data(tx: &mut PgConnection) -> anyhow::Result<u64> {
 async fn seed_campaign_categories(tx: &mut PgConnection, campaign_id: i64) -> anyhow::Result<u64> {
     let mut inserted = 0;
     for (order, c) in CATEGORIES.iter().enumerate() {
-        inserted += sqlx::query(
-            "INSERT INTO campaign_categories (campaign_id, category_id, sort_order) \
-             SELECT $1, id, $3 FROM categories WHERE code = $2 \
-             ON CONFLICT (campaign_id, category_id) DO UPDATE SET sort_order = EXCLUDED.sort_order \
-             WHERE campaign_categories.sort_order <> EXCLUDED.sort_order",
-        )
-        .bind(campaign_id)
-        .bind(c.code)
-        .bind(order as i16 + 1)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted += store::put_campaign_category(tx, campaign_id, c.code, order as i16 + 1).await?;
     }
     Ok(inserted)
 }
@@ -596,18 +512,14 @@ async fn seed_slots(
                     .earliest()
                     .with_context(|| format!("{local} does not exist in {tz}"))?;
                 let capacity = 30 + (v as i64 * 13 + day * 7 + half as i64 * 5) % 31;
-                inserted += sqlx::query(
-                    "INSERT INTO slots (campaign_id, venue_id, starts_at, capacity) \
-                     SELECT $1, v.id, $3, $4 FROM venues v WHERE v.code = $2 \
-                     ON CONFLICT (campaign_id, venue_id, starts_at) DO NOTHING",
+                inserted += store::insert_slot(
+                    tx,
+                    campaign_id,
+                    venue.code,
+                    starts_at.with_timezone(&Utc),
+                    capacity as i32,
                 )
-                .bind(campaign_id)
-                .bind(venue.code)
-                .bind(starts_at.with_timezone(&Utc))
-                .bind(capacity as i32)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                .await?;
             }
         }
     }
@@ -621,17 +533,7 @@ async fn seed_persons(tx: &mut PgConnection, test_day: NaiveDate) -> anyhow::Res
     persons.extend(synthetic_persons(test_day));
     let mut inserted = 0;
     for (iin, last, first, patronymic) in persons {
-        inserted += sqlx::query(
-            "INSERT INTO persons (iin, last_name, first_name, patronymic) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (iin) DO NOTHING",
-        )
-        .bind(iin.as_str())
-        .bind(last)
-        .bind(first)
-        .bind(patronymic)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        inserted += store::insert_person(tx, iin.as_str(), &last, &first, patronymic.as_deref()).await?;
     }
     Ok(inserted)
 }
@@ -728,7 +630,7 @@ fn synthetic_persons(test_day: NaiveDate) -> Vec<PersonRow> {
 
 /// True when `seed demo` (or the sandbox) wrote this database: the sandbox may run on it.
 pub async fn is_sandbox_database(pool: &PgPool) -> anyhow::Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sandbox_marker)").fetch_one(pool).await?)
+    Ok(store::is_sandbox(pool).await?)
 }
 
 #[cfg(test)]

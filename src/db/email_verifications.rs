@@ -56,25 +56,24 @@ pub async fn put_within_limits(
     limits: Limits,
 ) -> sqlx::Result<Put> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("email-code:{email}"))
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", format!("email-code:{email}"))
         .execute(&mut *tx)
         .await?;
-    let stored = sqlx::query(
+    let stored = sqlx::query!(
         "INSERT INTO email_verifications (telegram_user_id, email, code_hash, attempts, sent_at, expires_at)
          VALUES ($1, $2, $3, 0, $4, $5)
          ON CONFLICT (telegram_user_id) DO UPDATE
             SET email = EXCLUDED.email, code_hash = EXCLUDED.code_hash, attempts = 0,
                 sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at, mailed_at = NULL
             WHERE email_verifications.sent_at <= $6 OR email_verifications.mailed_at IS NULL
-         RETURNING 1",
+         RETURNING 1 AS one",
+        telegram_user_id,
+        email,
+        code_hash,
+        now,
+        limits.expires_at,
+        limits.cooldown_from,
     )
-    .bind(telegram_user_id)
-    .bind(email)
-    .bind(code_hash)
-    .bind(now)
-    .bind(limits.expires_at)
-    .bind(limits.cooldown_from)
     .fetch_optional(&mut *tx)
     .await?;
     if stored.is_none() {
@@ -83,22 +82,22 @@ pub async fn put_within_limits(
     let since = now - limits.window;
     // The newest `max` sends in the window: when there are that many, the oldest of them
     // leaving the window frees the next one.
-    let by_account: Vec<DateTime<Utc>> = sqlx::query_scalar(
+    let by_account: Vec<DateTime<Utc>> = sqlx::query_scalar!(
         "SELECT sent_at FROM email_code_sends WHERE telegram_user_id = $1 AND sent_at > $2
          ORDER BY sent_at DESC LIMIT $3",
+        telegram_user_id,
+        since,
+        limits.per_account,
     )
-    .bind(telegram_user_id)
-    .bind(since)
-    .bind(limits.per_account)
     .fetch_all(&mut *tx)
     .await?;
-    let by_address: Vec<DateTime<Utc>> = sqlx::query_scalar(
+    let by_address: Vec<DateTime<Utc>> = sqlx::query_scalar!(
         "SELECT sent_at FROM email_code_sends WHERE email = $1 AND sent_at > $2
          ORDER BY sent_at DESC LIMIT $3",
+        email,
+        since,
+        limits.per_address,
     )
-    .bind(email)
-    .bind(since)
-    .bind(limits.per_address)
     .fetch_all(&mut *tx)
     .await?;
     let mut over: Option<(Cap, DateTime<Utc>)> = None;
@@ -115,12 +114,12 @@ pub async fn put_within_limits(
     if let Some((cap, retry_at)) = over {
         return Ok(Put::OverCap { cap, retry_at });
     }
-    let send_id = sqlx::query_scalar(
+    let send_id = sqlx::query_scalar!(
         "INSERT INTO email_code_sends (telegram_user_id, email, sent_at) VALUES ($1, $2, $3) RETURNING id",
+        telegram_user_id,
+        email,
+        now,
     )
-    .bind(telegram_user_id)
-    .bind(email)
-    .bind(now)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -129,56 +128,63 @@ pub async fn put_within_limits(
 
 /// The mail server refused the code: it does not count against the caps.
 pub async fn forget_send(pool: &PgPool, send_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM email_code_sends WHERE id = $1").bind(send_id).execute(pool).await?;
+    sqlx::query!("DELETE FROM email_code_sends WHERE id = $1", send_id).execute(pool).await?;
     Ok(())
 }
 
 /// Forgets sends older than `before` (they count for no cap); returns how many.
 pub async fn prune_sends(pool: &PgPool, before: DateTime<Utc>) -> sqlx::Result<u64> {
-    let done =
-        sqlx::query("DELETE FROM email_code_sends WHERE sent_at < $1").bind(before).execute(pool).await?;
+    let done = sqlx::query!("DELETE FROM email_code_sends WHERE sent_at < $1", before).execute(pool).await?;
     Ok(done.rows_affected())
 }
 
 /// The mail server accepted the code.
 pub async fn mark_mailed(pool: &PgPool, telegram_user_id: i64, at: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE email_verifications SET mailed_at = $2 WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
-        .bind(at)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE email_verifications SET mailed_at = $2 WHERE telegram_user_id = $1",
+        telegram_user_id,
+        at
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 pub async fn get(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Option<Pending>> {
-    sqlx::query_as("SELECT email, code_hash, attempts, sent_at, expires_at, mailed_at FROM email_verifications WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as!(
+        Pending,
+        "SELECT email, code_hash, attempts, sent_at, expires_at, mailed_at FROM email_verifications
+         WHERE telegram_user_id = $1",
+        telegram_user_id,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// Locks the pending code for a check, so concurrent guesses count one by one.
 pub async fn lock(db: impl PgExecutor<'_>, telegram_user_id: i64) -> sqlx::Result<Option<Pending>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Pending,
         "SELECT email, code_hash, attempts, sent_at, expires_at, mailed_at FROM email_verifications
          WHERE telegram_user_id = $1 FOR UPDATE",
+        telegram_user_id,
     )
-    .bind(telegram_user_id)
     .fetch_optional(db)
     .await
 }
 
 pub async fn count_attempt(db: impl PgExecutor<'_>, telegram_user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE email_verifications SET attempts = attempts + 1 WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE email_verifications SET attempts = attempts + 1 WHERE telegram_user_id = $1",
+        telegram_user_id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 pub async fn delete(db: impl PgExecutor<'_>, telegram_user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM email_verifications WHERE telegram_user_id = $1")
-        .bind(telegram_user_id)
+    sqlx::query!("DELETE FROM email_verifications WHERE telegram_user_id = $1", telegram_user_id)
         .execute(db)
         .await?;
     Ok(())

@@ -37,21 +37,22 @@ pub async fn take(
     limits: Limits,
 ) -> sqlx::Result<Taken> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT 1 FROM telegram_users WHERE id = $1 FOR UPDATE")
-        .bind(telegram_user_id)
-        .execute(&mut *tx)
+    sqlx::query!("SELECT id FROM telegram_users WHERE id = $1 FOR UPDATE", telegram_user_id)
+        .fetch_optional(&mut *tx)
         .await?;
     let since = now - limits.window;
-    sqlx::query("DELETE FROM iin_lookups WHERE telegram_user_id = $1 AND looked_up_at <= $2")
-        .bind(telegram_user_id)
-        .bind(since)
-        .execute(&mut *tx)
-        .await?;
-    let recent: Vec<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT looked_up_at FROM iin_lookups WHERE telegram_user_id = $1 ORDER BY looked_up_at DESC LIMIT $2",
+    sqlx::query!(
+        "DELETE FROM iin_lookups WHERE telegram_user_id = $1 AND looked_up_at <= $2",
+        telegram_user_id,
+        since
     )
-    .bind(telegram_user_id)
-    .bind(limits.per_account)
+    .execute(&mut *tx)
+    .await?;
+    let recent: Vec<DateTime<Utc>> = sqlx::query_scalar!(
+        "SELECT looked_up_at FROM iin_lookups WHERE telegram_user_id = $1 ORDER BY looked_up_at DESC LIMIT $2",
+        telegram_user_id,
+        limits.per_account,
+    )
     .fetch_all(&mut *tx)
     .await?;
     if recent.len() as i64 >= limits.per_account {
@@ -60,28 +61,32 @@ pub async fn take(
         tx.commit().await?;
         return Ok(Taken::AccountLimited(oldest + limits.window));
     }
-    sqlx::query("INSERT INTO iin_lookups (telegram_user_id, looked_up_at) VALUES ($1, $2)")
-        .bind(telegram_user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO iin_lookups (telegram_user_id, looked_up_at) VALUES ($1, $2)",
+        telegram_user_id,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
 
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('iin-lookup:' || encode($1, 'hex'), 0))")
-        .bind(iin_digest)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('iin-lookup:' || encode($1, 'hex'), 0))",
+        iin_digest
+    )
+    .execute(&mut *tx)
+    .await?;
     // Every IIN's old rows go, not only this one's: none outlives the hour.
-    sqlx::query("DELETE FROM iin_lookup_accounts WHERE looked_up_at <= $1")
-        .bind(since)
-        .execute(&mut *tx)
-        .await?;
-    let others: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
+    sqlx::query!("DELETE FROM iin_lookup_accounts WHERE looked_up_at <= $1", since).execute(&mut *tx).await?;
+    let others: Vec<(i64, DateTime<Utc>)> = sqlx::query!(
         "SELECT telegram_user_id, looked_up_at FROM iin_lookup_accounts WHERE iin_digest = $1
          ORDER BY looked_up_at DESC",
+        iin_digest
     )
-    .bind(iin_digest)
     .fetch_all(&mut *tx)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.telegram_user_id, r.looked_up_at))
+    .collect();
     // An account that looked the IIN up already in the window looks again for free.
     let seen = others.iter().any(|(user, _)| *user == telegram_user_id);
     if !seen && others.len() as i64 >= limits.accounts_per_iin {
@@ -91,12 +96,12 @@ pub async fn take(
         return Ok(Taken::IinLimited(frees));
     }
     if !seen {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO iin_lookup_accounts (iin_digest, telegram_user_id, looked_up_at) VALUES ($1, $2, $3)",
+            iin_digest,
+            telegram_user_id,
+            now,
         )
-        .bind(iin_digest)
-        .bind(telegram_user_id)
-        .bind(now)
         .execute(&mut *tx)
         .await?;
     }

@@ -26,22 +26,23 @@ pub async fn store(pool: &PgPool, updates: &[NewUpdate]) -> sqlx::Result<u64> {
     let chats: Vec<Option<i64>> = updates.iter().map(|u| u.chat_id).collect();
     let kinds: Vec<&str> = updates.iter().map(|u| u.kind.as_str()).collect();
     let payloads: Vec<serde_json::Value> = updates.iter().map(|u| u.payload.clone()).collect();
-    sqlx::query_scalar(
-        "WITH new AS (
+    // `chats as _`: the macro's check knows no arrays with NULLs (`bigint[]` is `Vec<i64>` to it).
+    sqlx::query_scalar!(
+        r#"WITH new AS (
              INSERT INTO inbox (update_id, chat_id, kind, payload)
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[])
              ON CONFLICT (update_id) DO NOTHING
              RETURNING 1
          )
-         SELECT count(*) FROM new, LATERAL (SELECT pg_notify('inbox', '')) n",
+         SELECT count(*) AS "new!" FROM new, LATERAL (SELECT pg_notify('inbox', '')) n"#,
+        &ids,
+        &chats as _,
+        &kinds as &[&str],
+        &payloads,
     )
-    .bind(ids)
-    .bind(chats)
-    .bind(kinds)
-    .bind(payloads)
     .fetch_one(pool)
     .await
-    .map(|n: i64| n as u64)
+    .map(|n| n as u64)
 }
 
 #[derive(sqlx::FromRow)]
@@ -107,6 +108,8 @@ const PREPARE_CLAIM: &str = "SET enable_seqscan = off; SET enable_sort = off;
     LEFT JOIN telegram_users u ON u.id = n.chat_id";
 
 /// A claim in one round trip: the transaction and the prepared claim, sent together.
+/// These multi-statement strings go as `raw_sql` (the simple protocol, one message), which
+/// the compile-checked macros cannot send: they prepare one statement each.
 const CLAIM: &str = "BEGIN; EXECUTE inbox_claim";
 
 /// The same, committing the previous update's transaction first.
@@ -117,12 +120,6 @@ pub enum StateWrite {
     Keep,
     Set(serde_json::Value),
     Remove,
-}
-
-macro_rules! handled {
-    () => {
-        "UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1"
-    };
 }
 
 /// A handling worker's connection to the inbox, kept from one update to the next.
@@ -179,10 +176,10 @@ impl InboxSession {
         let handled: sqlx::Result<Vec<i64>> = async {
             let mut conn = PgConnection::connect_with(&self.pool.connect_options()).await?;
             let handled = boxed(
-                sqlx::query_scalar(
+                sqlx::query_scalar!(
                     "SELECT update_id FROM inbox WHERE update_id = ANY($1) AND handled_at IS NOT NULL",
+                    &ids,
                 )
-                .bind(&ids)
                 .fetch_all(&mut conn),
             )
             .await;
@@ -249,39 +246,53 @@ impl InboxSession {
     /// written) when the state changed under us since the claim.
     pub async fn finish(&mut self, claimed: &Claimed, write: StateWrite) -> sqlx::Result<bool> {
         let (update_id, version) = (claimed.update_id, claimed.version);
-        let query = match (write, claimed.chat_id) {
-            (StateWrite::Set(state), Some(chat)) => sqlx::query_scalar(concat!(
-                "WITH state AS (
-                     INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($2, $3, 1)
-                     ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
-                     WHERE d.version = $4
-                     RETURNING 1
-                 ), handled AS (",
-                handled!(),
-                " AND EXISTS (SELECT 1 FROM state) RETURNING 1)
-                 SELECT EXISTS (SELECT 1 FROM handled)"
-            ))
-            .bind(update_id)
-            .bind(chat)
-            .bind(state)
-            .bind(version),
-            (StateWrite::Remove, Some(chat)) => sqlx::query_scalar(concat!(
-                "WITH state AS (DELETE FROM dialogue_states WHERE chat_id = $2 AND version = $3), handled AS (",
-                handled!(),
-                " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
-            ))
-            .bind(update_id)
-            .bind(chat)
-            .bind(version),
-            _ => sqlx::query_scalar(concat!(
-                "WITH handled AS (",
-                handled!(),
-                " RETURNING 1) SELECT EXISTS (SELECT 1 FROM handled)"
-            ))
-            .bind(update_id),
-        };
         let conn = self.connection().await?;
-        let done = boxed(query.fetch_one(&mut **conn)).await;
+        // Each arm's statement marks the update handled the same way.
+        let done = match (write, claimed.chat_id) {
+            (StateWrite::Set(state), Some(chat)) => boxed(
+                sqlx::query_scalar!(
+                    r#"WITH state AS (
+                         INSERT INTO dialogue_states AS d (chat_id, state, version) VALUES ($2, $3, 1)
+                         ON CONFLICT (chat_id) DO UPDATE SET state = EXCLUDED.state, version = d.version + 1, updated_at = now()
+                         WHERE d.version = $4
+                         RETURNING 1
+                     ), handled AS (
+                         UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1
+                           AND EXISTS (SELECT 1 FROM state) RETURNING 1)
+                     SELECT EXISTS (SELECT 1 FROM handled) AS "handled!""#,
+                    update_id,
+                    chat,
+                    state,
+                    version,
+                )
+                .fetch_one(&mut **conn),
+            )
+            .await,
+            (StateWrite::Remove, Some(chat)) => boxed(
+                sqlx::query_scalar!(
+                    r#"WITH state AS (DELETE FROM dialogue_states WHERE chat_id = $2 AND version = $3), handled AS (
+                         UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1
+                         RETURNING 1)
+                     SELECT EXISTS (SELECT 1 FROM handled) AS "handled!""#,
+                    update_id,
+                    chat,
+                    version,
+                )
+                .fetch_one(&mut **conn),
+            )
+            .await,
+            _ => boxed(
+                sqlx::query_scalar!(
+                    r#"WITH handled AS (
+                         UPDATE inbox SET handled_at = now(), attempts = attempts + 1 WHERE update_id = $1
+                         RETURNING 1)
+                     SELECT EXISTS (SELECT 1 FROM handled) AS "handled!""#,
+                    update_id,
+                )
+                .fetch_one(&mut **conn),
+            )
+            .await,
+        };
         self.checked(done)
     }
 
@@ -298,18 +309,20 @@ impl InboxSession {
         counted: bool,
         max_attempts: i32,
     ) -> sqlx::Result<bool> {
-        let query = sqlx::query_scalar(
-            "UPDATE inbox SET attempts = attempts + $5::int, last_error = left($2, 2000),
-                    not_before = now() + $3 * interval '1 millisecond',
+        // The casts name the parameters' types, which the binds gave before: a boolean
+        // counted as 0 or 1, milliseconds as a bigint.
+        let query = sqlx::query_scalar!(
+            r#"UPDATE inbox SET attempts = attempts + $5::bool::int, last_error = left($2, 2000),
+                    not_before = now() + $3::bigint * interval '1 millisecond',
                     parked_at = CASE WHEN $5 AND attempts + 1 >= $4 THEN now() END
              WHERE update_id = $1
-             RETURNING parked_at IS NOT NULL",
-        )
-        .bind(claimed.update_id)
-        .bind(error)
-        .bind(retry_in.as_millis() as i64)
-        .bind(max_attempts)
-        .bind(counted);
+             RETURNING parked_at IS NOT NULL AS "parked!""#,
+            claimed.update_id,
+            error,
+            retry_in.as_millis() as i64,
+            max_attempts,
+            counted,
+        );
         let conn = self.connection().await?;
         let parked = boxed(query.fetch_one(&mut **conn)).await;
         let parked = self.checked(parked)?;
@@ -321,6 +334,7 @@ impl InboxSession {
     pub async fn settle(&mut self) -> sqlx::Result<()> {
         if self.open {
             let conn = self.connection().await?;
+            // Raw, like the `BEGIN` it ends (sent with a claim): no sqlx transaction to commit.
             let done = boxed(sqlx::Executor::execute(&mut **conn, sqlx::raw_sql("COMMIT"))).await;
             if done.is_err() {
                 self.commit_failed().await;
@@ -337,6 +351,7 @@ impl InboxSession {
         if self.conn.is_none() {
             let mut conn = self.pool.acquire().await?;
             conn.close_on_drop();
+            // Raw: several statements in one message, which no query macro sends.
             boxed(sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(PREPARE_CLAIM))).await?;
             self.conn = Some(conn);
         }
@@ -364,24 +379,25 @@ fn boxed<'a, T>(f: impl std::future::Future<Output = T> + Send + 'a) -> futures:
 
 /// Unhandled updates (the handlers' backlog) and parked ones.
 pub async fn depth(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "SELECT (SELECT count(*) FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL),
-                (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL)",
+    let r = sqlx::query!(
+        r#"SELECT (SELECT count(*) FROM inbox WHERE handled_at IS NULL AND parked_at IS NULL) AS "unhandled!",
+                  (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) AS "parked!""#,
     )
     .fetch_one(pool)
-    .await
+    .await?;
+    Ok((r.unhandled, r.parked))
 }
 
 /// Forgets at most `batch` updates handled more than `keep` ago: Telegram does not
 /// deliver an acknowledged update again, so a day is plenty to absorb a repeat. Batches
 /// keep each statement short while a busy day's millions of rows go.
 pub async fn prune(pool: &PgPool, keep: std::time::Duration, batch: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM inbox WHERE update_id IN (
-             SELECT update_id FROM inbox WHERE handled_at < now() - $1 * interval '1 second' LIMIT $2)",
+             SELECT update_id FROM inbox WHERE handled_at < now() - $1::bigint * interval '1 second' LIMIT $2)",
+        keep.as_secs() as i64,
+        batch,
     )
-    .bind(keep.as_secs() as i64)
-    .bind(batch)
     .execute(pool)
     .await?
     .rows_affected())
@@ -398,11 +414,12 @@ pub struct Parked {
 }
 
 pub async fn parked(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Parked>> {
-    sqlx::query_as(
-        "SELECT update_id, kind, attempts, last_error, parked_at FROM inbox
-         WHERE parked_at IS NOT NULL ORDER BY parked_at DESC LIMIT $1",
+    sqlx::query_as!(
+        Parked,
+        r#"SELECT update_id, kind, attempts, last_error, parked_at AS "parked_at!" FROM inbox
+           WHERE parked_at IS NOT NULL ORDER BY parked_at DESC LIMIT $1"#,
+        limit,
     )
-    .bind(limit)
     .fetch_all(pool)
     .await
 }

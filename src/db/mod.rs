@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod payments;
 pub mod persons;
 pub mod rebinds;
+pub mod reference;
 pub mod refunds;
 pub mod reports;
 pub mod slots;
@@ -74,6 +75,18 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
 /// thousand queued messages), exactly when the queue is long.
 pub async fn begin_claim(pool: &PgPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
     pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off").await
+}
+
+/// One round trip to the database: the health check's.
+pub async fn ping(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query!("SELECT 1 AS one").fetch_one(pool).await?;
+    Ok(())
+}
+
+/// Takes the session-level advisory lock `key` if it is free: held by this connection until
+/// it closes (a leader's lock).
+pub async fn try_session_lock(conn: &mut sqlx::PgConnection, key: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(r#"SELECT pg_try_advisory_lock($1) AS "taken!""#, key).fetch_one(conn).await
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

@@ -28,18 +28,18 @@ pub struct NewMessage<'a> {
 
 /// Queues a message to the user's current chat. False when the dedup key was seen before.
 pub async fn enqueue(conn: &mut PgConnection, m: &NewMessage<'_>) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO outbox (telegram_user_id, chat_id, text, reply_markup, dedup_key, not_before, created_at, lane)
          SELECT u.id, u.chat_id, $2, $3, $4, $5, $5, CASE WHEN $6 THEN 1 ELSE 0 END
          FROM telegram_users u WHERE u.id = $1
          ON CONFLICT (dedup_key) DO NOTHING",
+        m.telegram_user_id,
+        m.text,
+        m.reply_markup.as_ref(),
+        m.dedup_key,
+        m.not_before,
+        m.bulk,
     )
-    .bind(m.telegram_user_id)
-    .bind(m.text)
-    .bind(&m.reply_markup)
-    .bind(m.dedup_key)
-    .bind(m.not_before)
-    .bind(m.bulk)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -69,7 +69,8 @@ pub async fn claim(
     limit: i64,
 ) -> sqlx::Result<Vec<Claimed>> {
     let mut tx = super::begin_claim(pool).await?;
-    let claimed = sqlx::query_as(
+    let claimed = sqlx::query_as!(
+        Claimed,
         "UPDATE outbox o SET claimed_until = $3
          WHERE o.id IN (
              SELECT c.id FROM outbox c
@@ -84,11 +85,11 @@ pub async fn claim(
              LIMIT $4
              FOR UPDATE OF c SKIP LOCKED)
          RETURNING o.id, o.telegram_user_id, o.chat_id, o.text, o.reply_markup, o.attempts, o.lane",
+        now,
+        wall,
+        lease_until,
+        limit,
     )
-    .bind(now)
-    .bind(wall)
-    .bind(lease_until)
-    .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -103,14 +104,14 @@ pub async fn mark_sent(
     telegram_message_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox SET status = 'sent', sent_at = $3, telegram_message_id = $2, claimed_until = NULL,
                            last_error = NULL
          WHERE id = $1",
+        id,
+        telegram_message_id,
+        now,
     )
-    .bind(id)
-    .bind(telegram_message_id)
-    .bind(now)
     .execute(pool)
     .await?;
     Ok(())
@@ -125,29 +126,29 @@ pub async fn retry_later(
     not_before: DateTime<Utc>,
     max_attempts: i32,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox
          SET attempts = attempts + 1, last_error = $2, claimed_until = NULL,
              status = CASE WHEN attempts + 1 >= $4 THEN 'failed'::outbox_status ELSE 'pending' END,
              not_before = CASE WHEN attempts + 1 >= $4 THEN not_before ELSE $3 END
          WHERE id = $1",
+        id,
+        error,
+        not_before,
+        max_attempts,
     )
-    .bind(id)
-    .bind(error)
-    .bind(not_before)
-    .bind(max_attempts)
     .execute(pool)
     .await?;
     Ok(())
 }
 
 pub async fn fail(pool: &PgPool, id: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, claimed_until = NULL
          WHERE id = $1",
+        id,
+        error,
     )
-    .bind(id)
-    .bind(error)
     .execute(pool)
     .await?;
     Ok(())
@@ -155,9 +156,7 @@ pub async fn fail(pool: &PgPool, id: i64, error: &str) -> sqlx::Result<()> {
 
 /// Hands a leased message back untouched (flood control outlasted our patience).
 pub async fn release(pool: &PgPool, id: i64, note: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET claimed_until = NULL, last_error = $2 WHERE id = $1")
-        .bind(id)
-        .bind(note)
+    sqlx::query!("UPDATE outbox SET claimed_until = NULL, last_error = $2 WHERE id = $1", id, note)
         .execute(pool)
         .await?;
     Ok(())
@@ -166,7 +165,7 @@ pub async fn release(pool: &PgPool, id: i64, note: &str) -> sqlx::Result<()> {
 /// Ends every lease. Only for a sender that just took the sender lock: the leases it finds
 /// belong to a sender that died, whose rows would otherwise wait out their lease.
 pub async fn release_all_leases(pool: &PgPool) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE outbox SET claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL",
     )
     .execute(pool)
@@ -182,19 +181,19 @@ pub async fn mark_unreachable(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE telegram_users SET unreachable = TRUE, unreachable_at = $2, updated_at = $2 WHERE id = $1",
+        telegram_user_id,
+        now,
     )
-    .bind(telegram_user_id)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE outbox SET status = 'skipped', last_error = $2, claimed_until = NULL
          WHERE telegram_user_id = $1 AND status = 'pending'",
+        telegram_user_id,
+        reason,
     )
-    .bind(telegram_user_id)
-    .bind(reason)
     .execute(&mut *tx)
     .await?;
     tx.commit().await
@@ -202,7 +201,7 @@ pub async fn mark_unreachable(
 
 /// Messages queued for users known to be unreachable are skipped, not sent.
 pub async fn skip_unreachable(pool: &PgPool) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE outbox o SET status = 'skipped', last_error = 'recipient unreachable', claimed_until = NULL
          FROM telegram_users u
          WHERE u.id = o.telegram_user_id AND u.unreachable AND o.status = 'pending'",
@@ -214,15 +213,16 @@ pub async fn skip_unreachable(pool: &PgPool) -> sqlx::Result<u64> {
 
 /// When the next pending message falls due.
 pub async fn next_due(pool: &PgPool) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT min(not_before) FROM outbox WHERE status = 'pending'").fetch_one(pool).await
+    sqlx::query_scalar!("SELECT min(not_before) FROM outbox WHERE status = 'pending'").fetch_one(pool).await
 }
 
 /// Pending messages in the transactional and the bulk lane.
 pub async fn backlog(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE lane = 0), count(*) FILTER (WHERE lane = 1)
-         FROM outbox WHERE status = 'pending'",
+    let r = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE lane = 0) AS "transactional!", count(*) FILTER (WHERE lane = 1) AS "bulk!"
+           FROM outbox WHERE status = 'pending'"#,
     )
     .fetch_one(pool)
-    .await
+    .await?;
+    Ok((r.transactional, r.bulk))
 }

@@ -84,7 +84,7 @@ impl Health {
 
 /// True when the database answers.
 pub async fn database_ok(ctx: &crate::services::Ctx) -> bool {
-    match sqlx::query("SELECT 1").execute(&ctx.db).await {
+    match crate::db::ping(&ctx.db).await {
         Ok(_) => true,
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");

@@ -50,8 +50,7 @@ impl Contender {
                 }
             }
         };
-        match sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(self.key).fetch_one(&mut conn).await
-        {
+        match crate::db::try_session_lock(&mut conn, self.key).await {
             Ok(true) => Some(Leader { conn }),
             Ok(false) => {
                 self.conn = Some(conn);

@@ -133,13 +133,13 @@ pub async fn notify(ctx: &Ctx, actor: i64, audience: &Audience, text: &str) -> a
     let mut tx = ctx.db.begin().await?;
     let kk = format!("{}\n\n{text}", ctx.i18n.t(Locale::Kk, "notice-header"));
     let ru = format!("{}\n\n{text}", ctx.i18n.t(Locale::Ru, "notice-header"));
-    let event: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, 'notify', $2, $3) RETURNING id",
+    let event = crate::db::audit::record_id(
+        &mut *tx,
+        actor,
+        "notify",
+        &serde_json::to_string(audience)?,
+        serde_json::json!({ "length": text.chars().count() }),
     )
-    .bind(actor)
-    .bind(serde_json::to_string(audience)?)
-    .bind(serde_json::json!({ "length": text.chars().count() }))
-    .fetch_one(&mut *tx)
     .await?;
     let queued =
         store::enqueue_for(&mut tx, audience, &Bilingual::new(kk, ru), &format!("notify:{event}"), None, now)
