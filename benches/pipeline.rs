@@ -46,7 +46,7 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
-use ent_bot::services::probe::UpdateProbe;
+use ent_bot::runtime::probe::UpdateProbe;
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 use telegram_emulator::{EmuError, EmuUser, Emulator, EmulatorConfig};

@@ -3,22 +3,24 @@
 # (and itself). Fails naming each import that points up or sideways, and any database
 # access from the Telegram and HTTP adapters.
 #
-#   6 entry      serve lib main
-#   5 sandbox    sandbox (builds an app with the emulated Telegram)
-#   4 wiring     app; message_lengths (a test over the bot's texts)
-#   3 adapters   bot http workers
-#   2 use cases  services seed import
-#   1 outside    db payments mail callback (what Telegram buttons carry)
-#   0 base       domain i18n format clock config telemetry metrics shutdown
+#   60 entry      serve lib main
+#   50 sandbox    sandbox (builds an app with the emulated Telegram)
+#   40 wiring     app; message_lengths (a test over the bot's texts)
+#   30 adapters   bot http workers
+#   20 use cases  services seed import
+#   15 runtime    runtime (leader lock, LISTEN wakeups, health, probe, shutdown)
+#   10 outside    db payments mail callback (what Telegram buttons carry)
+#    0 base       domain i18n format clock config telemetry metrics
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A layer=(
-    [domain]=0 [i18n]=0 [format]=0 [clock]=0 [config]=0 [telemetry]=0 [metrics]=0 [shutdown]=0
-    [db]=1 [payments]=1 [mail]=1 [callback]=1
-    [services]=2 [seed]=2 [import]=2
-    [bot]=3 [http]=3 [workers]=3
-    [app]=4 [message_lengths]=4 [sandbox]=5 [serve]=6 [lib]=6 [main]=6
+    [domain]=0 [i18n]=0 [format]=0 [clock]=0 [config]=0 [telemetry]=0 [metrics]=0
+    [db]=10 [payments]=10 [mail]=10 [callback]=10
+    [runtime]=15
+    [services]=20 [seed]=20 [import]=20
+    [bot]=30 [http]=30 [workers]=30
+    [app]=40 [message_lengths]=40 [sandbox]=50 [serve]=60 [lib]=60 [main]=60
 )
 
 bad=0

@@ -14,9 +14,9 @@ use crate::clock::Clock;
 use crate::config::{Config, ExposeSecret, SecretString};
 use crate::i18n::I18n;
 use crate::mail::Mailer;
+use crate::runtime::probe::UpdateProbe;
+use crate::runtime::shutdown::{self, Shutdown, Trigger};
 use crate::services::Ctx;
-use crate::services::probe::UpdateProbe;
-use crate::shutdown::{self, Shutdown, Trigger};
 
 /// How long a graceful stop waits for handlers and workers to finish what they hold.
 pub const STOP_WITHIN: Duration = Duration::from_secs(10);

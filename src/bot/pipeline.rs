@@ -15,10 +15,10 @@ use tracing::Instrument;
 use super::dialogue::UpdateStorage;
 use super::replies::TgBot;
 use super::state::State;
+use crate::runtime::probe::UpdateProbe;
+use crate::runtime::shutdown::Shutdown;
 use crate::services::Ctx;
 use crate::services::inbox::{self, Claimed, InboxSession, StateWrite};
-use crate::services::probe::UpdateProbe;
-use crate::shutdown::Shutdown;
 
 /// What every handling worker of a process shares.
 pub struct Pipeline {

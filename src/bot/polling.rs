@@ -8,11 +8,11 @@ use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
+use crate::runtime::health::Intake;
+use crate::runtime::leader::{self, Contender, Leader};
+use crate::runtime::shutdown::Shutdown;
 use crate::services::Ctx;
-use crate::services::health::Intake;
 use crate::services::inbox;
-use crate::services::leader::{self, Contender, Leader};
-use crate::shutdown::Shutdown;
 
 /// How long Telegram holds a `getUpdates` call open when there is nothing new.
 pub const POLL_TIMEOUT_SECS: u32 = 25;
@@ -33,7 +33,7 @@ pub fn allowed_updates() -> Vec<AllowedUpdate> {
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut contender = Contender::new(leader::POLLER);
     while !shutdown.is_triggered() {
-        let Some(mut lock) = contender.try_acquire(&ctx).await else {
+        let Some(mut lock) = contender.try_acquire(&ctx.db).await else {
             // Another process polls; this one handles from the shared inbox, so updates
             // reach it. It takes over soon after the poller goes away.
             ctx.health.set_intake(Intake::Ready);

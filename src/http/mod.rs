@@ -44,7 +44,7 @@ pub fn metrics_router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
 /// sending here and a supervisor can restart the process.
 async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
     let health = &ops.ctx.health;
-    if !crate::services::health::database_ok(&ops.ctx).await {
+    if !crate::runtime::health::database_ok(&ops.ctx.db).await {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable".into());
     }
     if health.stopping() {

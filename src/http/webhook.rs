@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use subtle::ConstantTimeEq;
 
+use crate::runtime::shutdown::Shutdown;
 use crate::services::{Ctx, inbox};
-use crate::shutdown::Shutdown;
 
 pub use crate::config::WEBHOOK_PATH as PATH;
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";

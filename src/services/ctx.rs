@@ -9,9 +9,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n::I18n;
 use crate::mail::Mailer;
+use crate::runtime::health::Health;
+use crate::runtime::wakeups::Wakeups;
 use crate::services::catalog::CatalogCache;
-use crate::services::health::Health;
-use crate::services::wakeups::Wakeups;
 
 /// Cheap to clone.
 #[derive(Clone)]

@@ -118,7 +118,7 @@ pub async fn test_day_reminders(ctx: &Ctx) -> anyhow::Result<usize> {
     let tomorrow = local.date_naive() + Duration::days(1);
     let key = format!("test-day:{tomorrow}");
     let mut tx = ctx.db.begin().await?;
-    if !store::try_lead_sweep(&mut tx, crate::services::leader::SWEEPER).await? {
+    if !store::try_lead_sweep(&mut tx, crate::runtime::leader::SWEEPER).await? {
         return Ok(0);
     }
     let recipients = store::paid_on_day_not_told(&mut *tx, tomorrow, tz.name(), &format!("{key}:")).await?;

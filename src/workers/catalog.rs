@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::runtime::shutdown::Shutdown;
 use crate::services::Ctx;
-use crate::shutdown::Shutdown;
 
 const EVERY: Duration = Duration::from_secs(300);
 

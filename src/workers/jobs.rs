@@ -5,9 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::jobs::{self, DueJob, JobKind};
+use crate::runtime::shutdown::Shutdown;
 use crate::services::Ctx;
 use crate::services::expiry::{self, Done};
-use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 

@@ -11,8 +11,8 @@ use teloxide::{ApiError, RequestError};
 
 use crate::db::notifications as store;
 use crate::i18n::Locale;
+use crate::runtime::shutdown::Shutdown;
 use crate::services::Ctx;
-use crate::shutdown::Shutdown;
 
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);

@@ -26,9 +26,9 @@ use tokio::time::Instant;
 
 use super::pacer::{self, Pacer};
 use crate::db::outbox::{self, Claimed};
+use crate::runtime::leader::{self, Contender};
+use crate::runtime::shutdown::Shutdown;
 use crate::services::Ctx;
-use crate::services::leader::{self, Contender};
-use crate::shutdown::Shutdown;
 
 pub const MAX_ATTEMPTS: i32 = 5;
 /// Longer than any send with its flood-control waits.
@@ -259,7 +259,7 @@ fn classify(e: &RequestError) -> Failure {
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut contender = Contender::new(leader::OUTBOX_SENDER);
     while !shutdown.is_triggered() {
-        let Some(mut leader) = contender.try_acquire(&ctx).await else {
+        let Some(mut leader) = contender.try_acquire(&ctx.db).await else {
             // Another process sends; take over soon after it goes away.
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}

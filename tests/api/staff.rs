@@ -251,7 +251,7 @@ async fn the_day_before_reminder_goes_once() {
     // Another process sweeping at this moment: this one leaves it to him.
     let mut other = app.pool().begin().await.unwrap();
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(ent_bot::services::leader::SWEEPER)
+        .bind(ent_bot::runtime::leader::SWEEPER)
         .execute(&mut *other)
         .await
         .unwrap();

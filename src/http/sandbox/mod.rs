@@ -29,8 +29,8 @@ use serde_json::json;
 use telegram_emulator::{EmuUser, Emulator, EmulatorConfig};
 
 use crate::http::templates;
+use crate::runtime::probe::UpdateProbe;
 use crate::services::Ctx;
-use crate::services::probe::UpdateProbe;
 
 /// A person at the page acts as one of these Telegram users.
 #[derive(Clone, Copy, Debug)]

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use ent_bot::app::{App, Options};
 use ent_bot::clock::Clock;
 use ent_bot::config::Config;
-use ent_bot::services::probe::UpdateProbe;
+use ent_bot::runtime::probe::UpdateProbe;
 use sqlx::PgPool;
 use telegram_emulator::{EmuMessage, EmuReplyButton, EmuUser, Emulator, EmulatorConfig};
 

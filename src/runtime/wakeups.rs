@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
-use crate::shutdown::Shutdown;
+use crate::runtime::shutdown::Shutdown;
 
 pub const CHANNELS: [&str; 4] = ["inbox", "jobs", "outbox", "catalog_changed"];
 

@@ -5,8 +5,6 @@
 
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
-use crate::services::Ctx;
-
 pub const POLLER: i64 = 0x454E_5401;
 pub const OUTBOX_SENDER: i64 = 0x454E_5402;
 pub const SWEEPER: i64 = 0x454E_5403;
@@ -36,11 +34,11 @@ impl Contender {
     }
 
     /// The lock, if nobody else holds it.
-    pub async fn try_acquire(&mut self, ctx: &Ctx) -> Option<Leader> {
+    pub async fn try_acquire(&mut self, db: &sqlx::PgPool) -> Option<Leader> {
         let mut conn = match self.conn.take() {
             Some(conn) => conn,
             None => {
-                let options = ctx.db.connect_options().as_ref().clone().disable_statement_logging();
+                let options = db.connect_options().as_ref().clone().disable_statement_logging();
                 match options.connect().await {
                     Ok(conn) => conn,
                     Err(e) => {

@@ -83,8 +83,8 @@ impl Health {
 }
 
 /// True when the database answers.
-pub async fn database_ok(ctx: &crate::services::Ctx) -> bool {
-    match crate::db::ping(&ctx.db).await {
+pub async fn database_ok(db: &sqlx::PgPool) -> bool {
+    match crate::db::ping(db).await {
         Ok(_) => true,
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
