@@ -7,33 +7,16 @@ use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 
 use crate::helpers::console::sign_in;
-use crate::helpers::{TestApp, TestUser, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, TestUser, spawn_app};
 
-const ADMIN: u64 = 9101;
-const OPERATOR: u64 = 9102;
+use crate::console::{ADMIN, OPERATOR, scalar};
+
 const TAKEN: &str = "Этот ИИН уже привязан к другому аккаунту Telegram. Если это ваш ИИН, напишите в поддержку: support@ent.test";
 const ASK: &str = "🆘 Это мой ИИН — написать в поддержку";
 
-async fn scalar<T>(app: &TestApp, sql: &str) -> T
-where
-    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-{
-    sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap()
-}
-
+/// An admin and an operator, as every console test has them.
 async fn app_with_staff() -> (TestApp, TestUser, TestUser) {
-    let app =
-        spawn_app_with(&[("ADMIN_IDS", &ADMIN.to_string()), ("CONSOLE_SECRET", "test-console-secret")]).await;
-    app.seed().await;
-    let admin = app.applicant_fixture(ADMIN, "ru").await;
-    let operator = app.applicant_fixture(OPERATOR, "ru").await;
-    sqlx::query("INSERT INTO staff (telegram_user_id, role, added_by) VALUES ($1, 'operator', $2)")
-        .bind(OPERATOR as i64)
-        .bind(ADMIN as i64)
-        .execute(app.pool())
-        .await
-        .unwrap();
-    (app, admin, operator)
+    crate::console::console_app().await
 }
 
 /// A user who confirmed his email and is asked for his IIN.
