@@ -7,7 +7,7 @@
 #   50 sandbox    sandbox (builds an app with the emulated Telegram)
 #   40 wiring     app; message_lengths (a test over the bot's texts)
 #   30 adapters   bot http workers
-#   20 use cases  services seed import
+#   20 use cases  services seed import doctor (preflight of a deployment)
 #   15 runtime    runtime (leader lock, LISTEN wakeups, health, probe, shutdown)
 #   10 outside    db payments mail callback (what Telegram buttons carry)
 #    0 base       domain i18n format clock config telemetry metrics
@@ -18,7 +18,7 @@ declare -A layer=(
     [domain]=0 [i18n]=0 [format]=0 [clock]=0 [config]=0 [telemetry]=0 [metrics]=0
     [db]=10 [payments]=10 [mail]=10 [callback]=10
     [runtime]=15
-    [services]=20 [seed]=20 [import]=20
+    [services]=20 [seed]=20 [import]=20 [doctor]=20
     [bot]=30 [http]=30 [workers]=30
     [app]=40 [message_lengths]=40 [sandbox]=50 [serve]=60 [lib]=60 [main]=60
 )

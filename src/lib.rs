@@ -7,6 +7,7 @@ pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod domain;
 pub mod format;
 pub mod http;

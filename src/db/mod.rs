@@ -17,6 +17,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod persons;
+pub mod preflight;
 pub mod rebinds;
 pub mod reference;
 pub mod refunds;
