@@ -6,6 +6,7 @@ mod broadcast_once;
 mod card_notifications;
 mod console;
 mod deadline_race;
+mod deploy;
 mod doctor;
 mod email_code_limits;
 mod exports;
