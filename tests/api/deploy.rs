@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::YamlLoader;
 
 use crate::helpers::spawn_app_with;
 
@@ -30,10 +30,13 @@ fn exported(scrape: &str) -> BTreeMap<String, BTreeSet<String>> {
     for line in scrape.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let series = line.rsplit_once(' ').map_or(line, |(s, _)| s);
         let (name, labels) = series.split_once('{').unwrap_or((series, ""));
-        let labels = out.entry(name.to_string()).or_default().extend(
-            labels.trim_end_matches('}').split(',').filter_map(|kv| kv.split_once('=')).map(|(k, _)| k.to_string()),
+        out.entry(name.to_string()).or_default().extend(
+            labels
+                .trim_end_matches('}')
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, _)| k.to_string()),
         );
-        let _ = labels;
     }
     out
 }
@@ -163,10 +166,14 @@ async fn alerts_and_the_dashboard_name_only_metrics_the_app_exports() {
         .await
         .unwrap();
     assert_eq!(card.status(), reqwest::StatusCode::UNAUTHORIZED);
-    let scrape = client.get(app.http_url("/metrics")).bearer_auth(TOKEN).send().await.unwrap().text().await.unwrap();
+    let scrape =
+        client.get(app.http_url("/metrics")).bearer_auth(TOKEN).send().await.unwrap().text().await.unwrap();
     let metrics = exported(&scrape);
     assert!(scrape.contains("ent_ready 1"), "the app is ready:\n{scrape}");
-    assert!(scrape.contains(r#"ent_payment_callbacks_total{provider="card",result="refused"} 1"#), "{scrape}");
+    assert!(
+        scrape.contains(r#"ent_payment_callbacks_total{provider="card",result="refused"} 1"#),
+        "{scrape}"
+    );
     assert!(scrape.contains(r#"ent_payment_callbacks_total{provider="kaspi",result="ok"} 1"#), "{scrape}");
     assert!(scrape.contains(r#"ent_outbox_lag_seconds{lane="transactional"}"#), "{scrape}");
     assert!(scrape.contains("ent_updates_parked_total 0"), "alerted counters start at 0:\n{scrape}");
@@ -182,7 +189,10 @@ async fn alerts_and_the_dashboard_name_only_metrics_the_app_exports() {
             let expr = rule["expr"].as_str().expect("an expression");
             alerts.push(alert.to_string());
             wrong.extend(check_expr(alert, expr, &metrics));
-            assert!(matches!(rule["labels"]["severity"].as_str(), Some("page" | "ticket")), "{alert}: severity");
+            assert!(
+                matches!(rule["labels"]["severity"].as_str(), Some("page" | "ticket")),
+                "{alert}: severity"
+            );
             assert!(rule["annotations"]["summary"].as_str().is_some(), "{alert}: summary");
             let runbook = rule["annotations"]["runbook"].as_str().unwrap_or_default();
             let anchor = runbook.strip_prefix("docs/operations.md#").unwrap_or_default();
@@ -235,7 +245,10 @@ fn the_expression_reader_finds_metrics_labels_and_groupings() {
     let (metrics, grouping) = names_in(
         r#"sum by (provider) (increase(ent_payment_callbacks_total{result="error", provider!~"x"}[5m])) > 0 or up{job="ent-bot"}"#,
     );
-    assert_eq!(metrics, vec![("ent_payment_callbacks_total".to_string(), vec!["result".to_string(), "provider".to_string()])]);
+    assert_eq!(
+        metrics,
+        vec![("ent_payment_callbacks_total".to_string(), vec!["result".to_string(), "provider".to_string()])]
+    );
     assert_eq!(grouping, vec!["provider".to_string()]);
     let scrape = "# HELP x\nent_a{lane=\"bulk\"} 1\nent_b 2\n";
     let metrics = exported(scrape);
@@ -292,10 +305,8 @@ fn the_systemd_unit_restarts_on_failure_and_is_sandboxed() {
         let out = Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&unit).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         // verify exits 0 on unknown keys and bad values, and says so on stderr.
-        let complaints: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.contains("ent-bot@2.service") && !l.trim().is_empty())
-            .collect();
+        let complaints: Vec<&str> =
+            stderr.lines().filter(|l| !l.contains("ent-bot@2.service") && !l.trim().is_empty()).collect();
         assert!(out.status.success() && complaints.is_empty(), "{}: {stderr}", unit.display());
     }
     let out = Command::new("systemd-analyze")
@@ -319,7 +330,8 @@ fn the_nginx_site_passes_the_webhook_secret_and_guards_kaspi() {
     let site = read("deploy/nginx/ent-bot.conf");
     let location = |name: &str| -> String {
         // The HTTPS server's, which comes last (port 80 only redirects).
-        let start = site.rfind(&format!("location {name} {{")).unwrap_or_else(|| panic!("no location {name}"));
+        let start =
+            site.rfind(&format!("location {name} {{")).unwrap_or_else(|| panic!("no location {name}"));
         let end = site[start..].find("\n    }").map_or(site.len(), |e| start + e);
         site[start..end].to_string()
     };
@@ -331,19 +343,32 @@ fn the_nginx_site_passes_the_webhook_secret_and_guards_kaspi() {
     assert!(!site.contains("X-Forwarded-For $remote_addr"));
     // The webhook's secret header is never stripped or overwritten.
     assert!(!site.to_lowercase().contains("x-telegram-bot-api-secret-token \""), "not overwritten");
-    assert!(!site.contains("underscores_in_headers off;") && !site.contains("proxy_pass_request_headers off"));
+    assert!(
+        !site.contains("underscores_in_headers off;") && !site.contains("proxy_pass_request_headers off")
+    );
     let webhook = location("= /telegram/webhook");
     assert!(webhook.contains("proxy_pass http://ent_bot;"));
     assert!(webhook.contains("non_idempotent"), "a stopping process's 503 goes to the other");
     // Kaspi: the allow-list, then nobody else; the same addresses as the bot's.
     let kaspi = location("= /payments/kaspi");
-    let allowed: Vec<&str> = kaspi.lines().filter_map(|l| l.trim().strip_prefix("allow ")).map(|a| a.trim_end_matches(';')).collect();
+    let allowed: Vec<&str> = kaspi
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("allow "))
+        .map(|a| a.trim_end_matches(';'))
+        .collect();
     assert!(!allowed.is_empty() && kaspi.contains("deny all;"), "{kaspi}");
-    let env_line = site.lines().find_map(|l| l.split("KASPI_ALLOWED_IPS=").nth(1)).expect("the env the site expects");
+    let env_line =
+        site.lines().find_map(|l| l.split("KASPI_ALLOWED_IPS=").nth(1)).expect("the env the site expects");
     let env_ips: Vec<&str> = env_line.split_whitespace().next().unwrap().split(',').collect();
     assert_eq!(allowed, env_ips, "nginx and KASPI_ALLOWED_IPS list the same addresses");
     // Timeouts for internet clients and towards the processes.
-    for directive in ["client_header_timeout", "client_body_timeout", "keepalive_timeout", "proxy_read_timeout", "proxy_connect_timeout"] {
+    for directive in [
+        "client_header_timeout",
+        "client_body_timeout",
+        "keepalive_timeout",
+        "proxy_read_timeout",
+        "proxy_connect_timeout",
+    ] {
         assert!(site.contains(&format!("{directive} ")), "no {directive}");
     }
     // /metrics and /healthz are not proxied.
@@ -360,7 +385,18 @@ fn the_nginx_site_passes_the_webhook_secret_and_guards_kaspi() {
     let cert = dir.path().join("cert.pem");
     let key = dir.path().join("key.pem");
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=bot.example.kz", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=bot.example.kz",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
@@ -376,6 +412,7 @@ fn the_nginx_site_passes_the_webhook_secret_and_guards_kaspi() {
     );
     let path = dir.path().join("nginx.conf");
     std::fs::write(&path, conf).unwrap();
-    let out = Command::new("nginx").args(["-t", "-q", "-p"]).arg(dir.path()).arg("-c").arg(&path).output().unwrap();
+    let out =
+        Command::new("nginx").args(["-t", "-q", "-p"]).arg(dir.path()).arg("-c").arg(&path).output().unwrap();
     assert!(out.status.success(), "nginx -t: {}", String::from_utf8_lossy(&out.stderr));
 }

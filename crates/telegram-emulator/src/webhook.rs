@@ -107,12 +107,17 @@ impl Emulator {
             }
             Err(e) => {
                 tracing::debug!(error = %e, update_id = update.id, "webhook unreachable; retrying");
-                if e.is_timeout() { "Read timeout expired".to_owned() } else { "Connection refused".to_owned() }
+                if e.is_timeout() {
+                    "Read timeout expired".to_owned()
+                } else {
+                    "Connection refused".to_owned()
+                }
             }
         };
         state.webhook_failures += 1;
         if let Some(hook) = state.webhook.as_mut().filter(|h| h.url == url) {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
             hook.last_error = Some((now as i64, error));
         }
         false
