@@ -6,7 +6,7 @@
 #   60 entry      serve lib main
 #   50 sandbox    sandbox (builds an app with the emulated Telegram)
 #   40 wiring     app; message_lengths (a test over the bot's texts)
-#   30 adapters   bot http workers
+#   30 adapters   bot http workers rehearse (simulated applicants against a deployment)
 #   20 use cases  services seed import doctor (preflight of a deployment)
 #   15 runtime    runtime (leader lock, LISTEN wakeups, health, probe, shutdown)
 #   10 outside    db payments mail callback (what Telegram buttons carry)
@@ -19,7 +19,7 @@ declare -A layer=(
     [db]=10 [payments]=10 [mail]=10 [callback]=10
     [runtime]=15
     [services]=20 [seed]=20 [import]=20 [doctor]=20
-    [bot]=30 [http]=30 [workers]=30
+    [bot]=30 [http]=30 [workers]=30 [rehearse]=30
     [app]=40 [message_lengths]=40 [sandbox]=50 [serve]=60 [lib]=60 [main]=60
 )
 

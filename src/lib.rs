@@ -18,6 +18,7 @@ pub mod mail;
 mod message_lengths;
 pub mod metrics;
 pub mod payments;
+pub mod rehearse;
 pub mod runtime;
 pub mod sandbox;
 pub mod seed;

@@ -48,6 +48,9 @@ enum Command {
     },
     /// Check a production configuration and the systems it points at (exit 1 if any fails).
     Doctor(ent_bot::doctor::Args),
+    /// Opening day against a staging deployment: simulated applicants through an emulated
+    /// Telegram, mail server and Kaspi; a report and pass/fail against thresholds.
+    Rehearse(ent_bot::rehearse::Args),
     /// The update inbox.
     Inbox {
         #[command(subcommand)]
@@ -178,6 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Doctor(args) => ent_bot::doctor::run(&args).await,
+        Command::Rehearse(args) => ent_bot::rehearse::run(&args).await,
         Command::Inbox { what: InboxWhat::RetryParked { id } } => {
             let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             let operator = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_default();

@@ -21,6 +21,7 @@ pub mod preflight;
 pub mod rebinds;
 pub mod reference;
 pub mod refunds;
+pub mod rehearsal;
 pub mod reports;
 pub mod slots;
 pub mod staff;

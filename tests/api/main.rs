@@ -32,6 +32,7 @@ mod polling;
 mod privacy;
 mod rebind;
 mod refunds;
+mod rehearse;
 mod retry_parked;
 mod sandbox;
 mod secrets_in_logs;
