@@ -15,6 +15,10 @@ pub struct Campaign {
     pub database_closed_at: Option<DateTime<Utc>>,
     pub fee_tenge: i32,
     pub payment_window_minutes: i32,
+    /// Fills `{ $year }` in the category texts («Выпускник школы 2027 года»).
+    pub graduation_year: Option<i16>,
+    /// How many days after a missed test a no-show may ask for a retest (order No. 204).
+    pub retest_request_days: i16,
 }
 
 impl Campaign {
@@ -32,7 +36,8 @@ pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<C
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  graduation_year, retest_request_days
            FROM campaigns
            ORDER BY CASE WHEN $1 >= registration_opens_at AND $1 < registration_closes_at THEN 0
                          WHEN registration_opens_at > $1 THEN 1 ELSE 2 END,
@@ -49,7 +54,8 @@ pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  graduation_year, retest_request_days
            FROM campaigns WHERE id = $1"#,
         id,
     )
@@ -63,7 +69,8 @@ pub async fn latest_opened(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Op
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  graduation_year, retest_request_days
            FROM campaigns WHERE registration_opens_at <= $1
            ORDER BY registration_opens_at DESC, id DESC LIMIT 1"#,
         now,
@@ -76,7 +83,8 @@ pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes
+                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  graduation_year, retest_request_days
            FROM campaigns WHERE code = $1"#,
         code,
     )
