@@ -17,6 +17,7 @@ pub mod mail;
 mod message_lengths;
 pub mod metrics;
 pub mod payments;
+pub mod render;
 pub mod runtime;
 pub mod sandbox;
 pub mod seed;

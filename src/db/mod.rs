@@ -8,6 +8,7 @@ mod bilingual;
 pub mod campaigns;
 pub mod catalog;
 pub mod console;
+pub mod dedup_key;
 pub mod email_verifications;
 pub mod iin_lookups;
 pub mod inbox;

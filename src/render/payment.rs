@@ -1,6 +1,6 @@
 //! What the applicant is told about paying, whether he asked (a button) or not (a reminder,
 //! the confirmation, the annulment, a late payment): texts and their buttons. Rendered
-//! here so the bot and the workers say exactly the same thing.
+//! once, so the bot and the jobs say exactly the same thing.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
