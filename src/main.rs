@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use ent_bot::config::{Config, ExposeSecret};
 use ent_bot::import::ImportError;
 use ent_bot::services::export::{self, ExportError};
+use ent_bot::services::inbox::RetryError;
 
 /// mimalloc rather than glibc's malloc: under load the bot allocates many small buffers on
 /// one thread and frees them on another, where glibc spent a quarter of the process's CPU.
@@ -44,6 +45,26 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: ExportWhat,
+    },
+    /// Check a production configuration and the systems it points at (exit 1 if any fails).
+    Doctor(ent_bot::doctor::Args),
+    /// Opening day against a staging deployment: simulated applicants through an emulated
+    /// Telegram, mail server and Kaspi; a report and pass/fail against thresholds.
+    Rehearse(ent_bot::rehearse::Args),
+    /// The update inbox.
+    Inbox {
+        #[command(subcommand)]
+        what: InboxWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum InboxWhat {
+    /// Put parked updates back in line once their cause is fixed (audited).
+    RetryParked {
+        /// Only this update (its update_id); every parked one without it.
+        #[arg(long)]
+        id: Option<i64>,
     },
 }
 
@@ -101,7 +122,8 @@ fn main() -> ExitCode {
         Err(e) => {
             let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input)
                 || e.downcast_ref::<ent_bot::config::Refusal>().is_some()
-                || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input);
+                || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input)
+                || e.downcast_ref::<RetryError>().is_some_and(RetryError::is_bad_input);
             eprintln!("error: {}", ent_bot::telemetry::scrub(&format!("{e:#}")));
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
@@ -109,6 +131,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The doctor reports a configuration that does not parse as one of its checks.
+    if let Some(Command::Doctor(args)) = &cli.command {
+        return ent_bot::doctor::run(args).await;
+    }
     let config = Config::from_env()?;
     ent_bot::telemetry::redact(config.telegram.bot_token.expose());
     match cli.command.unwrap_or(Command::Serve) {
@@ -152,6 +178,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ent_bot::import::import_slots(&pool, &text, config.timezone).await?
             };
             println!("imported {n} rows from {}", path.display());
+            Ok(())
+        }
+        Command::Doctor(args) => ent_bot::doctor::run(&args).await,
+        Command::Rehearse(args) => ent_bot::rehearse::run(&args).await,
+        Command::Inbox { what: InboxWhat::RetryParked { id } } => {
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
+            let operator = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_default();
+            let ids = ent_bot::services::inbox::retry_parked(&pool, id, &operator).await?;
+            println!("{} parked update(s) back in line: {ids:?}", ids.len());
             Ok(())
         }
         Command::Export {

@@ -238,13 +238,27 @@ pub async fn next_due(pool: &PgPool) -> sqlx::Result<Option<DateTime<Utc>>> {
     sqlx::query_scalar!("SELECT min(not_before) FROM outbox WHERE status = 'pending'").fetch_one(pool).await
 }
 
-/// Pending messages in the transactional and the bulk lane.
-pub async fn backlog(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
+/// A lane's pending messages, and how long the oldest one that is due has waited.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lane {
+    pub pending: i64,
+    pub lag_secs: f64,
+}
+
+/// The transactional and the bulk lane.
+pub async fn backlog(pool: &PgPool) -> sqlx::Result<(Lane, Lane)> {
     let r = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE lane = 0) AS "transactional!", count(*) FILTER (WHERE lane = 1) AS "bulk!"
+        r#"SELECT count(*) FILTER (WHERE lane = 0) AS "transactional!", count(*) FILTER (WHERE lane = 1) AS "bulk!",
+                  coalesce(extract(epoch FROM now() - min(not_before) FILTER (WHERE lane = 0 AND not_before <= now())), 0)::float8
+                      AS "transactional_lag!",
+                  coalesce(extract(epoch FROM now() - min(not_before) FILTER (WHERE lane = 1 AND not_before <= now())), 0)::float8
+                      AS "bulk_lag!"
            FROM outbox WHERE status = 'pending'"#,
     )
     .fetch_one(pool)
     .await?;
-    Ok((r.transactional, r.bulk))
+    Ok((
+        Lane { pending: r.transactional, lag_secs: r.transactional_lag },
+        Lane { pending: r.bulk, lag_secs: r.bulk_lag },
+    ))
 }

@@ -251,8 +251,8 @@ async fn start_broadcast(
     Ok((id, queued, true))
 }
 
-/// Pending messages per outbox lane, for `/metrics`.
-pub async fn outbox_backlog(ctx: &Ctx) -> anyhow::Result<Vec<(&'static str, i64)>> {
+/// Pending messages and the oldest due one's wait per outbox lane, for `/metrics`.
+pub async fn outbox_backlog(ctx: &Ctx) -> anyhow::Result<Vec<(&'static str, crate::db::outbox::Lane)>> {
     let (transactional, bulk) = crate::db::outbox::backlog(&ctx.db).await?;
     Ok(vec![("transactional", transactional), ("bulk", bulk)])
 }
