@@ -21,6 +21,7 @@ pub mod rebinds;
 pub mod reference;
 pub mod refunds;
 pub mod reports;
+pub mod session;
 pub mod slots;
 pub mod staff;
 pub mod users;
