@@ -33,6 +33,7 @@ mod refunds;
 mod sandbox;
 mod secrets_in_logs;
 mod seed;
+mod session;
 mod staff;
 mod staff_campaign;
 mod staff_queries;

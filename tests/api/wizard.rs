@@ -419,7 +419,12 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
                 "Перевод на педагогику",
             )
         } else {
-            ("📝 Өтініш беру", "ℹ️ Санаттар туралы толығырақ", "{ $year } жылғы мектеп бітіруші", "Педагогикаға ауысу")
+            (
+                "📝 Өтініш беру",
+                "ℹ️ Санаттар туралы толығырақ",
+                "{ $year } жылғы мектеп бітіруші",
+                "Педагогикаға ауысу",
+            )
         };
         user.send(apply).await;
         let wizard = user.last().message_id;
