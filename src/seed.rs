@@ -70,7 +70,7 @@ pub async fn seed_demo_with_window(
         Text { kk: format!("ҰБТ — қаңтар {year}"), ru: format!("ЕНТ — январь {year}") };
     (c.opens_at, c.closes_at, c.payment_window_minutes) = (opens_at, closes_at, window);
     c.tests_from = first_day;
-    c.tests_until = c.tests_until + shift;
+    c.tests_until += shift;
     c.graduation_year = i16::try_from(year).context("year out of range")?;
     c.reminders_minutes_left.retain(|m| *m < window);
 

@@ -22,6 +22,7 @@ pub mod reference;
 pub mod refunds;
 pub mod reports;
 pub mod session;
+pub mod session_writes;
 pub mod slots;
 pub mod staff;
 pub mod users;

@@ -203,8 +203,7 @@ async fn changes_that_would_strand_applicants_are_refused_and_nothing_is_written
     let base = session("2020-01-01T09:00", "");
     refused(base.replace("fee_tenge = 5640", "fee_tenge = 6000"), &[], "fee_tenge of campaign ent-2099-01 would change (5640 → 6000) after its registration opened; pass --allow-live-changes").await;
     refused(
-        base.replace("capacity = 30", "capacity = 30")
-            .replace("\"09:00\", \"14:30\"", "\"09:30\", \"14:30\""),
+        base.replace("\"09:00\", \"14:30\"", "\"09:30\", \"14:30\""),
         &[],
         "would move 1 applicants (1 paid); pass --notify",
     )
