@@ -75,9 +75,8 @@ pub async fn seed_demo_with_window(
     c.reminders_minutes_left.retain(|m| *m < window);
 
     let opts = session::Options::default();
-    let plan =
-        session::apply(pool, &session, opts, now, tz, session::apply::COMMAND_LINE, "sessions/demo.toml")
-            .await?;
+    let plan = session::apply(pool, &session, opts, now, tz, session::apply::UNAUDITED, "sessions/demo.toml")
+        .await?;
     let mut inserted = plan.changes() as u64;
 
     let mut tx = pool.begin().await?;

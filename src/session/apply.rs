@@ -11,7 +11,9 @@ use super::plan::{self, Options, Plan, Stored};
 use crate::db::{audit, session as store};
 
 /// Who applied it, for the audit log: a staff member's Telegram id, or 0 for the command line.
-pub const COMMAND_LINE: i64 = 0;
+pub const COMMAND_LINE: Option<i64> = Some(0);
+/// `seed demo`: demo data, not an operator's act, so no audit row.
+pub const UNAUDITED: Option<i64> = None;
 
 async fn snapshot(conn: &mut PgConnection, code: &str) -> sqlx::Result<Stored> {
     let campaign = store::campaign(conn, code).await?;
@@ -53,7 +55,7 @@ pub async fn apply(
     opts: Options,
     now: DateTime<Utc>,
     tz: Tz,
-    actor: i64,
+    actor: Option<i64>,
     source: &str,
 ) -> Result<Plan, SessionError> {
     let mut tx = pool.begin().await?;
@@ -85,7 +87,9 @@ pub async fn apply(
             "kind": k.kind, "added": k.added.len(), "changed": k.changed.len(), "removed": k.removed.len(),
         })).collect::<Vec<_>>(),
     });
-    audit::record(&mut *tx, actor, "session_apply", &session.campaign.code, details).await?;
+    if let Some(actor) = actor {
+        audit::record(&mut *tx, actor, "session_apply", &session.campaign.code, details).await?;
+    }
     store::notify_catalog(&mut tx).await?;
     tx.commit().await?;
     tracing::info!(changes = plan.changes(), "session applied");
