@@ -25,5 +25,6 @@ pub mod sandbox;
 pub mod seed;
 pub mod serve;
 pub mod services;
+pub mod session;
 pub mod telemetry;
 pub mod workers;

@@ -24,6 +24,8 @@ pub mod reference;
 pub mod refunds;
 pub mod rehearsal;
 pub mod reports;
+pub mod session;
+pub mod session_writes;
 pub mod slots;
 pub mod staff;
 pub mod users;
