@@ -9,6 +9,7 @@ use ent_bot::config::{Config, ExposeSecret};
 use ent_bot::import::ImportError;
 use ent_bot::services::export::{self, ExportError};
 use ent_bot::services::inbox::RetryError;
+use ent_bot::session::SessionError;
 
 /// mimalloc rather than glibc's malloc: under load the bot allocates many small buffers on
 /// one thread and frees them on another, where glibc spent a quarter of the process's CPU.
@@ -35,6 +36,11 @@ enum Command {
     Seed {
         #[command(subcommand)]
         what: SeedWhat,
+    },
+    /// A session file (sessions/*.toml): check it against the database, or apply it.
+    Session {
+        #[command(subcommand)]
+        what: SessionWhat,
     },
     /// Import a CSV file in one transaction; a bad line imports nothing.
     Import {
@@ -93,6 +99,32 @@ enum ExportWhat {
 }
 
 #[derive(Subcommand)]
+enum SessionWhat {
+    /// Validate the file and print the plan (added, changed, removed); writes nothing.
+    Check {
+        file: PathBuf,
+        #[command(flatten)]
+        allow: SessionAllow,
+    },
+    /// Print the plan and apply it in one transaction (a second apply changes nothing).
+    Apply {
+        file: PathBuf,
+        #[command(flatten)]
+        allow: SessionAllow,
+    },
+}
+
+#[derive(clap::Args)]
+struct SessionAllow {
+    /// Move slots that hold applicants, and send them the slot-change notice.
+    #[arg(long)]
+    notify: bool,
+    /// Change the fee, payment window or registration start after registration opened.
+    #[arg(long)]
+    allow_live_changes: bool,
+}
+
+#[derive(Subcommand)]
 enum SeedWhat {
     /// A January campaign open now, categories, subjects, venues, a week of slots, persons.
     Demo,
@@ -123,6 +155,7 @@ fn main() -> ExitCode {
             let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input)
                 || e.downcast_ref::<ent_bot::config::Refusal>().is_some()
                 || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input)
+                || e.downcast_ref::<SessionError>().is_some_and(SessionError::is_bad_input)
                 || e.downcast_ref::<RetryError>().is_some_and(RetryError::is_bad_input);
             eprintln!("error: {}", ent_bot::telemetry::scrub(&format!("{e:#}")));
             ExitCode::from(if bad_input { 2 } else { 1 })
@@ -157,6 +190,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Session { what } => {
+            let (file, allow, write) = match what {
+                SessionWhat::Check { file, allow } => (file, allow, false),
+                SessionWhat::Apply { file, allow } => (file, allow, true),
+            };
+            let session = ent_bot::session::load(&file, config.timezone).map_err(SessionError::from)?;
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
+            ent_bot::db::migrate(&pool).await?;
+            let opts = ent_bot::session::Options {
+                notify: allow.notify,
+                allow_live_changes: allow.allow_live_changes,
+            };
+            let now = chrono::Utc::now();
+            let plan = if write {
+                let source = file.display().to_string();
+                let actor = ent_bot::session::apply::COMMAND_LINE;
+                ent_bot::session::apply(&pool, &session, opts, now, config.timezone, actor, &source).await?
+            } else {
+                let plan = ent_bot::session::check(&pool, &session, opts, now, config.timezone).await?;
+                if !plan.refusals.is_empty() {
+                    return Err(SessionError::Refused(Box::new(plan)).into());
+                }
+                plan
+            };
+            print!("{plan}");
+            if write && !plan.is_empty() {
+                println!("applied");
+            }
             Ok(())
         }
         Command::Import { what } => {

@@ -56,7 +56,7 @@ pub(super) async fn checks(pool: &PgPool, config: &Config) -> Vec<Check> {
             campaign.code,
             local(campaign.registration_opens_at),
             local(campaign.registration_closes_at),
-            count(i64::from(campaign.fee_tenge)),
+            count(campaign.fee_tenge.tenge() as i64),
             campaign.payment_window_minutes
         ),
     ));

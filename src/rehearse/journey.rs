@@ -45,7 +45,7 @@ pub const FEE: &str = "5640.00";
 
 const LANGUAGE: &str = "Русский";
 const APPLY: &str = "📝 Подать заявление";
-const CATEGORY: &str = "Выпускник школы этого года";
+const CATEGORY: &str = "Выпускник школы { $year } года";
 const TEST_LANGUAGE: &str = "Русский язык";
 const SUBJECTS: &str = "Физика – Математика";
 const CONFIRM: &str = "✅ Правила прочитаны, подтверждаю";

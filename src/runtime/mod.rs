@@ -8,3 +8,4 @@ pub mod leader;
 pub mod probe;
 pub mod shutdown;
 pub mod wakeups;
+pub mod worker;

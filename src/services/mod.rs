@@ -14,7 +14,6 @@ pub mod export;
 pub mod history;
 pub mod identity;
 pub mod inbox;
-pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod payments;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::jobs::{self, DueJob, JobKind};
 use crate::runtime::shutdown::Shutdown;
+use crate::runtime::worker::{self, Next, Worker};
 use crate::services::Ctx;
 use crate::services::expiry::{self, Done};
 
@@ -68,21 +69,24 @@ async fn fail(ctx: &Ctx, job: &DueJob, now: DateTime<Utc>, error: &str) -> anyho
     Ok(())
 }
 
-/// The runner task: runs what is due, then sleeps until the next due time or a NOTIFY
-/// on `jobs` (a new job was written).
-pub async fn run(ctx: Ctx, mut shutdown: Shutdown) -> anyhow::Result<()> {
-    while !shutdown.is_triggered() {
-        if let Err(e) = run_due(&ctx).await {
-            tracing::error!(error = %format!("{e:#}"), "due-job runner");
-        }
-        let next = jobs::next_due(&ctx.db, KINDS).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "cannot read the next due time");
-            None
-        });
-        tokio::select! {
-            _ = ctx.wakeups.wait("jobs", super::pause(&ctx.clock, next)) => {}
-            _ = shutdown.triggered() => {}
-        }
+/// The runner: runs what is due, then sleeps until the next due time or a NOTIFY on `jobs`
+/// (a new job was written).
+struct Runner(Ctx);
+
+impl Worker for Runner {
+    const NAME: &'static str = "jobs";
+    const CHANNEL: Option<&'static str> = Some("jobs");
+
+    async fn step(&mut self) -> anyhow::Result<Next> {
+        let ctx = &self.0;
+        run_due(ctx).await?;
+        let next = jobs::next_due(&ctx.db, KINDS).await?;
+        Ok(Next::After(super::pause(&ctx.clock, next)))
     }
+}
+
+pub async fn run(ctx: Ctx, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    let wakeups = ctx.wakeups.clone();
+    worker::run(&mut Runner(ctx), &wakeups, &mut shutdown).await;
     Ok(())
 }

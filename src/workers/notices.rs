@@ -12,6 +12,7 @@ use teloxide::{ApiError, RequestError};
 use crate::db::notifications as store;
 use crate::i18n::Locale;
 use crate::runtime::shutdown::Shutdown;
+use crate::runtime::worker::{self, Next, Worker};
 use crate::services::Ctx;
 
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
@@ -85,39 +86,63 @@ fn retry_later(e: &RequestError) -> bool {
     }
 }
 
-pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
-    let mut last_sweep: Option<Instant> = None;
-    let mut last_prune: Option<Instant> = None;
-    while !shutdown.is_triggered() {
-        if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
-            last_prune = Some(Instant::now());
-            match crate::services::inbox::prune(&ctx).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(updates = n, "handled updates older than a day pruned"),
-                Err(e) => tracing::error!(error = %format!("{e:#}"), "inbox pruning"),
-            }
-            if let Err(e) = crate::services::email_code::prune_sends(&ctx).await {
-                tracing::error!(error = %format!("{e:#}"), "pruning the record of mailed codes");
-            }
-            match crate::services::payments::purge_old_callbacks(&ctx).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(callbacks = n, "payment callbacks past their retention purged"),
-                Err(e) => tracing::error!(error = %format!("{e:#}"), "payment callback purge"),
-            }
+/// Housekeeping on timers of its own: pruning every few minutes, the reminder sweep every
+/// minute, broadcast progress every few seconds.
+struct Housekeeper {
+    ctx: Ctx,
+    bot: Bot,
+    last_sweep: Option<Instant>,
+    last_prune: Option<Instant>,
+}
+
+impl Housekeeper {
+    async fn prune(&self) {
+        let ctx = &self.ctx;
+        match crate::services::inbox::prune(ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(updates = n, "handled updates older than a day pruned"),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "inbox pruning"),
         }
-        if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-            last_sweep = Some(Instant::now());
-            if let Err(e) = crate::services::notifications::test_day_reminders(&ctx).await {
-                tracing::error!(error = %format!("{e:#}"), "test-day reminder sweep");
-            }
+        if let Err(e) = crate::services::email_code::prune_sends(ctx).await {
+            tracing::error!(error = %format!("{e:#}"), "pruning the record of mailed codes");
         }
-        if let Err(e) = broadcast_progress(&ctx, &bot).await {
-            tracing::error!(error = %format!("{e:#}"), "broadcast progress");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(PROGRESS_EVERY) => {}
-            _ = shutdown.triggered() => {}
+        match crate::services::payments::purge_old_callbacks(ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(callbacks = n, "payment callbacks past their retention purged"),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "payment callback purge"),
         }
     }
+}
+
+/// Whether `every` has passed since `last`; if so, `last` becomes now.
+fn due(last: &mut Option<Instant>, every: Duration) -> bool {
+    let due = last.is_none_or(|t| t.elapsed() >= every);
+    if due {
+        *last = Some(Instant::now());
+    }
+    due
+}
+
+impl Worker for Housekeeper {
+    const NAME: &'static str = "notices";
+
+    async fn step(&mut self) -> anyhow::Result<Next> {
+        if due(&mut self.last_prune, PRUNE_EVERY) {
+            self.prune().await;
+        }
+        if due(&mut self.last_sweep, SWEEP_EVERY)
+            && let Err(e) = crate::services::notifications::test_day_reminders(&self.ctx).await
+        {
+            tracing::error!(error = %format!("{e:#}"), "test-day reminder sweep");
+        }
+        broadcast_progress(&self.ctx, &self.bot).await?;
+        Ok(Next::After(PROGRESS_EVERY))
+    }
+}
+
+pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    let wakeups = ctx.wakeups.clone();
+    let mut housekeeper = Housekeeper { ctx, bot, last_sweep: None, last_prune: None };
+    worker::run(&mut housekeeper, &wakeups, &mut shutdown).await;
     Ok(())
 }

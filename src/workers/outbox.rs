@@ -26,8 +26,9 @@ use tokio::time::Instant;
 
 use super::pacer::{self, Pacer};
 use crate::db::outbox::{self, Claimed};
-use crate::runtime::leader::{self, Contender};
+use crate::runtime::leader::{self, Contender, Leader};
 use crate::runtime::shutdown::Shutdown;
+use crate::runtime::worker::{self, Next, Worker};
 use crate::services::Ctx;
 
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -252,21 +253,41 @@ fn classify(e: &RequestError) -> Failure {
     }
 }
 
+/// The sender while this process holds the sender lock: sends what is due, then sleeps
+/// until the next scheduled message or a NOTIFY on `outbox`; stops when the lock's
+/// connection is gone (another process may hold the lock by now).
+struct Sender<'a> {
+    ctx: &'a Ctx,
+    bot: &'a Bot,
+    leader: &'a mut Leader,
+    shutdown: Shutdown,
+    first: bool,
+}
+
+impl Worker for Sender<'_> {
+    const NAME: &'static str = "outbox";
+    const CHANNEL: Option<&'static str> = Some("outbox");
+
+    async fn step(&mut self) -> anyhow::Result<Next> {
+        if !std::mem::replace(&mut self.first, false) && !self.leader.still_held().await {
+            tracing::warn!("lost the outbox sender lock's connection");
+            return Ok(Next::Stop);
+        }
+        send(self.ctx, self.bot, Some(&self.shutdown)).await?;
+        let next = outbox::next_due(&self.ctx.db).await?;
+        Ok(Next::After(super::pause(&self.ctx.clock, next)))
+    }
+}
+
 /// The sender task: while this process holds the sender lock, sends what is due, then
 /// sleeps until the next scheduled message or a NOTIFY on `outbox`. On shutdown it claims
 /// nothing more, lets the sends in flight finish and gives back the messages it had
 /// claimed, so the next sender takes them at once.
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut contender = Contender::new(leader::OUTBOX_SENDER);
-    while !shutdown.is_triggered() {
-        let Some(mut leader) = contender.try_acquire(&ctx.db).await else {
-            // Another process sends; take over soon after it goes away.
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = shutdown.triggered() => {}
-            }
-            continue;
-        };
+    // Another process may send; take over soon after it goes away.
+    let every = Duration::from_secs(1);
+    while let Some(mut leader) = contender.lead(&ctx.db, every, &mut shutdown, || {}).await {
         match outbox::release_all_leases(&ctx.db).await {
             Ok(0) => {}
             // The previous sender died mid-send: these may have reached Telegram just
@@ -275,23 +296,9 @@ pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<(
             Err(e) => tracing::warn!(error = %e, "cannot take over leased messages"),
         }
         tracing::info!("outbox sender started");
-        while !shutdown.is_triggered() {
-            if let Err(e) = send(&ctx, &bot, Some(&shutdown)).await {
-                tracing::error!(error = %format!("{e:#}"), "outbox sender");
-            }
-            let next = outbox::next_due(&ctx.db).await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cannot read the next send time");
-                None
-            });
-            tokio::select! {
-                _ = ctx.wakeups.wait("outbox", super::pause(&ctx.clock, next)) => {}
-                _ = shutdown.triggered() => {}
-            }
-            if !leader.still_held().await {
-                tracing::warn!("lost the outbox sender lock's connection");
-                break;
-            }
-        }
+        let mut sender =
+            Sender { ctx: &ctx, bot: &bot, leader: &mut leader, shutdown: shutdown.clone(), first: true };
+        worker::run(&mut sender, &ctx.wakeups, &mut shutdown).await;
         if shutdown.is_triggered() {
             match outbox::release_all_leases(&ctx.db).await {
                 Ok(n) => tracing::info!(messages = n, "outbox leases released"),

@@ -38,6 +38,7 @@ mod retry_parked;
 mod sandbox;
 mod secrets_in_logs;
 mod seed;
+mod session;
 mod staff;
 mod staff_campaign;
 mod staff_queries;
