@@ -29,6 +29,7 @@ mod payment_window;
 mod payments;
 mod pipeline;
 mod polling;
+mod postgres_restart;
 mod privacy;
 mod rebind;
 mod refunds;
