@@ -30,6 +30,8 @@ mod polling;
 mod privacy;
 mod rebind;
 mod refunds;
+mod retest;
+mod retest_rules;
 mod sandbox;
 mod secrets_in_logs;
 mod seed;
