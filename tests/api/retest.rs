@@ -327,3 +327,97 @@ async fn only_a_recent_no_show_may_ask_and_a_forged_button_changes_nothing() {
     let sent: i64 = scalar(&app, "SELECT count(*) FROM outbox WHERE telegram_user_id = $1", 7722).await;
     assert_eq!(sent, 1, "only the no-show notice");
 }
+
+#[tokio::test]
+async fn the_console_queue_shows_the_documents_from_telegram_audits_each_view_and_decides_once() {
+    use crate::console::{console_app, sign_in};
+    use reqwest::StatusCode;
+
+    let (app, admin, operator) = console_app().await;
+    let (user, id) = no_show(&app, &admin, 7731, "ru").await;
+    user.send("📋 Мои заявления").await.press(&format!("№{id} подробнее")).await;
+    user.press("📝 Подать заявление на пересдачу").await.press("🕯 Смерть близкого родственника").await;
+    let pdf = b"%PDF-1.7\nsvidetelstvo o smerti".to_vec();
+    user.send_photo().await;
+    user.send_document("svidetelstvo.pdf", "application/pdf", pdf.clone()).await;
+    user.press("✅ Готово").await.press("📨 Отправить").await;
+    let request = requests(&app, id).await[0].0;
+
+    let operator_b = sign_in(&app, &operator).await;
+    let (code, list) = operator_b.get("/console/retests").await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        list.contains(&format!("/console/retests/{request}"))
+            && list.contains("Смерть близкого родственника"),
+        "{list}"
+    );
+    assert!(!list.contains("/console/late-registrations"), "the late-registration form is an admin's");
+    let (code, page) = operator_b.get(&format!("/console/retests/{request}")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        page.contains(&format!("/console/retests/{request}/documents/1"))
+            && page.contains("svidetelstvo.pdf"),
+        "{page}"
+    );
+    assert!(!page.contains("/approve"), "an operator is not offered the decision");
+    let (code, bytes) = operator_b.get_bytes(&format!("/console/retests/{request}/documents/2")).await;
+    assert_eq!((code, bytes), (StatusCode::OK, pdf));
+    let (code, photo) = operator_b.get_bytes(&format!("/console/retests/{request}/documents/1")).await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(photo.len(), 45_678, "the largest size of the photo");
+    assert_eq!(
+        operator_b.get(&format!("/console/retests/{request}/documents/3")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.emulator.downloads(), 2);
+    let csrf = operator_b.csrf().await;
+    let (code, _) = operator_b.post(&format!("/console/retests/{request}/approve"), &[("csrf", &csrf)]).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+
+    let admin_b = sign_in(&app, &admin).await;
+    let csrf = admin_b.csrf().await;
+    let (code, _) = admin_b.post(&format!("/console/retests/{request}/approve"), &[("csrf", "forged")]).await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "no CSRF token, no decision");
+    let refuse = format!("/console/retests/{request}/refuse");
+    let (_, page) =
+        admin_b.post(&refuse, &[("csrf", &csrf), ("note_kk", ""), ("note_ru", "Нет печати")]).await;
+    assert!(page.contains("Укажите причину отказа на обоих языках."), "{page}");
+    assert_eq!(requests(&app, id).await[0].1, "pending");
+    let (_, page) = admin_b.post(&format!("/console/retests/{request}/approve"), &[("csrf", &csrf)]).await;
+    assert!(page.contains("Пересдача одобрена, заявителю сообщили."), "{page}");
+    let (_, page) = admin_b.post(&format!("/console/retests/{request}/approve"), &[("csrf", &csrf)]).await;
+    assert!(page.contains("Решение по этой пересдаче уже принято."), "{page}");
+    user.wait_for("the approval", |m| m.text.starts_with("✅ НЦТ одобрил пересдачу")).await;
+
+    // The late-registration form: the same use case as /latereg.
+    let (_, page) = admin_b
+        .post("/console/late-registrations", &[("csrf", &csrf), ("iin", "12345"), ("hours", "24")])
+        .await;
+    assert!(page.contains("Проверьте ИИН"), "{page}");
+    let iin: String = sqlx::query_scalar("SELECT iin::text FROM applicants WHERE telegram_user_id = 7731")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let (_, page) =
+        admin_b.post("/console/late-registrations", &[("csrf", &csrf), ("iin", &iin), ("hours", "48")]).await;
+    assert!(
+        page.contains(&format!("ИИН {}******{} может подать заявление", &iin[..4], &iin[10..])),
+        "{page}"
+    );
+
+    // Each view of the queue, of the request and of each document is in the audit log.
+    let count = |action: &'static str| {
+        let pool = app.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_log WHERE action = $1")
+                .bind(action)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("retest.view").await, 1);
+    assert_eq!(count("retest.document").await, 2);
+    assert!(count("retests.view").await >= 2);
+    assert_eq!((count("retest.approve").await, count("late_registration.grant").await), (1, 1));
+}
