@@ -153,4 +153,21 @@ async fn categories_carry_the_campaigns_graduation_year_and_the_help_names_it() 
     let id: i64 = sqlx::query_scalar("SELECT max(id) FROM applications").fetch_one(app.pool()).await.unwrap();
     ru.press(&format!("№{id} подробнее")).await;
     assert!(ru.last_text().contains("Категория: Выпускник школы 2027 года"), "{}", ru.last_text());
+
+    // The attendance list prints the full wording with the year.
+    sqlx::query("UPDATE applications SET status = 'paid', paid_at = now()")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    use ent_bot::services::export::{self, Format, Request};
+    let code: String = sqlx::query_scalar("SELECT code FROM campaigns").fetch_one(app.pool()).await.unwrap();
+    let tz = chrono_tz::Asia::Almaty;
+    let req = Request { campaign_code: Some(code), ..Request::default() };
+    let out = export::prepare(app.pool(), tz, &req, Format::Csv).await.unwrap();
+    let mut bytes = Vec::new();
+    let i18n = std::sync::Arc::new(ent_bot::i18n::I18n::load().unwrap());
+    out.write_to(app.pool().clone(), i18n, tz, ent_bot::i18n::Locale::Ru, &mut bytes).await.unwrap();
+    let csv = String::from_utf8(bytes).unwrap();
+    assert!(csv.contains("Выпускники организаций среднего образования 2027 года"), "{csv}");
+    assert!(!csv.contains("$year"), "{csv}");
 }
