@@ -169,7 +169,9 @@ pub async fn on_button(
             let rows: Vec<_> =
                 cities.iter().map(|c| vec![button(c.name(l), RetestButton::City(request, c.id))]).collect();
             let text = if cities.is_empty() { t("retest-no-seats") } else { t("retest-city") };
-            render(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
+            // A new message below the approval, which stays readable; «back» edits it.
+            let here = if message.is_some_and(|m| Some(m) == approval_message(&q)) { None } else { message };
+            render(&bot, &s, here, text, InlineKeyboardMarkup::new(rows)).await
         }
         RetestButton::City(request, city) => {
             let Some(approved) = retest::approved(&ctx, s.user_id, request).await? else {
@@ -200,7 +202,7 @@ pub async fn on_button(
                     )]
                 })
                 .collect();
-            rows.push(vec![button(t("history-back"), RetestButton::City(request, city))]);
+            rows.push(vec![button(t("wizard-back"), RetestButton::City(request, city))]);
             let text = ctx.i18n.f(l, "retest-time", &[("date", format::long_date(date, l).into())]);
             render(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
         }
@@ -230,6 +232,19 @@ pub async fn on_button(
     }
 }
 
+/// The message a «pick a day» button sits on when it is the approval itself (its only button).
+fn approval_message(q: &CallbackQuery) -> Option<MessageId> {
+    let m = q.regular_message()?;
+    let only_pick = m.reply_markup().is_some_and(|k| {
+        k.inline_keyboard.iter().flatten().count() == 1
+            && k.inline_keyboard.iter().flatten().all(|b| match &b.kind {
+                teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => d.starts_with("rt:p:"),
+                _ => false,
+            })
+    });
+    only_pick.then_some(m.id)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn show_dates(
     bot: &TgBot,
@@ -248,7 +263,7 @@ async fn show_dates(
         .map(|d| button(format::short_date(*d, l), RetestButton::Date(request, city, *d)))
         .collect();
     let mut rows: Vec<Vec<_>> = buttons.chunks(3).map(<[_]>::to_vec).collect();
-    rows.push(vec![button(ctx.i18n.t(l, "history-back"), RetestButton::Pick(request))]);
+    rows.push(vec![button(ctx.i18n.t(l, "wizard-back"), RetestButton::Pick(request))]);
     let body = ctx.i18n.t(l, if dates.is_empty() { "retest-no-seats" } else { "retest-date" });
     let text = match notice {
         Some(n) => format!("{n}\n\n{body}"),

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::config::ExposeSecret;
 use crate::db::audit;
 use crate::db::retests;
 use crate::domain::DocumentKind;
@@ -58,8 +59,12 @@ pub async fn open(ctx: &Ctx, actor: i64, id: i64, position: i16) -> anyhow::Resu
         json!({ "position": position }),
     )
     .await?;
-    let api = ctx.config.telegram.api_url.as_str().trim_end_matches('/');
-    let token = ctx.config.telegram.bot_token.expose();
+    let (api, token) = match ctx.bot_api.get() {
+        Some((url, token)) => {
+            (url.as_str().trim_end_matches('/').to_string(), token.expose_secret().to_string())
+        }
+        None => anyhow::bail!("the Bot API is not wired yet"),
+    };
     let found: Envelope = client()
         .get(format!("{api}/bot{token}/getFile"))
         .query(&[("file_id", doc.file_id.as_str())])
