@@ -156,6 +156,15 @@ fn shown_together(l: Locale, m: &BTreeMap<String, String>) -> Vec<(String, Strin
         ("slot taken", format!("{}\n\n{step}\n{}", g("wizard-slot-taken"), g("wizard-time"))),
         ("test info", format!("{}\n\n{}", g("test-info"), g("test-info-bring-under-16"))),
         (
+            "retest test info",
+            format!(
+                "{}\n\n{}\n\n{}",
+                g("retest-test-info-paper"),
+                g("test-info"),
+                g("test-info-bring-under-16")
+            ),
+        ),
+        (
             "menu help",
             format!(
                 "{}\n\n{}\n{}\n{}",

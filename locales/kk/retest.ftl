@@ -95,3 +95,4 @@ console-retest-status-pending = шешім күтуде
 console-retest-status-approved = мақұлданды
 console-retest-status-refused = бас тартылды
 console-retest-status-booked = белгіленді
+retest-test-info-paper = 📝 Бұл дәлелді себеппен қайта тапсыру: тест қағаз жүзінде өтеді.

@@ -99,3 +99,4 @@ console-retest-status-pending = ждёт решения
 console-retest-status-approved = одобрена
 console-retest-status-refused = отказано
 console-retest-status-booked = назначена
+retest-test-info-paper = 📝 Это пересдача по уважительной причине: тест будет на бумаге.

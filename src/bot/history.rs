@@ -381,7 +381,11 @@ pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResul
         let test_day = format::local_date(app.starts_at, tz);
         let under_16 = app.birth_date.is_some_and(|b| test_day.years_since(b).unwrap_or(0) < 16);
         let bring = ctx.i18n.t(l, if under_16 { "test-info-bring-under-16" } else { "test-info-bring" });
-        bot.send_message(s.chat_id, format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args))).await?;
+        let mut text = format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args));
+        if retest::is_retest(ctx, app.id).await? {
+            text = format!("{}\n\n{text}", ctx.i18n.t(l, "retest-test-info-paper"));
+        }
+        bot.send_message(s.chat_id, text).await?;
     }
     Ok(())
 }

@@ -194,6 +194,12 @@ async fn a_no_show_asks_with_documents_staff_approve_once_and_he_takes_a_later_s
     let payments: i64 = scalar(&app, "SELECT count(*) FROM payments WHERE application_id = $1", id).await;
     assert_eq!(payments, 0, "no new fee");
     assert_eq!(requests(&app, id).await[0].1, "booked");
+    user.send("ℹ️ Тест туралы").await;
+    assert!(
+        user.last_text().starts_with("📝 Бұл дәлелді себеппен қайта тапсыру: тест қағаз жүзінде өтеді."),
+        "{}",
+        user.last_text()
+    );
     // The picker's buttons are spent.
     user.press_data(approval.message_id, &format!("rt:p:{request}")).await;
     assert_eq!(answered(&user), "Бұл қайта тапсыру енді қолжетімсіз.");
@@ -420,4 +426,68 @@ async fn the_console_queue_shows_the_documents_from_telegram_audits_each_view_an
     assert_eq!(count("retest.document").await, 2);
     assert!(count("retests.view").await >= 2);
     assert_eq!((count("retest.approve").await, count("late_registration.grant").await), (1, 1));
+}
+
+#[tokio::test]
+async fn approvals_and_the_last_seat_race_safely() {
+    use ent_bot::services::retest::{self as service, Decision};
+
+    let app = spawn_app_with(&[("ADMIN_IDS", "9741")]).await;
+    app.seed().await;
+    let admin = app.applicant_fixture(9741, "ru").await;
+    let (first, a) = no_show(&app, &admin, 7741, "ru").await;
+    let (second, b) = no_show(&app, &admin, 7742, "kk").await;
+    let mut ids = vec![];
+    for application in [a, b] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO retest_requests (application_id, telegram_user_id, reason, missed_slot_id, created_at)
+             SELECT a.id, ap.telegram_user_id, 'emergency', a.slot_id, now()
+             FROM applications a JOIN applicants ap ON ap.id = a.applicant_id WHERE a.id = $1 RETURNING id",
+        )
+        .bind(application)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    // Two staff members approve the same request at once: one approval, one message.
+    let (x, y) =
+        tokio::join!(service::approve(app.ctx(), 9741, ids[0]), service::approve(app.ctx(), 9741, ids[0]));
+    let mut decisions = [x.unwrap(), y.unwrap()];
+    decisions.sort_by_key(|d| *d == Decision::Done);
+    assert_eq!(decisions, [Decision::NotPending, Decision::Done]);
+    assert_eq!(service::approve(app.ctx(), 9741, ids[1]).await.unwrap(), Decision::Done);
+    let messages: i64 =
+        scalar(&app, "SELECT count(*) FROM outbox WHERE dedup_key LIKE 'retest:%' AND $1 > 0", 1).await;
+    assert_eq!(messages, 2, "one message per approved request");
+
+    // One seat left on a later day; both press for it at once: one gets it, the other is
+    // asked to pick again, and the slot is never oversold.
+    let slot: i64 = sqlx::query_scalar(
+        "UPDATE slots SET capacity = booked + 1 WHERE id = (
+             SELECT s.id FROM slots s JOIN venues v ON v.id = s.venue_id JOIN cities c ON c.id = v.city_id
+             WHERE c.code = 'almaty' AND s.starts_at > $1 + interval '1 day' ORDER BY s.starts_at LIMIT 1)
+         RETURNING id",
+    )
+    .bind(app.clock.now())
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    let (data_one, data_two) = (format!("rt:t:{}:{slot}", ids[0]), format!("rt:t:{}:{slot}", ids[1]));
+    tokio::join!(first.press_data(0, &data_one), second.press_data(0, &data_two));
+    let (booked, capacity): (i32, i32) = sqlx::query_as("SELECT booked, capacity FROM slots WHERE id = $1")
+        .bind(slot)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(booked, capacity);
+    let moved: i64 =
+        scalar(&app, "SELECT count(*) FROM applications WHERE slot_id = $1 AND status = 'paid'", slot).await;
+    assert_eq!(moved, 1);
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status::text FROM retest_requests ORDER BY status")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(statuses, ["approved", "booked"]);
 }
