@@ -53,7 +53,7 @@ retest-staff-item = №{ $request } қайта тапсыру · №{ $id } өт
     { $name }, ЖСН { $iin }
     Себебі: { $reason }
     Келмеген: { $city }, { $when }
-    Құжат саны: { $n }
+    Құжат саны: { $n } — көру: /retests { $request }
     Бас тарту: /retests refuse { $request } қазақша себеп | орысша себеп
 retest-staff-approve = ✅ Мақұлдау
 retest-staff-approved = №{ $request } қайта тапсыру мақұлданды, өтініш берушіге хабарланды.

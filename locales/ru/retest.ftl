@@ -57,7 +57,7 @@ retest-staff-item = Пересдача №{ $request } · заявление №
     { $name }, ИИН { $iin }
     Причина: { $reason }
     Неявка: { $city }, { $when }
-    Документов: { $n }
+    Документов: { $n } — показать: /retests { $request }
     Отказать: /retests refuse { $request } причина на казахском | причина на русском
 retest-staff-approve = ✅ Одобрить
 retest-staff-approved = Пересдача №{ $request } одобрена, заявителю сообщили.

@@ -425,23 +425,58 @@ pub async fn staff_queue(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResult {
         return Ok(());
     }
     bot.send_message(s.chat_id, ctx.i18n.f(l, "retest-staff-title", &[("n", total.into())])).await?;
-    let tz = ctx.config.timezone;
     for r in rows {
-        let args = [
-            ("request", r.id.into()),
-            ("id", r.application_id.into()),
-            ("name", r.full_name.clone().unwrap_or_default().into()),
-            ("iin", r.iin.as_deref().map(mask).unwrap_or_default().into()),
-            ("reason", ctx.i18n.t(l, r.reason.fluent_id()).into()),
-            ("city", r.city.text(l).into()),
-            ("when", format::date_time(r.missed_at, tz, l).into()),
-            ("n", r.documents.into()),
-        ];
-        let kb = InlineKeyboardMarkup::new([[button(
-            ctx.i18n.t(l, "retest-staff-approve"),
-            RetestButton::Approve(r.id),
-        )]]);
-        bot.send_message(s.chat_id, ctx.i18n.f(l, "retest-staff-item", &args)).reply_markup(kb).await?;
+        send_item(bot, ctx, s, &r).await?;
+    }
+    Ok(())
+}
+
+/// A request as staff read it, with the approval button while it is pending.
+async fn send_item(
+    bot: &TgBot,
+    ctx: &Ctx,
+    s: &Session,
+    r: &crate::services::retest::Request,
+) -> HandlerResult {
+    let l = s.locale;
+    let args = [
+        ("request", r.id.into()),
+        ("id", r.application_id.into()),
+        ("name", r.full_name.clone().unwrap_or_default().into()),
+        ("iin", r.iin.as_deref().map(mask).unwrap_or_default().into()),
+        ("reason", ctx.i18n.t(l, r.reason.fluent_id()).into()),
+        ("city", r.city.text(l).into()),
+        ("when", format::date_time(r.missed_at, ctx.config.timezone, l).into()),
+        ("n", r.documents.into()),
+    ];
+    let mut request = bot.send_message(s.chat_id, ctx.i18n.f(l, "retest-staff-item", &args));
+    if r.status == RetestStatus::Pending {
+        let approve = button(ctx.i18n.t(l, "retest-staff-approve"), RetestButton::Approve(r.id));
+        request = request.reply_markup(InlineKeyboardMarkup::new([[approve]]));
+    }
+    request.await?;
+    Ok(())
+}
+
+/// `/retests <№>`: one request with its documents, sent by their Telegram file ids (the bot
+/// keeps no copy); the view and each document are audited.
+pub async fn staff_show(bot: &TgBot, ctx: &Ctx, s: &Session, id: i64) -> HandlerResult {
+    let l = s.locale;
+    let Some((r, docs)) = retest::request(ctx, s.user_id, id).await? else {
+        bot.send_message(s.chat_id, ctx.i18n.f(l, "retest-staff-not-pending", &[("request", id.into())]))
+            .await?;
+        return Ok(());
+    };
+    send_item(bot, ctx, s, &r).await?;
+    for d in docs {
+        let caption = ctx.i18n.f(l, "console-retest-document", &[("n", d.position.into())]);
+        let file = teloxide::types::InputFile::file_id(teloxide::types::FileId(d.file_id.clone()));
+        if DocumentKind::parse(&d.kind) == Some(DocumentKind::Photo) {
+            bot.inner().send_photo(s.chat_id, file).caption(caption).await?;
+        } else {
+            bot.inner().send_document(s.chat_id, file).caption(caption).await?;
+        }
+        retest::document_shown(ctx, s.user_id, id, d.position).await?;
     }
     Ok(())
 }

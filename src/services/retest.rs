@@ -11,12 +11,12 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use crate::callback::{Callback, RetestButton};
 use crate::db::audit;
-use crate::db::retests::{self, Document, Request};
+use crate::db::retests::{self, Document};
 use crate::domain::{ApplicationStatus, RetestFile, RetestReason, RetestStatus, within_request_window};
 use crate::i18n::{Bilingual, Locale};
 use crate::services::Ctx;
 
-pub use crate::db::retests::Approved;
+pub use crate::db::retests::{Approved, Request};
 
 /// What «My applications» may offer for an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +113,13 @@ pub async fn request(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Option<(R
     let details = json!({ "application": r.application_id });
     audit::record(&ctx.db, actor, "retest.view", &format!("retest:{id}"), details).await?;
     Ok(Some((r, docs)))
+}
+
+/// A document shown to a staff member in the bot (the console audits its own downloads).
+pub async fn document_shown(ctx: &Ctx, actor: i64, id: i64, position: i16) -> anyhow::Result<()> {
+    let details = json!({ "position": position, "channel": "bot" });
+    audit::record(&ctx.db, actor, "retest.document", &format!("retest:{id}"), details).await?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

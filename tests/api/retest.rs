@@ -144,6 +144,11 @@ async fn a_no_show_asks_with_documents_staff_approve_once_and_he_takes_a_later_s
     );
     operator.press("✅ Одобрить").await;
     assert_eq!(answered(&operator), "Эта команда только для администратора.");
+    // The request with its documents, sent to him by their Telegram file ids.
+    operator.send(&format!("/retests {request}")).await;
+    let shown: Vec<(&str, String)> =
+        operator.messages().iter().rev().take(2).map(|m| (m.kind, m.text.clone())).collect();
+    assert_eq!(shown, [("document", "Документ 2".to_string()), ("photo", "Документ 1".to_string())]);
     assert_eq!(requests(&app, id).await[0].1, "pending");
 
     // The admin approves; a second press approves nothing and sends nothing more.
@@ -215,6 +220,9 @@ async fn a_no_show_asks_with_documents_staff_approve_once_and_he_takes_a_later_s
         [
             (7701, "retest.request"),
             (9702, "retests.view"),
+            (9702, "retest.view"),
+            (9702, "retest.document"),
+            (9702, "retest.document"),
             (9701, "retests.view"),
             (9701, "retest.approve"),
             (7701, "retest.book")

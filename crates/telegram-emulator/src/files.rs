@@ -29,6 +29,9 @@ pub struct StoredFile {
     /// `photos`, `documents` or `voice`: the folder of its path.
     pub folder: &'static str,
     pub extension: String,
+    /// A document's name and MIME type, as it was sent.
+    pub name: Option<String>,
+    pub mime_type: Option<String>,
 }
 
 /// A photo size of a photo message.
@@ -63,6 +66,8 @@ pub fn store(
         path: None,
         folder,
         extension: extension.to_owned(),
+        name: None,
+        mime_type: None,
     };
     state.files.insert(file.file_id.clone(), file.clone());
     file
@@ -130,4 +135,46 @@ pub async fn download(
         }
         None => not_found(),
     }
+}
+
+/// Telegram's limit for a media caption.
+const MAX_CAPTION_CHARS: usize = 1024;
+
+/// `sendPhoto` / `sendDocument` with a `file_id` the bot received (what a bot does to show a
+/// user's file to someone else). Uploads are not emulated; a file of the other kind is
+/// Telegram's «type of file mismatch».
+pub fn send_file(state: &mut State, params: &Params, method: &str) -> Result<Value, ApiError> {
+    let (param, folder) = if method == "sendPhoto" { ("photo", "photos") } else { ("document", "documents") };
+    let chat_id = params.get("chat_id").and_then(Value::as_i64).filter(|id| state.chats.contains_key(id));
+    let chat_id = chat_id.ok_or_else(ApiError::chat_not_found)?;
+    let id = params.get(param).and_then(Value::as_str).ok_or_else(|| {
+        ApiError::bad_request("file uploads are not supported by the emulator; send a file_id")
+    })?;
+    let file = state
+        .files
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::bad_request("wrong file identifier/HTTP URL specified"))?;
+    if file.folder != folder {
+        return Err(ApiError::bad_request("type of file mismatch"));
+    }
+    let caption = params.get("caption").and_then(Value::as_str).unwrap_or_default().trim().to_owned();
+    if caption.chars().count() > MAX_CAPTION_CHARS {
+        return Err(ApiError::bad_request("message caption is too long"));
+    }
+    let markup = super::markup::parse(params.get("reply_markup"))?;
+    let content = if folder == "photos" {
+        super::state::Content::Photo(vec![PhotoSize {
+            file_id: file.file_id.clone(),
+            width: 1280,
+            height: 960,
+        }])
+    } else {
+        super::state::Content::Document {
+            file_id: file.file_id.clone(),
+            file_name: file.name.clone().unwrap_or_else(|| format!("file.{}", file.extension)),
+            mime_type: file.mime_type.clone().unwrap_or_else(|| "application/octet-stream".into()),
+        }
+    };
+    super::methods::store_sent(state, chat_id, caption, markup, content)
 }

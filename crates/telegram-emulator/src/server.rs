@@ -113,6 +113,8 @@ const IMPLEMENTED: &[&str] = &[
     "deleteWebhook",
     "getWebhookInfo",
     "getFile",
+    "sendPhoto",
+    "sendDocument",
 ];
 
 impl Emulator {
@@ -187,6 +189,7 @@ fn dispatch(state: &mut super::state::State, name: &str, params: &Params) -> Res
         "deleteWebhook" => methods::delete_webhook(state, params),
         "getWebhookInfo" => Ok(methods::get_webhook_info(state)),
         "getFile" => super::files::get_file(state, params),
+        "sendPhoto" | "sendDocument" => super::files::send_file(state, params, name),
         _ => Err(ApiError::bad_request("method is not supported by the emulator")),
     }
 }

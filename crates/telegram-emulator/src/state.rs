@@ -390,6 +390,9 @@ impl State {
                 });
             }
         }
+        if !matches!(msg.content, Content::Text) && !msg.text.is_empty() {
+            v["caption"] = json!(msg.text);
+        }
         // Telegram echoes only inline keyboards in message objects.
         if let Some(markup) = &msg.inline_markup {
             v["reply_markup"] = markup.clone();

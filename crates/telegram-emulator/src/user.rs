@@ -164,7 +164,11 @@ impl EmuUser {
         let file_id = {
             let mut state = self.emu.inner.lock();
             let extension = file_name.rsplit_once('.').map_or("dat", |(_, e)| e).to_ascii_lowercase();
-            files::store(&mut state, "documents", &extension, size, bytes).file_id
+            let mut file = files::store(&mut state, "documents", &extension, size, bytes);
+            file.name = Some(file_name.to_owned());
+            file.mime_type = Some(mime_type.to_owned());
+            state.files.insert(file.file_id.clone(), file.clone());
+            file.file_id
         };
         let content =
             Content::Document { file_id, file_name: file_name.to_owned(), mime_type: mime_type.to_owned() };

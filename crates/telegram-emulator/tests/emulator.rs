@@ -971,5 +971,30 @@ async fn photos_documents_and_voice_carry_file_ids_that_get_file_serves() {
     let (status, body) = raw(&emu, "getFile", json!({"file_id": ids[3]})).await;
     assert_eq!(status, StatusCode::OK);
     check_method_result("getFile", &body["result"]).expect("a File");
+
+    // The bot shows a user's files to someone else by file_id (a staff member's chat).
+    emu.user(7061, "Staff", Some("ru"));
+    bot.send_message(ChatId(7061), "hi").await.expect("the chat exists");
+    let photo = bot
+        .send_photo(ChatId(7061), teloxide::types::InputFile::file_id(ids[0].clone()))
+        .caption("Документ 1")
+        .await
+        .expect("sendPhoto");
+    assert_eq!(photo.caption(), Some("Документ 1"));
+    let doc = bot
+        .send_document(ChatId(7061), teloxide::types::InputFile::file_id(ids[1].clone()))
+        .await
+        .expect("sendDocument");
+    assert_eq!(doc.document().and_then(|d| d.file_name.as_deref()), Some("справка.pdf"));
+    let kinds: Vec<&str> = emu.transcript(7061).iter().map(|m| m.kind).collect();
+    assert_eq!(kinds, ["text", "photo", "document"]);
+    let mismatch =
+        api_error(bot.send_photo(ChatId(7061), teloxide::types::InputFile::file_id(ids[1].clone())).await);
+    assert!(mismatch.to_string().contains("type of file mismatch"), "{mismatch}");
+    let (status, body) = raw(&emu, "sendDocument", json!({"chat_id": 7061, "document": "nope"})).await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Bad Request: wrong file identifier/HTTP URL specified"))
+    );
     assert_eq!(emu.spec_violations(), Vec::<String>::new());
 }

@@ -123,7 +123,10 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         StaffCommand::Retests(arg) if arg.trim().is_empty() => {
             crate::bot::retest::staff_queue(&bot, &ctx, &s).await
         }
-        StaffCommand::Retests(arg) => crate::bot::retest::staff_refuse(&bot, &ctx, &s, &arg).await,
+        StaffCommand::Retests(arg) => match args::application_no(&arg) {
+            Some(id) => crate::bot::retest::staff_show(&bot, &ctx, &s, id).await,
+            None => crate::bot::retest::staff_refuse(&bot, &ctx, &s, &arg).await,
+        },
         StaffCommand::Latereg(arg) => actions::late_registration(&bot, &ctx, &s, &arg).await,
         StaffCommand::Notify(arg) => broadcast::notify(&bot, &ctx, &s, &arg).await,
         StaffCommand::Broadcast => {
