@@ -271,7 +271,7 @@ async fn unknown_token_method_and_unsupported_method() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
 
-    let (status, body) = raw(&emu, "sendPhoto", json!({"chat_id": 1, "photo": "x"})).await;
+    let (status, body) = raw(&emu, "sendVideo", json!({"chat_id": 1, "video": "x"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["description"], "Bad Request: method is not supported by the emulator");
 }
