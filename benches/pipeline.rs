@@ -33,9 +33,13 @@
 //! BENCH_DB_CONNECTIONS (per process, 40), BENCH_PHASES (all of
 //! `echo,w1,w2,p1,p2,half,rss`), BENCH_LOG (stderr log filter, `warn,sqlx=error`).
 //!
+//! The simulated applicants, the SMTP sink and the load engine are `ent-bot rehearse`'s
+//! (`src/rehearse/`): one harness, which here waits for each update's commit (the probe)
+//! where the rehearsal waits for the bot's replies.
+//!
 //! Run: `scripts/bench.sh pipeline`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -46,49 +50,21 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use ent_bot::app::{App, Options};
 use ent_bot::config::Config;
+use ent_bot::rehearse::journey::{Trace, UserRun, percentile};
+use ent_bot::rehearse::waiter::Waiter;
+use ent_bot::rehearse::{self, Arrivals, Behaviour, Completion, Drive, Journey, Mailbox, STEP_NAMES, STEPS};
 use ent_bot::runtime::probe::UpdateProbe;
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
-use telegram_emulator::{EmuError, EmuUser, Emulator, EmulatorConfig};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::{mpsc, oneshot};
+use telegram_emulator::{EmuUser, Emulator, EmulatorConfig};
 
 mod common;
 
-/// Updates one registration takes: /start, language, email, code, IIN, yes, contact,
-/// apply, category, test language, subjects, city, date, time, confirm, Kaspi.
-const STEPS: usize = 16;
 /// How long one update may take before the applicant gives up (closed loop queues deep).
 const HANDLED_WITHIN: Duration = Duration::from_secs(180);
 const SECRET: &str = "bench-webhook-secret";
-const FEE: &str = "5640.00";
-
-const LANGUAGE: &str = "Русский";
-const APPLY: &str = "📝 Подать заявление";
-const CATEGORY: &str = "Выпускник школы этого года";
-const TEST_LANGUAGE: &str = "Русский язык";
-const SUBJECTS: &str = "Физика – Математика";
-const CONFIRM: &str = "✅ Правила прочитаны, подтверждаю";
-const KASPI: &str = "Kaspi";
-
-const TRACE_STEPS: [&str; STEPS] = [
-    "/start",
-    "language",
-    "email",
-    "code",
-    "IIN",
-    "yes, it's me",
-    "contact",
-    "apply",
-    "category",
-    "test language",
-    "subjects",
-    "city",
-    "date",
-    "time",
-    "confirm",
-    "Kaspi",
-];
+/// Any free port on loopback.
+const LOOPBACK: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
 // ---------------------------------------------------------------- settings
 
@@ -243,173 +219,6 @@ fn cpu_use(a: CpuSnap, b: CpuSnap) -> CpuUse {
     }
 }
 
-// ---------------------------------------------------------------- waiting for updates
-
-/// One task that tells waiting users when their update was handled: `UpdateProbe::wait`
-/// wakes every waiter on every handled update, which thousands of waiters cannot afford.
-#[derive(Clone)]
-struct Waiter {
-    tx: mpsc::UnboundedSender<(u32, oneshot::Sender<Instant>)>,
-}
-
-impl Waiter {
-    fn spawn(probe: UpdateProbe) -> Waiter {
-        let (tx, mut rx) = mpsc::unbounded_channel::<(u32, oneshot::Sender<Instant>)>();
-        tokio::spawn(async move {
-            let mut pending: BTreeMap<u32, oneshot::Sender<Instant>> = BTreeMap::new();
-            let mut seen = probe.handled();
-            let mut tick = tokio::time::interval(Duration::from_millis(1));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            let add = |pending: &mut BTreeMap<u32, oneshot::Sender<Instant>>,
-                       (id, done): (u32, oneshot::Sender<Instant>)| {
-                if probe.is_done(id) {
-                    let _ = done.send(Instant::now());
-                } else {
-                    pending.insert(id, done);
-                }
-            };
-            loop {
-                tokio::select! {
-                    next = rx.recv() => match next {
-                        Some(w) => add(&mut pending, w),
-                        None => return,
-                    },
-                    _ = tick.tick() => {}
-                }
-                while let Ok(w) = rx.try_recv() {
-                    add(&mut pending, w);
-                }
-                let handled = probe.handled();
-                if handled == seen {
-                    continue;
-                }
-                // Updates are handled roughly in id order: look from the oldest waiting one
-                // and stop once as many as were newly handled are found.
-                let mut fresh = handled - seen;
-                seen = handled;
-                let now = Instant::now();
-                let mut done = Vec::new();
-                for id in pending.keys() {
-                    if probe.is_done(*id) {
-                        done.push(*id);
-                        fresh -= 1;
-                        if fresh == 0 {
-                            break;
-                        }
-                    }
-                }
-                for id in done {
-                    if let Some(s) = pending.remove(&id) {
-                        let _ = s.send(now);
-                    }
-                }
-            }
-        });
-        Waiter { tx }
-    }
-
-    async fn handled(&self, update_id: i32, within: Duration) -> Option<Instant> {
-        let (tx, rx) = oneshot::channel();
-        self.tx.send((u32::try_from(update_id).ok()?, tx)).ok()?;
-        tokio::time::timeout(within, rx).await.ok()?.ok()
-    }
-}
-
-// ---------------------------------------------------------------- SMTP sink
-
-/// Keeps the newest confirmation code per recipient; speaks what lettre needs.
-#[derive(Clone)]
-struct Mailbox {
-    port: u16,
-    codes: Arc<Mutex<HashMap<String, String>>>,
-    mails: Arc<AtomicU64>,
-}
-
-impl Mailbox {
-    async fn start() -> anyhow::Result<Mailbox> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let port = listener.local_addr()?.port();
-        let mailbox = Mailbox { port, codes: Arc::default(), mails: Arc::default() };
-        let inbox = mailbox.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let inbox = inbox.clone();
-                tokio::spawn(async move {
-                    let _ = inbox.session(socket).await;
-                });
-            }
-        });
-        Ok(mailbox)
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    fn code(&self, to: &str) -> Option<String> {
-        self.codes.lock().unwrap().get(&to.to_lowercase()).cloned()
-    }
-
-    async fn session(&self, socket: tokio::net::TcpStream) -> std::io::Result<()> {
-        let (read, mut write) = socket.into_split();
-        let mut lines = BufReader::new(read);
-        write.write_all(b"220 sink.bench ESMTP\r\n").await?;
-        let mut rcpt: Vec<String> = Vec::new();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if lines.read_line(&mut line).await? == 0 {
-                return Ok(());
-            }
-            let upper = line.trim_end().to_ascii_uppercase();
-            let reply: &[u8] = if upper.starts_with("EHLO") {
-                b"250-sink.bench\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
-            } else if upper.starts_with("RCPT TO") {
-                let addr =
-                    line.trim_end()[8..].trim().trim_start_matches('<').split('>').next().unwrap_or("");
-                rcpt.push(addr.to_lowercase());
-                b"250 OK\r\n"
-            } else if upper.starts_with("MAIL FROM") || upper.starts_with("RSET") {
-                rcpt.clear();
-                b"250 OK\r\n"
-            } else if upper == "DATA" {
-                write.write_all(b"354 go ahead\r\n").await?;
-                let mut data = Vec::new();
-                loop {
-                    line.clear();
-                    if lines.read_line(&mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" || line == ".\n" {
-                        break;
-                    }
-                    let l = if line.starts_with("..") { &line[1..] } else { &line[..] };
-                    data.extend_from_slice(l.as_bytes());
-                }
-                let text = mail_parser::MessageParser::default()
-                    .parse(&data[..])
-                    .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
-                    .unwrap_or_default();
-                let code = text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6);
-                if let Some(code) = code {
-                    let mut codes = self.codes.lock().unwrap();
-                    for to in rcpt.drain(..) {
-                        codes.insert(to, code.to_string());
-                    }
-                }
-                self.mails.fetch_add(1, Ordering::Relaxed);
-                b"250 OK queued\r\n"
-            } else if upper.starts_with("QUIT") {
-                write.write_all(b"221 bye\r\n").await?;
-                return Ok(());
-            } else {
-                b"250 OK\r\n"
-            };
-            write.write_all(reply).await?;
-        }
-    }
-}
-
 // ---------------------------------------------------------------- load balancer
 
 /// Round robin over the webhook endpoints of the processes, as nginx in front of them. Its
@@ -461,166 +270,11 @@ async fn load_balancer(backends: Arc<Mutex<Vec<SocketAddr>>>) -> anyhow::Result<
 
 // ---------------------------------------------------------------- the simulated users
 
-/// What the users of one phase share.
-struct Drive {
-    emulator: Emulator,
-    waiter: Waiter,
-    mailbox: Option<Mailbox>,
-    http: reqwest::Client,
-    /// The processes' HTTP servers (Kaspi calls the bot's server, not the chat).
-    servers: Vec<SocketAddr>,
-    iins: HashMap<u64, String>,
-}
+/// How the users of a phase arrive: everyone at once (closed loop, the maximum load) or
+/// at random at a rate (open loop).
+type Load = Arrivals;
 
-#[derive(Default)]
-struct UserRun {
-    latencies: Vec<Duration>,
-    kaspi: Option<Duration>,
-    error: Option<String>,
-}
-
-/// Per-step SQL statements of a traced walk.
-type Trace = Vec<u64>;
-
-impl Drive {
-    /// One user action and the wait until the bot has handled it.
-    async fn step(
-        &self,
-        run: &mut UserRun,
-        trace: &mut Option<Trace>,
-        act: impl FnOnce() -> Result<i32, EmuError>,
-    ) -> anyhow::Result<()> {
-        let before = sql_now();
-        let started = Instant::now();
-        let update_id = act()?;
-        let Some(done) = self.waiter.handled(update_id, HANDLED_WITHIN).await else {
-            bail!("update {update_id} was not handled within {HANDLED_WITHIN:?}");
-        };
-        run.latencies.push(done.saturating_duration_since(started));
-        if let Some(trace) = trace {
-            // Let the workers' follow-up (the next empty claim) land in this step.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let after = sql_now();
-            trace.push(after - before);
-        }
-        Ok(())
-    }
-
-    /// The whole registration of applicant `id`, as `tests/api/journey.rs` walks it.
-    async fn register(&self, id: u64, run: &mut UserRun, trace: &mut Option<Trace>) -> anyhow::Result<()> {
-        let user = self.emulator.user(id, "Айгерім", Some("ru"));
-        let email = format!("user{id}@mail.kz");
-        let iin = self.iins.get(&id).context("no person for this applicant")?;
-        self.step(run, trace, || Ok(user.send_command("/start"))).await?;
-        self.step(run, trace, || user.press_button(LANGUAGE)).await?;
-        self.step(run, trace, || Ok(user.send_text(&email))).await?;
-        let mailbox = self.mailbox.as_ref().context("no mailbox")?;
-        let code = mailbox.code(&email).context("no code was mailed")?;
-        self.step(run, trace, || Ok(user.send_text(&code))).await?;
-        self.step(run, trace, || Ok(user.send_text(iin))).await?;
-        let yes = last_buttons(&user).into_iter().next().context("no «yes, it's me» button")?;
-        self.step(run, trace, || user.press_button(&yes)).await?;
-        let share = user
-            .reply_keyboard()
-            .and_then(|k| k.into_iter().flatten().next())
-            .context("no keyboard to share the contact")?
-            .text;
-        self.step(run, trace, || user.press_reply(&share)).await?;
-        self.step(run, trace, || user.press_reply(APPLY)).await?;
-        self.step(run, trace, || user.press_button(CATEGORY)).await?;
-        self.step(run, trace, || user.press_button(TEST_LANGUAGE)).await?;
-        self.step(run, trace, || user.press_button(SUBJECTS)).await?;
-        // City, date, time: spread over what is offered, so seats and slot rows are shared
-        // the way a crowd shares them, not all on one slot.
-        let mut rest = id as usize;
-        for what in ["city", "date", "time"] {
-            let (message, choices) = wizard_choices(&user).with_context(|| format!("no {what} offered"))?;
-            let pick = choices[rest % choices.len()].clone();
-            rest /= choices.len();
-            self.step(run, trace, || user.press_button_on(message, &pick)).await?;
-        }
-        self.step(run, trace, || user.press_button(CONFIRM)).await?;
-        self.step(run, trace, || user.press_button(KASPI)).await?;
-        let order = user
-            .last_message()
-            .and_then(|m| {
-                m.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 12).map(str::to_string)
-            })
-            .context("no Kaspi order number in the chat")?;
-        let server = self.servers[id as usize % self.servers.len()];
-        let before = sql_now();
-        let started = Instant::now();
-        let answer: serde_json::Value = self
-            .http
-            .get(format!("http://{server}/payments/kaspi"))
-            .query(&[
-                ("command", "pay"),
-                ("txn_id", &format!("bench{id}")),
-                ("txn_date", &Utc::now().format("%Y%m%d%H%M%S").to_string()),
-                ("account", &order),
-                ("sum", FEE),
-            ])
-            .send()
-            .await?
-            .json()
-            .await?;
-        if answer["result"] != 0 {
-            bail!("Kaspi pay answered {answer}");
-        }
-        run.kaspi = Some(started.elapsed());
-        if let Some(trace) = trace {
-            let after = sql_now();
-            trace.push(after - before);
-        }
-        Ok(())
-    }
-
-    /// The echo baseline's user: as many messages as a registration has updates.
-    async fn chat(&self, id: u64, run: &mut UserRun) -> anyhow::Result<()> {
-        let user = self.emulator.user(id, "Айгерім", Some("ru"));
-        for i in 0..STEPS {
-            self.step(run, &mut None, || Ok(user.send_text(&format!("message {i} from {id}")))).await?;
-        }
-        Ok(())
-    }
-}
-
-fn last_buttons(user: &EmuUser) -> Vec<String> {
-    user.last_message().map(|m| m.button_texts()).unwrap_or_default()
-}
-
-/// The newest wizard message and the texts of its choice buttons (not the navigation).
-fn wizard_choices(user: &EmuUser) -> anyhow::Result<(i32, Vec<String>)> {
-    let messages = user.messages();
-    let message =
-        messages.iter().rev().find(|m| !m.inline_keyboard.is_empty()).context("no inline keyboard")?;
-    let choices: Vec<String> = message
-        .inline_keyboard
-        .iter()
-        .flatten()
-        .filter(|b| b.callback_data.as_deref().is_some_and(|d| d.starts_with("w:") && d.contains(":v:")))
-        .map(|b| b.text.clone())
-        .collect();
-    if choices.is_empty() {
-        bail!("nothing to choose: {}", message.text);
-    }
-    Ok((message.message_id, choices))
-}
-
-#[derive(Clone, Copy)]
-enum Load {
-    /// Everyone at once; each user's next action right after the previous was handled.
-    Closed,
-    /// Users arrive at random at this many per second, then act like in `Closed`.
-    Open { users_per_sec: f64 },
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Journey {
-    Register,
-    Echo,
-}
-
+/// The engine's outcome with what this benchmark adds: SQL statements and CPU.
 struct LoadResult {
     users: usize,
     elapsed: Duration,
@@ -633,65 +287,19 @@ struct LoadResult {
 }
 
 async fn run_load(drive: Arc<Drive>, ids: Vec<u64>, load: Load, journey: Journey) -> LoadResult {
-    let users = ids.len();
     let (sql0, cpu0) = (sql_now(), cpu_snap());
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(12);
-    let mut next_arrival = Duration::ZERO;
-    for id in ids {
-        if let Load::Open { users_per_sec } = load {
-            tokio::time::sleep_until((started + next_arrival).into()).await;
-            let u: f64 = rand::Rng::gen_range(&mut rng, f64::EPSILON..1.0);
-            next_arrival += Duration::from_secs_f64(-u.ln() / users_per_sec);
-        }
-        let drive = drive.clone();
-        tasks.spawn(async move {
-            let mut run = UserRun::default();
-            let outcome = match journey {
-                Journey::Register => drive.register(id, &mut run, &mut None).await,
-                Journey::Echo => drive.chat(id, &mut run).await,
-            };
-            if let Err(e) = outcome {
-                run.error = Some(format!("{e:#}"));
-            }
-            (id, run)
-        });
+    let outcome = rehearse::run_load(drive, ids, load, journey).await;
+    let statements = sql_now() - sql0;
+    LoadResult {
+        users: outcome.users,
+        elapsed: outcome.elapsed,
+        latencies: outcome.latencies(),
+        kaspi: outcome.kaspi,
+        registrations: outcome.registrations,
+        errors: outcome.errors,
+        statements,
+        cpu: cpu_use(cpu0, cpu_snap()),
     }
-    let mut result = LoadResult {
-        users,
-        elapsed: Duration::ZERO,
-        latencies: Vec::with_capacity(users * STEPS),
-        kaspi: Vec::new(),
-        registrations: 0,
-        errors: Vec::new(),
-        statements: 0,
-        cpu: CpuUse::default(),
-    };
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((id, run)) = joined else { continue };
-        result.latencies.extend(run.latencies);
-        if let Some(k) = run.kaspi {
-            result.kaspi.push(k);
-            result.registrations += 1;
-        }
-        if let Some(e) = run.error {
-            result.errors.push((id, e));
-        }
-    }
-    result.elapsed = started.elapsed();
-    let sql1 = sql_now();
-    result.statements = sql1 - sql0;
-    result.cpu = cpu_use(cpu0, cpu_snap());
-    result
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 // ---------------------------------------------------------------- phases
@@ -825,11 +433,15 @@ async fn echo_phase(s: &Settings, load: Load, name: &str) -> anyhow::Result<Row>
 
     let drive = Arc::new(Drive {
         emulator: emulator.clone(),
-        waiter: Waiter::spawn(probe.clone()),
-        mailbox: None,
+        completion: Completion::Handled(Waiter::spawn(probe.clone())),
+        mailbox: Mailbox::start(LOOPBACK).await?,
         http: reqwest::Client::new(),
-        servers: vec![],
+        kaspi_urls: vec![],
+        kaspi_basic_auth: None,
         iins: HashMap::new(),
+        behaviour: Behaviour::default(),
+        within: HANDLED_WITHIN,
+        counter: None,
     });
     // Warm-up: the dispatcher answers.
     let mut warm = UserRun::default();
@@ -854,6 +466,7 @@ fn users_for(s: &Settings, load: Load) -> usize {
     match load {
         Load::Closed => s.users,
         Load::Open { users_per_sec } => s.users.min((users_per_sec * s.open_secs).ceil() as usize).max(1),
+        Load::Ramp { .. } => s.users,
     }
 }
 
@@ -931,7 +544,7 @@ async fn prepare_database(
         iins.insert(id, iin);
     }
     let (list, last, first_names): (Vec<String>, Vec<&str>, Vec<&str>) =
-        iins.values().map(|iin| (iin.clone(), "Тестов", "Тест")).collect();
+        iins.values().map(|iin| (iin.clone(), rehearse::journey::PERSON_LAST_NAME, "Тест")).collect();
     sqlx::query(
         "INSERT INTO persons (iin, last_name, first_name)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
@@ -966,7 +579,7 @@ async fn bot_phase(
     let statistics = keep_statistics(&admin, s.analyze_secs);
 
     let (emulator, _) = unlimited_emulator().await?;
-    let mailbox = Mailbox::start().await?;
+    let mailbox = Mailbox::start(LOOPBACK).await?;
     let probe = UpdateProbe::default();
 
     // Webhook mode: through the balancer, with one process too, so 1 and 2 compare alike.
@@ -997,11 +610,15 @@ async fn bot_phase(
 
     let drive = Arc::new(Drive {
         emulator: emulator.clone(),
-        waiter: Waiter::spawn(probe.clone()),
-        mailbox: Some(mailbox),
+        completion: Completion::Handled(Waiter::spawn(probe.clone())),
+        mailbox,
         http: reqwest::Client::new(),
-        servers,
+        kaspi_urls: servers.iter().map(|s| format!("http://{s}/payments/kaspi")).collect(),
+        kaspi_basic_auth: None,
         iins,
+        behaviour: Behaviour::default(),
+        within: HANDLED_WITHIN,
+        counter: Some(sql_now),
     });
 
     // Warm-up, and the statements of each step of one applicant walking alone.
@@ -1092,7 +709,7 @@ async fn rss_phase(db_url: String, s: &Settings) -> anyhow::Result<Option<Rss>> 
     ent_bot::seed::seed_demo(&admin, Utc::now(), chrono_tz::Asia::Almaty).await?;
     let statistics = keep_statistics(&admin, s.analyze_secs);
     let (emulator, _) = unlimited_emulator().await?;
-    let mailbox = Mailbox::start().await?;
+    let mailbox = Mailbox::start(LOOPBACK).await?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let env = bot_env(&db_url, &emulator, &mailbox.url(), s, None);
     // Its logs (stdout) go to our stderr, so the report on stdout stays clean.
@@ -1135,7 +752,7 @@ async fn rss_phase(db_url: String, s: &Settings) -> anyhow::Result<Option<Rss>> 
         let started = Instant::now();
         let mut pressed = 0u64;
         for user in &users {
-            if user.press_button(LANGUAGE).is_ok() {
+            if user.press_button("Русский").is_ok() {
                 pressed += 1;
             }
         }
@@ -1290,7 +907,7 @@ fn print_report(
                 .join(", ")
         );
         println!();
-        let names: Vec<&str> = TRACE_STEPS.iter().copied().chain(["Kaspi pay (HTTP)"]).collect();
+        let names: Vec<&str> = STEP_NAMES.iter().copied().chain(["Kaspi pay (HTTP)"]).collect();
         let header: Vec<String> =
             traces.iter().map(|(w, _, _)| format!("UPDATE_WORKERS={w}: statements")).collect();
         println!("| step | {} |", header.join(" | "));

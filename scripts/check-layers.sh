@@ -6,9 +6,11 @@
 #   60 entry      serve lib main
 #   50 sandbox    sandbox (builds an app with the emulated Telegram)
 #   40 wiring     app; message_lengths (a test over the bot's texts)
-#   30 adapters   bot http workers
-#   20 use cases  services seed import
-#   15 runtime    runtime (leader lock, LISTEN wakeups, health, probe, shutdown)
+#   30 adapters   bot http workers rehearse (simulated applicants against a deployment)
+#   20 use cases  services seed import doctor (preflight of a deployment)
+#   17 session    session files: parse, check, plan, apply (used by seed and the console)
+#   15 runtime    runtime (leader lock, LISTEN wakeups, health, probe, shutdown, the worker loop);
+#                 render (messages with their buttons, for the bot and the jobs alike)
 #   10 outside    db payments mail callback (what Telegram buttons carry)
 #    0 base       domain i18n format clock config telemetry metrics
 set -euo pipefail
@@ -17,9 +19,9 @@ cd "$(dirname "$0")/.."
 declare -A layer=(
     [domain]=0 [i18n]=0 [format]=0 [clock]=0 [config]=0 [telemetry]=0 [metrics]=0
     [db]=10 [payments]=10 [mail]=10 [callback]=10
-    [runtime]=15
-    [services]=20 [seed]=20 [import]=20
-    [bot]=30 [http]=30 [workers]=30
+    [runtime]=15 [render]=15 [session]=17
+    [services]=20 [seed]=20 [import]=20 [doctor]=20
+    [bot]=30 [http]=30 [workers]=30 [rehearse]=30
     [app]=40 [message_lengths]=40 [sandbox]=50 [serve]=60 [lib]=60 [main]=60
 )
 

@@ -86,6 +86,18 @@ impl Mailer {
         }
     }
 
+    /// Connects, negotiates TLS and logs in as `SMTP_URL` says, and says goodbye without
+    /// sending anything (`ent-bot doctor`). The mailbox always passes.
+    pub async fn check(&self) -> Result<(), MailError> {
+        let Mailer::Smtp { transport, .. } = self else { return Ok(()) };
+        match tokio::time::timeout(SEND_TIMEOUT, transport.test_connection()).await {
+            Err(_) => Err(MailError::Timeout(SEND_TIMEOUT)),
+            Ok(Err(e)) => Err(MailError::Smtp(smtp_summary(&e))),
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(MailError::Smtp("the server did not answer NOOP".into())),
+        }
+    }
+
     /// The sandbox mailbox, newest first; empty for SMTP.
     pub fn mailbox(&self) -> Vec<StoredEmail> {
         match self {

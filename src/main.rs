@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use ent_bot::config::{Config, ExposeSecret};
 use ent_bot::import::ImportError;
 use ent_bot::services::export::{self, ExportError};
+use ent_bot::services::inbox::RetryError;
+use ent_bot::session::SessionError;
 
 /// mimalloc rather than glibc's malloc: under load the bot allocates many small buffers on
 /// one thread and frees them on another, where glibc spent a quarter of the process's CPU.
@@ -35,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         what: SeedWhat,
     },
+    /// A session file (sessions/*.toml): check it against the database, or apply it.
+    Session {
+        #[command(subcommand)]
+        what: SessionWhat,
+    },
     /// Import a CSV file in one transaction; a bad line imports nothing.
     Import {
         #[command(subcommand)]
@@ -44,6 +51,26 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: ExportWhat,
+    },
+    /// Check a production configuration and the systems it points at (exit 1 if any fails).
+    Doctor(ent_bot::doctor::Args),
+    /// Opening day against a staging deployment: simulated applicants through an emulated
+    /// Telegram, mail server and Kaspi; a report and pass/fail against thresholds.
+    Rehearse(ent_bot::rehearse::Args),
+    /// The update inbox.
+    Inbox {
+        #[command(subcommand)]
+        what: InboxWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum InboxWhat {
+    /// Put parked updates back in line once their cause is fixed (audited).
+    RetryParked {
+        /// Only this update (its update_id); every parked one without it.
+        #[arg(long)]
+        id: Option<i64>,
     },
 }
 
@@ -69,6 +96,32 @@ enum ExportWhat {
         #[arg(long, default_value = "ru", value_parser = ["kk", "ru"])]
         lang: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SessionWhat {
+    /// Validate the file and print the plan (added, changed, removed); writes nothing.
+    Check {
+        file: PathBuf,
+        #[command(flatten)]
+        allow: SessionAllow,
+    },
+    /// Print the plan and apply it in one transaction (a second apply changes nothing).
+    Apply {
+        file: PathBuf,
+        #[command(flatten)]
+        allow: SessionAllow,
+    },
+}
+
+#[derive(clap::Args)]
+struct SessionAllow {
+    /// Move slots that hold applicants, and send them the slot-change notice.
+    #[arg(long)]
+    notify: bool,
+    /// Change the fee, payment window or registration start after registration opened.
+    #[arg(long)]
+    allow_live_changes: bool,
 }
 
 #[derive(Subcommand)]
@@ -101,7 +154,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let bad_input = e.downcast_ref::<ImportError>().is_some_and(ImportError::is_bad_input)
                 || e.downcast_ref::<ent_bot::config::Refusal>().is_some()
-                || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input);
+                || e.downcast_ref::<ExportError>().is_some_and(ExportError::is_bad_input)
+                || e.downcast_ref::<SessionError>().is_some_and(SessionError::is_bad_input)
+                || e.downcast_ref::<RetryError>().is_some_and(RetryError::is_bad_input);
             eprintln!("error: {}", ent_bot::telemetry::scrub(&format!("{e:#}")));
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
@@ -109,6 +164,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The doctor reports a configuration that does not parse as one of its checks.
+    if let Some(Command::Doctor(args)) = &cli.command {
+        return ent_bot::doctor::run(args).await;
+    }
     let config = Config::from_env()?;
     ent_bot::telemetry::redact(config.telegram.bot_token.expose());
     match cli.command.unwrap_or(Command::Serve) {
@@ -133,6 +192,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Session { what } => {
+            let (file, allow, write) = match what {
+                SessionWhat::Check { file, allow } => (file, allow, false),
+                SessionWhat::Apply { file, allow } => (file, allow, true),
+            };
+            let session = ent_bot::session::load(&file, config.timezone).map_err(SessionError::from)?;
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
+            ent_bot::db::migrate(&pool).await?;
+            let opts = ent_bot::session::Options {
+                notify: allow.notify,
+                allow_live_changes: allow.allow_live_changes,
+            };
+            let now = chrono::Utc::now();
+            let plan = if write {
+                let source = file.display().to_string();
+                let actor = ent_bot::session::apply::COMMAND_LINE;
+                ent_bot::session::apply(&pool, &session, opts, now, config.timezone, actor, &source).await?
+            } else {
+                let plan = ent_bot::session::check(&pool, &session, opts, now, config.timezone).await?;
+                if !plan.refusals.is_empty() {
+                    return Err(SessionError::Refused(Box::new(plan)).into());
+                }
+                plan
+            };
+            print!("{plan}");
+            if write && !plan.is_empty() {
+                println!("applied");
+            }
+            Ok(())
+        }
         Command::Import { what } => {
             let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
@@ -152,6 +241,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ent_bot::import::import_slots(&pool, &text, config.timezone).await?
             };
             println!("imported {n} rows from {}", path.display());
+            Ok(())
+        }
+        Command::Doctor(args) => ent_bot::doctor::run(&args).await,
+        Command::Rehearse(args) => ent_bot::rehearse::run(&args).await,
+        Command::Inbox { what: InboxWhat::RetryParked { id } } => {
+            let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
+            let operator = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_default();
+            let ids = ent_bot::services::inbox::retry_parked(&pool, id, &operator).await?;
+            println!("{} parked update(s) back in line: {ids:?}", ids.len());
             Ok(())
         }
         Command::Export {

@@ -29,16 +29,21 @@ fn in_locale<'a>(l: Locale, kk: &'a str, ru: &'a str) -> &'a str {
     Bilingual::new(kk, ru).get(l)
 }
 
+fn demo() -> crate::session::Session {
+    seed::demo_session(chrono_tz::Asia::Almaty).expect("the demo session")
+}
+
 fn combinations(l: Locale) -> Vec<String> {
+    let d = demo();
     let name = |code: &str| {
-        let s = seed::SUBJECTS.iter().find(|s| s.0 == code).unwrap();
-        pick(l, s.1, s.2)
+        let s = d.subjects.iter().find(|s| s.code == code).unwrap();
+        pick(l, &s.name.kk, &s.name.ru)
     };
-    seed::COMBINATIONS
+    d.combinations
         .iter()
-        .map(|(_, a, b)| match b {
-            Some(b) => format!("{} – {}", name(a), name(b)),
-            None => name(a),
+        .map(|c| match &c.second {
+            Some(b) => format!("{} – {}", name(&c.first), name(b)),
+            None => name(&c.first),
         })
         .collect()
 }
@@ -55,23 +60,24 @@ fn longest_when(l: Locale) -> String {
 
 /// A realistic value for argument `var` of message `id`.
 fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
-    let venues = || seed::VENUES.iter().map(move |v| in_locale(l, v.name_kk, v.name_ru));
-    let shorts = || seed::CATEGORIES.iter().map(move |c| in_locale(l, c.short_kk, c.short_ru));
-    let fulls = || seed::CATEGORIES.iter().map(move |c| in_locale(l, c.name_kk, c.name_ru));
+    let d = demo();
+    let venues = || d.venues.iter().map(move |v| in_locale(l, &v.name.kk, &v.name.ru));
+    let shorts = || d.categories.iter().map(move |c| in_locale(l, &c.short.kk, &c.short.ru));
+    let fulls = || d.categories.iter().map(move |c| in_locale(l, &c.name.kk, &c.name.ru));
+    let cities = || d.cities.iter().map(move |c| in_locale(l, &c.name.kk, &c.name.ru));
     let text = match var {
-        "address" => longest(seed::VENUES.iter().map(|v| in_locale(l, v.address_kk, v.address_ru))),
+        "address" => longest(d.venues.iter().map(|v| in_locale(l, &v.address.kk, &v.address.ru))),
         "venue" => longest(venues()),
-        "city" => longest(seed::CITIES.iter().map(|c| in_locale(l, c.1, c.2))),
-        "place" => {
-            format!("{}, {}", longest(seed::CITIES.iter().map(|c| in_locale(l, c.1, c.2))), longest(venues()))
-        }
+        "city" => longest(cities()),
+        "region" => longest(d.regions.iter().map(|r| in_locale(l, &r.name.kk, &r.name.ru))),
+        "place" => format!("{}, {}", longest(cities()), longest(venues())),
         // Every message names a category by its short label; the full wording is only in
         // the category step's details.
         "category" => longest(shorts()),
         "full" => longest(fulls()),
         "short" => longest(shorts()),
         "combination" | "value" => longest(combinations(l).iter().map(String::as_str)),
-        "language" => longest(seed::TEST_LANGUAGES.iter().map(|t| in_locale(l, t.1, t.2))),
+        "language" => longest(d.test_languages.iter().map(|t| in_locale(l, &t.name.kk, &t.name.ru))),
         "campaign" => pick(l, "ҰБТ — қаңтар 2027", "ЕНТ — январь 2027"),
         "when" => longest_when(l),
         // Help shows these without the weekday.

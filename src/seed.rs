@@ -1,17 +1,17 @@
-//! `ent-bot seed demo`: reference data and a January campaign open now, so a sandbox is
-//! usable at once. Idempotent: rows are keyed by their natural keys and never overwritten,
-//! and everything time-dependent is derived from the campaign as first stored, so a second
-//! run (even days later) inserts nothing.
+//! `ent-bot seed demo`: `sessions/demo.toml` applied like any session file, with its
+//! campaign moved to today (registration open now, tests in the coming January), plus
+//! registry persons, so a sandbox is usable at once. A second run changes nothing.
 
 use std::collections::HashSet;
 
 use anyhow::Context;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use sqlx::{PgConnection, PgPool};
 
-use crate::db::reference as store;
+use crate::db::{campaigns, reference as store};
 use crate::domain::{Iin, Sex};
+use crate::session::{self, Session, model::Text};
 
 pub struct SeedReport {
     pub inserted: u64,
@@ -28,370 +28,7 @@ impl std::fmt::Display for SeedReport {
 pub const DEMO_PERSON_IIN: &str = "080315600016";
 const DEMO_PERSON: (&str, &str, &str) = ("Сейтқали", "Айгерим", "Нұрланқызы");
 
-const FEE_TENGE: i32 = 5640;
-const SLOT_TIMES: [(u32, u32); 2] = [(9, 0), (14, 0)];
-const SLOT_DAYS: i64 = 7;
 const SYNTHETIC_PERSONS: usize = 50;
-
-/// A participant category: a short label for the button (one line on a phone) and the
-/// full official wording, shown on request and in the summary.
-pub struct Category {
-    pub code: &'static str,
-    pub short_kk: &'static str,
-    pub short_ru: &'static str,
-    pub name_kk: &'static str,
-    pub name_ru: &'static str,
-}
-
-/// The eight categories of the January session (ENT-FACTS §4.1), in the NCT's order. The
-/// wording of the four the 2022 instruction lists is the instruction's, in the nominative
-/// (it continued «для следующих лиц:»); the other four follow the 2025–26 NCT lists, except
-/// the Russian name of the ethnic-Kazakh category, which is the Rules' own: a stateless ethnic
-/// Kazakh is not a «иностранный гражданин» (FACTS-2026-UPDATE §5.1 no. 5).
-pub const CATEGORIES: [Category; 8] = [
-    Category {
-        code: "graduate",
-        short_kk: "Биылғы мектеп бітіруші",
-        short_ru: "Выпускник школы этого года",
-        name_kk: "ЖОО-ға өз қалауы бойынша ақылы негізде қабылдану үшін орта білім беру ұйымдарының \
-                  11 (12) бітіруші сыныптарында білім алушылар",
-        name_ru: "Обучающиеся выпускных 11 (12) классов организаций среднего образования для \
-                  зачисления в ОВПО на платной основе по желанию",
-    },
-    Category {
-        code: "paid_enrolled",
-        short_kk: "ЖОО-ға шартты түрде қабылданған",
-        short_ru: "Условно зачисленный в вуз",
-        name_kk: "ЖОО-ға күндізгі оқу нысаны бойынша ақылы негізде қабылданған, ҰБТ нәтижелері \
-                  бойынша шекті балл жинамаған, ҰБТ нәтижелері бейіндік пәндердің сәйкес келмейтін \
-                  комбинациясымен, ҰБТ нәтижелері жойылған, күнтізбелік жыл ішінде ЖОО-ға ақылы \
-                  негізде әрі қарай қабылдану үшін тұлғалар",
-        name_ru: "Зачисленные в ОВПО по очной форме обучения на платной основе, не набравшие \
-                  пороговый балл по результатам ЕНТ, с результатами ЕНТ с несоответствующими \
-                  комбинациями профильных предметов, с аннулированными результатами ЕНТ для \
-                  дальнейшего зачисления в ОВПО на платной основе в календарном году",
-    },
-    Category {
-        code: "college",
-        short_kk: "Колледж бітіруші",
-        short_ru: "Выпускник колледжа",
-        name_kk: "ЖОО-ға ақылы негізде түсу үшін техникалық және кәсіптік, орта білімнен кейінгі \
-                  білім беру ұйымдарының (колледждердің) түлектері",
-        name_ru: "Выпускники организаций технического и профессионального, послесреднего \
-                  образования (колледжей) для поступления в ОВПО на платной основе",
-    },
-    Category {
-        code: "previous_years",
-        short_kk: "Өткен жылдары мектеп бітірген",
-        short_ru: "Выпускник школы прошлых лет",
-        name_kk: "ЖОО-ға ақылы негізде түсу үшін орта білім беру ұйымдарын өткен жылдары бітіргендер",
-        name_ru: "Выпускники организаций среднего образования прошлых лет для поступления в ОВПО \
-                  на платной основе",
-    },
-    Category {
-        code: "abroad",
-        short_kk: "ҚР азаматы, шетелде оқыған",
-        short_ru: "Гражданин РК, учился за рубежом",
-        name_kk: "ЖОО-ға ақылы негізде түсу үшін шетелде білім алған Қазақстан Республикасының \
-                  азаматтары",
-        name_ru: "Граждане Республики Казахстан, получившие образование за рубежом, для \
-                  поступления в ОВПО на платной основе",
-    },
-    Category {
-        code: "kandas",
-        short_kk: "Қандас (шетел азаматы)",
-        short_ru: "Казах, не гражданин РК",
-        name_kk: "ЖОО-ға ақылы негізде түсу үшін қазақ ұлтына жататын шетел азаматтары (қандастар)",
-        name_ru: "Лица казахской национальности, не являющиеся гражданами Республики Казахстан, \
-                  для поступления в ОВПО на платной основе",
-    },
-    Category {
-        code: "creative_transfer",
-        short_kk: "Шығармашылық мамандықтан ауысу",
-        short_ru: "Перевод с творческой программы",
-        name_kk: "Шығармашылық дайындықты талап ететін білім беру бағдарламалары тобы бойынша ЖОО-да \
-                  білім алып жүрген және ақылы негізде басқа білім беру бағдарламалары топтарына \
-                  ауысқысы келетін тұлғалар",
-        name_ru: "Обучающиеся ОВПО по группе образовательных программ, требующих творческой \
-                  подготовки, и желающие перевестись на другие группы образовательных программ \
-                  на платной основе",
-    },
-    Category {
-        code: "pedagogy_transfer",
-        short_kk: "Педагогикаға ауысу",
-        short_ru: "Перевод на педагогику",
-        name_kk: "ЖОО-да білім алып жүрген және ақылы негізде «Педагогикалық ғылымдар» білім беру \
-                  саласының білім беру бағдарламалары тобына ауысқысы келетін тұлғалар",
-        name_ru: "Обучающиеся ОВПО, желающие перевестись на группу образовательных программ \
-                  области образования «Педагогические науки» на платной основе",
-    },
-];
-
-/// Names exactly as a combination shows them: the bot joins them with « – ».
-pub(crate) const SUBJECTS: [(&str, &str, &str); 14] = [
-    ("math", "Математика", "Математика"),
-    ("physics", "Физика", "Физика"),
-    ("chemistry", "Химия", "Химия"),
-    ("biology", "Биология", "Биология"),
-    ("geography", "География", "География"),
-    ("informatics", "Информатика", "Информатика"),
-    ("foreign_language", "Шет тілі", "Иностранный язык"),
-    ("world_history", "Дүниежүзі тарихы", "Всемирная история"),
-    ("kazakh_language", "Қазақ тілі", "Казахский язык"),
-    ("kazakh_literature", "Қазақ әдебиеті", "Казахская литература"),
-    ("russian_language", "Орыс тілі", "Русский язык"),
-    ("russian_literature", "Орыс әдебиеті", "Русская литература"),
-    ("law", "Құқық негіздері", "Основы права"),
-    ("creative_exam", "Шығармашылық емтихан", "Творческий экзамен"),
-];
-
-/// (code, first subject, second subject) in the order and orientation of ENT-FACTS §1.2.
-pub(crate) const COMBINATIONS: [(&str, &str, Option<&str>); 13] = [
-    ("physics_math", "physics", Some("math")),
-    ("chemistry_biology", "chemistry", Some("biology")),
-    ("geography_math", "geography", Some("math")),
-    ("informatics_math", "informatics", Some("math")),
-    ("foreign_world_history", "foreign_language", Some("world_history")),
-    ("geography_foreign", "geography", Some("foreign_language")),
-    ("world_history_geography", "world_history", Some("geography")),
-    ("kazakh_language_literature", "kazakh_language", Some("kazakh_literature")),
-    ("russian_language_literature", "russian_language", Some("russian_literature")),
-    ("creative_exam", "creative_exam", None),
-    ("biology_geography", "biology", Some("geography")),
-    ("chemistry_physics", "chemistry", Some("physics")),
-    ("world_history_law", "world_history", Some("law")),
-];
-
-pub(crate) const TEST_LANGUAGES: [(&str, &str, &str); 3] = [
-    ("kk", "Қазақ тілі", "Казахский язык"),
-    ("ru", "Орыс тілі", "Русский язык"),
-    ("en", "Ағылшын тілі", "Английский язык"),
-];
-
-/// The three cities of republican significance first, then the seventeen regional centres
-/// (alphabetically in Russian).
-pub const CITIES: [(&str, &str, &str); 20] = [
-    ("astana", "Астана", "Астана"),
-    ("almaty", "Алматы", "Алматы"),
-    ("shymkent", "Шымкент", "Шымкент"),
-    ("aktau", "Ақтау", "Актау"),
-    ("aktobe", "Ақтөбе", "Актобе"),
-    ("atyrau", "Атырау", "Атырау"),
-    ("zhezkazgan", "Жезқазған", "Жезказган"),
-    ("karaganda", "Қарағанды", "Караганда"),
-    ("kokshetau", "Көкшетау", "Кокшетау"),
-    ("konaev", "Қонаев", "Конаев"),
-    ("kostanay", "Қостанай", "Костанай"),
-    ("kyzylorda", "Қызылорда", "Кызылорда"),
-    ("pavlodar", "Павлодар", "Павлодар"),
-    ("petropavl", "Петропавл", "Петропавловск"),
-    ("semey", "Семей", "Семей"),
-    ("taldykorgan", "Талдықорған", "Талдыкорган"),
-    ("taraz", "Тараз", "Тараз"),
-    ("turkistan", "Түркістан", "Туркестан"),
-    ("oral", "Орал", "Уральск"),
-    ("oskemen", "Өскемен", "Усть-Каменогорск"),
-];
-
-pub struct Venue {
-    pub code: &'static str,
-    pub city: &'static str,
-    pub name_kk: &'static str,
-    pub name_ru: &'static str,
-    pub address_kk: &'static str,
-    pub address_ru: &'static str,
-}
-
-/// At least one venue in every regional centre and city of republican significance. Demo
-/// data: universities of the kind that host testing, under the short names people use (a
-/// name shares a time button with the time and the free seats), real street names; not
-/// the NCT's list.
-pub const VENUES: [Venue; 23] = [
-    Venue {
-        code: "ast-1",
-        city: "astana",
-        name_kk: "Л.Н. Гумилев атындағы ЕҰУ",
-        name_ru: "ЕНУ им. Л.Н. Гумилёва",
-        address_kk: "Астана қ., Қ. Сәтбаев көшесі, 2",
-        address_ru: "г. Астана, ул. К. Сатпаева, 2",
-    },
-    Venue {
-        code: "ast-2",
-        city: "astana",
-        name_kk: "С. Сейфуллин атындағы ҚазАТЗУ",
-        name_ru: "КАТИУ им. С. Сейфуллина",
-        address_kk: "Астана қ., Жеңіс даңғылы, 62",
-        address_ru: "г. Астана, пр. Женис, 62",
-    },
-    Venue {
-        code: "alm-1",
-        city: "almaty",
-        name_kk: "Әл-Фараби атындағы ҚазҰУ",
-        name_ru: "КазНУ им. аль-Фараби",
-        address_kk: "Алматы қ., әл-Фараби даңғылы, 71",
-        address_ru: "г. Алматы, пр. аль-Фараби, 71",
-    },
-    Venue {
-        code: "alm-2",
-        city: "almaty",
-        name_kk: "Абай атындағы ҚазҰПУ",
-        name_ru: "КазНПУ им. Абая",
-        address_kk: "Алматы қ., Достық даңғылы, 13",
-        address_ru: "г. Алматы, пр. Достык, 13",
-    },
-    Venue {
-        code: "shm-1",
-        city: "shymkent",
-        name_kk: "М. Әуезов атындағы ОҚУ",
-        name_ru: "ЮКУ им. М. Ауэзова",
-        address_kk: "Шымкент қ., Тәуке хан даңғылы, 5",
-        address_ru: "г. Шымкент, пр. Тауке хана, 5",
-    },
-    Venue {
-        code: "aku-1",
-        city: "aktau",
-        name_kk: "Ш. Есенов атындағы университет",
-        name_ru: "Университет им. Ш. Есенова",
-        address_kk: "Ақтау қ., 32-шағын аудан, 1",
-        address_ru: "г. Актау, 32-й микрорайон, 1",
-    },
-    Venue {
-        code: "akt-1",
-        city: "aktobe",
-        name_kk: "Қ. Жұбанов атындағы университет",
-        name_ru: "Университет им. К. Жубанова",
-        address_kk: "Ақтөбе қ., Әлия Молдағұлова даңғылы, 34",
-        address_ru: "г. Актобе, пр. Алии Молдагуловой, 34",
-    },
-    Venue {
-        code: "atr-1",
-        city: "atyrau",
-        name_kk: "Х. Досмұхамедов атындағы университет",
-        name_ru: "Университет им. Х. Досмухамедова",
-        address_kk: "Атырау қ., Студенттер даңғылы, 1",
-        address_ru: "г. Атырау, пр. Студенческий, 1",
-    },
-    Venue {
-        code: "zhz-1",
-        city: "zhezkazgan",
-        name_kk: "Ө. Байқоңыров атындағы университет",
-        name_ru: "Университет им. О. Байконурова",
-        address_kk: "Жезқазған қ., Алашахан даңғылы, 1Б",
-        address_ru: "г. Жезказган, пр. Алашахана, 1Б",
-    },
-    Venue {
-        code: "krg-1",
-        city: "karaganda",
-        name_kk: "Е.А. Бөкетов атындағы университет",
-        name_ru: "Университет им. Е.А. Букетова",
-        address_kk: "Қарағанды қ., Университет көшесі, 28",
-        address_ru: "г. Караганда, ул. Университетская, 28",
-    },
-    Venue {
-        code: "krg-2",
-        city: "karaganda",
-        name_kk: "Ә. Сағынов атындағы ҚарТУ",
-        name_ru: "КарТУ им. А. Сагинова",
-        address_kk: "Қарағанды қ., Н. Назарбаев даңғылы, 56",
-        address_ru: "г. Караганда, пр. Н. Назарбаева, 56",
-    },
-    Venue {
-        code: "kok-1",
-        city: "kokshetau",
-        name_kk: "Ш. Уәлиханов атындағы университет",
-        name_ru: "Университет им. Ш. Уалиханова",
-        address_kk: "Көкшетау қ., Абай көшесі, 76",
-        address_ru: "г. Кокшетау, ул. Абая, 76",
-    },
-    Venue {
-        code: "kon-1",
-        city: "konaev",
-        name_kk: "Қонаевтағы ҰБТ өткізу пункті",
-        name_ru: "Пункт проведения ЕНТ, Конаев",
-        address_kk: "Қонаев қ., Д. Қонаев даңғылы, 12",
-        address_ru: "г. Конаев, пр. Д. Кунаева, 12",
-    },
-    Venue {
-        code: "kst-1",
-        city: "kostanay",
-        name_kk: "А. Байтұрсынұлы атындағы университет",
-        name_ru: "Университет им. А. Байтурсынулы",
-        address_kk: "Қостанай қ., А. Байтұрсынұлы көшесі, 47",
-        address_ru: "г. Костанай, ул. А. Байтурсынулы, 47",
-    },
-    Venue {
-        code: "kzo-1",
-        city: "kyzylorda",
-        name_kk: "Қорқыт Ата атындағы университет",
-        name_ru: "Университет им. Коркыт Ата",
-        address_kk: "Қызылорда қ., Әйтеке би көшесі, 29А",
-        address_ru: "г. Кызылорда, ул. Айтеке би, 29А",
-    },
-    Venue {
-        code: "pvl-1",
-        city: "pavlodar",
-        name_kk: "Торайғыров университеті",
-        name_ru: "Торайгыров университет",
-        address_kk: "Павлодар қ., Ломов көшесі, 64",
-        address_ru: "г. Павлодар, ул. Ломова, 64",
-    },
-    Venue {
-        code: "ptr-1",
-        city: "petropavl",
-        name_kk: "М. Қозыбаев атындағы СҚУ",
-        name_ru: "СКУ им. М. Козыбаева",
-        address_kk: "Петропавл қ., Пушкин көшесі, 86",
-        address_ru: "г. Петропавловск, ул. Пушкина, 86",
-    },
-    Venue {
-        code: "sem-1",
-        city: "semey",
-        name_kk: "Шәкәрім университеті",
-        name_ru: "Университет Шакарима",
-        address_kk: "Семей қ., Глинка көшесі, 20А",
-        address_ru: "г. Семей, ул. Глинки, 20А",
-    },
-    Venue {
-        code: "tal-1",
-        city: "taldykorgan",
-        name_kk: "І. Жансүгіров атындағы университет",
-        name_ru: "Университет им. И. Жансугурова",
-        address_kk: "Талдықорған қ., Жансүгіров көшесі, 187А",
-        address_ru: "г. Талдыкорган, ул. Жансугурова, 187А",
-    },
-    Venue {
-        code: "tar-1",
-        city: "taraz",
-        name_kk: "М.Х. Дулати атындағы университет",
-        name_ru: "Университет им. М.Х. Дулати",
-        address_kk: "Тараз қ., Төле би көшесі, 60",
-        address_ru: "г. Тараз, ул. Толе би, 60",
-    },
-    Venue {
-        code: "trk-1",
-        city: "turkistan",
-        name_kk: "Қожа Ахмет Ясауи атындағы ХҚТУ",
-        name_ru: "МКТУ им. Ходжи Ахмеда Ясави",
-        address_kk: "Түркістан қ., Б. Саттарханов даңғылы, 29",
-        address_ru: "г. Туркестан, пр. Б. Саттарханова, 29",
-    },
-    Venue {
-        code: "ora-1",
-        city: "oral",
-        name_kk: "М. Өтемісов атындағы университет",
-        name_ru: "Университет им. М. Утемисова",
-        address_kk: "Орал қ., Н. Назарбаев даңғылы, 162",
-        address_ru: "г. Уральск, пр. Н. Назарбаева, 162",
-    },
-    Venue {
-        code: "ukg-1",
-        city: "oskemen",
-        name_kk: "С. Аманжолов атындағы университет",
-        name_ru: "Университет им. С. Аманжолова",
-        address_kk: "Өскемен қ., 30-шы Гвардиялық дивизия көшесі, 34",
-        address_ru: "г. Усть-Каменогорск, ул. 30-й Гвардейской дивизии, 34",
-    },
-];
 
 /// [`seed_demo_with_window`] with the default payment window.
 pub async fn seed_demo(pool: &PgPool, now: DateTime<Utc>, tz: Tz) -> anyhow::Result<SeedReport> {
@@ -407,37 +44,56 @@ pub async fn seed_demo_with_window(
     payment_window_minutes: u32,
 ) -> anyhow::Result<SeedReport> {
     let window = i32::try_from(payment_window_minutes).context("payment window out of range")?;
-    let mut tx = pool.begin().await?;
-    let mut inserted = 0;
-    // Not counted: it says what the database is, not what it holds.
-    store::mark_sandbox(&mut tx).await?;
-
     let year = january_session_year(now.with_timezone(&tz).date_naive());
     let campaign_code = format!("ent-{year}-01");
-    inserted += store::insert_campaign(
-        &mut tx,
-        &store::NewCampaign {
-            code: &campaign_code,
-            name_kk: &format!("ҰБТ — қаңтар {year}"),
-            name_ru: &format!("ЕНТ — январь {year}"),
-            opens_at: now - Duration::days(1),
-            closes_at: now + Duration::days(9),
-            fee_tenge: FEE_TENGE,
-            payment_window_minutes: window,
-        },
-    )
-    .await?;
-    let (campaign_id, closes_at) = store::campaign_by_code(&mut tx, &campaign_code).await?;
-    let first_test_day = first_test_day(closes_at.with_timezone(&tz).date_naive(), year);
+    // Everything time-dependent follows the campaign as first stored, so a later run
+    // (even days later) plans no change.
+    let stored = campaigns::by_code(pool, &campaign_code).await?;
+    let (opens_at, closes_at, window) = match &stored {
+        Some(c) => (c.registration_opens_at, c.registration_closes_at, c.payment_window_minutes),
+        None => (now - Duration::days(1), now + Duration::days(9), window),
+    };
+    let mut session = demo_session(tz)?;
+    let first_day = first_test_day(closes_at.with_timezone(&tz).date_naive(), year);
+    let shift = first_day - session.campaign.tests_from;
+    for slot in &mut session.slots {
+        let local = slot.starts_at.with_timezone(&tz).naive_local() + shift;
+        slot.starts_at = tz
+            .from_local_datetime(&local)
+            .earliest()
+            .with_context(|| format!("{local} does not exist in {tz}"))?
+            .with_timezone(&Utc);
+    }
+    let c = &mut session.campaign;
+    c.code = campaign_code.clone();
+    c.name =
+        Text { kk: format!("ҰБТ — қаңтар {year}"), ru: format!("ЕНТ — январь {year}") };
+    (c.opens_at, c.closes_at, c.payment_window_minutes) = (opens_at, closes_at, window);
+    c.tests_from = first_day;
+    c.tests_until += shift;
+    c.graduation_year = i16::try_from(year).context("year out of range")?;
+    c.reminders_minutes_left.retain(|m| *m < window);
 
-    inserted += seed_reference_data(&mut tx).await?;
-    inserted += seed_campaign_categories(&mut tx, campaign_id).await?;
-    inserted += seed_slots(&mut tx, campaign_id, first_test_day, tz).await?;
-    inserted += seed_persons(&mut tx, first_test_day).await?;
+    let opts = session::Options::default();
+    let plan = session::apply(pool, &session, opts, now, tz, session::apply::UNAUDITED, "sessions/demo.toml")
+        .await?;
+    let mut inserted = plan.changes() as u64;
 
+    let mut tx = pool.begin().await?;
+    // Not counted: it says what the database is, not what it holds.
+    store::mark_sandbox(&mut tx).await?;
+    inserted += seed_persons(&mut tx, first_day).await?;
     tx.commit().await?;
     Ok(SeedReport { inserted, campaign_code })
 }
+
+/// The demo session file (sessions/demo.toml), as written.
+pub fn demo_session(tz: Tz) -> anyhow::Result<Session> {
+    session::validate::load_str(DEMO_FILE, "sessions/demo.toml", std::path::Path::new("sessions"), tz)
+        .map_err(|problems| session::SessionError::from(problems).into())
+}
+
+const DEMO_FILE: &str = include_str!("../sessions/demo.toml");
 
 /// The January whose session is being registered for: this one in January, else the next.
 pub fn january_session_year(today: NaiveDate) -> i32 {
@@ -458,72 +114,6 @@ pub fn first_monday_after(date: NaiveDate) -> NaiveDate {
         day += Duration::days(1);
     }
     day
-}
-
-async fn seed_reference_data(tx: &mut PgConnection) -> anyhow::Result<u64> {
-    let mut inserted = 0;
-    for (order, c) in CATEGORIES.iter().enumerate() {
-        let sort_order = order as i16 + 1;
-        inserted +=
-            store::put_category(tx, c.code, c.short_kk, c.short_ru, c.name_kk, c.name_ru, sort_order).await?;
-    }
-    for (code, kk, ru) in SUBJECTS {
-        inserted += store::insert_subject(tx, code, kk, ru).await?;
-    }
-    for (order, (code, first, second)) in COMBINATIONS.iter().enumerate() {
-        inserted += store::insert_combination(tx, code, first, *second, order as i16 + 1).await?;
-    }
-    for (order, (code, kk, ru)) in TEST_LANGUAGES.iter().enumerate() {
-        inserted += store::insert_test_language(tx, code, kk, ru, order as i16 + 1).await?;
-    }
-    for (order, (code, kk, ru)) in CITIES.iter().enumerate() {
-        inserted += store::insert_city(tx, code, kk, ru, order as i16 + 1).await?;
-    }
-    for v in &VENUES {
-        inserted +=
-            store::insert_venue(tx, v.code, v.city, v.name_kk, v.name_ru, v.address_kk, v.address_ru).await?;
-    }
-    Ok(inserted)
-}
-
-/// The demo campaign offers the eight categories, in their order.
-async fn seed_campaign_categories(tx: &mut PgConnection, campaign_id: i64) -> anyhow::Result<u64> {
-    let mut inserted = 0;
-    for (order, c) in CATEGORIES.iter().enumerate() {
-        inserted += store::put_campaign_category(tx, campaign_id, c.code, order as i16 + 1).await?;
-    }
-    Ok(inserted)
-}
-
-async fn seed_slots(
-    tx: &mut PgConnection,
-    campaign_id: i64,
-    first_day: NaiveDate,
-    tz: Tz,
-) -> anyhow::Result<u64> {
-    let mut inserted = 0;
-    for (v, venue) in VENUES.iter().enumerate() {
-        for day in 0..SLOT_DAYS {
-            for (half, (hour, minute)) in SLOT_TIMES.iter().enumerate() {
-                let local = (first_day + Duration::days(day))
-                    .and_time(NaiveTime::from_hms_opt(*hour, *minute, 0).expect("a valid time"));
-                let starts_at = tz
-                    .from_local_datetime(&local)
-                    .earliest()
-                    .with_context(|| format!("{local} does not exist in {tz}"))?;
-                let capacity = 30 + (v as i64 * 13 + day * 7 + half as i64 * 5) % 31;
-                inserted += store::insert_slot(
-                    tx,
-                    campaign_id,
-                    venue.code,
-                    starts_at.with_timezone(&Utc),
-                    capacity as i32,
-                )
-                .await?;
-            }
-        }
-    }
-    Ok(inserted)
 }
 
 async fn seed_persons(tx: &mut PgConnection, test_day: NaiveDate) -> anyhow::Result<u64> {
@@ -658,36 +248,41 @@ mod tests {
         assert_eq!(first_test_day(day(2027, 1, 10), 2028).weekday(), Weekday::Mon);
     }
 
+    fn demo() -> Session {
+        demo_session(chrono_tz::Asia::Almaty).expect("sessions/demo.toml is valid")
+    }
+
     #[test]
     fn categories_have_short_labels_and_full_wording() {
-        let codes: HashSet<&str> = CATEGORIES.iter().map(|c| c.code).collect();
+        let d = demo();
+        let codes: HashSet<&str> = d.categories.iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes.len(), 8);
-        for c in &CATEGORIES {
-            for short in [c.short_kk, c.short_ru] {
-                // One line of a phone-wide button.
+        for c in &d.categories {
+            for short in [&c.short.kk, &c.short.ru] {
                 assert!(short.chars().count() <= 31, "{short}");
             }
-            for full in [c.name_kk, c.name_ru] {
+            for full in [&c.name.kk, &c.name.ru] {
                 assert!(full.chars().next().unwrap().is_uppercase(), "{full}");
                 assert!(!full.contains("  ") && !full.ends_with(['.', ';']), "{full}");
-                assert!(full.chars().count() > c.short_kk.chars().count());
+                assert!(full.chars().count() > c.short.kk.chars().count());
             }
         }
+        // The graduation year is filled in where the category is shown.
+        assert!(d.categories[0].short.ru.contains("{ $year }"));
     }
 
     #[test]
     fn every_regional_centre_and_republican_city_has_a_venue() {
-        assert_eq!(CITIES.len(), 17 + 3);
-        for (code, kk, ru) in CITIES {
-            assert!(VENUES.iter().any(|v| v.city == code), "{code}");
-            assert!(!kk.is_empty() && !ru.is_empty());
+        let d = demo();
+        assert_eq!(d.cities.len(), 17 + 3);
+        assert_eq!(d.regions.len(), 17 + 3);
+        for c in &d.cities {
+            assert!(d.venues.iter().any(|v| v.city == c.code), "{}", c.code);
         }
-        let codes: HashSet<&str> = VENUES.iter().map(|v| v.code).collect();
-        assert_eq!(codes.len(), VENUES.len());
-        for v in &VENUES {
-            let (kk_city, ru_city) = CITIES.iter().find(|c| c.0 == v.city).map(|c| (c.1, c.2)).unwrap();
-            assert!(v.address_kk.starts_with(&format!("{kk_city} қ., ")), "{}", v.address_kk);
-            assert!(v.address_ru.starts_with(&format!("г. {ru_city}, ")), "{}", v.address_ru);
+        for v in &d.venues {
+            let city = d.cities.iter().find(|c| c.code == v.city).unwrap();
+            assert!(v.address.kk.starts_with(&format!("{} қ., ", city.name.kk)), "{}", v.address.kk);
+            assert!(v.address.ru.starts_with(&format!("г. {}, ", city.name.ru)), "{}", v.address.ru);
         }
     }
 
@@ -704,16 +299,5 @@ mod tests {
         assert!(people.iter().all(|p| p.0.age_on(day) <= 40));
         assert!(people.iter().any(|p| p.3.is_none()));
         assert!(people.iter().any(|p| p.1 == "Ким"));
-    }
-
-    #[test]
-    fn combinations_name_known_subjects() {
-        let codes: HashSet<&str> = SUBJECTS.iter().map(|s| s.0).collect();
-        for (_, first, second) in COMBINATIONS {
-            assert!(codes.contains(first));
-            assert!(second.is_none_or(|s| codes.contains(s) && s != first));
-        }
-        let cities: HashSet<&str> = CITIES.iter().map(|c| c.0).collect();
-        assert!(VENUES.iter().all(|v| cities.contains(v.city)));
     }
 }

@@ -5,8 +5,8 @@ use teloxide::prelude::*;
 use super::{HandlerResult, Session};
 use crate::bot::TgBot;
 use crate::payments::Method;
+use crate::render::payment::{self as notices, Notice};
 use crate::services::Ctx;
-use crate::services::notices::{self, Notice};
 use crate::services::payments::{self as service, Choice, NotPayable};
 
 /// Shown right after a seat is held (and again from «My applications»): the payment

@@ -20,29 +20,23 @@ pub const POLL_TIMEOUT_SECS: u32 = 25;
 /// Failed polls in a row (about 7 s of backoff) before `/healthz` says updates do not arrive.
 const FAILURES_BEFORE_UNHEALTHY: u32 = 3;
 
-/// The kinds of `inbox::KINDS`, for `setWebhook`.
+/// `inbox::KINDS` as teloxide names them, for `getUpdates` and `setWebhook`: one list.
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
-    vec![
-        AllowedUpdate::Message,
-        AllowedUpdate::EditedMessage,
-        AllowedUpdate::CallbackQuery,
-        AllowedUpdate::MyChatMember,
-    ]
+    inbox::KINDS
+        .iter()
+        .map(|kind| {
+            serde_json::from_value(serde_json::json!(kind)).expect("inbox::KINDS holds Bot API update kinds")
+        })
+        .collect()
 }
 
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut contender = Contender::new(leader::POLLER);
-    while !shutdown.is_triggered() {
-        let Some(mut lock) = contender.try_acquire(&ctx.db).await else {
-            // Another process polls; this one handles from the shared inbox, so updates
-            // reach it. It takes over soon after the poller goes away.
-            ctx.health.set_intake(Intake::Ready);
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-                _ = shutdown.triggered() => {}
-            }
-            continue;
-        };
+    // While another process polls, this one handles from the shared inbox, so updates reach
+    // it; it takes over soon after the poller goes away.
+    let every = Duration::from_secs(2);
+    let ready = || ctx.health.set_intake(Intake::Ready);
+    while let Some(mut lock) = contender.lead(&ctx.db, every, &mut shutdown, ready).await {
         tracing::info!("this process polls Telegram for updates");
         poll_while_leader(&ctx, &bot, &mut lock, &mut shutdown).await;
     }

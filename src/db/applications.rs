@@ -247,39 +247,29 @@ pub async fn edit(
     value: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    // One static statement per field, so that each is checked against the schema.
-    let done = match field {
-        Editable::TestLanguage => {
-            sqlx::query!(
-                "UPDATE applications a SET test_language = $3, updated_at = $4
-                 FROM applicants ap, campaigns c
-                 WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
-                   AND c.id = a.campaign_id AND a.status = 'paid'
-                   AND (c.database_closed_at IS NULL OR c.database_closed_at > $4)",
-                telegram_user_id,
-                id,
-                value,
-                now,
-            )
-            .execute(pool)
-            .await?
-        }
-        Editable::Combination => {
-            sqlx::query!(
-                "UPDATE applications a SET combination_id = $3::text::smallint, updated_at = $4
-                 FROM applicants ap, campaigns c
-                 WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
-                   AND c.id = a.campaign_id AND a.status = 'paid'
-                   AND (c.database_closed_at IS NULL OR c.database_closed_at > $4)",
-                telegram_user_id,
-                id,
-                value,
-                now,
-            )
-            .execute(pool)
-            .await?
-        }
+    let (language, combination) = match field {
+        Editable::TestLanguage => (Some(value), None),
+        Editable::Combination => match value.parse::<i16>() {
+            Ok(id) => (None, Some(id)),
+            Err(_) => return Ok(false),
+        },
     };
+    let done = sqlx::query!(
+        "UPDATE applications a
+         SET test_language = COALESCE($3, a.test_language), combination_id = COALESCE($4, a.combination_id),
+             updated_at = $5
+         FROM applicants ap, campaigns c
+         WHERE a.id = $2 AND ap.id = a.applicant_id AND ap.telegram_user_id = $1
+           AND c.id = a.campaign_id AND a.status = 'paid'
+           AND (c.database_closed_at IS NULL OR c.database_closed_at > $5)",
+        telegram_user_id,
+        id,
+        language,
+        combination,
+        now,
+    )
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -406,4 +396,74 @@ pub async fn withdraw_before_test(
     )
     .fetch_optional(db)
     .await
+}
+
+/// Whom to tell about a change to his application.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub telegram_user_id: i64,
+    pub locale: Option<Locale>,
+}
+
+/// Marks a paid application as a no-show once its test has begun; the seat stays used.
+/// `None` when it is not paid or its test is still ahead.
+pub async fn mark_no_show(
+    db: impl sqlx::PgExecutor<'_>,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Holder>> {
+    sqlx::query_as!(
+        Holder,
+        r#"WITH marked AS (
+             UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
+             FROM slots s
+             WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2
+             RETURNING a.applicant_id
+         )
+         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
+         FROM marked JOIN applicants ap ON ap.id = marked.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
+        application_id,
+        now,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Takes a no-show back: the application is paid again. `None` when it is not a no-show.
+pub async fn undo_no_show(
+    db: impl sqlx::PgExecutor<'_>,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Holder>> {
+    sqlx::query_as!(
+        Holder,
+        r#"WITH undone AS (
+             UPDATE applications SET status = 'paid', closed_at = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'no_show'
+             RETURNING applicant_id
+         )
+         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
+         FROM undone JOIN applicants ap ON ap.id = undone.applicant_id
+         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
+        application_id,
+        now,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// An application's status and when its test begins.
+pub async fn status_and_test_time(
+    pool: &PgPool,
+    application_id: i64,
+) -> sqlx::Result<Option<(ApplicationStatus, DateTime<Utc>)>> {
+    let row = sqlx::query!(
+        r#"SELECT a.status AS "status: ApplicationStatus", s.starts_at
+           FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1"#,
+        application_id,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.status, r.starts_at)))
 }

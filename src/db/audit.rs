@@ -2,6 +2,11 @@
 
 use serde_json::Value;
 
+/// The actor of what an operator does with `ent-bot` on a server (`inbox retry-parked`):
+/// no Telegram account, so not a Telegram id (those are positive). The details name the
+/// operating-system user.
+pub const COMMAND_LINE: i64 = 0;
+
 pub async fn record(
     db: impl sqlx::PgExecutor<'_>,
     actor_id: i64,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::domain::Money;
 use crate::i18n::Bilingual;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -13,7 +14,7 @@ pub struct Campaign {
     pub registration_opens_at: DateTime<Utc>,
     pub registration_closes_at: DateTime<Utc>,
     pub database_closed_at: Option<DateTime<Utc>>,
-    pub fee_tenge: i32,
+    pub fee_tenge: Money,
     pub payment_window_minutes: i32,
     /// Fills `{ $year }` in the category texts («Выпускник школы 2027 года»).
     pub graduation_year: Option<i16>,
@@ -36,7 +37,7 @@ pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<C
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  registration_closes_at, database_closed_at, fee_tenge AS "fee_tenge: Money", payment_window_minutes,
                   graduation_year, retest_request_days
            FROM campaigns
            ORDER BY CASE WHEN $1 >= registration_opens_at AND $1 < registration_closes_at THEN 0
@@ -54,7 +55,7 @@ pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  registration_closes_at, database_closed_at, fee_tenge AS "fee_tenge: Money", payment_window_minutes,
                   graduation_year, retest_request_days
            FROM campaigns WHERE id = $1"#,
         id,
@@ -69,7 +70,7 @@ pub async fn latest_opened(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Op
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  registration_closes_at, database_closed_at, fee_tenge AS "fee_tenge: Money", payment_window_minutes,
                   graduation_year, retest_request_days
            FROM campaigns WHERE registration_opens_at <= $1
            ORDER BY registration_opens_at DESC, id DESC LIMIT 1"#,
@@ -83,7 +84,7 @@ pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge, payment_window_minutes,
+                  registration_closes_at, database_closed_at, fee_tenge AS "fee_tenge: Money", payment_window_minutes,
                   graduation_year, retest_request_days
            FROM campaigns WHERE code = $1"#,
         code,
@@ -95,4 +96,20 @@ pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>
 /// Every campaign's code, in the order their registration opens.
 pub async fn codes(pool: &PgPool) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!("SELECT code FROM campaigns ORDER BY registration_opens_at, id").fetch_all(pool).await
+}
+
+/// Closes a campaign's database; false when it was closed already.
+pub async fn close_database(
+    db: impl sqlx::PgExecutor<'_>,
+    campaign_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE campaigns SET database_closed_at = $2 WHERE id = $1 AND (database_closed_at IS NULL OR database_closed_at > $2)",
+        campaign_id,
+        now,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

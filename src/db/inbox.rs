@@ -423,3 +423,20 @@ pub async fn parked(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Parked>> {
     .fetch_all(pool)
     .await
 }
+
+/// Puts parked updates (one, or all) back in line with their attempts reset, and wakes
+/// the handlers when the transaction commits; returns their ids.
+pub async fn unpark(tx: &mut sqlx::PgConnection, update_id: Option<i64>) -> sqlx::Result<Vec<i64>> {
+    let ids = sqlx::query_scalar!(
+        "UPDATE inbox SET parked_at = NULL, attempts = 0, not_before = now()
+         WHERE parked_at IS NOT NULL AND ($1::bigint IS NULL OR update_id = $1)
+         RETURNING update_id",
+        update_id,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if !ids.is_empty() {
+        sqlx::query!("SELECT pg_notify('inbox', '') AS notified").fetch_one(&mut *tx).await?;
+    }
+    Ok(ids)
+}

@@ -1,5 +1,6 @@
 //! Who is told what: paid applicants of a slot, broadcast audiences, test-day reminders.
 
+use super::dedup_key::DedupKey;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -39,12 +40,12 @@ pub async fn paid_on_slot(pool: &PgPool, slot_id: i64) -> sqlx::Result<Vec<Recip
 
 /// Paid applications whose test is on `day` (local date in `tz`).
 /// Paid applications whose test is on `day` and who have no message with the dedup key
-/// `{key_prefix}{application id}` yet: a sweep that runs every minute renders each once.
+/// [`DedupKey::per_application`] yet: a sweep that runs every minute renders each once.
 pub async fn paid_on_day_not_told(
     db: impl sqlx::PgExecutor<'_>,
     day: chrono::NaiveDate,
     tz: &str,
-    key_prefix: &str,
+    key: DedupKey,
 ) -> sqlx::Result<Vec<Recipient>> {
     sqlx::query_as!(
         Recipient,
@@ -53,11 +54,11 @@ pub async fn paid_on_day_not_told(
            JOIN telegram_users u ON u.id = ap.telegram_user_id
            JOIN slots s ON s.id = a.slot_id
            WHERE a.status = 'paid' AND (s.starts_at AT TIME ZONE $2)::date = $1
-             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = $3 || a.id)
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup_key = $3 || ':' || a.id)
            ORDER BY a.id"#,
         day,
         tz,
-        key_prefix,
+        key.to_string(),
     )
     .fetch_all(db)
     .await
@@ -168,7 +169,7 @@ pub async fn enqueue_for(
     conn: &mut PgConnection,
     audience: &Audience,
     text: &Bilingual<String>,
-    key: &str,
+    key: DedupKey,
     broadcast_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
@@ -186,7 +187,7 @@ pub async fn enqueue_for(
         f.slot,
         &text.kk,
         &text.ru,
-        key,
+        key.to_string(),
         broadcast_id,
         now,
     )
@@ -195,31 +196,12 @@ pub async fn enqueue_for(
     Ok(done.rows_affected())
 }
 
+/// A new broadcast, under a one-time key when given: `None` when a broadcast with this key
+/// exists (a concurrent insert of the same key waits for the first to commit). Without a
+/// key it is always new (NULL keys never conflict).
 pub async fn create_broadcast(
     conn: &mut PgConnection,
-    created_by: i64,
-    audience: &Audience,
-    text: &str,
-    progress: Option<(i64, i32)>,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        "INSERT INTO broadcasts (created_by, audience, text, recipients, progress_chat_id, progress_message_id)
-         VALUES ($1, $2, $3, 0, $4, $5) RETURNING id",
-        created_by,
-        serde_json::to_value(audience).expect("audience serializes"),
-        text,
-        progress.map(|p| p.0),
-        progress.map(|p| p.1),
-    )
-    .fetch_one(conn)
-    .await
-}
-
-/// Like [`create_broadcast`], under a one-time key: `None` when a broadcast with this key
-/// exists (a concurrent insert of the same key waits for the first to commit).
-pub async fn create_broadcast_once(
-    conn: &mut PgConnection,
-    key: &str,
+    key: Option<&str>,
     created_by: i64,
     audience: &Audience,
     text: &str,

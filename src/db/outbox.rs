@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+pub use super::dedup_key::DedupKey;
+
 /// `outbox.status`, as PostgreSQL's `outbox_status` spells it (the console shows it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
 #[sqlx(type_name = "outbox_status", rename_all = "snake_case")]
@@ -19,11 +21,31 @@ pub struct NewMessage<'a> {
     pub telegram_user_id: i64,
     pub text: &'a str,
     pub reply_markup: Option<Value>,
-    /// The same key twice queues one message: a retried cause cannot message twice.
-    pub dedup_key: Option<&'a str>,
+    /// The same key twice queues one message: a retried cause cannot message twice. See
+    /// [`DedupKey`].
+    pub dedup_key: String,
     pub not_before: DateTime<Utc>,
     /// Broadcasts, notices and the evening sweep: sent after every due transactional message.
     pub bulk: bool,
+}
+
+impl<'a> NewMessage<'a> {
+    /// A message about the user's own application, due now, ahead of any bulk message.
+    pub fn transactional(telegram_user_id: i64, text: &'a str, key: DedupKey, now: DateTime<Utc>) -> Self {
+        NewMessage {
+            telegram_user_id,
+            text,
+            reply_markup: None,
+            dedup_key: key.to_string(),
+            not_before: now,
+            bulk: false,
+        }
+    }
+
+    /// With buttons under the text.
+    pub fn with_markup(self, reply_markup: Option<Value>) -> Self {
+        NewMessage { reply_markup, ..self }
+    }
 }
 
 /// Queues a message to the user's current chat. False when the dedup key was seen before.
@@ -36,7 +58,7 @@ pub async fn enqueue(conn: &mut PgConnection, m: &NewMessage<'_>) -> sqlx::Resul
         m.telegram_user_id,
         m.text,
         m.reply_markup.as_ref(),
-        m.dedup_key,
+        &m.dedup_key,
         m.not_before,
         m.bulk,
     )
@@ -216,13 +238,27 @@ pub async fn next_due(pool: &PgPool) -> sqlx::Result<Option<DateTime<Utc>>> {
     sqlx::query_scalar!("SELECT min(not_before) FROM outbox WHERE status = 'pending'").fetch_one(pool).await
 }
 
-/// Pending messages in the transactional and the bulk lane.
-pub async fn backlog(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
+/// A lane's pending messages, and how long the oldest one that is due has waited.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lane {
+    pub pending: i64,
+    pub lag_secs: f64,
+}
+
+/// The transactional and the bulk lane.
+pub async fn backlog(pool: &PgPool) -> sqlx::Result<(Lane, Lane)> {
     let r = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE lane = 0) AS "transactional!", count(*) FILTER (WHERE lane = 1) AS "bulk!"
+        r#"SELECT count(*) FILTER (WHERE lane = 0) AS "transactional!", count(*) FILTER (WHERE lane = 1) AS "bulk!",
+                  coalesce(extract(epoch FROM now() - min(not_before) FILTER (WHERE lane = 0 AND not_before <= now())), 0)::float8
+                      AS "transactional_lag!",
+                  coalesce(extract(epoch FROM now() - min(not_before) FILTER (WHERE lane = 1 AND not_before <= now())), 0)::float8
+                      AS "bulk_lag!"
            FROM outbox WHERE status = 'pending'"#,
     )
     .fetch_one(pool)
     .await?;
-    Ok((r.transactional, r.bulk))
+    Ok((
+        Lane { pending: r.transactional, lag_secs: r.transactional_lag },
+        Lane { pending: r.bulk, lag_secs: r.bulk_lag },
+    ))
 }

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use crate::db::notifications::BroadcastStatus;
 use crate::db::outbox::OutboxStatus;
-use crate::domain::{ApplicationStatus, Method, PaymentStatus};
+use crate::domain::{ApplicationStatus, Method, Money, PaymentStatus};
 use crate::i18n::{Bilingual, Locale};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -182,7 +182,7 @@ pub struct PaymentRow {
     pub id: i64,
     pub order_number: String,
     pub method: Method,
-    pub amount_tenge: i32,
+    pub amount_tenge: Money,
     pub status: PaymentStatus,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -191,7 +191,7 @@ pub struct PaymentRow {
 pub async fn payments_of_application(pool: &PgPool, application_id: i64) -> sqlx::Result<Vec<PaymentRow>> {
     sqlx::query_as!(
         PaymentRow,
-        r#"SELECT id, order_number, method AS "method: Method", amount_tenge, status AS "status: PaymentStatus",
+        r#"SELECT id, order_number, method AS "method: Method", amount_tenge AS "amount_tenge: Money", status AS "status: PaymentStatus",
                   created_at, paid_at
            FROM payments WHERE application_id = $1 ORDER BY created_at, id"#,
         application_id,
@@ -281,7 +281,7 @@ pub struct RefundRow {
     pub application_id: i64,
     pub applicant_id: i64,
     pub order_number: String,
-    pub amount_tenge: i32,
+    pub amount_tenge: Money,
     /// `late` (paid after the application was annulled) or `withdrawn` (withdrawn before
     /// the database closed).
     pub reason: String,
@@ -299,7 +299,7 @@ pub async fn refunds(pool: &PgPool, include_done: bool) -> sqlx::Result<Vec<Refu
         RefundRow,
         r#"SELECT payment_id AS "payment_id!", application_id AS "application_id!",
                   applicant_id AS "applicant_id!", order_number AS "order_number!",
-                  amount_tenge AS "amount_tenge!", reason AS "reason!", full_name, iin, at AS "at!",
+                  amount_tenge AS "amount_tenge!: Money", reason AS "reason!", full_name, iin, at AS "at!",
                   done_at AS "done_at?", done_by AS "done_by?"
            FROM (
             SELECT p.id AS payment_id, a.id AS application_id, ap.id AS applicant_id, p.order_number, p.amount_tenge,

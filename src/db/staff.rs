@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{ApplicationStatus, Method, PaymentStatus};
-use crate::i18n::{Bilingual, Locale};
+use crate::domain::{ApplicationStatus, Method, Money, PaymentStatus};
+use crate::i18n::Bilingual;
 
 pub use crate::domain::Role;
 
@@ -146,59 +146,37 @@ pub enum FindKey {
 /// The applicant the key names (at most one: each key is unique to an applicant), by one
 /// indexed lookup.
 pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<FoundApplicant>> {
-    // One static statement per key, so that each keeps its index (a filter shared by all
-    // kinds would be planned for none of them).
+    let (mut iin, mut email, mut phone, mut order, mut application) = (None, None, None, None, None);
     match key {
-        // CHAR(12): compared as text, the unique index on it could not be used.
-        FindKey::Iin(iin) => {
-            sqlx::query_as!(
-                FoundApplicant,
-                "SELECT id, telegram_user_id, full_name, iin, email, phone FROM applicants WHERE iin = $1",
-                iin,
-            )
-            .fetch_optional(pool)
-            .await
-        }
-        FindKey::Email(email) => {
-            sqlx::query_as!(
-                FoundApplicant,
-                "SELECT id, telegram_user_id, full_name, iin, email, phone FROM applicants WHERE email = $1",
-                email,
-            )
-            .fetch_optional(pool)
-            .await
-        }
-        FindKey::Phone(phone) => {
-            sqlx::query_as!(
-                FoundApplicant,
-                "SELECT id, telegram_user_id, full_name, iin, email, phone FROM applicants WHERE phone = $1",
-                phone,
-            )
-            .fetch_optional(pool)
-            .await
-        }
-        FindKey::Order(order) => {
-            sqlx::query_as!(
-                FoundApplicant,
-                "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone FROM applicants ap
-                 WHERE ap.id = (SELECT a.applicant_id FROM payments p JOIN applications a ON a.id = p.application_id
-                             WHERE p.order_number = $1)",
-                order,
-            )
-            .fetch_optional(pool)
-            .await
-        }
-        FindKey::Application(id) => {
-            sqlx::query_as!(
-                FoundApplicant,
-                "SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone FROM applicants ap
-                 WHERE ap.id = (SELECT applicant_id FROM applications WHERE id = $1)",
-                id,
-            )
-            .fetch_optional(pool)
-            .await
-        }
+        FindKey::Iin(v) => iin = Some(v.as_str()),
+        FindKey::Email(v) => email = Some(v.as_str()),
+        FindKey::Phone(v) => phone = Some(v.as_str()),
+        FindKey::Order(v) => order = Some(v.as_str()),
+        FindKey::Application(v) => application = Some(*v),
     }
+    // One branch per kind of key, each on its own unique index; the branches whose
+    // parameter is NULL find nothing at the cost of an index probe. A filter shared by all
+    // kinds (`iin = $1 OR email = $2 …`) would be planned as a scan of the table.
+    sqlx::query_as!(
+        FoundApplicant,
+        r#"WITH wanted AS (
+               SELECT id FROM applicants WHERE iin = $1
+               UNION ALL SELECT id FROM applicants WHERE email = $2
+               UNION ALL SELECT id FROM applicants WHERE phone = $3
+               UNION ALL SELECT a.applicant_id FROM payments p JOIN applications a ON a.id = p.application_id
+                         WHERE p.order_number = $4
+               UNION ALL SELECT applicant_id FROM applications WHERE id = $5
+           )
+           SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone
+           FROM applicants ap WHERE ap.id = (SELECT id FROM wanted LIMIT 1)"#,
+        iin,
+        email,
+        phone,
+        order,
+        application,
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -229,14 +207,14 @@ pub async fn applications_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<V
 pub struct FoundPayment {
     pub order_number: String,
     pub method: Method,
-    pub amount_tenge: i32,
+    pub amount_tenge: Money,
     pub status: PaymentStatus,
 }
 
 pub async fn payments_of(pool: &PgPool, applicant_id: i64) -> sqlx::Result<Vec<FoundPayment>> {
     sqlx::query_as!(
         FoundPayment,
-        r#"SELECT p.order_number, p.method AS "method: Method", p.amount_tenge, p.status AS "status: PaymentStatus"
+        r#"SELECT p.order_number, p.method AS "method: Method", p.amount_tenge AS "amount_tenge: Money", p.status AS "status: PaymentStatus"
            FROM payments p JOIN applications a ON a.id = p.application_id
            WHERE a.applicant_id = $1 ORDER BY p.created_at DESC"#,
         applicant_id,
@@ -255,7 +233,7 @@ pub struct Stats {
     pub no_show: i64,
     pub booked: i64,
     pub capacity: i64,
-    pub payments_sum: i64,
+    pub payments_sum: Money,
     /// Open refunds of the campaign's applications and of unknown orders.
     pub refunds: i64,
     pub outbox: i64,
@@ -289,7 +267,7 @@ pub async fn stats(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Stats> {
          )
          SELECT apps.awaiting AS "awaiting!", apps.paid AS "paid!", apps.annulled AS "annulled!",
                 apps.cancelled AS "cancelled!", apps.withdrawn AS "withdrawn!", apps.no_show AS "no_show!",
-                apps.payments_sum AS "payments_sum!", seats.booked AS "booked!", seats.capacity AS "capacity!",
+                apps.payments_sum AS "payments_sum!: Money", seats.booked AS "booked!", seats.capacity AS "capacity!",
                 owed.refunds AS "refunds!",
                 (SELECT count(*) FROM outbox WHERE status = 'pending') AS "outbox!",
                 (SELECT count(*) FROM telegram_users WHERE unreachable) AS "unreachable!",
@@ -331,90 +309,4 @@ pub async fn slot_load(
     )
     .fetch_all(pool)
     .await
-}
-
-/// Whom to tell about a change to his application.
-#[derive(Debug, Clone)]
-pub struct Holder {
-    pub telegram_user_id: i64,
-    pub locale: Option<Locale>,
-}
-
-/// Marks a paid application as a no-show once its test has begun; the seat stays used.
-/// `None` when it is not paid or its test is still ahead.
-pub async fn mark_no_show(
-    db: impl sqlx::PgExecutor<'_>,
-    application_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<Holder>> {
-    sqlx::query_as!(
-        Holder,
-        r#"WITH marked AS (
-             UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
-             FROM slots s
-             WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2
-             RETURNING a.applicant_id
-         )
-         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
-         FROM marked JOIN applicants ap ON ap.id = marked.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
-        application_id,
-        now,
-    )
-    .fetch_optional(db)
-    .await
-}
-
-/// Takes a no-show back: the application is paid again. `None` when it is not a no-show.
-pub async fn undo_no_show(
-    db: impl sqlx::PgExecutor<'_>,
-    application_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<Holder>> {
-    sqlx::query_as!(
-        Holder,
-        r#"WITH undone AS (
-             UPDATE applications SET status = 'paid', closed_at = NULL, updated_at = $2
-             WHERE id = $1 AND status = 'no_show'
-             RETURNING applicant_id
-         )
-         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
-         FROM undone JOIN applicants ap ON ap.id = undone.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
-        application_id,
-        now,
-    )
-    .fetch_optional(db)
-    .await
-}
-
-/// An application's status and when its test begins.
-pub async fn status_and_test_time(
-    pool: &PgPool,
-    application_id: i64,
-) -> sqlx::Result<Option<(ApplicationStatus, DateTime<Utc>)>> {
-    let row = sqlx::query!(
-        r#"SELECT a.status AS "status: ApplicationStatus", s.starts_at
-           FROM applications a JOIN slots s ON s.id = a.slot_id WHERE a.id = $1"#,
-        application_id,
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| (r.status, r.starts_at)))
-}
-
-/// Closes a campaign's database; false when it was closed already.
-pub async fn close_database(
-    db: impl sqlx::PgExecutor<'_>,
-    campaign_id: i64,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "UPDATE campaigns SET database_closed_at = $2 WHERE id = $1 AND (database_closed_at IS NULL OR database_closed_at > $2)",
-        campaign_id,
-        now,
-    )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }

@@ -43,23 +43,31 @@ pub fn metrics_router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
 /// it (the webhook is set, or polling works) and no vital task stopped; 503 with the reason otherwise (and while stopping), so a load balancer stops
 /// sending here and a supervisor can restart the process.
 async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
-    let health = &ops.ctx.health;
-    if !crate::runtime::health::database_ok(&ops.ctx.db).await {
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable".into());
+    match readiness(&ops.ctx).await {
+        Ok(()) => (StatusCode::OK, "ok".into()),
+        Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, reason.into()),
+    }
+}
+
+/// Why this process cannot take traffic, if it cannot (`/healthz`, `ent_ready`).
+async fn readiness(ctx: &Ctx) -> Result<(), &'static str> {
+    let health = &ctx.health;
+    if !crate::runtime::health::database_ok(&ctx.db).await {
+        return Err("database unavailable");
     }
     if health.stopping() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "stopping".into());
+        return Err("stopping");
     }
     if health.tasks_down() > 0 {
-        return (StatusCode::SERVICE_UNAVAILABLE, "a background task stopped".into());
+        return Err("a background task stopped");
     }
     if !health.bot_ready() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "not connected to the Bot API yet".into());
+        return Err("not connected to the Bot API yet");
     }
     if let Some(reason) = health.intake().waiting_for() {
-        return (StatusCode::SERVICE_UNAVAILABLE, reason.into());
+        return Err(reason);
     }
-    (StatusCode::OK, "ok".into())
+    Ok(())
 }
 
 /// Prometheus text format. Backlogs are read from the database at scrape time, so every
@@ -88,11 +96,12 @@ async fn metrics_page(State(ops): State<Ops>, headers: HeaderMap) -> impl IntoRe
     }
     match crate::services::notifications::outbox_backlog(&ops.ctx).await {
         Ok(lanes) => {
-            for (lane, pending) in lanes {
-                crate::metrics::outbox_backlog(lane, pending);
+            for (lane, backlog) in lanes {
+                crate::metrics::outbox_backlog(lane, backlog.pending, backlog.lag_secs);
             }
         }
         Err(e) => tracing::warn!(error = %e, "outbox backlog not read"),
     }
+    crate::metrics::ready(readiness(&ops.ctx).await.is_ok());
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()
 }

@@ -36,6 +36,7 @@ async fn kaspi(
         let caller =
             caller.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown (no usable X-Forwarded-For)".into());
         tracing::warn!(peer = %peer.ip(), %caller, "Kaspi endpoint called from an address not allowed by KASPI_ALLOWED_IPS");
+        crate::metrics::payment_callback("kaspi", "refused");
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "forbidden" });
         return (StatusCode::FORBIDDEN, Json(answer)).into_response();
     }
@@ -43,6 +44,7 @@ async fn kaspi(
         && !basic_auth_matches(expected.expose_secret(), &headers)
     {
         tracing::warn!(peer = %peer.ip(), "Kaspi endpoint called without the right KASPI_BASIC_AUTH");
+        crate::metrics::payment_callback("kaspi", "refused");
         let answer = json!({ "result": kaspi::result::OTHER, "comment": "unauthorized" });
         let challenge = [(axum::http::header::WWW_AUTHENTICATE, "Basic realm=\"kaspi\"")];
         return (StatusCode::UNAUTHORIZED, challenge, Json(answer)).into_response();
@@ -51,6 +53,7 @@ async fn kaspi(
         Ok(req) => req,
         Err(answer) => {
             tracing::warn!(result = answer.result, comment = %answer.comment, "malformed Kaspi request");
+            crate::metrics::payment_callback("kaspi", "malformed");
             return Json(answer).into_response();
         }
     };
@@ -67,8 +70,12 @@ async fn kaspi(
         }
     };
     match answer {
-        Ok(answer) => Json(answer).into_response(),
+        Ok(answer) => {
+            crate::metrics::payment_callback("kaspi", "ok");
+            Json(answer).into_response()
+        }
         Err(e) => {
+            crate::metrics::payment_callback("kaspi", "error");
             tracing::error!(command = req.command.code(), error = %format!("{e:#}"), "Kaspi callback failed");
             Json(kaspi::temporary(&req.txn_id)).into_response()
         }
@@ -138,18 +145,24 @@ async fn card(State(ctx): State<Ctx>, Path(kind): Path<String>, headers: HeaderM
     let signature = headers.get(card::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     if !card::verify(ctx.config.payments.card_api_secret.expose_secret(), &body, signature) {
         tracing::warn!(kind = kind.code(), "card notification with a bad signature refused");
+        crate::metrics::payment_callback("card", "refused");
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let n = match card::parse(kind, &body) {
         Ok(n) => n,
         Err(code) => {
             tracing::warn!(kind = kind.code(), code, "malformed card notification");
+            crate::metrics::payment_callback("card", "malformed");
             return Json(json!({ "code": code })).into_response();
         }
     };
     match card_answer(&ctx, kind, &n).await {
-        Ok(answer) => Json(answer).into_response(),
+        Ok(answer) => {
+            crate::metrics::payment_callback("card", "ok");
+            Json(answer).into_response()
+        }
         Err(e) => {
+            crate::metrics::payment_callback("card", "error");
             // A non-200 makes the gateway send the notification again later.
             tracing::error!(kind = kind.code(), error = %format!("{e:#}"), "card notification failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

@@ -3,7 +3,11 @@
 //! dies the connection closes and the lock goes with it. The evening sweep, one short
 //! transaction a minute, takes `SWEEPER` as a transaction lock instead.
 
+use std::time::Duration;
+
 use sqlx::{ConnectOptions, Connection, PgConnection};
+
+use super::shutdown::Shutdown;
 
 pub const POLLER: i64 = 0x454E_5401;
 pub const OUTBOX_SENDER: i64 = 0x454E_5402;
@@ -31,6 +35,28 @@ pub struct Contender {
 impl Contender {
     pub fn new(key: i64) -> Contender {
         Contender { key, conn: None }
+    }
+
+    /// Waits until this process leads, asking every `every`; `None` at shutdown.
+    /// `waiting` runs each time the lock turned out to be another process's.
+    pub async fn lead(
+        &mut self,
+        db: &sqlx::PgPool,
+        every: Duration,
+        shutdown: &mut Shutdown,
+        mut waiting: impl FnMut(),
+    ) -> Option<Leader> {
+        while !shutdown.is_triggered() {
+            if let Some(leader) = self.try_acquire(db).await {
+                return Some(leader);
+            }
+            waiting();
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.triggered() => {}
+            }
+        }
+        None
     }
 
     /// The lock, if nobody else holds it.

@@ -167,7 +167,7 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
 }
 
 /// The campaign's fee in tenge (0 when the campaign is gone).
-pub async fn fee(ctx: &Ctx, campaign_id: i64) -> anyhow::Result<i32> {
+pub async fn fee(ctx: &Ctx, campaign_id: i64) -> anyhow::Result<crate::domain::Money> {
     Ok(campaigns::by_id(&ctx.db, campaign_id).await?.map(|c| c.fee_tenge).unwrap_or_default())
 }
 

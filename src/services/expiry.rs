@@ -8,11 +8,12 @@ use sqlx::PgConnection;
 
 use crate::db::applications::{self, CloseGuard};
 use crate::db::jobs::{self, DueJob};
+use crate::db::outbox::DedupKey;
 use crate::db::{outbox, payments as db};
 use crate::domain::ApplicationStatus;
 use crate::i18n::Locale;
+use crate::render::payment::{self as notices, Due};
 use crate::services::Ctx;
-use crate::services::notices::{self, Due};
 
 /// What a deadline job did; `Skipped` says why it had nothing to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,15 +50,9 @@ pub async fn remind(
         card: ctx.config.payments.card_payments,
     };
     let notice = notices::reminder(&ctx.i18n, locale, &due);
-    let key = format!("reminder:{}", job.id);
-    let message = outbox::NewMessage {
-        telegram_user_id: a.telegram_user_id,
-        text: &notice.text,
-        reply_markup: notice.markup.as_ref().map(serde_json::to_value).transpose()?,
-        dedup_key: Some(&key),
-        not_before: now,
-        bulk: false,
-    };
+    let key = DedupKey::PaymentReminder { job: job.id };
+    let message = outbox::NewMessage::transactional(a.telegram_user_id, &notice.text, key, now)
+        .with_markup(notice.markup.as_ref().map(serde_json::to_value).transpose()?);
     outbox::enqueue(conn, &message).await?;
     Ok(Done::Sent)
 }
@@ -87,15 +82,8 @@ pub async fn expire(
     };
     let locale = a.locale.unwrap_or(Locale::Kk);
     let text = notices::annulled(&ctx.i18n, locale, application_id, a.payment_window_minutes);
-    let key = format!("annulled:{application_id}");
-    let message = outbox::NewMessage {
-        telegram_user_id: a.telegram_user_id,
-        text: &text,
-        reply_markup: None,
-        dedup_key: Some(&key),
-        not_before: now,
-        bulk: false,
-    };
+    let key = DedupKey::Annulled { application: application_id };
+    let message = outbox::NewMessage::transactional(a.telegram_user_id, &text, key, now);
     outbox::enqueue(conn, &message).await?;
     tracing::info!(application_id, "application annulled at its payment deadline; seat released");
     Ok(Done::Annulled)

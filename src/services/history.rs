@@ -138,15 +138,9 @@ async fn withdraw_as(
         Some(actor) => {
             let details = serde_json::json!({ "refundable": refundable, "on_behalf_of": user });
             let event = audit::record_id(&mut *tx, actor, "staff.withdraw", &target, details).await?;
-            let message = outbox::NewMessage {
-                telegram_user_id: user,
-                text: &withdrawn_text(ctx, locale, id, refundable),
-                reply_markup: None,
-                dedup_key: Some(&format!("withdraw:{event}")),
-                not_before: now,
-                bulk: false,
-            };
-            outbox::enqueue(&mut tx, &message).await?;
+            let text = withdrawn_text(ctx, locale, id, refundable);
+            let key = outbox::DedupKey::WithdrawnByStaff { event };
+            outbox::enqueue(&mut tx, &outbox::NewMessage::transactional(user, &text, key, now)).await?;
         }
     }
     tx.commit().await?;

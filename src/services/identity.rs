@@ -1,6 +1,7 @@
 //! The IIN: looked up in the person registry, bound to exactly one Telegram account;
 //! moved to another account by support (`rebind`), on an applicant's request or not.
 
+use crate::db::outbox::{DedupKey, NewMessage};
 use sha2::{Digest, Sha256};
 
 use crate::db::iin_lookups::{Limits, Taken};
@@ -180,12 +181,12 @@ pub async fn rebind(ctx: &Ctx, actor: i64, iin: &Iin, to: i64) -> anyhow::Result
         let locale = from_locale.unwrap_or(Locale::Kk);
         let args = [("iin", masked.as_str().into()), ("support", support.into())];
         let text = ctx.i18n.f(locale, "rebind-notice-from", &args);
-        queue(&mut tx, ctx, from, &text, &format!("rebind:{event}:from")).await?;
+        queue(&mut tx, ctx, from, &text, DedupKey::RebindFrom { event }).await?;
     }
     let locale = to_locale.unwrap_or(Locale::Kk);
     let args = [("iin", masked.as_str().into()), ("applications", applications.into())];
     let text = ctx.i18n.f(locale, "rebind-notice-to", &args);
-    queue(&mut tx, ctx, to, &text, &format!("rebind:{event}:to")).await?;
+    queue(&mut tx, ctx, to, &text, DedupKey::RebindTo { event }).await?;
     tx.commit().await?;
     tracing::warn!(actor, iin = %masked, ?from, to, applications, live, "IIN re-bound");
     Ok(Rebind::Done { from, applications, live })
@@ -196,17 +197,9 @@ async fn queue(
     ctx: &Ctx,
     user: i64,
     text: &str,
-    key: &str,
+    key: DedupKey,
 ) -> sqlx::Result<bool> {
-    let message = crate::db::outbox::NewMessage {
-        telegram_user_id: user,
-        text,
-        reply_markup: None,
-        dedup_key: Some(key),
-        not_before: ctx.clock.now(),
-        bulk: false,
-    };
-    crate::db::outbox::enqueue(conn, &message).await
+    crate::db::outbox::enqueue(conn, &NewMessage::transactional(user, text, key, ctx.clock.now())).await
 }
 
 /// What a re-bind would do, for the console's confirmation page (audited: it shows who
@@ -301,7 +294,7 @@ pub async fn refuse_request(ctx: &Ctx, actor: i64, id: i64, note: &str) -> anyho
     let masked = Iin::parse(&iin).map(|i| i.masked()).unwrap_or_default();
     let args = [("iin", masked.into()), ("support", ctx.config.support_contact.as_str().into())];
     let text = ctx.i18n.f(locale.unwrap_or(Locale::Kk), "rebind-request-refused-notice", &args);
-    queue(&mut tx, ctx, requester, &text, &format!("rebind-refused:{event}")).await?;
+    queue(&mut tx, ctx, requester, &text, DedupKey::RebindRefused { event }).await?;
     tx.commit().await?;
     tracing::info!(actor, request = id, "re-bind request refused");
     Ok(true)

@@ -168,6 +168,55 @@ pub async fn parked(ctx: &Ctx, limit: i64) -> anyhow::Result<Vec<Parked>> {
     Ok(inbox::parked(&ctx.db, limit).await?)
 }
 
+/// Parked updates put back in line, by an operator at the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    #[error("update {0} is not parked (never stored, handled, or already retried)")]
+    NotParked(i64),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl RetryError {
+    /// The operator named an update that cannot be retried: exit code 2.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, RetryError::NotParked(_))
+    }
+}
+
+/// `ent-bot inbox retry-parked [--id N]`: the parked update `id` (or every one) goes back
+/// in line with its attempts reset, after the cause was fixed; written to the audit log
+/// with the operating-system user who ran it. Returns the update ids.
+#[tracing::instrument(skip_all, fields(update_id = ?id))]
+pub async fn retry_parked(
+    pool: &sqlx::PgPool,
+    id: Option<i64>,
+    operator: &str,
+) -> Result<Vec<i64>, RetryError> {
+    let mut tx = pool.begin().await?;
+    let ids = inbox::unpark(&mut tx, id).await?;
+    if let Some(id) = id
+        && ids.is_empty()
+    {
+        return Err(RetryError::NotParked(id));
+    }
+    if !ids.is_empty() {
+        let target = id.map_or_else(|| "inbox:parked".to_string(), |id| format!("update:{id}"));
+        let details = serde_json::json!({ "via": "cli", "operator": operator, "update_ids": ids });
+        crate::db::audit::record(
+            &mut *tx,
+            crate::db::audit::COMMAND_LINE,
+            "inbox.retry_parked",
+            &target,
+            details,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(count = ids.len(), "parked updates put back in line");
+    Ok(ids)
+}
+
 /// Forgets updates handled more than a day ago; returns how many.
 #[tracing::instrument(skip_all)]
 pub async fn prune(ctx: &Ctx) -> anyhow::Result<u64> {

@@ -15,7 +15,6 @@ pub mod history;
 pub mod identity;
 pub mod inbox;
 pub mod late_registration;
-pub mod notices;
 pub mod notifications;
 pub mod onboarding;
 pub mod payments;

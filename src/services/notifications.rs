@@ -3,6 +3,7 @@
 //! rate limits and its 429/403 handling apply, and a repeat of the same cause (a retried
 //! job, a restart) queues nothing twice thanks to dedup keys.
 
+use crate::db::outbox::DedupKey;
 use chrono::{Duration, Timelike};
 use sqlx::PgConnection;
 
@@ -64,7 +65,7 @@ async fn queue_each(
     ctx: &Ctx,
     recipients: &[Recipient],
     message: &str,
-    key: &str,
+    key: DedupKey,
     bulk: bool,
 ) -> anyhow::Result<usize> {
     let now = ctx.clock.now();
@@ -76,12 +77,11 @@ async fn queue_each(
         };
         let l = r.locale.unwrap_or(Locale::Kk);
         let text = ctx.i18n.f(l, message, &place_args(ctx, l, &app));
-        let dedup = format!("{key}:{}", r.application_id);
         let m = NewMessage {
             telegram_user_id: r.telegram_user_id,
             text: &text,
             reply_markup: None,
-            dedup_key: Some(&dedup),
+            dedup_key: key.per_application(r.application_id),
             not_before: now,
             bulk,
         };
@@ -102,7 +102,8 @@ pub async fn slot_changed(
 ) -> anyhow::Result<usize> {
     let recipients = store::paid_on_slot(&ctx.db, slot_id).await?;
     let queued =
-        queue_each(conn, ctx, &recipients, "slot-changed", &format!("slot-changed:{job_id}"), false).await?;
+        queue_each(conn, ctx, &recipients, "slot-changed", DedupKey::SlotChanged { job: job_id }, false)
+            .await?;
     tracing::info!(slot_id, queued, "slot change notified");
     Ok(queued)
 }
@@ -116,13 +117,13 @@ pub async fn test_day_reminders(ctx: &Ctx) -> anyhow::Result<usize> {
         return Ok(0);
     }
     let tomorrow = local.date_naive() + Duration::days(1);
-    let key = format!("test-day:{tomorrow}");
+    let key = DedupKey::TestDay { date: tomorrow };
     let mut tx = ctx.db.begin().await?;
     if !store::try_lead_sweep(&mut tx, crate::runtime::leader::SWEEPER).await? {
         return Ok(0);
     }
-    let recipients = store::paid_on_day_not_told(&mut *tx, tomorrow, tz.name(), &format!("{key}:")).await?;
-    let queued = queue_each(&mut tx, ctx, &recipients, "test-day-reminder", &key, true).await?;
+    let recipients = store::paid_on_day_not_told(&mut *tx, tomorrow, tz.name(), key).await?;
+    let queued = queue_each(&mut tx, ctx, &recipients, "test-day-reminder", key, true).await?;
     tx.commit().await?;
     Ok(queued)
 }
@@ -142,7 +143,7 @@ pub async fn notify(ctx: &Ctx, actor: i64, audience: &Audience, text: &str) -> a
     )
     .await?;
     let queued =
-        store::enqueue_for(&mut tx, audience, &Bilingual::new(kk, ru), &format!("notify:{event}"), None, now)
+        store::enqueue_for(&mut tx, audience, &Bilingual::new(kk, ru), DedupKey::Notice { event }, None, now)
             .await?;
     tx.commit().await?;
     Ok(queued)
@@ -203,25 +204,19 @@ async fn start_broadcast(
 ) -> anyhow::Result<(i64, u64, bool)> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let id = match key {
-        None => store::create_broadcast(&mut tx, actor, audience, text, progress).await?,
-        Some(key) => match store::create_broadcast_once(&mut tx, key, actor, audience, text, progress).await?
-        {
-            Some(id) => id,
-            None => {
-                let (id, recipients) = store::broadcast_by_key(&mut tx, key)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("broadcast key vanished"))?;
-                tracing::info!(actor, broadcast_id = id, "broadcast confirmed again: not started twice");
-                return Ok((id, recipients.max(0) as u64, false));
-            }
-        },
+    let Some(id) = store::create_broadcast(&mut tx, key, actor, audience, text, progress).await? else {
+        let key = key.unwrap_or_default();
+        let (id, recipients) = store::broadcast_by_key(&mut tx, key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("broadcast key vanished"))?;
+        tracing::info!(actor, broadcast_id = id, "broadcast confirmed again: not started twice");
+        return Ok((id, recipients.max(0) as u64, false));
     };
     let queued = store::enqueue_for(
         &mut tx,
         audience,
         &Bilingual::new(text.to_string(), text.to_string()),
-        &format!("bc:{id}"),
+        DedupKey::Broadcast { id },
         Some(id),
         now,
     )
@@ -256,8 +251,8 @@ async fn start_broadcast(
     Ok((id, queued, true))
 }
 
-/// Pending messages per outbox lane, for `/metrics`.
-pub async fn outbox_backlog(ctx: &Ctx) -> anyhow::Result<Vec<(&'static str, i64)>> {
+/// Pending messages and the oldest due one's wait per outbox lane, for `/metrics`.
+pub async fn outbox_backlog(ctx: &Ctx) -> anyhow::Result<Vec<(&'static str, crate::db::outbox::Lane)>> {
     let (transactional, bulk) = crate::db::outbox::backlog(&ctx.db).await?;
     Ok(vec![("transactional", transactional), ("bulk", bulk)])
 }

@@ -8,14 +8,15 @@ use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use crate::db::catalog::{self, SlotPlace};
+use crate::db::outbox::{DedupKey, NewMessage};
 use crate::db::payments::{self as db, Callback, OrderState};
 use crate::db::refunds::{self, NewRefund, Reason};
 use crate::db::{jobs, outbox};
 use crate::domain::{ApplicationStatus, Money};
 use crate::i18n::Locale;
 use crate::payments::{CheckOutcome, Method, PayOutcome, PaymentEvent, amount, gateway, order_number};
+use crate::render::payment::{self as notices, Due};
 use crate::services::Ctx;
-use crate::services::notices::{self, Due};
 
 /// Why an application cannot be paid now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -385,8 +386,8 @@ pub async fn apply(
             place,
             ctx.config.timezone,
         );
-        let key = format!("paid:{}", o.application_id);
-        queue(conn, o.telegram_user_id, &text, &key, now).await?;
+        let key = DedupKey::Paid { application: o.application_id };
+        outbox::enqueue(conn, &NewMessage::transactional(o.telegram_user_id, &text, key, now)).await?;
         crate::metrics::payment_applied(event.method.code());
         Ok(PayOutcome::Applied { payment_id: o.payment_id, application_id: o.application_id })
     } else {
@@ -411,28 +412,10 @@ pub async fn apply(
             &event.order_number,
             &ctx.config.payments.refund_email,
         );
-        let key = format!("late:{}", o.payment_id);
-        queue(conn, o.telegram_user_id, &text, &key, now).await?;
+        let key = DedupKey::LatePayment { payment: o.payment_id };
+        outbox::enqueue(conn, &NewMessage::transactional(o.telegram_user_id, &text, key, now)).await?;
         Ok(PayOutcome::Late { payment_id: o.payment_id, application_id: o.application_id })
     }
-}
-
-async fn queue(
-    conn: &mut PgConnection,
-    telegram_user_id: i64,
-    text: &str,
-    key: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let message = outbox::NewMessage {
-        telegram_user_id,
-        text,
-        reply_markup: None,
-        dedup_key: Some(key),
-        not_before: now,
-        bulk: false,
-    };
-    outbox::enqueue(conn, &message).await
 }
 
 fn log_outcome(event: &PaymentEvent, outcome: &PayOutcome) {

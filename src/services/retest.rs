@@ -11,6 +11,7 @@ use teloxide::types::InlineKeyboardMarkup;
 
 use crate::callback::{Callback, RetestButton};
 use crate::db::audit;
+use crate::db::outbox::{DedupKey, NewMessage};
 use crate::db::retests::{self, Document};
 use crate::domain::{ApplicationStatus, RetestFile, RetestReason, RetestStatus, within_request_window};
 use crate::i18n::{Bilingual, Locale};
@@ -143,7 +144,7 @@ pub async fn approve(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Decision>
     let keyboard = InlineKeyboardMarkup::new([[
         Callback::Retest(RetestButton::Pick(id)).button(ctx.i18n.t(l, "retest-pick-slot"))
     ]]);
-    queue_message(&mut tx, ctx, d.telegram_user_id, &text, Some(&keyboard), &format!("retest:{event}"))
+    queue_message(&mut tx, ctx, d.telegram_user_id, &text, Some(&keyboard), DedupKey::Retest { event })
         .await?;
     tx.commit().await?;
     tracing::info!(actor, request = id, application = d.application_id, "retest approved");
@@ -169,7 +170,7 @@ pub async fn refuse(ctx: &Ctx, actor: i64, id: i64, note: Bilingual<String>) -> 
         ("support", ctx.config.support_contact.as_str().into()),
     ];
     let text = ctx.i18n.f(l, "retest-refused", &args);
-    queue_message(&mut tx, ctx, d.telegram_user_id, &text, None, &format!("retest:{event}")).await?;
+    queue_message(&mut tx, ctx, d.telegram_user_id, &text, None, DedupKey::Retest { event }).await?;
     tx.commit().await?;
     tracing::info!(actor, request = id, application = d.application_id, "retest refused");
     Ok(Decision::Done)
@@ -181,16 +182,10 @@ async fn queue_message(
     user: i64,
     text: &str,
     keyboard: Option<&InlineKeyboardMarkup>,
-    key: &str,
+    key: DedupKey,
 ) -> anyhow::Result<bool> {
-    let message = crate::db::outbox::NewMessage {
-        telegram_user_id: user,
-        text,
-        reply_markup: keyboard.map(serde_json::to_value).transpose()?,
-        dedup_key: Some(key),
-        not_before: ctx.clock.now(),
-        bulk: false,
-    };
+    let message = NewMessage::transactional(user, text, key, ctx.clock.now())
+        .with_markup(keyboard.map(serde_json::to_value).transpose()?);
     Ok(crate::db::outbox::enqueue(conn, &message).await?)
 }
 

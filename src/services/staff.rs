@@ -2,11 +2,12 @@
 
 use crate::db::campaigns;
 pub use crate::db::campaigns::Campaign;
+use crate::db::outbox::{DedupKey, NewMessage};
 pub use crate::db::staff::Role;
 use crate::db::staff::{
     self as store, FindKey, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats,
 };
-use crate::db::{audit, refunds};
+use crate::db::{applications, audit, refunds};
 use crate::domain::{ApplicationStatus, Iin, Phone, StaffAction};
 use crate::payments::order_number;
 use crate::services::Ctx;
@@ -174,9 +175,9 @@ pub enum NoShow {
 pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<NoShow> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let Some(holder) = store::mark_no_show(&mut *tx, application_id, now).await? else {
+    let Some(holder) = applications::mark_no_show(&mut *tx, application_id, now).await? else {
         drop(tx);
-        return Ok(match store::status_and_test_time(&ctx.db, application_id).await? {
+        return Ok(match applications::status_and_test_time(&ctx.db, application_id).await? {
             Some((status, starts_at))
                 if status == ApplicationStatus::Paid && !status.can_mark_no_show(now, starts_at) =>
             {
@@ -187,7 +188,7 @@ pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Resu
     };
     let target = format!("application:{application_id}");
     let event = audit::record_id(&mut *tx, actor, "no_show", &target, serde_json::json!({})).await?;
-    tell(&mut tx, ctx, &holder, "noshow-notice", application_id, &format!("noshow:{event}")).await?;
+    tell(&mut tx, ctx, &holder, "noshow-notice", application_id, DedupKey::NoShow { event }).await?;
     tx.commit().await?;
     tracing::info!(actor, application_id, "no-show recorded");
     Ok(NoShow::Marked)
@@ -198,12 +199,12 @@ pub async fn no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Resu
 pub async fn undo_no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow::Result<bool> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let Some(holder) = store::undo_no_show(&mut *tx, application_id, now).await? else {
+    let Some(holder) = applications::undo_no_show(&mut *tx, application_id, now).await? else {
         return Ok(false);
     };
     let target = format!("application:{application_id}");
     let event = audit::record_id(&mut *tx, actor, "no_show.undo", &target, serde_json::json!({})).await?;
-    tell(&mut tx, ctx, &holder, "noshow-undone-notice", application_id, &format!("noshow-undo:{event}"))
+    tell(&mut tx, ctx, &holder, "noshow-undone-notice", application_id, DedupKey::NoShowUndone { event })
         .await?;
     tx.commit().await?;
     tracing::warn!(actor, application_id, "no-show taken back");
@@ -213,28 +214,21 @@ pub async fn undo_no_show(ctx: &Ctx, actor: i64, application_id: i64) -> anyhow:
 async fn tell(
     conn: &mut sqlx::PgConnection,
     ctx: &Ctx,
-    holder: &store::Holder,
+    holder: &applications::Holder,
     message: &str,
     application_id: i64,
-    key: &str,
+    key: DedupKey,
 ) -> sqlx::Result<bool> {
     let locale = holder.locale.unwrap_or(crate::i18n::Locale::Kk);
     let args = [("id", application_id.into()), ("support", ctx.config.support_contact.as_str().into())];
     let text = ctx.i18n.f(locale, message, &args);
-    let message = crate::db::outbox::NewMessage {
-        telegram_user_id: holder.telegram_user_id,
-        text: &text,
-        reply_markup: None,
-        dedup_key: Some(key),
-        not_before: ctx.clock.now(),
-        bulk: false,
-    };
+    let message = NewMessage::transactional(holder.telegram_user_id, &text, key, ctx.clock.now());
     crate::db::outbox::enqueue(conn, &message).await
 }
 
 pub async fn close_database(ctx: &Ctx, actor: i64, campaign_id: i64) -> anyhow::Result<bool> {
     let mut tx = ctx.db.begin().await?;
-    if !store::close_database(&mut *tx, campaign_id, ctx.clock.now()).await? {
+    if !campaigns::close_database(&mut *tx, campaign_id, ctx.clock.now()).await? {
         return Ok(false);
     }
     audit::record(

@@ -285,15 +285,9 @@ impl Worker for Sender<'_> {
 /// claimed, so the next sender takes them at once.
 pub async fn run(ctx: Ctx, bot: Bot, mut shutdown: Shutdown) -> anyhow::Result<()> {
     let mut contender = Contender::new(leader::OUTBOX_SENDER);
-    while !shutdown.is_triggered() {
-        let Some(mut leader) = contender.try_acquire(&ctx.db).await else {
-            // Another process sends; take over soon after it goes away.
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = shutdown.triggered() => {}
-            }
-            continue;
-        };
+    // Another process may send; take over soon after it goes away.
+    let every = Duration::from_secs(1);
+    while let Some(mut leader) = contender.lead(&ctx.db, every, &mut shutdown, || {}).await {
         match outbox::release_all_leases(&ctx.db).await {
             Ok(0) => {}
             // The previous sender died mid-send: these may have reached Telegram just

@@ -46,11 +46,18 @@ async fn transactional(app: &TestApp, user: i64, text: &str) {
         telegram_user_id: user,
         text,
         reply_markup: None,
-        dedup_key: None,
+        // Each message of its own: the tests queue several to one user.
+        dedup_key: format!("test:{}", next_key()),
         not_before: app.clock.now(),
         bulk: false,
     };
     assert!(outbox::enqueue(&mut conn, &m).await.unwrap());
+}
+
+fn next_key() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Polls (the sender runs on its own) until `done`, for at most `within`.

@@ -82,7 +82,7 @@ async fn an_admins_window_lets_one_iin_apply_after_registration_closed_and_nobod
     );
     assert!(!admin.last_text().contains(&iin), "the IIN is masked in the answer");
 
-    apply(&ill, "Выпускник школы этого года").await;
+    apply(&ill, "Выпускник школы 2027 года").await;
     assert!(ill.transcript().contains("принято ✅"), "{}", ill.transcript());
     assert_eq!(applications(&app, &ill).await, ["awaiting_payment"]);
     other.send("📝 Подать заявление").await;

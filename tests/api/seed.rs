@@ -107,8 +107,8 @@ async fn seed_gives_the_reference_data_the_bot_needs() {
     .await
     .unwrap();
     assert_eq!(categories.len(), 8);
-    assert_eq!(categories[0].0, "Биылғы мектеп бітіруші");
-    assert_eq!(categories[0].1, "Выпускник школы этого года");
+    assert_eq!(categories[0].0, "{ $year } жылғы мектеп бітіруші");
+    assert_eq!(categories[0].1, "Выпускник школы { $year } года");
     assert!(categories[0].3.starts_with("Обучающиеся выпускных 11 (12) классов"));
     assert!(
         categories[1]
@@ -268,7 +268,7 @@ async fn an_older_campaign_keeps_its_four_categories() {
     );
     let as_offered = ent_bot::db::catalog::campaign_categories(pool, old).await.unwrap();
     assert_eq!(as_offered.len(), 4);
-    assert_eq!(as_offered[0].short(ent_bot::i18n::Locale::Ru), "Выпускник школы этого года");
+    assert_eq!(as_offered[0].short(ent_bot::i18n::Locale::Ru), "Выпускник школы { $year } года");
     assert!(as_offered[0].full(ent_bot::i18n::Locale::Ru).starts_with("Обучающиеся выпускных"));
     // A campaign that lists none offers every category.
     sqlx::query("DELETE FROM campaign_categories WHERE campaign_id = $1")

@@ -269,7 +269,7 @@ async fn the_day_before_reminder_goes_once() {
         app.pool(),
         day,
         "Asia/Almaty",
-        &format!("test-day:{day}:"),
+        ent_bot::db::outbox::DedupKey::TestDay { date: day },
     )
     .await
     .unwrap();

@@ -235,11 +235,11 @@ async function registersAndPaysInKazakh({ base, context }) {
   const step = (n) => `Қадам ${n}/${total}`;
   await lastBotStartsWith(page, step(1));
   const categories = await inlineButtons(page);
-  expect(categories.length === 10 && categories[0] === 'Биылғы мектеп бітіруші', `eight categories: ${categories}`);
+  expect(categories.length === 10 && categories[0] === '2027 жылғы мектеп бітіруші', `eight categories: ${categories}`);
   await tapInline(page, 'ℹ️ Санаттар туралы толығырақ');
   await seeBot(page, 'Қатысушы санаттары — толық атаулары');
   await shot(page, '06-categories');
-  await tapInline(page, 'Биылғы мектеп бітіруші');
+  await tapInline(page, '2027 жылғы мектеп бітіруші');
   await lastBotStartsWith(page, step(2));
   await tapInline(page, 'Қазақ тілі');
   await lastBotStartsWith(page, step(3));
@@ -255,7 +255,7 @@ async function registersAndPaysInKazakh({ base, context }) {
   await tapInline(page, times[0]);
   await lastBotStartsWith(page, step(total));
   await seeBot(page, 'Пәндері: Физика – Математика');
-  await seeBot(page, 'Санаты: Биылғы мектеп бітіруші');
+  await seeBot(page, 'Санаты: 2027 жылғы мектеп бітіруші');
   expect(await page.locator('.msg.bot .meta', { hasText: 'edited' }).count() >= 1, 'the wizard message is marked edited');
   await shot(page, '07-summary');
   // The rules before confirming; the confirm button is the acknowledgement.

@@ -43,6 +43,9 @@ pub struct EmulatorConfig {
     pub global_rate_per_sec: Option<u32>,
     /// Sends and edits per second in one chat; `None` disables the limit.
     pub per_chat_rate_per_sec: Option<u32>,
+    /// The first update's `update_id`: a bot that already stored updates 1, 2, … (a
+    /// rehearsal run again on the same database) takes lower ids for repeats and drops them.
+    pub first_update_id: i64,
 }
 
 impl Default for EmulatorConfig {
@@ -53,6 +56,7 @@ impl Default for EmulatorConfig {
             bot_username: "ent_test_bot".to_owned(),
             global_rate_per_sec: Some(30),
             per_chat_rate_per_sec: Some(1),
+            first_update_id: 1,
         }
     }
 }
@@ -86,10 +90,11 @@ impl Emulator {
         let bot =
             BotInfo { id: config.bot_id, username: config.bot_username, first_name: "ENT Bot".to_owned() };
         let limiter = RateLimiter::new(config.global_rate_per_sec, config.per_chat_rate_per_sec);
+        let first_update_id = config.first_update_id.max(1);
         Emulator {
             inner: Arc::new(Inner {
                 token: config.token,
-                state: Mutex::new(State::new(bot, limiter)),
+                state: Mutex::new(State { next_update_id: first_update_id, ..State::new(bot, limiter) }),
                 updates_changed: Notify::new(),
                 activity_changed: Notify::new(),
                 addr: OnceLock::new(),
@@ -107,17 +112,24 @@ impl Emulator {
     /// current runtime.
     pub async fn serve(config: EmulatorConfig) -> anyhow::Result<(Emulator, SocketAddr)> {
         let emu = Emulator::new(config);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = emu.serve_on(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        Ok((emu, addr))
+    }
+
+    /// Serves this emulator on `addr` (a rehearsal: the address a deployment's
+    /// `TELEGRAM_API_URL` names), with webhook delivery; returns the bound address.
+    pub async fn serve_on(&self, addr: SocketAddr) -> anyhow::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let _ = emu.inner.addr.set(addr);
-        let app = emu.router();
+        let _ = self.inner.addr.set(addr);
+        let app = self.router();
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "Bot API emulator stopped");
             }
         });
-        tokio::spawn(emu.clone().deliver_webhook_updates());
-        Ok((emu, addr))
+        tokio::spawn(self.clone().deliver_webhook_updates());
+        Ok(addr)
     }
 
     /// The base URL for `Bot::set_api_url`.

@@ -411,6 +411,7 @@ pub fn set_webhook(state: &mut State, params: &Params) -> Result<Value, ApiError
         allowed_updates: params.get("allowed_updates").and_then(|v| {
             v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
         }),
+        last_error: None,
     });
     Ok(json!(true))
 }
@@ -434,6 +435,10 @@ pub fn get_webhook_info(state: &State) -> Value {
         info["max_connections"] = json!(hook.max_connections.unwrap_or(40));
         if let Some(allowed) = &hook.allowed_updates {
             info["allowed_updates"] = json!(allowed);
+        }
+        if let Some((date, message)) = &hook.last_error {
+            info["last_error_date"] = json!(date);
+            info["last_error_message"] = json!(message);
         }
     }
     info

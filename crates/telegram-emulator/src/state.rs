@@ -219,6 +219,9 @@ pub struct WebhookState {
     pub secret_token: Option<String>,
     pub max_connections: Option<i64>,
     pub allowed_updates: Option<Vec<String>>,
+    /// The last failed delivery (Unix time, and what went wrong), as `getWebhookInfo`
+    /// reports it; Telegram keeps it after later deliveries succeed.
+    pub last_error: Option<(i64, String)>,
 }
 
 pub struct State {

@@ -98,19 +98,29 @@ impl Emulator {
         let outcome = request.send().await;
         let mut state = self.inner.lock();
         state.webhook_deliveries += 1;
-        match outcome {
-            Ok(response) if response.status().is_success() => true,
+        // Telegram's wording for what `getWebhookInfo` reports.
+        let error = match outcome {
+            Ok(response) if response.status().is_success() => return true,
             Ok(response) => {
-                state.webhook_failures += 1;
                 tracing::debug!(status = %response.status(), update_id = update.id, "webhook refused an update; retrying");
-                false
+                format!("Wrong response from the webhook: {}", response.status())
             }
             Err(e) => {
-                state.webhook_failures += 1;
                 tracing::debug!(error = %e, update_id = update.id, "webhook unreachable; retrying");
-                false
+                if e.is_timeout() {
+                    "Read timeout expired".to_owned()
+                } else {
+                    "Connection refused".to_owned()
+                }
             }
+        };
+        state.webhook_failures += 1;
+        if let Some(hook) = state.webhook.as_mut().filter(|h| h.url == url) {
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            hook.last_error = Some((now as i64, error));
         }
+        false
     }
 }
 

@@ -735,6 +735,34 @@ async fn webhook_blocks_get_updates_until_deleted() {
     assert!(bot.get_updates().await.expect("polling again").is_empty());
 }
 
+/// A delivery that fails is reported by `getWebhookInfo` as Telegram does
+/// (`last_error_date`, `last_error_message`), which is what `ent-bot doctor` reads.
+#[tokio::test]
+async fn a_failed_delivery_shows_in_the_webhook_info() {
+    let (emu, bot) = emulator().await;
+    // A loopback port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let url = format!("http://127.0.0.1:{closed}/hook");
+    let (status, _) = raw(&emu, "setWebhook", json!({"url": url})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, info) = raw(&emu, "getWebhookInfo", json!({})).await;
+    assert!(info["result"].get("last_error_message").is_none(), "no error before a delivery: {info}");
+
+    emu.user(7171, "A", None).send_text("hello");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let info = loop {
+        let info = bot.get_webhook_info().await.expect("getWebhookInfo");
+        if info.last_error_message.is_some() || Instant::now() > deadline {
+            break info;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(info.last_error_message.as_deref(), Some("Connection refused"));
+    assert!(info.last_error_date.is_some());
+    assert_eq!(info.pending_update_count, 1, "the update waits for a delivery that succeeds");
+    assert!(emu.spec_violations().is_empty(), "{:?}", emu.spec_violations());
+}
+
 /// Telegram refuses a secret token outside `[A-Za-z0-9_-]{1,256}`; a test can make any
 /// method fail until it says otherwise.
 #[tokio::test]

@@ -45,7 +45,7 @@ pub(super) async fn find(bot: &TgBot, ctx: &Ctx, s: &Session, query: &str) -> Ha
             ));
         }
         for p in &f.payments {
-            let amount = Money::try_from(p.amount_tenge).map(|m| m.to_string()).unwrap_or_default();
+            let amount = p.amount_tenge.to_string();
             lines.push(ctx.i18n.f(
                 l,
                 "staff-find-payment",
@@ -78,7 +78,7 @@ pub(super) async fn stats(bot: &TgBot, ctx: &Ctx, s: &Session, code: &str) -> Ha
         return Ok(());
     };
     let st = staff::stats(ctx, &campaign).await?;
-    let sum = Money::try_from(st.payments_sum).map(|m| m.to_string()).unwrap_or_default();
+    let sum = st.payments_sum.to_string();
     let args = [
         ("campaign", campaign_name(&campaign, l).into()),
         ("awaiting", st.awaiting.into()),

@@ -16,7 +16,6 @@ use super::state::{At, Chosen, State, Subjects, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, menu, payment};
 use crate::bot::TgBot;
 use crate::callback::WizardAction as Action;
-use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -257,7 +256,7 @@ async fn confirm(
             let args = [
                 ("id", application_id.into()),
                 ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),
-                ("fee", Money::try_from(fee).unwrap_or(Money::from_tenge(0)).to_string().into()),
+                ("fee", fee.to_string().into()),
                 ("window", window.into()),
             ];
             finish(bot, s, dialogue, &w, ctx.i18n.f(s.locale, "wizard-booked", &args)).await?;

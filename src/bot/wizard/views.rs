@@ -6,7 +6,6 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use crate::bot::Session;
 use crate::bot::state::{At, Chosen, Wizard};
 use crate::callback::{Callback, WizardAction as Action};
-use crate::domain::Money;
 use crate::format;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -272,7 +271,7 @@ async fn summary(ctx: &Ctx, l: Locale, w: &Wizard, chosen: &Chosen) -> anyhow::R
         ("city", city.into()),
         ("venue", venue.into()),
         ("when", when.into()),
-        ("fee", Money::try_from(fee).unwrap_or(Money::from_tenge(0)).to_string().into()),
+        ("fee", fee.to_string().into()),
     ];
     Ok(ctx.i18n.f(l, "wizard-summary", &args))
 }

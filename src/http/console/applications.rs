@@ -126,7 +126,7 @@ pub async fn detail(
         .iter()
         .map(|p| {
             context! {
-                order => p.order_number.clone(), method => p.method.code(), amount => fmt::money(p.amount_tenge.into()),
+                order => p.order_number.clone(), method => p.method.code(), amount => p.amount_tenge.to_string(),
                 status => p.status.as_str(), created => fmt::stamp(&ctx, p.created_at),
                 paid => p.paid_at.map(|t| fmt::stamp(&ctx, t)).unwrap_or_default(),
             }

@@ -266,8 +266,4 @@ pub mod fmt {
     pub fn stamp(ctx: &Ctx, at: DateTime<Utc>) -> String {
         at.with_timezone(&ctx.config.timezone).format("%Y-%m-%d %H:%M:%S").to_string()
     }
-
-    pub fn money(tenge: i64) -> String {
-        crate::domain::Money::try_from(tenge).map(|m| m.to_string()).unwrap_or_default()
-    }
 }

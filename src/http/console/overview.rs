@@ -119,7 +119,7 @@ async fn values(ctx: &Ctx, l: Locale) -> Result<Value, ConsoleError> {
     Ok(context! {
         campaign => o.campaign.name.text(l),
         statuses => statuses,
-        money => fmt::money(st.payments_sum),
+        money => st.payments_sum.to_string(),
         booked => st.booked,
         capacity => st.capacity,
         late => st.refunds,

@@ -34,7 +34,7 @@ async fn render(ctx: &Ctx, staff: &Staff, all: bool, notice: Option<&str>) -> Re
         .map(|r| {
             context! {
                 payment => r.payment_id, application => r.application_id, order => r.order_number.clone(),
-                amount => fmt::money(r.amount_tenge.into()), reason => r.reason.clone(),
+                amount => r.amount_tenge.to_string(), reason => r.reason.clone(),
                 name => r.full_name.clone().unwrap_or_default(), iin => console::mask_iin(r.iin.as_deref()),
                 at => fmt::stamp(ctx, r.at), done => r.done_at.map(|t| fmt::stamp(ctx, t)).unwrap_or_default(),
                 done_by => r.done_by,
