@@ -64,10 +64,16 @@ pub enum StaffAction {
     ManageStaff,
     /// Move an IIN (and its applications) to another Telegram account, or refuse a request to.
     Rebind,
+    /// The queue of retest requests and their documents (`/retests`, the console page).
+    Retests,
+    /// Approve or refuse a retest request: an approval gives a seat without a new fee.
+    DecideRetest,
+    /// Let one IIN apply after registration closed (`/latereg`, the console's form).
+    LateRegistration,
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 18] = [
+    pub const ALL: [StaffAction; 21] = [
         StaffAction::Find,
         StaffAction::Stats,
         StaffAction::Slots,
@@ -86,6 +92,9 @@ impl StaffAction {
         StaffAction::Broadcast,
         StaffAction::ManageStaff,
         StaffAction::Rebind,
+        StaffAction::Retests,
+        StaffAction::DecideRetest,
+        StaffAction::LateRegistration,
     ];
 
     /// Its name in templates (`me.may.mark_paid`) and logs.
@@ -109,6 +118,9 @@ impl StaffAction {
             StaffAction::Broadcast => "broadcast",
             StaffAction::ManageStaff => "manage_staff",
             StaffAction::Rebind => "rebind",
+            StaffAction::Retests => "retests",
+            StaffAction::DecideRetest => "decide_retest",
+            StaffAction::LateRegistration => "late_registration",
         }
     }
 
@@ -122,7 +134,8 @@ impl StaffAction {
             | StaffAction::Refunds
             | StaffAction::Export
             | StaffAction::AuditLog
-            | StaffAction::Console => Role::Operator,
+            | StaffAction::Console
+            | StaffAction::Retests => Role::Operator,
             StaffAction::MarkPaid
             | StaffAction::NoShow
             | StaffAction::UndoNoShow
@@ -133,7 +146,9 @@ impl StaffAction {
             | StaffAction::Notify
             | StaffAction::Broadcast
             | StaffAction::ManageStaff
-            | StaffAction::Rebind => Role::Admin,
+            | StaffAction::Rebind
+            | StaffAction::DecideRetest
+            | StaffAction::LateRegistration => Role::Admin,
         }
     }
 }
@@ -148,7 +163,13 @@ mod tests {
             assert!(Role::Admin.may(action), "{action:?}");
             assert_eq!(Role::Operator.may(action), action.needs() == Role::Operator, "{action:?}");
         }
-        for action in [StaffAction::MarkPaid, StaffAction::NoShow, StaffAction::Withdraw] {
+        for action in [
+            StaffAction::MarkPaid,
+            StaffAction::NoShow,
+            StaffAction::Withdraw,
+            StaffAction::DecideRetest,
+            StaffAction::LateRegistration,
+        ] {
             assert!(!Role::Operator.may(action), "{action:?} changes what an applicant holds");
         }
     }

@@ -45,7 +45,9 @@ pub const FEE: &str = "5640.00";
 
 const LANGUAGE: &str = "Русский";
 const APPLY: &str = "📝 Подать заявление";
-const CATEGORY: &str = "Выпускник школы { $year } года";
+/// The label as the bot shows it for the January 2027 session (`{ $year }` filled with the
+/// campaign's graduation year).
+const CATEGORY: &str = "Выпускник школы 2027 года";
 const TEST_LANGUAGE: &str = "Русский язык";
 const SUBJECTS: &str = "Физика – Математика";
 const CONFIRM: &str = "✅ Правила прочитаны, подтверждаю";

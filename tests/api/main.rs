@@ -34,6 +34,8 @@ mod privacy;
 mod rebind;
 mod refunds;
 mod rehearse;
+mod retest;
+mod retest_rules;
 mod retry_parked;
 mod sandbox;
 mod secrets_in_logs;
