@@ -8,6 +8,7 @@
 //! (`benches/pipeline.rs`) drives the same applicants ([`journey`]).
 
 pub mod journey;
+pub mod load;
 pub mod mailbox;
 mod report;
 pub mod waiter;
@@ -21,7 +22,8 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use telegram_emulator::{Emulator, EmulatorConfig};
 
-pub use journey::{Arrivals, Behaviour, Completion, Drive, Journey, Outcome, STEP_NAMES, STEPS, run_load};
+pub use journey::{Behaviour, Completion, Drive, STEP_NAMES, STEPS};
+pub use load::{Arrivals, Journey, Outcome, run_load};
 pub use mailbox::Mailbox;
 pub use report::Thresholds;
 

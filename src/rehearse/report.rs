@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::journey::{Behaviour, EMAIL_TYPO, IIN_TYPO, Outcome, STEP_NAMES, percentile};
+use super::journey::{Behaviour, EMAIL_TYPO, IIN_TYPO, STEP_NAMES};
+use super::load::{Outcome, percentile};
 
 /// What the rehearsal must achieve; each one given is checked.
 #[derive(clap::Args, Debug, Clone, Default)]
