@@ -12,6 +12,9 @@ use teloxide::types::InlineKeyboardButton;
 use crate::domain::{ApplicationStatus, Iin, Method};
 use crate::i18n::Locale;
 
+mod waitlist;
+pub use waitlist::{WaitlistButton, WaitlistPick};
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Callback {
     /// `lang:<code>`
@@ -34,6 +37,8 @@ pub enum Callback {
     CloseDb(Option<i64>),
     /// `bc:…`
     Broadcast(BroadcastButton),
+    /// `wl:…`, `wo:…`: the waitlist (see `bot::waitlist`).
+    Waitlist(WaitlistButton),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +56,8 @@ pub enum WizardAction {
     /// The rules' own acknowledgement button of earlier versions: back to the summary.
     RulesAccepted,
     Confirm,
+    /// `wl`: wait for a seat instead (the waitlist picker takes over).
+    Waitlist,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +147,7 @@ impl fmt::Display for Callback {
                     WizardAction::Rules => f.write_str("r"),
                     WizardAction::RulesAccepted => f.write_str("ok"),
                     WizardAction::Confirm => f.write_str("c"),
+                    WizardAction::Waitlist => f.write_str("wl"),
                 }
             }
             Callback::History(button) => match button {
@@ -171,6 +179,7 @@ impl fmt::Display for Callback {
                 BroadcastButton::Send => f.write_str("bc:send"),
                 BroadcastButton::Cancel => f.write_str("bc:x"),
             },
+            Callback::Waitlist(button) => waitlist::write(f, button),
         }
     }
 }
@@ -218,6 +227,7 @@ fn parse(data: &str) -> Option<Callback> {
         "adm" if rest == "no" => Callback::CloseDb(None),
         "adm" => Callback::CloseDb(Some(rest.strip_prefix("closedb:")?.parse().ok()?)),
         "bc" => Callback::Broadcast(broadcast_button(rest)?),
+        "wl" | "wo" => Callback::Waitlist(waitlist::parse(prefix, rest)?),
         _ => return None,
     })
 }
@@ -234,6 +244,7 @@ fn wizard_action(code: &str) -> Option<WizardAction> {
             "r" => WizardAction::Rules,
             "ok" => WizardAction::RulesAccepted,
             "c" => WizardAction::Confirm,
+            "wl" => WizardAction::Waitlist,
             _ => return None,
         },
     })
@@ -316,6 +327,22 @@ mod tests {
             ("bc:a:slot", Callback::Broadcast(BroadcastButton::Audience(AudienceKind::Slot))),
             ("bc:s:no_show", Callback::Broadcast(BroadcastButton::Status(ApplicationStatus::NoShow))),
             ("bc:send", Callback::Broadcast(BroadcastButton::Send)),
+            ("w:9:wl", Callback::Wizard { seq: 9, action: WizardAction::Waitlist }),
+            ("wl:q", Callback::Waitlist(WaitlistButton::Close)),
+            ("wl:x:5", Callback::Waitlist(WaitlistButton::Leave(5))),
+            ("wo:y:7", Callback::Waitlist(WaitlistButton::Offer { offer: 7, accept: true })),
+            ("wo:n:7", Callback::Waitlist(WaitlistButton::Offer { offer: 7, accept: false })),
+            (
+                "wl:p:1.kk.3.4.20270111.0",
+                Callback::Waitlist(WaitlistButton::Pick(WaitlistPick {
+                    category: 1,
+                    language: "kk".into(),
+                    combination: 3,
+                    city: Some(4),
+                    date: NaiveDate::from_ymd_opt(2027, 1, 11),
+                    slot: Some(None),
+                })),
+            ),
         ];
         for (data, button) in cases {
             assert_eq!(data.parse::<Callback>(), Ok(button.clone()), "{data}");
@@ -346,6 +373,14 @@ mod tests {
             "bc:s:lost",
             "bc:a:everyone",
             "bc:c:x",
+            "wl:p:1.kk",
+            "wl:p:1.KK.3",
+            "wl:p:1.kk.3.4.2027011.5",
+            "wl:p:1.kk.3.4.20271311",
+            "wl:p:1.kk.3.4.20270111.5.6",
+            "wl:x:",
+            "wo:m:7",
+            "wo:y:x",
             "zz:1",
         ] {
             assert_eq!(data.parse::<Callback>(), Err(UnknownButton), "{data:?}");
@@ -376,6 +411,7 @@ mod tests {
                 WizardAction::Rules,
                 WizardAction::RulesAccepted,
                 WizardAction::Confirm,
+                WizardAction::Waitlist,
             ]),
         ]
     }
@@ -417,6 +453,7 @@ mod tests {
             any_iin().prop_map(Callback::Rebind),
             any::<Option<i64>>().prop_map(Callback::CloseDb),
             any_broadcast_button().prop_map(Callback::Broadcast),
+            waitlist::any_button().prop_map(Callback::Waitlist),
         ]
     }
 

@@ -13,6 +13,7 @@ pub mod replies;
 pub mod staff;
 pub mod start;
 pub mod state;
+pub mod waitlist;
 pub mod wizard;
 
 use std::sync::Arc;
@@ -106,6 +107,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
                 .branch(case![Callback::CloseDb(campaign)].endpoint(staff::on_admin_button))
                 .branch(case![Callback::Broadcast(pressed)].endpoint(staff::on_broadcast_button))
                 .branch(case![Callback::Pay { method, application }].endpoint(payment::on_choice))
+                .branch(case![Callback::Waitlist(pressed)].endpoint(waitlist::on_button))
                 .branch(
                     case![Callback::Wizard { seq, action }]
                         .branch(case![State::Wizard(w)].endpoint(wizard::on_button)),

@@ -109,6 +109,9 @@ pub struct PaymentsConfig {
     /// Unpaid seat holds an applicant may take in 24 hours (`HOLDS_PER_DAY`): a hold that
     /// is cancelled or runs out still counts, so seats cannot be kept held without paying.
     pub holds_per_day: u32,
+    /// How long a seat freed for the first in the waitlist is kept for him
+    /// (`WAITLIST_OFFER_MINUTES`, default 10): then it goes to the next.
+    pub waitlist_offer_minutes: u32,
     /// The only addresses that may call the Kaspi endpoint (its protocol has no signature:
     /// the allow-list is its authentication). `serve` refuses to start without it.
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
@@ -282,6 +285,7 @@ impl Config {
                 deadline_minutes: payment_deadline_minutes,
                 reminder_minutes: payment_reminder_minutes,
                 holds_per_day: number(var("HOLDS_PER_DAY"), 3, "HOLDS_PER_DAY")?,
+                waitlist_offer_minutes: number(var("WAITLIST_OFFER_MINUTES"), 10, "WAITLIST_OFFER_MINUTES")?,
                 kaspi_allowed_ips,
                 kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
                 kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {

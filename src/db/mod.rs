@@ -24,6 +24,7 @@ pub mod reports;
 pub mod slots;
 pub mod staff;
 pub mod users;
+pub mod waitlist;
 pub mod wizard_starts;
 
 use std::time::Duration;

@@ -21,3 +21,4 @@ pub mod payments;
 pub mod staff;
 pub mod users;
 pub mod views;
+pub mod waitlist;

@@ -39,5 +39,6 @@ mod staff_queries;
 mod staff_rules;
 mod start;
 mod view_audit;
+mod waitlist;
 mod withdraw;
 mod wizard;

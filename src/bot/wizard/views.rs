@@ -46,6 +46,9 @@ pub(super) async fn view(
         At::Rules(chosen) => rules_view(ctx, s, w, chosen).await?,
     };
     let t = |id: &str| ctx.i18n.t(l, id);
+    if matches!(w.at, At::City { .. } | At::Date { .. } | At::Time { .. }) {
+        rows.push(vec![button(t("waitlist-button"), w.seq, Action::Waitlist)]);
+    }
     let mut nav = vec![];
     if w.at.step().previous().is_some() {
         nav.push(button(t("wizard-back"), w.seq, Action::Back));
