@@ -526,3 +526,22 @@ async fn one_place_in_line_per_campaign_and_bad_wishes_are_refused() {
     hold_seat(&app, &user, free).await;
     assert!(waitlist::current(ctx(&app), user.id()).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn staff_see_waitlist_sizes_per_city_and_day() {
+    let (app, admin, _) = crate::console::console_app().await;
+    let slot = karaganda_first_slot(&app).await;
+    fill_the_rest_of_the_day(&app, slot).await;
+    sqlx::query("UPDATE slots SET booked = capacity WHERE id = $1").bind(slot).execute(app.pool()).await.unwrap();
+    for id in [25_901, 25_902, 25_903] {
+        let user = app.applicant_fixture(id, "ru").await;
+        join(&app, &user, &wish_for(&app, slot, id != 25_903).await).await;
+    }
+    let browser = crate::helpers::console::sign_in(&app, &admin).await;
+    let (status, live) = browser.get("/console/overview/live").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let section = &live[live.find("id=\"waitlist\"").expect("the waitlist section")..];
+    assert!(section.contains("Очереди на места"), "{section}");
+    assert!(section.contains("<td>Караганда</td>"), "{section}");
+    assert!(section.contains("<td class=\"waitlist-waiting\">3</td>"), "{section}");
+}

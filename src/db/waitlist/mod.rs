@@ -241,7 +241,10 @@ pub async fn sizes(pool: &PgPool, campaign_id: i64) -> sqlx::Result<Vec<DaySize>
 pub async fn refill(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"SELECT coalesce(sum(waitlist_fill(s.id)), 0)::bigint AS "n!" FROM slots s
+           JOIN campaigns c ON c.id = s.campaign_id
            WHERE s.booked < s.capacity AND s.starts_at > $1
+             AND $1 >= c.registration_opens_at AND $1 < c.registration_closes_at
+             AND (c.database_closed_at IS NULL OR c.database_closed_at > $1)
              AND EXISTS (SELECT 1 FROM waitlist_entries w JOIN venues v ON v.city_id = w.city_id
                          WHERE v.id = s.venue_id AND w.status = 'waiting' AND w.campaign_id = s.campaign_id
                            AND (w.slot_id = s.id OR (w.slot_id IS NULL AND w.day_from <= s.starts_at
