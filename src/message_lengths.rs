@@ -246,6 +246,7 @@ fn buttons_fit_one_line() {
                 "waitlist-accept",
                 "waitlist-decline",
                 "waitlist-leave",
+                "miniapp-open",
             ]
             .contains(&id.as_str())
                 || id.starts_with("menu-") && id != "menu-title";

@@ -35,3 +35,22 @@ waitlist-console-city = Қала
 waitlist-console-date = Күні
 waitlist-console-waiting = Күтуде
 waitlist-console-offered = Ұсынылды
+
+# The Mini App (a calendar of free seats).
+miniapp-open = 📅 Бос орындар күнтізбесі
+miniapp-button = Уақытты таңдау
+miniapp-title = Тестті қай жерде тапсырасыз?
+miniapp-search = Қаланы іздеу
+miniapp-no-city = Мұндай қала тізімде жоқ.
+miniapp-pick-day = Күнді таңдаңыз: әр күннің астында бос орын саны көрсетілген.
+miniapp-pick-time = Уақыты мен орны:
+miniapp-full = орын жоқ
+miniapp-back = ◀️ Артқа
+miniapp-sent = Дайын! Өтінішті бот чатынан тексеріңіз.
+miniapp-taken = Бұл орынды біреу жаңа ғана алды. Басқа уақытты таңдаңыз.
+miniapp-failed = Болмады. Қайта көріңіз.
+miniapp-months = Қаңтар,Ақпан,Наурыз,Сәуір,Мамыр,Маусым,Шілде,Тамыз,Қыркүйек,Қазан,Қараша,Желтоқсан
+miniapp-weekdays = Дс,Сс,Ср,Бс,Жм,Сн,Жс
+miniapp-choose = Таңдау
+miniapp-no-wizard = Күнтізбедегі уақыт тек өтініш беру үшін керек. «📝 Өтініш беру» батырмасын басып, қала таңдау қадамында күнтізбені ашыңыз.
+miniapp-slot-gone = Бұл уақыт енді қолжетімді емес. Басқасын таңдаңыз.

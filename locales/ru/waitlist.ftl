@@ -35,3 +35,22 @@ waitlist-console-city = Город
 waitlist-console-date = Дата
 waitlist-console-waiting = Ждут
 waitlist-console-offered = Предложено
+
+# The Mini App (a calendar of free seats).
+miniapp-open = 📅 Календарь свободных мест
+miniapp-button = Выбрать время
+miniapp-title = Где сдавать тест?
+miniapp-search = Поиск города
+miniapp-no-city = Такого города нет в списке.
+miniapp-pick-day = Выберите день: под числом — сколько свободных мест.
+miniapp-pick-time = Время и место на
+miniapp-full = нет мест
+miniapp-back = ◀️ Назад
+miniapp-sent = Готово! Проверьте заявление в чате с ботом.
+miniapp-taken = Это место только что заняли. Выберите другое время.
+miniapp-failed = Не получилось. Попробуйте ещё раз.
+miniapp-months = Январь,Февраль,Март,Апрель,Май,Июнь,Июль,Август,Сентябрь,Октябрь,Ноябрь,Декабрь
+miniapp-weekdays = Пн,Вт,Ср,Чт,Пт,Сб,Вс
+miniapp-choose = Выбрать
+miniapp-no-wizard = Время из календаря подходит только для подачи заявления. Нажмите «📝 Подать заявление» и откройте календарь на шаге выбора города.
+miniapp-slot-gone = Это время больше недоступно. Выберите другое.

@@ -5,6 +5,7 @@ pub mod dialogue;
 pub mod history;
 pub mod keyboards;
 pub mod menu;
+pub mod miniapp;
 pub mod onboarding;
 pub mod payment;
 pub mod pipeline;
@@ -79,6 +80,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(start::unknown_command),
         )
+        .branch(dptree::filter(|m: Message| m.web_app_data().is_some()).endpoint(miniapp::on_data))
         .branch(case![State::Start].endpoint(start::on_start))
         .branch(case![State::ChoosingLanguage].endpoint(start::language_expected))
         .branch(case![State::Menu].endpoint(start::on_menu_text))

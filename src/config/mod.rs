@@ -165,6 +165,13 @@ impl Config {
         self.sandbox
     }
 
+    /// Where the Mini App is served (`PUBLIC_URL` + `app/`), when Telegram can open it:
+    /// an HTTPS address, or anything in the sandbox, whose emulator opens it itself.
+    pub fn mini_app_url(&self) -> Option<url::Url> {
+        let public = &self.http.public_url;
+        (public.scheme() == "https" || self.sandbox).then(|| public.join("app/").ok()).flatten()
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> anyhow::Result<Self> {
         Self::from_lookup(|k| std::env::var(k).ok())

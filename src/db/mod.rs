@@ -12,6 +12,7 @@ pub mod email_verifications;
 pub mod iin_lookups;
 pub mod inbox;
 pub mod jobs;
+pub mod miniapp;
 pub mod notifications;
 pub mod orders;
 pub mod outbox;

@@ -14,6 +14,7 @@ pub mod export;
 pub mod history;
 pub mod identity;
 pub mod inbox;
+pub mod miniapp;
 pub mod notices;
 pub mod notifications;
 pub mod onboarding;

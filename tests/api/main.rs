@@ -20,6 +20,7 @@ mod journey;
 mod kaspi_proxy;
 mod method_mismatch;
 mod metrics;
+mod miniapp;
 mod noshow;
 mod onboarding;
 mod outbox;

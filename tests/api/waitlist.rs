@@ -532,7 +532,11 @@ async fn staff_see_waitlist_sizes_per_city_and_day() {
     let (app, admin, _) = crate::console::console_app().await;
     let slot = karaganda_first_slot(&app).await;
     fill_the_rest_of_the_day(&app, slot).await;
-    sqlx::query("UPDATE slots SET booked = capacity WHERE id = $1").bind(slot).execute(app.pool()).await.unwrap();
+    sqlx::query("UPDATE slots SET booked = capacity WHERE id = $1")
+        .bind(slot)
+        .execute(app.pool())
+        .await
+        .unwrap();
     for id in [25_901, 25_902, 25_903] {
         let user = app.applicant_fixture(id, "ru").await;
         join(&app, &user, &wish_for(&app, slot, id != 25_903).await).await;

@@ -120,7 +120,8 @@ async fn combination_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(S
 async fn city_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
     let cities = catalog::cities_with_seats(ctx, w.campaign_id).await?;
     let buttons = cities.iter().map(|c| pick(c.name(l), w.seq, c.id)).collect();
-    let rows = paged(buttons, 2, w.page, w.seq, ctx, l);
+    let mut rows = paged(buttons, 2, w.page, w.seq, ctx, l);
+    rows.extend(crate::bot::miniapp::open_button(ctx, l).map(|b| vec![b]));
     Ok((ctx.i18n.t(l, if cities.is_empty() { "wizard-no-seats" } else { "wizard-city" }), rows))
 }
 
