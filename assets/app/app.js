@@ -32,6 +32,8 @@
 
   var wa = (window.Telegram && window.Telegram.WebApp && window.Telegram.WebApp.initData)
     ? window.Telegram.WebApp : shim();
+  window.Telegram = window.Telegram || {};
+  window.Telegram.WebApp = wa;
   var theme = wa.themeParams || {};
   Object.keys(theme).forEach(function (k) {
     document.documentElement.style.setProperty('--tg-theme-' + k.replace(/_/g, '-'), theme[k]);

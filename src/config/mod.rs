@@ -100,6 +100,9 @@ pub struct MailConfig {
     pub from: String,
 }
 
+/// The bot token of the sandbox's emulated Telegram.
+pub const SANDBOX_TOKEN: &str = "123456:TEST";
+
 #[derive(Clone, Debug)]
 pub struct PaymentsConfig {
     /// The payment window given to a new campaign (each keeps its own).
@@ -163,6 +166,11 @@ pub struct ConsoleConfig {
 impl Config {
     pub fn is_sandbox(&self) -> bool {
         self.sandbox
+    }
+
+    /// The token the bot talks to the Bot API with: the sandbox's emulator has its own.
+    pub fn effective_bot_token(&self) -> &str {
+        if self.sandbox { SANDBOX_TOKEN } else { self.telegram.bot_token.expose() }
     }
 
     /// Where the Mini App is served (`PUBLIC_URL` + `app/`), when Telegram can open it:

@@ -84,8 +84,8 @@ impl FromRequestParts<Ctx> for AppUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("tma "))
             .ok_or_else(|| unauthorized("no initData"))?;
-        let launch = init_data::verify(given, ctx.config.telegram.bot_token.expose(), ctx.clock.now())
-            .map_err(|e| {
+        let launch =
+            init_data::verify(given, ctx.config.effective_bot_token(), ctx.clock.now()).map_err(|e| {
                 tracing::info!(error = %e, "mini app request refused");
                 unauthorized("invalid initData")
             })?;
