@@ -135,7 +135,9 @@ async fn run(database_url: &str) -> anyhow::Result<()> {
     let jobs = Stats::of(jobs);
     let select_1 = select_1(&pool).await?;
 
-    println!("waitlist benchmark: PostgreSQL and the Bot API emulator on this machine, workers as in production\n");
+    println!(
+        "waitlist benchmark: PostgreSQL and the Bot API emulator on this machine, workers as in production\n"
+    );
     println!(
         "{WAITING} waiting across {SLOTS} full slots; {SAMPLES} seats freed (and {SAMPLES} reminders due) {} ms apart; \
          send budget 25/s\n",
@@ -160,10 +162,8 @@ fn row(label: &str, s: &Stats, ratio: f64) {
 /// WAITING applicants in line, 20 for each of SLOTS slots made full; returns the slots,
 /// whose first in line is applicant FIRST + its index.
 async fn waiting_lines(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
-    let slots: Vec<i64> = sqlx::query_scalar("SELECT id FROM slots ORDER BY id LIMIT $1")
-        .bind(SLOTS)
-        .fetch_all(pool)
-        .await?;
+    let slots: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM slots ORDER BY id LIMIT $1").bind(SLOTS).fetch_all(pool).await?;
     anyhow::ensure!(slots.len() as i64 == SLOTS, "the demo data has {} slots", slots.len());
     sqlx::query("UPDATE slots SET booked = capacity WHERE id = ANY($1)").bind(&slots).execute(pool).await?;
     applicants(pool, FIRST, WAITING).await?;
