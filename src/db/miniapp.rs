@@ -107,6 +107,10 @@ pub async fn known(pool: &PgPool, user_id: i64) -> sqlx::Result<Option<Known>> {
     .await
 }
 
+/// The inbox id of the next Mini App update: negative, below every Telegram id (see the
+/// migration).
 pub async fn next_update_id(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT nextval('miniapp_update_ids') AS "id!""#).fetch_one(pool).await
+    sqlx::query_scalar!(r#"SELECT nextval('miniapp_update_ids') - 1099511627776 AS "id!""#)
+        .fetch_one(pool)
+        .await
 }

@@ -70,8 +70,10 @@ pub async fn choose(
     }
     let update_id = db::next_update_id(&ctx.db).await?;
     let now = ctx.clock.now().timestamp();
+    // The payload's own id is for teloxide, which reads 32 unsigned bits; the inbox keys
+    // the row by `update_id`.
     let raw = serde_json::json!({
-        "update_id": update_id,
+        "update_id": 0,
         "message": {
             "message_id": 1,
             "date": now,
@@ -83,7 +85,9 @@ pub async fn choose(
             "web_app_data": { "data": slot_data(slot), "button_text": button },
         },
     });
-    let update = crate::services::inbox::describe(&raw).ok_or_else(|| anyhow::anyhow!("not an update"))?;
+    let mut update =
+        crate::services::inbox::describe(&raw).ok_or_else(|| anyhow::anyhow!("not an update"))?;
+    update.update_id = update_id;
     crate::services::inbox::intake(ctx, vec![update]).await?;
     tracing::info!(update_id, "mini app choice queued for the chat");
     Ok(Choice::Sent)
