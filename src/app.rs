@@ -284,4 +284,4 @@ async fn named(
 }
 
 /// The token the in-process emulator accepts in sandbox mode.
-pub const SANDBOX_TOKEN: &str = "123456:TEST";
+pub use crate::config::SANDBOX_TOKEN;

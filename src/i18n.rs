@@ -86,7 +86,7 @@ impl Bilingual<String> {
 
 /// Every `.ftl` file, per locale. A test checks this list against the `locales/` folder.
 pub const FILES: &[&str] =
-    &["main", "onboarding", "wizard", "payments", "history", "staff", "console", "retest"];
+    &["main", "onboarding", "wizard", "payments", "history", "staff", "console", "retest", "waitlist"];
 
 macro_rules! sources {
     ($lang:literal) => {
@@ -99,6 +99,7 @@ macro_rules! sources {
             ("staff", include_str!(concat!("../locales/", $lang, "/staff.ftl"))),
             ("console", include_str!(concat!("../locales/", $lang, "/console.ftl"))),
             ("retest", include_str!(concat!("../locales/", $lang, "/retest.ftl"))),
+            ("waitlist", include_str!(concat!("../locales/", $lang, "/waitlist.ftl"))),
         ]
     };
 }

@@ -191,6 +191,14 @@ fn shown_together(l: Locale, m: &BTreeMap<String, String>) -> Vec<(String, Strin
         ),
         ("details unpaid", format!("{}\n\n{}", g("history-details"), g("history-deadline"))),
         ("history page", format!("{}\n\n{list_item}\n\n{list_item}\n\n{list_item}", g("history-title"))),
+        (
+            "history page in line",
+            format!(
+                "{}\n\n{list_item}\n\n{list_item}\n\n{list_item}\n\n{}",
+                g("history-title"),
+                g("waitlist-history-offered")
+            ),
+        ),
         ("reset", format!("{}\n\n{}", g("state-reset"), g("menu-title"))),
         ("booked", g("wizard-booked")),
         ("language", format!("{}\n\n{}", g("help-language"), g("choose-language"))),
@@ -258,6 +266,13 @@ fn buttons_fit_one_line() {
                 "history-edit-combination",
                 "history-withdraw",
                 "history-withdraw-yes",
+                "waitlist-button",
+                "waitlist-any-time",
+                "waitlist-close",
+                "waitlist-accept",
+                "waitlist-decline",
+                "waitlist-leave",
+                "miniapp-open",
             ]
             .contains(&id.as_str())
                 || id.starts_with("menu-") && id != "menu-title";

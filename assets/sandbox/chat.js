@@ -335,6 +335,14 @@
   }
 
   function inlineButton(messageId, b) {
+    if (b.web_app) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'ikb webapp';
+      button.textContent = b.text;
+      button.addEventListener('click', () => openWebApp(b.web_app, b.text));
+      return button;
+    }
     const url = b.url && safeUrl(b.url);
     if (url) {
       const a = document.createElement('a');
@@ -360,6 +368,34 @@
     }
     return button;
   }
+
+  // ── Mini Apps: opened in an overlay, as Telegram's web client does ─────────
+  // The server signs the launch parameters (initData) for the user acting; the Mini App
+  // reads them from its URL fragment and talks back with postMessage events.
+
+  async function openWebApp(url, title) {
+    try {
+      const opened = await api('/sandbox/api/web_app', { user: state.user, url });
+      $('webapp-title').textContent = title;
+      $('webapp-frame').src = opened.src;
+      $('webapp').hidden = false;
+    } catch (e) {
+      toast(e.message);
+    }
+  }
+
+  function closeWebApp() {
+    $('webapp').hidden = true;
+    $('webapp-frame').src = 'about:blank';
+  }
+
+  $('webapp-close').addEventListener('click', closeWebApp);
+  window.addEventListener('message', (event) => {
+    if (event.source !== $('webapp-frame').contentWindow) return;
+    let message = null;
+    try { message = JSON.parse(event.data); } catch (e) { return; }
+    if (message && message.eventType === 'web_app_close') closeWebApp();
+  });
 
   function safeUrl(raw) {
     try {

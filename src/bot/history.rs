@@ -43,9 +43,13 @@ async fn show_list_page(
 ) -> HandlerResult {
     let l = s.locale;
     let apps = history::list(ctx, s.user_id).await?;
+    let waiting = super::waitlist::history_note(ctx, s).await?;
     if apps.is_empty() {
-        return render(bot, s, message, ctx.i18n.t(l, "history-empty"), InlineKeyboardMarkup::default())
-            .await;
+        let (text, rows) = match waiting {
+            Some((note, leave)) => (note, vec![vec![leave]]),
+            None => (ctx.i18n.t(l, "history-empty"), vec![]),
+        };
+        return render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await;
     }
     let tz = ctx.config.timezone;
     let mut text = ctx.i18n.t(l, "history-title");
@@ -67,6 +71,11 @@ async fn show_list_page(
             ctx.i18n.f(l, "history-open", &[("id", app.id.into())]),
             HistoryButton::View(app.id),
         )]);
+    }
+    if let Some((note, leave)) = waiting {
+        text.push_str("\n\n");
+        text.push_str(&note);
+        rows.push(vec![leave]);
     }
     let mut nav = vec![];
     if page > 0 {

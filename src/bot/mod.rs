@@ -5,6 +5,7 @@ pub mod dialogue;
 pub mod history;
 pub mod keyboards;
 pub mod menu;
+pub mod miniapp;
 pub mod onboarding;
 pub mod payment;
 pub mod pipeline;
@@ -14,6 +15,7 @@ pub mod retest;
 pub mod staff;
 pub mod start;
 pub mod state;
+pub mod waitlist;
 pub mod wizard;
 
 use std::sync::Arc;
@@ -79,6 +81,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
             dptree::filter(|m: Message| m.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(start::unknown_command),
         )
+        .branch(dptree::filter(|m: Message| m.web_app_data().is_some()).endpoint(miniapp::on_data))
         .branch(case![State::Start].endpoint(start::on_start))
         .branch(case![State::ChoosingLanguage].endpoint(start::language_expected))
         .branch(case![State::Menu].endpoint(start::on_menu_text))
@@ -109,6 +112,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
                 .branch(case![Callback::Broadcast(pressed)].endpoint(staff::on_broadcast_button))
                 .branch(case![Callback::Pay { method, application }].endpoint(payment::on_choice))
                 .branch(case![Callback::Retest(pressed)].endpoint(retest::on_button))
+                .branch(case![Callback::Waitlist(pressed)].endpoint(waitlist::on_button))
                 .branch(
                     case![Callback::Wizard { seq, action }]
                         .branch(case![State::Wizard(w)].endpoint(wizard::on_button)),

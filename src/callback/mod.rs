@@ -14,6 +14,9 @@ use chrono::NaiveDate;
 use crate::domain::{ApplicationStatus, Iin, Method, RetestReason};
 use crate::i18n::Locale;
 
+mod waitlist;
+pub use waitlist::{WaitlistButton, WaitlistPick};
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Callback {
     /// `lang:<code>`
@@ -39,6 +42,8 @@ pub enum Callback {
     /// `rt:…`: the retest for a valid reason; each button names its application or request,
     /// re-checked in the database when pressed.
     Retest(RetestButton),
+    /// `wl:…`, `wo:…`: the waitlist (see `bot::waitlist`).
+    Waitlist(WaitlistButton),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +79,8 @@ pub enum WizardAction {
     /// The rules' own acknowledgement button of earlier versions: back to the summary.
     RulesAccepted,
     Confirm,
+    /// `wl`: wait for a seat instead (the waitlist picker takes over).
+    Waitlist,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,6 +170,7 @@ impl fmt::Display for Callback {
                     WizardAction::Rules => f.write_str("r"),
                     WizardAction::RulesAccepted => f.write_str("ok"),
                     WizardAction::Confirm => f.write_str("c"),
+                    WizardAction::Waitlist => f.write_str("wl"),
                 }
             }
             Callback::History(button) => match button {
@@ -208,6 +216,7 @@ impl fmt::Display for Callback {
                 }
                 RetestButton::Slot(id, slot) => write!(f, "rt:t:{id}:{slot}"),
             },
+            Callback::Waitlist(button) => waitlist::write(f, button),
         }
     }
 }
@@ -256,6 +265,7 @@ fn parse(data: &str) -> Option<Callback> {
         "adm" => Callback::CloseDb(Some(rest.strip_prefix("closedb:")?.parse().ok()?)),
         "bc" => Callback::Broadcast(broadcast_button(rest)?),
         "rt" => Callback::Retest(retest_button(rest)?),
+        "wl" | "wo" => Callback::Waitlist(waitlist::parse(prefix, rest)?),
         _ => return None,
     })
 }
@@ -272,6 +282,7 @@ fn wizard_action(code: &str) -> Option<WizardAction> {
             "r" => WizardAction::Rules,
             "ok" => WizardAction::RulesAccepted,
             "c" => WizardAction::Confirm,
+            "wl" => WizardAction::Waitlist,
             _ => return None,
         },
     })

@@ -34,6 +34,22 @@ fn reads_the_buttons_already_in_chats() {
             Callback::Retest(RetestButton::Date(3, 5, NaiveDate::from_ymd_opt(2027, 1, 13).unwrap())),
         ),
         ("rt:t:3:99", Callback::Retest(RetestButton::Slot(3, 99))),
+        ("w:9:wl", Callback::Wizard { seq: 9, action: WizardAction::Waitlist }),
+        ("wl:q", Callback::Waitlist(WaitlistButton::Close)),
+        ("wl:x:5", Callback::Waitlist(WaitlistButton::Leave(5))),
+        ("wo:y:7", Callback::Waitlist(WaitlistButton::Offer { offer: 7, accept: true })),
+        ("wo:n:7", Callback::Waitlist(WaitlistButton::Offer { offer: 7, accept: false })),
+        (
+            "wl:p:1.kk.3.4.20270111.0",
+            Callback::Waitlist(WaitlistButton::Pick(WaitlistPick {
+                category: 1,
+                language: "kk".into(),
+                combination: 3,
+                city: Some(4),
+                date: NaiveDate::from_ymd_opt(2027, 1, 11),
+                slot: Some(None),
+            })),
+        ),
     ];
     for (data, button) in cases {
         assert_eq!(data.parse::<Callback>(), Ok(button.clone()), "{data}");
@@ -69,6 +85,14 @@ fn refuses_what_no_button_writes() {
         "rt:r:1:holiday",
         "rt:dt:1:2:2027011",
         "rt:a:1:2",
+        "wl:p:1.kk",
+        "wl:p:1.KK.3",
+        "wl:p:1.kk.3.4.2027011.5",
+        "wl:p:1.kk.3.4.20271311",
+        "wl:p:1.kk.3.4.20270111.5.6",
+        "wl:x:",
+        "wo:m:7",
+        "wo:y:x",
         "zz:1",
     ] {
         assert_eq!(data.parse::<Callback>(), Err(UnknownButton), "{data:?}");
@@ -99,6 +123,7 @@ fn any_wizard_action() -> impl Strategy<Value = WizardAction> {
             WizardAction::Rules,
             WizardAction::RulesAccepted,
             WizardAction::Confirm,
+            WizardAction::Waitlist,
         ]),
     ]
 }
@@ -157,6 +182,7 @@ fn any_callback() -> impl Strategy<Value = Callback> {
         any::<Option<i64>>().prop_map(Callback::CloseDb),
         any_broadcast_button().prop_map(Callback::Broadcast),
         any_retest_button().prop_map(Callback::Retest),
+        waitlist::any_button().prop_map(Callback::Waitlist),
     ]
 }
 

@@ -100,6 +100,9 @@ pub struct MailConfig {
     pub from: String,
 }
 
+/// The bot token of the sandbox's emulated Telegram.
+pub const SANDBOX_TOKEN: &str = "123456:TEST";
+
 #[derive(Clone, Debug)]
 pub struct PaymentsConfig {
     /// The payment window given to a new campaign (each keeps its own).
@@ -109,6 +112,9 @@ pub struct PaymentsConfig {
     /// Unpaid seat holds an applicant may take in 24 hours (`HOLDS_PER_DAY`): a hold that
     /// is cancelled or runs out still counts, so seats cannot be kept held without paying.
     pub holds_per_day: u32,
+    /// How long a seat freed for the first in the waitlist is kept for him
+    /// (`WAITLIST_OFFER_MINUTES`, default 10): then it goes to the next.
+    pub waitlist_offer_minutes: u32,
     /// The only addresses that may call the Kaspi endpoint (its protocol has no signature:
     /// the allow-list is its authentication). `serve` refuses to start without it.
     pub kaspi_allowed_ips: Vec<std::net::IpAddr>,
@@ -160,6 +166,18 @@ pub struct ConsoleConfig {
 impl Config {
     pub fn is_sandbox(&self) -> bool {
         self.sandbox
+    }
+
+    /// The token the bot talks to the Bot API with: the sandbox's emulator has its own.
+    pub fn effective_bot_token(&self) -> &str {
+        if self.sandbox { SANDBOX_TOKEN } else { self.telegram.bot_token.expose() }
+    }
+
+    /// Where the Mini App is served (`PUBLIC_URL` + `app/`), when Telegram can open it:
+    /// an HTTPS address, or anything in the sandbox, whose emulator opens it itself.
+    pub fn mini_app_url(&self) -> Option<url::Url> {
+        let public = &self.http.public_url;
+        (public.scheme() == "https" || self.sandbox).then(|| public.join("app/").ok()).flatten()
     }
 
     /// Reads the process environment.
@@ -282,6 +300,7 @@ impl Config {
                 deadline_minutes: payment_deadline_minutes,
                 reminder_minutes: payment_reminder_minutes,
                 holds_per_day: number(var("HOLDS_PER_DAY"), 3, "HOLDS_PER_DAY")?,
+                waitlist_offer_minutes: number(var("WAITLIST_OFFER_MINUTES"), 10, "WAITLIST_OFFER_MINUTES")?,
                 kaspi_allowed_ips,
                 kaspi_allow_loopback: flag(var("KASPI_ALLOW_LOOPBACK"), "KASPI_ALLOW_LOOPBACK")?,
                 kaspi_basic_auth: match var("KASPI_BASIC_AUTH") {

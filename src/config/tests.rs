@@ -141,3 +141,11 @@ fn parses_lists() {
     assert_eq!(c.admin_ids, vec![1, 2, 3]);
     assert!(!c.is_sandbox());
 }
+
+#[test]
+fn a_waitlist_offer_lasts_ten_minutes_unless_set() {
+    assert_eq!(cfg(&[]).unwrap().payments.waitlist_offer_minutes, 10);
+    assert_eq!(cfg(&[("WAITLIST_OFFER_MINUTES", "3")]).unwrap().payments.waitlist_offer_minutes, 3);
+    assert!(cfg(&[("WAITLIST_OFFER_MINUTES", "0")]).is_err());
+    assert!(cfg(&[("WAITLIST_OFFER_MINUTES", "ten")]).is_err());
+}

@@ -49,6 +49,13 @@ pub enum DedupKey {
     Retest {
         event: i64,
     },
+    /// A freed seat offered to the first in the waitlist, and the offer's lapse.
+    WaitlistOffer {
+        offer: i64,
+    },
+    WaitlistOfferExpired {
+        offer: i64,
+    },
     /// Keys of messages to many: the recipient's id or application is appended.
     SlotChanged {
         job: i64,
@@ -85,6 +92,8 @@ impl fmt::Display for DedupKey {
             DedupKey::RebindTo { event } => write!(f, "rebind:{event}:to"),
             DedupKey::RebindRefused { event } => write!(f, "rebind-refused:{event}"),
             DedupKey::Retest { event } => write!(f, "retest:{event}"),
+            DedupKey::WaitlistOffer { offer } => write!(f, "waitlist-offer:{offer}"),
+            DedupKey::WaitlistOfferExpired { offer } => write!(f, "waitlist-expired:{offer}"),
             DedupKey::SlotChanged { job } => write!(f, "slot-changed:{job}"),
             DedupKey::TestDay { date } => write!(f, "test-day:{date}"),
             DedupKey::Notice { event } => write!(f, "notify:{event}"),
@@ -113,6 +122,8 @@ mod tests {
             (DedupKey::RebindTo { event: 14 }, "rebind:14:to"),
             (DedupKey::RebindRefused { event: 15 }, "rebind-refused:15"),
             (DedupKey::Retest { event: 19 }, "retest:19"),
+            (DedupKey::WaitlistOffer { offer: 19 }, "waitlist-offer:19"),
+            (DedupKey::WaitlistOfferExpired { offer: 19 }, "waitlist-expired:19"),
             (DedupKey::SlotChanged { job: 16 }, "slot-changed:16"),
             (DedupKey::TestDay { date }, "test-day:2027-01-11"),
             (DedupKey::Notice { event: 17 }, "notify:17"),

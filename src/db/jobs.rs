@@ -12,16 +12,28 @@ pub enum JobKind {
     PaymentExpiry,
     /// Written by the `slots_changed` trigger when the NCT moves a slot.
     SlotChanged,
+    /// Written by `waitlist_fill` when a freed seat is held for the first in line.
+    WaitlistOffer,
+    /// The waitlist offer's time is up.
+    WaitlistOfferExpiry,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::PaymentReminder, JobKind::PaymentExpiry, JobKind::SlotChanged];
+    pub const ALL: [JobKind; 5] = [
+        JobKind::PaymentReminder,
+        JobKind::PaymentExpiry,
+        JobKind::SlotChanged,
+        JobKind::WaitlistOffer,
+        JobKind::WaitlistOfferExpiry,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::PaymentReminder => "payment_reminder",
             JobKind::PaymentExpiry => "payment_expiry",
             JobKind::SlotChanged => "slot_changed",
+            JobKind::WaitlistOffer => "waitlist_offer",
+            JobKind::WaitlistOfferExpiry => "waitlist_offer_expiry",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod iin_lookups;
 pub mod inbox;
 pub mod jobs;
 pub mod late_registrations;
+pub mod miniapp;
 pub mod notifications;
 pub mod orders;
 pub mod outbox;
@@ -31,6 +32,7 @@ pub mod session_writes;
 pub mod slots;
 pub mod staff;
 pub mod users;
+pub mod waitlist;
 pub mod wizard_starts;
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The public axum router: health, payment callbacks, webhook, console, sandbox pages
 //! (templated HTML), and metrics only where `METRICS_TOKEN` lets them; `server` serves it.
 
+pub mod app;
 pub mod console;
 pub mod payments;
 pub mod sandbox;
@@ -31,7 +32,9 @@ pub fn router(ctx: Ctx, metrics: Option<PrometheusHandle>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .with_state(Ops { ctx: ctx.clone(), metrics });
-    ops.merge(payments::routes().with_state(ctx.clone())).merge(console::routes().with_state(ctx))
+    ops.merge(payments::routes().with_state(ctx.clone()))
+        .merge(app::routes().with_state(ctx.clone()))
+        .merge(console::routes().with_state(ctx))
 }
 
 /// `/metrics` alone, for the private listener on `METRICS_ADDR`.

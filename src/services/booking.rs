@@ -28,7 +28,7 @@ pub enum Refusal {
 
 /// The cap on unpaid holds: `HOLDS_PER_DAY` in a rolling day (a calendar day would allow
 /// twice as many around midnight).
-fn hold_cap(ctx: &Ctx) -> HoldCap {
+pub fn hold_cap(ctx: &Ctx) -> HoldCap {
     HoldCap { holds: i64::from(ctx.config.payments.holds_per_day), window: Duration::hours(24) }
 }
 

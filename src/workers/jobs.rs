@@ -34,6 +34,10 @@ async fn step(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<bool> {
         JobKind::PaymentReminder => expiry::remind(&mut tx, ctx, &job, now).await,
         JobKind::PaymentExpiry => expiry::expire(&mut tx, ctx, &job, now).await,
         JobKind::SlotChanged => slot_changed(&mut tx, ctx, &job).await,
+        JobKind::WaitlistOffer => crate::services::waitlist::send_offer(&mut tx, ctx, &job, now).await,
+        JobKind::WaitlistOfferExpiry => {
+            crate::services::waitlist::expire_offer(&mut tx, ctx, &job, now).await
+        }
     };
     match result {
         Ok(done) => {

@@ -135,6 +135,13 @@ impl Worker for Housekeeper {
         {
             tracing::error!(error = %format!("{e:#}"), "test-day reminder sweep");
         }
+        // A seat a fill left free (its waiters were busy in other transactions) is
+        // offered now.
+        match crate::services::waitlist::refill(&self.ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(offers = n, "free seats offered to the waitlist"),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "waitlist refill"),
+        }
         broadcast_progress(&self.ctx, &self.bot).await?;
         Ok(Next::After(PROGRESS_EVERY))
     }

@@ -438,3 +438,79 @@ async fn serve_without_a_token_exits_2_and_points_at_the_sandbox() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("BOT_TOKEN") && stderr.contains("ent-bot sandbox"), "{stderr}");
 }
+
+/// The chat page opens a `web_app` button as Telegram's web client does: the Mini App with
+/// `initData` signed for the user acting, which its API believes; the time chosen there
+/// continues the wizard in the chat.
+#[tokio::test]
+async fn the_page_opens_the_mini_app_with_signed_init_data_and_the_choice_reaches_the_chat() {
+    let sandbox = spawn_sandbox().await;
+    let user = 1003;
+    onboard(&sandbox, user, "alina.mini@mail.kz").await;
+    sandbox.act("/sandbox/api/reply", json!({ "user": user, "text": "📝 Подать заявление" })).await;
+    sandbox.press(user, "Выпускник школы 2027 года").await;
+    sandbox.press(user, "Русский язык").await;
+    let chat = sandbox.press(user, "Физика – Математика").await;
+    let message = chat["messages"].as_array().unwrap().iter().rev().find(|m| m["from_bot"] == true).unwrap();
+    let button = message["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter())
+        .find(|b| b["web_app"].is_string())
+        .unwrap_or_else(|| panic!("a web_app button: {message}"))
+        .clone();
+    assert_eq!(button["text"], "📅 Календарь свободных мест");
+
+    let opened =
+        sandbox.post("/sandbox/api/web_app", json!({ "user": user, "url": button["web_app"] })).await;
+    assert!(opened.status().is_success());
+    let src = opened.json::<Value>().await.unwrap()["src"].as_str().unwrap().to_string();
+    let (path, fragment) = src.split_once('#').expect("launch parameters in the fragment");
+    assert_eq!(path, "/app/");
+    let params: HashMap<String, String> =
+        url::form_urlencoded::parse(fragment.as_bytes()).into_owned().collect();
+    let init = params["tgWebAppData"].clone();
+    assert!(params["tgWebAppThemeParams"].contains("bg_color"));
+    // Not someone else's Mini App.
+    let elsewhere =
+        sandbox.post("/sandbox/api/web_app", json!({ "user": user, "url": "https://evil.example/x" })).await;
+    assert_eq!(elsewhere.status(), reqwest::StatusCode::BAD_REQUEST);
+
+    let api = |path: String| {
+        let (http, base, init) = (sandbox.http.clone(), sandbox.base.clone(), init.clone());
+        async move {
+            let r =
+                http.get(format!("{base}{path}")).header("Authorization", format!("tma {init}")).send().await;
+            r.unwrap().json::<Value>().await.unwrap()
+        }
+    };
+    let start = api("/app/api/start".into()).await;
+    assert_eq!(start["locale"], "ru");
+    let city =
+        start["cities"].as_array().unwrap().iter().find(|c| c["name"] == "Караганда").unwrap()["id"].clone();
+    let days = api(format!("/app/api/days?city={city}")).await;
+    let day = days["days"].as_array().unwrap().iter().find(|d| d["free"].as_i64() > Some(0)).unwrap().clone();
+    let slots = api(format!("/app/api/slots?city={city}&date={}", day["date"].as_str().unwrap())).await;
+    let slot =
+        slots["slots"].as_array().unwrap().iter().find(|s| s["free"].as_i64() > Some(0)).unwrap().clone();
+    let chosen = sandbox
+        .http
+        .post(format!("{}/app/api/choose", sandbox.base))
+        .header("Authorization", format!("tma {init}"))
+        .json(&json!({ "slot": slot["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chosen.status(), reqwest::StatusCode::ACCEPTED);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let chat = sandbox.chat(user).await;
+        if last_bot(&chat).contains("Проверьте заявление") {
+            assert!(last_bot(&chat).contains("Караганда"), "{}", last_bot(&chat));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no summary:\n{}", transcript(&chat));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -33,6 +33,12 @@ function psql(url, sql) {
   execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
+/** The first row's first column of a query. */
+function psqlValue(url, sql) {
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString().trim().split('\n')[0];
+}
+
 function databaseUrl(name) {
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
@@ -476,6 +482,99 @@ async function retest({ base, db, context }) {
   await page.close();
 }
 
+// ── the Mini App (#25): a calendar of live seats, opened from the wizard's city step ──
+
+const MINI = {
+  kk: {
+    lang: 'Қазақша', yes: '✅ Иә, менмін', share: '📱 Нөмірімді жіберу', apply: '📝 Өтініш беру',
+    category: '2027 жылғы мектеп бітіруші', language: 'Қазақ тілі', open: '📅 Бос орындар күнтізбесі',
+    search: 'алм', summary: 'Өтінішті тексеріңіз', city: 'Алматы',
+  },
+  ru: {
+    lang: 'Русский', yes: '✅ Да, это я', share: '📱 Отправить мой номер', apply: '📝 Подать заявление',
+    category: 'Выпускник школы 2027 года', language: 'Русский язык', open: '📅 Календарь свободных мест',
+    search: 'аст', summary: 'Проверьте заявление', city: 'Астана',
+  },
+};
+
+/** A new applicant registered through the page, at the main menu. */
+async function onboardOnPage(page, base, server, user, t) {
+  await type(page, '/start');
+  await seeBot(page, 'Тілді таңдаңыз');
+  await tapInline(page, t.lang);
+  await idle(page);
+  const email = `mini.${user}@mail.kz`;
+  await type(page, email);
+  await idle(page);
+  let mail = null;
+  for (let tries = 0; !mail && tries < 100; tries++) {
+    const mails = await (await page.request.get(`${base}/sandbox/api/mailbox`)).json();
+    mail = mails.emails.find((m) => m.to === email);
+    if (!mail) await page.waitForTimeout(100);
+  }
+  if (!mail) await shot(page, `failure-mini-${user}`);
+  expect(mail, `a code email to ${email}`);
+  const code = (mail.text.match(/\b(\d{6})\b/) || [])[1];
+  await type(page, code);
+  await idle(page);
+  const iin = psqlValue(server.db,
+    'SELECT iin FROM persons WHERE iin NOT IN (SELECT iin FROM applicants WHERE iin IS NOT NULL) ORDER BY iin LIMIT 1');
+  expect(/^\d{12}$/.test(iin), `a free IIN in the registry: ${iin}`);
+  await type(page, iin);
+  await tapInline(page, t.yes);
+  await page.waitForSelector('#reply-keyboard .rkb.contact', { timeout: WAIT });
+  await tapKeyboard(page, t.share);
+  await page.waitForSelector(`#reply-keyboard >> text=${t.apply}`, { timeout: WAIT });
+  await idle(page);
+}
+
+/** In Kazakh and Russian on a 360-pixel phone: the wizard's city step opens the Mini App,
+ *  which picks a day and a time; the summary then stands in the chat. */
+async function miniAppPicksASlot({ base, browser, server }) {
+  for (const [user, locale] of [[1002, 'kk'], [1004, 'ru']]) {
+    const t = MINI[locale];
+    const context = await browser.newContext({
+      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+      locale: locale === 'kk' ? 'kk-KZ' : 'ru-RU',
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/?user=${user}`);
+      await loaded(page);
+      await onboardOnPage(page, base, server, user, t);
+      await tapKeyboard(page, t.apply);
+      await tapInline(page, t.category);
+      await tapInline(page, t.language);
+      await tapInline(page, 'Физика – Математика');
+      await idle(page);
+      await page.locator('.msg.bot .ikb.webapp').last().click({ timeout: WAIT });
+      await page.waitForSelector('#webapp:not([hidden])', { timeout: WAIT });
+      const app = page.frameLocator('#webapp-frame');
+      await app.locator('#city-list button').first().waitFor({ timeout: WAIT });
+      await app.locator('#search').fill(t.search);
+      const cities = await app.locator('#city-list button').allTextContents();
+      expect(cities.length === 1 && cities[0].startsWith(t.city), `search finds ${t.city}: ${cities}`);
+      await shot(page, `mini-${locale}-01-cities`);
+      await app.locator('#city-list button').first().click();
+      await app.locator('.day.open').first().waitFor({ timeout: WAIT });
+      const width = await app.locator('#app').evaluate((e) => e.getBoundingClientRect().width);
+      expect(width <= 360, `the Mini App fits 360 px: ${width}`);
+      await shot(page, `mini-${locale}-02-calendar`);
+      await app.locator('.day.open').first().click();
+      await app.locator('#slot-list button:not([disabled])').first().waitFor({ timeout: WAIT });
+      await shot(page, `mini-${locale}-03-times`);
+      await app.locator('#slot-list button:not([disabled])').first().click();
+      await page.waitForSelector('#webapp', { state: 'hidden', timeout: WAIT });
+      await seeBot(page, t.summary);
+      await seeBot(page, t.city);
+      await idle(page);
+      await shot(page, `mini-${locale}-04-summary`);
+    } finally {
+      await context.close();
+    }
+  }
+}
+
 // ── runner ───────────────────────────────────────────────────────────────
 
 async function main() {
@@ -486,6 +585,7 @@ async function main() {
     ['switches users and shows the mailbox safely', otherUsersAndMailboxPage],
     ['the sandbox admin signs in to the staff console', staffConsole],
     ['a no-show asks for a retest with documents, the console approves, a later seat', retest],
+    ['the Mini App picks a slot in Kazakh and Russian at 360 px', miniAppPicksASlot],
   ];
   let passed = 0;
   let failed = 0;
@@ -513,7 +613,7 @@ async function main() {
     for (const [name, run] of scenarios) {
       const t0 = Date.now();
       try {
-        await run({ base: server.base, db: server.db, context });
+        await run({ base: server.base, db: server.db, context, browser, server });
         passed += 1;
         console.log(`e2e: ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (e) {

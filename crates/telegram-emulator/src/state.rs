@@ -87,6 +87,7 @@ impl StoredMessage {
                         text: b["text"].as_str().unwrap_or_default().to_owned(),
                         callback_data: b["callback_data"].as_str().map(str::to_owned),
                         url: b["url"].as_str().map(str::to_owned),
+                        web_app: b["web_app"]["url"].as_str().map(str::to_owned),
                     })
                     .collect()
             })

@@ -42,6 +42,8 @@ pub struct EmuButton {
     pub text: String,
     pub callback_data: Option<String>,
     pub url: Option<String>,
+    /// The Mini App a `web_app` button opens.
+    pub web_app: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,10 +68,11 @@ pub fn render_inline(rows: &[Vec<EmuButton>]) -> Vec<String> {
     rows.iter()
         .map(|row| {
             row.iter()
-                .map(|b| match (&b.callback_data, &b.url) {
-                    (Some(data), _) => format!("[{} → {data}]", b.text),
-                    (None, Some(url)) => format!("[{} ↗ {url}]", b.text),
-                    (None, None) => format!("[{}]", b.text),
+                .map(|b| match (&b.callback_data, &b.url, &b.web_app) {
+                    (Some(data), _, _) => format!("[{} → {data}]", b.text),
+                    (None, Some(url), _) => format!("[{} ↗ {url}]", b.text),
+                    (None, None, Some(app)) => format!("[{} ⧉ {app}]", b.text),
+                    (None, None, None) => format!("[{}]", b.text),
                 })
                 .collect::<Vec<_>>()
                 .join(" ")

@@ -1026,3 +1026,32 @@ async fn photos_documents_and_voice_carry_file_ids_that_get_file_serves() {
     );
     assert_eq!(emu.spec_violations(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn web_app_buttons_open_https_or_test_environment_addresses_only() {
+    let (emu, bot) = emulator().await;
+    let user = emu.user(7101, "Ali", Some("ru"));
+    user.send_text("hi");
+    let button = InlineKeyboardButton::web_app(
+        "📅",
+        teloxide::types::WebAppInfo { url: "https://ent.example.kz/app/".parse().unwrap() },
+    );
+    bot.send_message(ChatId(7101), "open").reply_markup(InlineKeyboardMarkup::new([[button]])).await.unwrap();
+    let shown = user.last_message().expect("msg");
+    assert_eq!(shown.inline_keyboard[0][0].web_app.as_deref(), Some("https://ent.example.kz/app/"));
+    assert!(shown.inline_keyboard[0][0].callback_data.is_none());
+
+    for web_app in [json!({"url": "ftp://ent.example.kz/app/"}), json!({"url": "not a url"})] {
+        let markup = json!({"inline_keyboard": [[{"text": "📅", "web_app": web_app}]]});
+        let (status, body) =
+            raw(&emu, "sendMessage", json!({"chat_id": 7101, "text": "x", "reply_markup": markup})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["description"].as_str().unwrap().contains("BUTTON_URL_INVALID"), "{body}");
+    }
+    for web_app in [json!("https://ent.example.kz/app/"), json!({"link": "https://ent.example.kz/app/"})] {
+        let markup = json!({"inline_keyboard": [[{"text": "📅", "web_app": web_app}]]});
+        let (status, body) =
+            raw(&emu, "sendMessage", json!({"chat_id": 7101, "text": "x", "reply_markup": markup})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+}

@@ -157,6 +157,10 @@ pub async fn on_button(
         (at, Action::Back) => next.at = at.clone().back().unwrap_or(At::Category),
         (At::City { .. } | At::Date { .. } | At::CategoryInfo, Action::Page(p)) => next.page = p,
         (At::Category, Action::Info) => next.at = At::CategoryInfo,
+        (At::City { .. } | At::Date { .. } | At::Time { .. }, Action::Waitlist) => {
+            bot.answer_callback_query(q.id).await?;
+            return super::waitlist::open(&bot, &ctx, &s, &dialogue, &w).await;
+        }
         (At::Category | At::CategoryInfo, Action::Pick(v)) => {
             let categories = catalog::campaign_categories(&ctx, w.campaign_id).await?;
             let Some(category) = v.parse::<i16>().ok().filter(|id| categories.iter().any(|c| c.id == *id))

@@ -45,6 +45,9 @@ pub(super) async fn view(
         At::Rules(chosen) => rules_view(ctx, s, w, chosen).await?,
     };
     let t = |id: &str| ctx.i18n.t(l, id);
+    if matches!(w.at, At::City { .. } | At::Date { .. } | At::Time { .. }) {
+        rows.push(vec![button(t("waitlist-button"), w.seq, Action::Waitlist)]);
+    }
     let mut nav = vec![];
     if w.at.step().previous().is_some() {
         nav.push(button(t("wizard-back"), w.seq, Action::Back));
@@ -116,7 +119,8 @@ async fn combination_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(S
 async fn city_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
     let cities = catalog::cities_with_seats(ctx, w.campaign_id).await?;
     let buttons = cities.iter().map(|c| pick(c.name(l), w.seq, c.id)).collect();
-    let rows = paged(buttons, 2, w.page, w.seq, ctx, l);
+    let mut rows = paged(buttons, 2, w.page, w.seq, ctx, l);
+    rows.extend(crate::bot::miniapp::open_button(ctx, l).map(|b| vec![b]));
     Ok((ctx.i18n.t(l, if cities.is_empty() { "wizard-no-seats" } else { "wizard-city" }), rows))
 }
 

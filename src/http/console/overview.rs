@@ -116,7 +116,17 @@ async fn values(ctx: &Ctx, l: Locale) -> Result<Value, ConsoleError> {
         .map(|p| context! { update_id => p.update_id, error => p.last_error.clone(), kind => p.kind.clone() })
         .collect::<Vec<_>>();
 
+    let waitlist = crate::services::waitlist::sizes(ctx, o.campaign.id)
+        .await?
+        .iter()
+        .map(|w| {
+            context! { city => w.city.text(l), date => format::short_date(w.test_date, l),
+            waiting => w.waiting, offered => w.offered }
+        })
+        .collect::<Vec<_>>();
+
     Ok(context! {
+        waitlist => waitlist,
         campaign => o.campaign.name.text(l),
         statuses => statuses,
         money => st.payments_sum.to_string(),

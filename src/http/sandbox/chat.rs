@@ -83,6 +83,8 @@ struct ButtonView {
     text: String,
     callback: bool,
     url: Option<String>,
+    /// A Mini App the button opens (in the page's overlay).
+    web_app: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -154,6 +156,7 @@ fn message_view(m: EmuMessage) -> MessageView {
                         text: b.text,
                         callback: b.callback_data.is_some(),
                         url: b.url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+                        web_app: b.web_app,
                     })
                     .collect()
             })
@@ -376,4 +379,46 @@ pub(super) async fn api_orders(
     let attached = sandbox.attached()?;
     let orders = crate::services::payments::orders_of(&attached.ctx, sim.id as i64, 20).await?;
     Ok(Json(json!({ "orders": orders })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct WebAppBody {
+    user: u64,
+    url: String,
+}
+
+/// Opening a `web_app` button, as a Telegram client does: the Mini App's address with the
+/// launch parameters in its fragment — `initData` signed with the bot's token for this
+/// user now, and the theme. The page shows it in an overlay; only this server's own Mini
+/// App is opened (its path, on the page's own origin).
+pub(super) async fn api_web_app(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<WebAppBody>,
+) -> Result<Json<Value>, ApiError> {
+    let (sim, _) = sandbox.user(body.user)?;
+    let ctx = &sandbox.attached()?.ctx;
+    let url = url::Url::parse(&body.url).map_err(|_| ApiError::bad_request("not a URL"))?;
+    if !url.path().starts_with("/app/") {
+        return Err(ApiError::bad_request("only this server's Mini App opens in the sandbox"));
+    }
+    let language = sandbox.language(sim.id).unwrap_or_default();
+    let init = crate::http::app::init_data::for_user(
+        sim.id as i64,
+        sim.first_name,
+        &language,
+        ctx.clock.now(),
+        ctx.config.effective_bot_token(),
+    );
+    let theme = json!({
+        "bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#707579", "link_color": "#3390ec",
+        "button_color": "#3390ec", "button_text_color": "#ffffff", "secondary_bg_color": "#f4f4f5",
+    });
+    let fragment = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("tgWebAppData", &init)
+        .append_pair("tgWebAppVersion", "8.0")
+        .append_pair("tgWebAppPlatform", "weba")
+        .append_pair("tgWebAppThemeParams", &theme.to_string())
+        .finish();
+    let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Ok(Json(json!({ "src": format!("{}{query}#{fragment}", url.path()) })))
 }

@@ -157,6 +157,7 @@ impl Sandbox {
             .route("/sandbox/api/file", post(chat::api_file))
             .route("/sandbox/api/language", post(chat::api_language))
             .route("/sandbox/api/orders", get(chat::api_orders))
+            .route("/sandbox/api/web_app", post(chat::api_web_app))
             .route("/sandbox/api/mailbox", get(mailbox::api_mailbox))
             .route("/mailbox", get(mailbox::page))
             .route("/pay/{order}", get(payment_page::page).post(payment_page::submit))
@@ -173,7 +174,7 @@ async fn security_headers(mut response: Response) -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'",
+             img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'",
         ),
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
