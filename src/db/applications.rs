@@ -156,6 +156,31 @@ pub async fn live_status(
     .await
 }
 
+/// The applicant's unpaid application in the campaign made with exactly these choices:
+/// what a confirmation that is tried again (its first try committed, its answer was lost
+/// with the connection) finds instead of a new seat.
+pub async fn held_with(
+    pool: &PgPool,
+    new: &NewApplication<'_>,
+) -> sqlx::Result<Option<(i64, DateTime<Utc>)>> {
+    let row = sqlx::query!(
+        "SELECT a.id, a.payment_deadline FROM applications a JOIN applicants ap ON ap.id = a.applicant_id
+         WHERE ap.telegram_user_id = $1 AND a.campaign_id = $2 AND a.status = 'awaiting_payment'
+           AND a.slot_id = $3 AND a.category_id = $4 AND a.test_language = $5 AND a.combination_id = $6
+           AND a.payment_deadline > $7",
+        new.telegram_user_id,
+        new.campaign_id,
+        new.slot_id,
+        new.category_id,
+        new.test_language,
+        new.combination_id,
+        new.now,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.id, r.payment_deadline)))
+}
+
 /// An application as the applicant sees it: every name in both languages.
 #[derive(Debug, Clone)]
 pub struct ApplicationView {
