@@ -22,6 +22,7 @@ pub mod preflight;
 pub mod rebinds;
 pub mod reference;
 pub mod refunds;
+pub mod regions;
 pub mod rehearsal;
 pub mod reports;
 pub mod session;

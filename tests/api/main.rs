@@ -20,6 +20,7 @@ mod import;
 mod indexes;
 mod journey;
 mod kaspi_proxy;
+mod localities;
 mod method_mismatch;
 mod metrics;
 mod noshow;
