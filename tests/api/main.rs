@@ -33,6 +33,7 @@ mod polling;
 mod privacy;
 mod rebind;
 mod refunds;
+mod registry;
 mod rehearse;
 mod retry_parked;
 mod sandbox;
