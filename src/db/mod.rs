@@ -5,6 +5,7 @@ pub mod applicants;
 pub mod applications;
 pub mod audit;
 mod bilingual;
+pub mod campaign_figures;
 pub mod campaigns;
 pub mod catalog;
 pub mod console;

@@ -64,10 +64,14 @@ pub enum StaffAction {
     ManageStaff,
     /// Move an IIN (and its applications) to another Telegram account, or refuse a request to.
     Rebind,
+    /// The session page: campaigns' timelines and figures.
+    Session,
+    /// Change a campaign's settings, venues or slots (the console's session page).
+    EditSession,
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 18] = [
+    pub const ALL: [StaffAction; 20] = [
         StaffAction::Find,
         StaffAction::Stats,
         StaffAction::Slots,
@@ -86,6 +90,8 @@ impl StaffAction {
         StaffAction::Broadcast,
         StaffAction::ManageStaff,
         StaffAction::Rebind,
+        StaffAction::Session,
+        StaffAction::EditSession,
     ];
 
     /// Its name in templates (`me.may.mark_paid`) and logs.
@@ -109,6 +115,8 @@ impl StaffAction {
             StaffAction::Broadcast => "broadcast",
             StaffAction::ManageStaff => "manage_staff",
             StaffAction::Rebind => "rebind",
+            StaffAction::Session => "session",
+            StaffAction::EditSession => "edit_session",
         }
     }
 
@@ -122,7 +130,8 @@ impl StaffAction {
             | StaffAction::Refunds
             | StaffAction::Export
             | StaffAction::AuditLog
-            | StaffAction::Console => Role::Operator,
+            | StaffAction::Console
+            | StaffAction::Session => Role::Operator,
             StaffAction::MarkPaid
             | StaffAction::NoShow
             | StaffAction::UndoNoShow
@@ -133,7 +142,8 @@ impl StaffAction {
             | StaffAction::Notify
             | StaffAction::Broadcast
             | StaffAction::ManageStaff
-            | StaffAction::Rebind => Role::Admin,
+            | StaffAction::Rebind
+            | StaffAction::EditSession => Role::Admin,
         }
     }
 }

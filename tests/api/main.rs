@@ -40,6 +40,7 @@ mod sandbox;
 mod secrets_in_logs;
 mod seed;
 mod session;
+mod session_console;
 mod staff;
 mod staff_campaign;
 mod staff_queries;
