@@ -391,6 +391,25 @@ async function staffConsole({ base, context }) {
   const after = parseInt(await c.locator('table.slots tbody tr').first().locator('td.num').first().textContent(), 10);
   expect(after === before + 5, `capacity ${before} → ${after}`);
 
+  // The session page: the campaign's timeline and figures; a venue added through its plan.
+  await c.click('nav a[href="/console/session"]');
+  await c.waitForSelector('section[data-campaign]', { timeout: WAIT });
+  await shot(c, 'console-09-session', true);
+  const venueForm = 'form[action$="/venue"]';
+  await c.click(`section[data-campaign] details:has(${venueForm}) summary`);
+  const fields = { code: 'e2e-1', city: 'astana', name_kk: '№1 мектеп', name_ru: 'Школа №1',
+    address_kk: 'Астана қ., Абай д., 1', address_ru: 'г. Астана, пр. Абая, 1' };
+  for (const [name, value] of Object.entries(fields)) await c.fill(`${venueForm} input[name=${name}]`, value);
+  await c.click(`${venueForm} button[type=submit]`);
+  await c.waitForSelector('pre.plan', { timeout: WAIT });
+  const plan = await c.textContent('pre.plan');
+  expect(plan.includes('1 added (e2e-1)'), `the plan adds the venue: ${plan}`);
+  await shot(c, 'console-10-session-plan', true);
+  await c.click('form button.danger');
+  await c.waitForSelector('pre.plan', { timeout: WAIT });
+  expect((await c.textContent('h1')).includes('Қолданылды'), 'the plan is applied');
+  await shot(c, 'console-11-session-applied', true);
+
   await c.click('nav a[href="/console/audit"]');
   await c.waitForSelector('table.list', { timeout: WAIT });
   expect((await c.textContent('table.list')).includes('slot.change'), 'the change is in the audit log');
