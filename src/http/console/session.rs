@@ -222,7 +222,7 @@ pub async fn apply(
     staff.may(StaffAction::EditSession)?;
     staff.csrf(&f.csrf)?;
     let opts = Options { notify: f.notify.is_some(), allow_live_changes: f.allow_live_changes.is_some() };
-    let outcome = service::apply(&ctx, staff.0.user, &f.text, opts).await;
+    let outcome = service::apply(&ctx, staff.0.user, &code, &f.text, opts).await;
     if let Ok(plan) = &outcome {
         let values = context! {
             code => code, plan => plan.to_string(), problems => "", applicable => false, refused => false,

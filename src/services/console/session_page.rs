@@ -144,7 +144,13 @@ pub async fn propose(ctx: &Ctx, file: &Table) -> anyhow::Result<Proposal> {
 
 /// Applies a proposal the admin confirmed, under the same rules; audited as his.
 #[tracing::instrument(skip_all, fields(staff = actor))]
-pub async fn apply(ctx: &Ctx, actor: i64, text: &str, opts: Options) -> Result<Plan, SessionError> {
+pub async fn apply(
+    ctx: &Ctx,
+    actor: i64,
+    code: &str,
+    text: &str,
+    opts: Options,
+) -> Result<Plan, SessionError> {
     // Sheets come as uploads, read into the file: a name would open a file of the server's.
     let names_a_file = toml::from_str::<Table>(text)
         .map(|t| ["venues", "slots"].iter().any(|k| t.get(*k).is_some_and(Value::is_str)))
@@ -155,5 +161,9 @@ pub async fn apply(ctx: &Ctx, actor: i64, text: &str, opts: Options) -> Result<P
         );
     }
     let s = export::load_edited(&ctx.db, text, Path::new("."), ctx.config.timezone).await?;
+    if s.campaign.code != code {
+        let reason = format!("the file is campaign {}, the page campaign {code}", s.campaign.code);
+        return Err(vec![session::Problem::new("console", reason)].into());
+    }
     session::apply(&ctx.db, &s, opts, ctx.clock.now(), ctx.config.timezone, Some(actor), "console").await
 }
