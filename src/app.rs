@@ -124,6 +124,7 @@ impl App {
             catalog: Default::default(),
             wakeups: Default::default(),
             health: Default::default(),
+            bot_api: Default::default(),
         };
         if let Err(e) = ctx.catalog.reload(&ctx.db).await {
             tracing::warn!(error = %e, "reference data not loaded yet; loaded on first use");
@@ -192,6 +193,7 @@ impl App {
         } else {
             ctx.config.telegram.bot_token.expose().to_string()
         };
+        let _ = ctx.bot_api.set((api_url.clone(), token.clone().into()));
         let bot = bot_client(token, api_url)?;
         let probe = options.probe.unwrap_or_default();
 

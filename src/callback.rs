@@ -9,7 +9,9 @@ use std::str::FromStr;
 
 use teloxide::types::InlineKeyboardButton;
 
-use crate::domain::{ApplicationStatus, Iin, Method};
+use chrono::NaiveDate;
+
+use crate::domain::{ApplicationStatus, Iin, Method, RetestReason};
 use crate::i18n::Locale;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +36,27 @@ pub enum Callback {
     CloseDb(Option<i64>),
     /// `bc:…`
     Broadcast(BroadcastButton),
+    /// `rt:…`: the retest for a valid reason; each button names its application or request,
+    /// re-checked in the database when pressed.
+    Retest(RetestButton),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RetestButton {
+    /// Offer the reasons for a no-show application.
+    Ask(i64),
+    Reason(i64, RetestReason),
+    /// The documents are in: show what will be sent.
+    Done(i64),
+    Send(i64),
+    Cancel(i64),
+    /// Staff approve a request.
+    Approve(i64),
+    /// The approved applicant starts picking his new slot (request id).
+    Pick(i64),
+    City(i64, i32),
+    Date(i64, i32, NaiveDate),
+    Slot(i64, i64),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,6 +194,20 @@ impl fmt::Display for Callback {
                 BroadcastButton::Send => f.write_str("bc:send"),
                 BroadcastButton::Cancel => f.write_str("bc:x"),
             },
+            Callback::Retest(button) => match button {
+                RetestButton::Ask(id) => write!(f, "rt:a:{id}"),
+                RetestButton::Reason(id, reason) => write!(f, "rt:r:{id}:{}", reason.as_str()),
+                RetestButton::Done(id) => write!(f, "rt:d:{id}"),
+                RetestButton::Send(id) => write!(f, "rt:s:{id}"),
+                RetestButton::Cancel(id) => write!(f, "rt:x:{id}"),
+                RetestButton::Approve(id) => write!(f, "rt:ok:{id}"),
+                RetestButton::Pick(id) => write!(f, "rt:p:{id}"),
+                RetestButton::City(id, city) => write!(f, "rt:c:{id}:{city}"),
+                RetestButton::Date(id, city, date) => {
+                    write!(f, "rt:dt:{id}:{city}:{}", date.format("%Y%m%d"))
+                }
+                RetestButton::Slot(id, slot) => write!(f, "rt:t:{id}:{slot}"),
+            },
         }
     }
 }
@@ -218,6 +255,7 @@ fn parse(data: &str) -> Option<Callback> {
         "adm" if rest == "no" => Callback::CloseDb(None),
         "adm" => Callback::CloseDb(Some(rest.strip_prefix("closedb:")?.parse().ok()?)),
         "bc" => Callback::Broadcast(broadcast_button(rest)?),
+        "rt" => Callback::Retest(retest_button(rest)?),
         _ => return None,
     })
 }
@@ -280,6 +318,26 @@ fn broadcast_button(rest: &str) -> Option<BroadcastButton> {
     })
 }
 
+fn retest_button(rest: &str) -> Option<RetestButton> {
+    let parts: Vec<&str> = rest.split(':').collect();
+    let id = |i: usize| parts.get(i)?.parse::<i64>().ok();
+    Some(match (parts.as_slice(), parts.len()) {
+        (["a", ..], 2) => RetestButton::Ask(id(1)?),
+        (["r", _, reason], 3) => RetestButton::Reason(id(1)?, RetestReason::parse(reason)?),
+        (["d", ..], 2) => RetestButton::Done(id(1)?),
+        (["s", ..], 2) => RetestButton::Send(id(1)?),
+        (["x", ..], 2) => RetestButton::Cancel(id(1)?),
+        (["ok", ..], 2) => RetestButton::Approve(id(1)?),
+        (["p", ..], 2) => RetestButton::Pick(id(1)?),
+        (["c", _, city], 3) => RetestButton::City(id(1)?, city.parse().ok()?),
+        (["dt", _, city, date], 4) if date.len() == 8 => {
+            RetestButton::Date(id(1)?, city.parse().ok()?, NaiveDate::parse_from_str(date, "%Y%m%d").ok()?)
+        }
+        (["t", ..], 3) => RetestButton::Slot(id(1)?, id(2)?),
+        _ => return None,
+    })
+}
+
 /// The 12 digits exactly as a button writes them (`Iin::parse` also accepts what people
 /// type, spaces and dashes, which no button carries).
 fn strict_iin(digits: &str) -> Option<Iin> {
@@ -316,6 +374,14 @@ mod tests {
             ("bc:a:slot", Callback::Broadcast(BroadcastButton::Audience(AudienceKind::Slot))),
             ("bc:s:no_show", Callback::Broadcast(BroadcastButton::Status(ApplicationStatus::NoShow))),
             ("bc:send", Callback::Broadcast(BroadcastButton::Send)),
+            ("rt:a:17", Callback::Retest(RetestButton::Ask(17))),
+            ("rt:r:17:olympiad", Callback::Retest(RetestButton::Reason(17, RetestReason::Olympiad))),
+            ("rt:ok:3", Callback::Retest(RetestButton::Approve(3))),
+            (
+                "rt:dt:3:5:20270113",
+                Callback::Retest(RetestButton::Date(3, 5, NaiveDate::from_ymd_opt(2027, 1, 13).unwrap())),
+            ),
+            ("rt:t:3:99", Callback::Retest(RetestButton::Slot(3, 99))),
         ];
         for (data, button) in cases {
             assert_eq!(data.parse::<Callback>(), Ok(button.clone()), "{data}");
@@ -346,6 +412,11 @@ mod tests {
             "bc:s:lost",
             "bc:a:everyone",
             "bc:c:x",
+            "rt:ok",
+            "rt:ok:x",
+            "rt:r:1:holiday",
+            "rt:dt:1:2:2027011",
+            "rt:a:1:2",
             "zz:1",
         ] {
             assert_eq!(data.parse::<Callback>(), Err(UnknownButton), "{data:?}");
@@ -403,6 +474,20 @@ mod tests {
         ]
     }
 
+    fn any_retest_button() -> impl Strategy<Value = RetestButton> {
+        use RetestButton::*;
+        let plain: [fn(i64) -> RetestButton; 7] = [Ask, Done, Send, Cancel, Approve, Pick, Ask];
+        prop_oneof![
+            (prop::sample::select(plain.to_vec()), any::<i64>()).prop_map(|(make, id)| make(id)),
+            (any::<i64>(), prop::sample::select(RetestReason::ALL.to_vec()))
+                .prop_map(|(id, r)| Reason(id, r)),
+            (any::<i64>(), any::<i32>()).prop_map(|(id, c)| City(id, c)),
+            (any::<i64>(), any::<i32>(), 1000i32..=9999, 1u32..=12, 1u32..=28)
+                .prop_map(|(id, c, y, m, d)| Date(id, c, NaiveDate::from_ymd_opt(y, m, d).unwrap())),
+            (any::<i64>(), any::<i64>()).prop_map(|(id, slot)| Slot(id, slot)),
+        ]
+    }
+
     fn any_callback() -> impl Strategy<Value = Callback> {
         prop_oneof![
             prop::sample::select(Locale::ALL.to_vec()).prop_map(Callback::Lang),
@@ -417,6 +502,7 @@ mod tests {
             any_iin().prop_map(Callback::Rebind),
             any::<Option<i64>>().prop_map(Callback::CloseDb),
             any_broadcast_button().prop_map(Callback::Broadcast),
+            any_retest_button().prop_map(Callback::Retest),
         ]
     }
 

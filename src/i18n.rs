@@ -85,7 +85,8 @@ impl Bilingual<String> {
 }
 
 /// Every `.ftl` file, per locale. A test checks this list against the `locales/` folder.
-pub const FILES: &[&str] = &["main", "onboarding", "wizard", "payments", "history", "staff", "console"];
+pub const FILES: &[&str] =
+    &["main", "onboarding", "wizard", "payments", "history", "staff", "console", "retest"];
 
 macro_rules! sources {
     ($lang:literal) => {
@@ -97,6 +98,7 @@ macro_rules! sources {
             ("history", include_str!(concat!("../locales/", $lang, "/history.ftl"))),
             ("staff", include_str!(concat!("../locales/", $lang, "/staff.ftl"))),
             ("console", include_str!(concat!("../locales/", $lang, "/console.ftl"))),
+            ("retest", include_str!(concat!("../locales/", $lang, "/retest.ftl"))),
         ]
     };
 }

@@ -107,6 +107,15 @@ fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
                 .map(String::as_str),
         ),
         "method" => "Kaspi".into(),
+        // A retest: the longest reason label, a refusal reason at its cap.
+        "reason" if id.starts_with("retest") || id.starts_with("console-retest") => longest(
+            crate::domain::RetestReason::ALL
+                .map(|r| I18n::load().unwrap().t(l, r.fluent_id()))
+                .iter()
+                .map(String::as_str),
+        ),
+        "note" if id == "retest-refused" => "ж".repeat(crate::services::retest::NOTE_CHARS),
+        "request" | "max" => return FluentValue::from(12345),
         "role" => pick(l, "әкімші", "администратор"),
         "text" => "Тестілеу уақыты өзгерді.".into(),
         "id" | "tg" => return FluentValue::from(12345),
@@ -153,6 +162,15 @@ fn shown_together(l: Locale, m: &BTreeMap<String, String>) -> Vec<(String, Strin
         ("slot taken", format!("{}\n\n{step}\n{}", g("wizard-slot-taken"), g("wizard-time"))),
         ("test info", format!("{}\n\n{}", g("test-info"), g("test-info-bring-under-16"))),
         (
+            "retest test info",
+            format!(
+                "{}\n\n{}\n\n{}",
+                g("retest-test-info-paper"),
+                g("test-info"),
+                g("test-info-bring-under-16")
+            ),
+        ),
+        (
             "menu help",
             format!(
                 "{}\n\n{}\n{}\n{}",
@@ -176,6 +194,8 @@ fn shown_together(l: Locale, m: &BTreeMap<String, String>) -> Vec<(String, Strin
         ("reset", format!("{}\n\n{}", g("state-reset"), g("menu-title"))),
         ("booked", g("wizard-booked")),
         ("language", format!("{}\n\n{}", g("help-language"), g("choose-language"))),
+        ("retest documents", format!("{}\n\n{}", g("retest-received"), g("retest-send-documents"))),
+        ("retest details", format!("{}\n\n{}", g("history-details"), g("retest-note-approved"))),
     ];
     together.into_iter().map(|(name, text)| (format!("{}: {name}", l.code()), text)).collect()
 }

@@ -190,6 +190,14 @@
     act('/sandbox/api/contact', {});
   });
 
+  // A sample photo or PDF, as a phone would send one (the retest's documents).
+  for (const id of ['send-photo', 'send-pdf']) {
+    $(id).addEventListener('click', (event) => {
+      hidePopups();
+      act('/sandbox/api/file', { kind: event.currentTarget.dataset.kind });
+    });
+  }
+
   els.menuBtn.addEventListener('click', () => togglePopup(els.commands));
   els.attachBtn.addEventListener('click', () => togglePopup(els.attachMenu));
   els.kbBtn.addEventListener('click', () => {
@@ -299,7 +307,7 @@
       const phone = document.createElement('span');
       phone.textContent = ` ${m.contact || ''}`;
       text.append(icon, phone);
-    } else if (m.kind === 'photo' || m.kind === 'sticker') {
+    } else if (['photo', 'sticker', 'document', 'voice'].includes(m.kind)) {
       text.textContent = `[${m.kind}]`;
     } else {
       appendLinkified(text, m.text);

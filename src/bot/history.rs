@@ -15,6 +15,7 @@ use crate::services::Ctx;
 use crate::services::catalog;
 use crate::services::history::{self, Change, Withdrawal};
 use crate::services::history::{ApplicationView, Editable};
+use crate::services::retest;
 
 /// How many applications a page of the list shows: three keep it within one phone screen.
 const PAGE: usize = 3;
@@ -174,7 +175,18 @@ async fn show_details(
     if let Some(n) = notice {
         text = format!("{n}\n\n{text}");
     }
-    render(bot, s, message, text, details_keyboard(ctx, s.locale, app)).await
+    let mut keyboard = details_keyboard(ctx, s.locale, app);
+    if app.status == ApplicationStatus::NoShow
+        && let Some(offer) = retest::offer(ctx, s.user_id, app.id).await?
+    {
+        if offer == retest::Offer::Allowed {
+            keyboard.inline_keyboard.insert(0, vec![super::retest::offer_button(ctx, s.locale, app.id)]);
+        }
+        if let Some(note) = super::retest::status_note(ctx, s.locale, offer) {
+            text = format!("{text}\n\n{note}");
+        }
+    }
+    render(bot, s, message, text, keyboard).await
 }
 
 pub async fn on_button(
@@ -369,7 +381,11 @@ pub async fn show_test_info(bot: &TgBot, ctx: &Ctx, s: &Session) -> HandlerResul
         let test_day = format::local_date(app.starts_at, tz);
         let under_16 = app.birth_date.is_some_and(|b| test_day.years_since(b).unwrap_or(0) < 16);
         let bring = ctx.i18n.t(l, if under_16 { "test-info-bring-under-16" } else { "test-info-bring" });
-        bot.send_message(s.chat_id, format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args))).await?;
+        let mut text = format!("{}\n\n{bring}", ctx.i18n.f(l, "test-info", &args));
+        if retest::is_retest(ctx, app.id).await? {
+            text = format!("{}\n\n{text}", ctx.i18n.t(l, "retest-test-info-paper"));
+        }
+        bot.send_message(s.chat_id, text).await?;
     }
     Ok(())
 }

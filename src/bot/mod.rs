@@ -10,6 +10,7 @@ pub mod payment;
 pub mod pipeline;
 pub mod polling;
 pub mod replies;
+pub mod retest;
 pub mod staff;
 pub mod start;
 pub mod state;
@@ -87,6 +88,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(case![State::ConfirmIin { iin, name }].endpoint(onboarding::iin_expected))
         .branch(case![State::AskPhone].endpoint(onboarding::on_phone))
         .branch(case![State::Wizard(w)].endpoint(wizard::on_text))
+        .branch(case![State::RetestDocuments { application, reason, files }].endpoint(retest::on_message))
         .branch(case![State::BroadcastAudience].endpoint(staff::broadcast_buttons_expected))
         .branch(case![State::BroadcastSlot].endpoint(staff::on_broadcast_slot))
         .branch(case![State::BroadcastText { audience }].endpoint(staff::on_broadcast_text))
@@ -106,6 +108,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
                 .branch(case![Callback::CloseDb(campaign)].endpoint(staff::on_admin_button))
                 .branch(case![Callback::Broadcast(pressed)].endpoint(staff::on_broadcast_button))
                 .branch(case![Callback::Pay { method, application }].endpoint(payment::on_choice))
+                .branch(case![Callback::Retest(pressed)].endpoint(retest::on_button))
                 .branch(
                     case![Callback::Wizard { seq, action }]
                         .branch(case![State::Wizard(w)].endpoint(wizard::on_button)),

@@ -80,6 +80,9 @@ pub async fn resume(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, state: 
         | State::AskPhone => onboarding::ask(bot, ctx, s, &state).await,
         // The wizard message may be far up the chat: show the step again at the bottom.
         State::Wizard(w) => wizard::again(bot, ctx, s, dialogue, w, None).await,
+        State::RetestDocuments { application, reason, files } => {
+            super::retest::ask_again(bot, ctx, s, application, reason, &files).await
+        }
         // A broadcast being composed is not worth resuming after a language switch.
         State::BroadcastAudience
         | State::BroadcastSlot
@@ -109,7 +112,13 @@ pub async fn on_help(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, state: Sta
         _ => {
             let text = match (&state, onboarding::help_id(&state)) {
                 (_, Some(id)) => ctx.i18n.t(s.locale, id),
-                (State::Wizard(w), None) => ctx.i18n.t(s.locale, wizard::help_id(w)),
+                (State::Wizard(w), None) => {
+                    // The category help names the graduation years («2027 жылғы мектеп бітіруші»).
+                    let year = crate::services::catalog::graduation_year(&ctx, w.campaign_id).await?;
+                    let args =
+                        [("year", year.to_string().into()), ("previous", (year - 1).to_string().into())];
+                    ctx.i18n.f(s.locale, wizard::help_id(w), &args)
+                }
                 _ => menu_help(&ctx, s.locale).await?,
             };
             bot.send_message(s.chat_id, text).await?;

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::dialogue::Recoverable;
-use crate::domain::{Email, Iin};
+use crate::domain::{Email, Iin, RetestFile, RetestReason};
 use crate::services::notifications::Audience;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -38,6 +38,12 @@ pub enum State {
     BroadcastConfirm {
         audience: Audience,
         text: String,
+    },
+    /// A no-show sending the documents of a retest request (see `bot::retest`).
+    RetestDocuments {
+        application: i64,
+        reason: RetestReason,
+        files: Vec<RetestFile>,
     },
     /// Stands for a stored state that no longer parses; never written on purpose.
     Broken,

@@ -75,7 +75,8 @@ pub async fn bookable_applicant(pool: &PgPool, telegram_user_id: i64) -> sqlx::R
 }
 
 /// Takes a seat and creates the application with its reminder and expiry jobs: the seat
-/// is taken only if one is free (`booked < capacity`), the campaign is open and its
+/// is taken only if one is free (`booked < capacity`), the campaign is open (or closed,
+/// with an admin's late-registration window for the applicant's IIN still open) and its
 /// database not closed, and all of it is undone if the applicant already has a live
 /// application (the unique index). First the applicant's row is locked, so his bookings
 /// run one after another and the count of his unpaid holds (`cap`) cannot be passed by
@@ -97,7 +98,10 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::
     let id: Option<i64> = sqlx::query_scalar!(
         r#"WITH open_campaign AS (
              SELECT id FROM campaigns
-             WHERE id = $2 AND $7 >= registration_opens_at AND $7 < registration_closes_at
+             WHERE id = $2 AND $7 >= registration_opens_at
+               AND ($7 < registration_closes_at OR EXISTS (
+                     SELECT 1 FROM late_registrations lr JOIN applicants ap ON ap.iin = lr.iin
+                     WHERE ap.id = $1 AND lr.campaign_id = $2 AND lr.until > $7))
                AND (database_closed_at IS NULL OR database_closed_at > $7)
          ), seat AS (
              UPDATE slots SET booked = booked + 1, updated_at = $7

@@ -231,18 +231,21 @@ pub async fn campaign_categories(pool: &PgPool, campaign: i64) -> sqlx::Result<V
     .await
 }
 
-/// The category of an application.
-pub async fn application_category(pool: &PgPool, application: i64) -> sqlx::Result<Option<CategoryOption>> {
-    sqlx::query_as!(
-        CategoryOption,
+/// The category of an application, and the application's campaign.
+pub async fn application_category(
+    pool: &PgPool,
+    application: i64,
+) -> sqlx::Result<Option<(CategoryOption, i64)>> {
+    let row = sqlx::query!(
         r#"SELECT c.id,
                   ARRAY[COALESCE(c.short_kk, c.name_kk), COALESCE(c.short_ru, c.name_ru)] AS "short!: Bilingual<String>",
-                  ARRAY[c.name_kk, c.name_ru] AS "name!: Bilingual<String>"
+                  ARRAY[c.name_kk, c.name_ru] AS "name!: Bilingual<String>", a.campaign_id
            FROM categories c JOIN applications a ON a.category_id = c.id WHERE a.id = $1"#,
         application,
     )
     .fetch_optional(pool)
-    .await
+    .await?;
+    Ok(row.map(|r| (CategoryOption { id: r.id, short: r.short, name: r.name }, r.campaign_id)))
 }
 
 /// The first and the last local day with a slot in the campaign.

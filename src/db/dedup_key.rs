@@ -45,6 +45,10 @@ pub enum DedupKey {
     RebindRefused {
         event: i64,
     },
+    /// A retest request approved or refused (the audit event).
+    Retest {
+        event: i64,
+    },
     /// Keys of messages to many: the recipient's id or application is appended.
     SlotChanged {
         job: i64,
@@ -80,6 +84,7 @@ impl fmt::Display for DedupKey {
             DedupKey::RebindFrom { event } => write!(f, "rebind:{event}:from"),
             DedupKey::RebindTo { event } => write!(f, "rebind:{event}:to"),
             DedupKey::RebindRefused { event } => write!(f, "rebind-refused:{event}"),
+            DedupKey::Retest { event } => write!(f, "retest:{event}"),
             DedupKey::SlotChanged { job } => write!(f, "slot-changed:{job}"),
             DedupKey::TestDay { date } => write!(f, "test-day:{date}"),
             DedupKey::Notice { event } => write!(f, "notify:{event}"),
@@ -107,6 +112,7 @@ mod tests {
             (DedupKey::RebindFrom { event: 14 }, "rebind:14:from"),
             (DedupKey::RebindTo { event: 14 }, "rebind:14:to"),
             (DedupKey::RebindRefused { event: 15 }, "rebind-refused:15"),
+            (DedupKey::Retest { event: 19 }, "retest:19"),
             (DedupKey::SlotChanged { job: 16 }, "slot-changed:16"),
             (DedupKey::TestDay { date }, "test-day:2027-01-11"),
             (DedupKey::Notice { event: 17 }, "notify:17"),

@@ -64,6 +64,12 @@ pub enum StaffAction {
     ManageStaff,
     /// Move an IIN (and its applications) to another Telegram account, or refuse a request to.
     Rebind,
+    /// The queue of retest requests and their documents (`/retests`, the console page).
+    Retests,
+    /// Approve or refuse a retest request: an approval gives a seat without a new fee.
+    DecideRetest,
+    /// Let one IIN apply after registration closed (`/latereg`, the console's form).
+    LateRegistration,
     /// The session page: campaigns' timelines and figures.
     Session,
     /// Change a campaign's settings, venues or slots (the console's session page).
@@ -71,7 +77,7 @@ pub enum StaffAction {
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 20] = [
+    pub const ALL: [StaffAction; 23] = [
         StaffAction::Find,
         StaffAction::Stats,
         StaffAction::Slots,
@@ -90,6 +96,9 @@ impl StaffAction {
         StaffAction::Broadcast,
         StaffAction::ManageStaff,
         StaffAction::Rebind,
+        StaffAction::Retests,
+        StaffAction::DecideRetest,
+        StaffAction::LateRegistration,
         StaffAction::Session,
         StaffAction::EditSession,
     ];
@@ -115,6 +124,9 @@ impl StaffAction {
             StaffAction::Broadcast => "broadcast",
             StaffAction::ManageStaff => "manage_staff",
             StaffAction::Rebind => "rebind",
+            StaffAction::Retests => "retests",
+            StaffAction::DecideRetest => "decide_retest",
+            StaffAction::LateRegistration => "late_registration",
             StaffAction::Session => "session",
             StaffAction::EditSession => "edit_session",
         }
@@ -131,6 +143,7 @@ impl StaffAction {
             | StaffAction::Export
             | StaffAction::AuditLog
             | StaffAction::Console
+            | StaffAction::Retests
             | StaffAction::Session => Role::Operator,
             StaffAction::MarkPaid
             | StaffAction::NoShow
@@ -143,6 +156,8 @@ impl StaffAction {
             | StaffAction::Broadcast
             | StaffAction::ManageStaff
             | StaffAction::Rebind
+            | StaffAction::DecideRetest
+            | StaffAction::LateRegistration
             | StaffAction::EditSession => Role::Admin,
         }
     }
@@ -158,7 +173,13 @@ mod tests {
             assert!(Role::Admin.may(action), "{action:?}");
             assert_eq!(Role::Operator.may(action), action.needs() == Role::Operator, "{action:?}");
         }
-        for action in [StaffAction::MarkPaid, StaffAction::NoShow, StaffAction::Withdraw] {
+        for action in [
+            StaffAction::MarkPaid,
+            StaffAction::NoShow,
+            StaffAction::Withdraw,
+            StaffAction::DecideRetest,
+            StaffAction::LateRegistration,
+        ] {
             assert!(!Role::Operator.may(action), "{action:?} changes what an applicant holds");
         }
     }

@@ -37,6 +37,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console/rebinds.html", include_str!("../../templates/console/rebinds.html")),
     ("console/rebind_request.html", include_str!("../../templates/console/rebind_request.html")),
     ("console/rebind_confirm.html", include_str!("../../templates/console/rebind_confirm.html")),
+    ("console/retests.html", include_str!("../../templates/console/retests.html")),
+    ("console/retest.html", include_str!("../../templates/console/retest.html")),
     ("console/exports.html", include_str!("../../templates/console/exports.html")),
     ("console/audit.html", include_str!("../../templates/console/audit.html")),
     ("console/broadcast.html", include_str!("../../templates/console/broadcast.html")),

@@ -45,7 +45,9 @@ pub const FEE: &str = "5640.00";
 
 const LANGUAGE: &str = "Русский";
 const APPLY: &str = "📝 Подать заявление";
-const CATEGORY: &str = "Выпускник школы { $year } года";
+/// The label as the bot shows it for the January 2027 session (`{ $year }` filled with the
+/// campaign's graduation year).
+const CATEGORY: &str = "Выпускник школы 2027 года";
 const TEST_LANGUAGE: &str = "Русский язык";
 const SUBJECTS: &str = "Физика – Математика";
 const CONFIRM: &str = "✅ Правила прочитаны, подтверждаю";
@@ -315,31 +317,32 @@ impl Drive {
             }
         });
         step!(7, || user.press_reply(APPLY));
-        step!(8, || user.press_button(CATEGORY));
-        step!(9, || user.press_button(TEST_LANGUAGE));
-        step!(10, || user.press_button(SUBJECTS));
-        // City, date, time: spread over what is offered, so seats and slot rows are shared
-        // the way a crowd shares them, not all on one slot.
+        // The wizard, read from the screen as a person reads it: after a database outage a
+        // step may have been drawn again (a new render), and the press on the old one is
+        // answered as stale; the applicant then simply chooses again on what he sees.
         let mut rest = id as usize;
-        let mut offered = String::new();
-        for index in [11, 12, 13] {
-            step!(index, || {
-                let (message, text, choices) = wizard_choices(&user)?;
-                if text == offered {
-                    // The previous choice is not drawn over yet.
-                    return Err(EmuError::ButtonNotFound {
-                        chat_id: id as i64,
-                        text: STEP_NAMES[index].into(),
-                        available: vec![],
-                    });
+        for _ in 0..24 {
+            let screen = wait_for(&self.emulator, &user, self.within, || wizard_screen(&user)).await;
+            let Some(screen) = screen else { bail!("no wizard step on the screen") };
+            if screen.kaspi {
+                break;
+            }
+            let (index, pick) = match screen.step {
+                1 => (8, CATEGORY.to_string()),
+                2 => (9, TEST_LANGUAGE.to_string()),
+                3 => (10, SUBJECTS.to_string()),
+                // City, date, time: spread over what is offered, so seats and slot rows are
+                // shared the way a crowd shares them, not all on one slot.
+                n @ 4..=6 => {
+                    let pick = screen.choices[rest % screen.choices.len()].clone();
+                    rest /= screen.choices.len();
+                    (7 + n as usize, pick)
                 }
-                let pick = choices[rest % choices.len()].clone();
-                rest /= choices.len();
-                offered = text;
-                user.press_button_on(message, &pick)
-            });
+                _ => (14, CONFIRM.to_string()),
+            };
+            let message = screen.message;
+            step!(index, || user.press_button_on(message, &pick));
         }
-        step!(14, || user.press_button(CONFIRM));
         step!(15, || user.press_button(KASPI));
         if gives_up(STEPS) {
             run.abandoned_before = Some("pay");
@@ -368,9 +371,18 @@ impl Drive {
         if let Some((user, password)) = &self.kaspi_basic_auth {
             request = request.basic_auth(user, Some(password));
         }
-        let answer: serde_json::Value = request.send().await?.json().await?;
-        if answer["result"] != 0 {
-            bail!("Kaspi pay answered {answer}");
+        // Kaspi repeats a payment answered «temporary error» (result 1), as billers expect.
+        let deadline = tokio::time::Instant::now() + self.within;
+        loop {
+            let answer: serde_json::Value =
+                request.try_clone().context("a GET request")?.send().await?.json().await?;
+            match answer["result"].as_i64() {
+                Some(0) => break,
+                Some(1) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_secs(1)).await
+                }
+                _ => bail!("Kaspi pay answered {answer}"),
+            }
         }
         run.kaspi = Some(started.elapsed());
         if let (Some(trace), Some(count), Some(before)) = (trace, self.counter, before) {
@@ -411,27 +423,33 @@ async fn wait_for<T>(
     }
 }
 
-/// The newest wizard message, its text and the texts of its choice buttons (not the
-/// navigation).
-fn wizard_choices(user: &EmuUser) -> Result<(i32, String, Vec<String>), EmuError> {
+/// What the wizard shows: its newest message, the step it is at («Шаг n/7»), its choice
+/// buttons, and whether the payment choice came after it.
+struct Screen {
+    message: i32,
+    step: u8,
+    choices: Vec<String>,
+    kaspi: bool,
+}
+
+fn wizard_screen(user: &EmuUser) -> Option<Screen> {
     let messages = user.messages();
-    let missing = || EmuError::ButtonNotFound {
-        chat_id: user.id() as i64,
-        text: "a wizard choice".into(),
-        available: vec![],
-    };
-    let message = messages.iter().rev().find(|m| !m.inline_keyboard.is_empty()).ok_or_else(missing)?;
-    let choices: Vec<String> = message
+    let newest = messages.iter().rev().find(|m| !m.inline_keyboard.is_empty())?;
+    if newest.button_texts().iter().any(|b| b == KASPI) {
+        return Some(Screen { message: newest.message_id, step: 0, choices: vec![], kaspi: true });
+    }
+    let step = newest.text.split("Шаг ").nth(1)?.split('/').next()?.trim().parse().ok()?;
+    let choices = newest
         .inline_keyboard
         .iter()
         .flatten()
         .filter(|b| b.callback_data.as_deref().is_some_and(|d| d.starts_with("w:") && d.contains(":v:")))
         .map(|b| b.text.clone())
-        .collect();
-    if choices.is_empty() {
-        return Err(missing());
+        .collect::<Vec<_>>();
+    if (4..=6).contains(&step) && choices.is_empty() {
+        return None;
     }
-    Ok((message.message_id, message.text.clone(), choices))
+    Some(Screen { message: newest.message_id, step, choices, kaspi: false })
 }
 
 /// How applicants arrive.

@@ -175,10 +175,14 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     println!("rehearsal: {} applicants arriving over {} s…", args.applicants, args.ramp_secs);
     let outcome = run_load(drive, ids.clone(), arrivals, Journey::Register).await;
 
-    let (_, booked_after) = rehearsal::seats(&pool, campaign.id).await?;
-    let parked = crate::db::inbox::depth(&pool).await?.1 - parked_before;
+    // The database may have restarted under the run (a failover rehearsed): the pool's
+    // connections are then dead until it notices, so each read is asked again.
+    let (_, booked_after) = patiently(|| rehearsal::seats(&pool, campaign.id)).await?;
+    let parked = patiently(|| crate::db::inbox::depth(&pool)).await?.1 - parked_before;
     let last = ids.last().copied().unwrap_or(first) as i64;
-    let paid = rehearsal::applications_of(&pool, first as i64 + 2, last, ApplicationStatus::Paid).await?;
+    let paid =
+        patiently(|| rehearsal::applications_of(&pool, first as i64 + 2, last, ApplicationStatus::Paid))
+            .await?;
     let facts = report::Facts {
         applicants: args.applicants,
         ramp_secs: args.ramp_secs,
@@ -196,6 +200,23 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         anyhow::bail!("rehearse: {failed} threshold(s) not met");
     }
     Ok(())
+}
+
+/// A read tried up to five times, a second apart.
+async fn patiently<T, F: std::future::Future<Output = sqlx::Result<T>>>(
+    read: impl Fn() -> F,
+) -> sqlx::Result<T> {
+    let mut tries = 0;
+    loop {
+        match read().await {
+            Err(e) if tries < 4 => {
+                tries += 1;
+                tracing::debug!(error = %e, "a read failed; asking again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Puts a person in the registry for each applicant (IINs not taken yet); returns them.

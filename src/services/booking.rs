@@ -44,7 +44,7 @@ pub async fn eligibility(ctx: &Ctx, telegram_user_id: i64) -> anyhow::Result<Res
     if campaign.database_closed(now) {
         return Ok(Err(Refusal::DatabaseClosed));
     }
-    if !campaign.is_open(now) {
+    if !campaign.is_open(now) && !late_window_open(ctx, telegram_user_id, &campaign).await? {
         return Ok(Err(Refusal::Over));
     }
     if let Some(refusal) = live_refusal(ctx, telegram_user_id, campaign.id).await? {
@@ -58,6 +58,18 @@ pub async fn eligibility(ctx: &Ctx, telegram_user_id: i64) -> anyhow::Result<Res
         return Ok(Err(Refusal::HoldLimit { until }));
     }
     Ok(Ok(campaign))
+}
+
+/// After registration closed, an admin's window for his IIN lets him apply (a valid reason,
+/// 2026 rules); `/closedb` still ends it: the lists are final then.
+async fn late_window_open(ctx: &Ctx, telegram_user_id: i64, campaign: &Campaign) -> sqlx::Result<bool> {
+    let now = ctx.clock.now();
+    if now < campaign.registration_closes_at {
+        return Ok(false);
+    }
+    let until =
+        crate::db::late_registrations::open_until(&ctx.db, telegram_user_id, campaign.id, now).await?;
+    Ok(until.is_some())
 }
 
 async fn live_refusal(ctx: &Ctx, telegram_user_id: i64, campaign_id: i64) -> sqlx::Result<Option<Refusal>> {
@@ -139,7 +151,7 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
             // Either the slot filled up or the campaign closed in the meantime.
             if campaign.database_closed(now) {
                 Ok(Booking::Refused(Refusal::DatabaseClosed))
-            } else if !campaign.is_open(now) {
+            } else if !campaign.is_open(now) && !late_window_open(ctx, telegram_user_id, &campaign).await? {
                 Ok(Booking::Refused(Refusal::Over))
             } else {
                 Ok(Booking::SlotFull)

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use crate::db::catalog;
 pub use crate::db::catalog::{FreeSlot, Named, SlotPlace};
+use crate::domain::{fill_year, graduation_year as domain_year};
 use crate::i18n::Locale;
 use crate::services::Ctx;
 
@@ -147,14 +148,39 @@ pub async fn venue_id(ctx: &Ctx, key: &str) -> anyhow::Result<Option<i32>> {
 
 pub use crate::db::catalog::CategoryOption;
 
-/// The categories a campaign offers, in its order (a campaign that lists none offers all).
+/// The categories a campaign offers, in its order (a campaign that lists none offers all),
+/// `{ $year }` filled with its graduation year.
 pub async fn campaign_categories(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<CategoryOption>> {
-    Ok(catalog::campaign_categories(&ctx.db, campaign).await?)
+    let year = graduation_year(ctx, campaign).await?;
+    let categories = catalog::campaign_categories(&ctx.db, campaign).await?;
+    Ok(categories.into_iter().map(|c| with_year(c, year)).collect())
 }
 
-/// The category of an application, with its label and full wording.
+/// The category of an application, with its label and full wording, `{ $year }` filled.
 pub async fn application_category(ctx: &Ctx, application: i64) -> anyhow::Result<Option<CategoryOption>> {
-    Ok(catalog::application_category(&ctx.db, application).await?)
+    let Some((category, campaign)) = catalog::application_category(&ctx.db, application).await? else {
+        return Ok(None);
+    };
+    Ok(Some(with_year(category, graduation_year(ctx, campaign).await?)))
+}
+
+fn with_year(c: CategoryOption, year: i32) -> CategoryOption {
+    CategoryOption {
+        id: c.id,
+        short: c.short.map(|t| fill_year(&t, year)),
+        name: c.name.map(|t| fill_year(&t, year)),
+    }
+}
+
+/// The year whose school leavers are the campaign's "graduates of this year": its
+/// `graduation_year`, else derived from its registration close (`domain::graduation_year`).
+pub async fn graduation_year(ctx: &Ctx, campaign: i64) -> anyhow::Result<i32> {
+    let tz = ctx.config.timezone;
+    let year = match crate::db::campaigns::by_id(&ctx.db, campaign).await? {
+        Some(c) => domain_year(c.graduation_year, crate::format::local_date(c.registration_closes_at, tz)),
+        None => domain_year(None, crate::format::local_date(ctx.clock.now(), tz)),
+    };
+    Ok(year)
 }
 
 /// The first and the last local day with a slot in the campaign.

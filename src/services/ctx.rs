@@ -29,4 +29,8 @@ pub struct Ctx {
     /// Signs console sign-in links: `CONSOLE_SECRET`, or (sandbox, tests) a random one made
     /// at start.
     pub console_secret: crate::config::SecretString,
+    /// The Bot API as the bot reaches it (base URL, token), for the calls a use case makes
+    /// itself (a retest document's getFile): set by the wiring once known, since the
+    /// sandbox serves its emulator on the app's own port.
+    pub bot_api: Arc<std::sync::OnceLock<(url::Url, crate::config::SecretString)>>,
 }

@@ -104,6 +104,8 @@ pub struct Export {
     /// in one snapshot, and holds the applications paid by then.
     pub rows: i64,
     filter: AttendanceFilter,
+    /// Fills `{ $year }` in category names (the campaign's graduation year).
+    year: i32,
 }
 
 const COLUMNS: [&str; 11] = [
@@ -128,7 +130,7 @@ const CHUNKS_AHEAD: usize = 4;
 const ROWS_AHEAD: usize = 256;
 
 /// One row as the cells of [`COLUMNS`]; the IIN is masked.
-fn cells(r: &AttendanceRow, l: Locale, tz: Tz) -> [String; 11] {
+fn cells(r: &AttendanceRow, l: Locale, tz: Tz, year: i32) -> [String; 11] {
     [
         r.city.text(l).to_string(),
         format!("{} ({})", r.venue.text(l), r.venue_code),
@@ -137,7 +139,7 @@ fn cells(r: &AttendanceRow, l: Locale, tz: Tz) -> [String; 11] {
         r.seat.to_string(),
         r.full_name.clone().unwrap_or_default(),
         r.iin.as_deref().and_then(|i| Iin::parse(i).ok()).map(|i| i.masked()).unwrap_or_default(),
-        r.category.text(l).to_string(),
+        crate::domain::fill_year(r.category.text(l), year),
         r.language.text(l).to_string(),
         r.subjects.text(l).to_string(),
         r.application_id.to_string(),
@@ -192,7 +194,14 @@ pub async fn prepare(pool: &PgPool, tz: Tz, req: &Request, format: Format) -> Re
     if let Some(d) = req.date {
         name.push_str(&format!("-{d}"));
     }
-    Ok(Export { filename: format!("{name}.{}", format.extension()), format, rows, filter })
+    let year = match crate::db::campaigns::by_id(pool, campaign).await? {
+        Some(c) => crate::domain::graduation_year(
+            c.graduation_year,
+            format::local_date(c.registration_closes_at, tz),
+        ),
+        None => 0,
+    };
+    Ok(Export { filename: format!("{name}.{}", format.extension()), format, rows, filter, year })
 }
 
 /// A staff member's export from the console: prepared, and written to the audit log
@@ -262,8 +271,8 @@ impl Export {
         tokio::spawn(async move {
             let _running = running;
             let written = match self.format {
-                Format::Csv => write_csv(&pool, &self.filter, &i18n, tz, locale, &tx).await,
-                Format::Xlsx => write_xlsx(&pool, &self.filter, &i18n, tz, locale, &tx).await,
+                Format::Csv => write_csv(&pool, &self.filter, &i18n, tz, self.year, locale, &tx).await,
+                Format::Xlsx => write_xlsx(&pool, &self.filter, &i18n, tz, self.year, locale, &tx).await,
             };
             match written {
                 Ok(()) => {}
@@ -309,6 +318,7 @@ async fn write_csv(
     filter: &AttendanceFilter,
     i18n: &I18n,
     tz: Tz,
+    year: i32,
     locale: Locale,
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), Stop> {
@@ -319,7 +329,7 @@ async fn write_csv(
     let mut lines = reports::attendance(pool, filter);
     let mut written = 0u64;
     while let Some(line) = lines.next().await {
-        let cells = cells(&line?, locale, tz);
+        let cells = cells(&line?, locale, tz, year);
         let safe = cells.each_ref().map(|c| defused(c));
         chunk.write_record(safe.iter().map(|c| c.as_bytes()))?;
         written += 1;
@@ -341,6 +351,7 @@ async fn write_xlsx(
     filter: &AttendanceFilter,
     i18n: &I18n,
     tz: Tz,
+    year: i32,
     locale: Locale,
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), Stop> {
@@ -354,7 +365,7 @@ async fn write_xlsx(
     while let Some(line) = lines.next().await {
         match line {
             Ok(line) => {
-                if rows_tx.send(Some(cells(&line, locale, tz))).await.is_err() {
+                if rows_tx.send(Some(cells(&line, locale, tz, year))).await.is_err() {
                     break; // The writer stopped; its result says why.
                 }
             }

@@ -16,12 +16,12 @@ async fn with_application(app: &TestApp, id: u64, language: &str) -> TestUser {
     let (apply, category, lang, confirm) = if language == "Русский" {
         (
             "📝 Подать заявление",
-            "Выпускник школы { $year } года",
+            "Выпускник школы 2027 года",
             "Русский язык",
             "✅ Правила прочитаны, подтверждаю",
         )
     } else {
-        ("📝 Өтініш беру", "{ $year } жылғы мектеп бітіруші", "Орыс тілі", "✅ Ережелерді оқыдым, растаймын")
+        ("📝 Өтініш беру", "2027 жылғы мектеп бітіруші", "Орыс тілі", "✅ Ережелерді оқыдым, растаймын")
     };
     user.send(apply).await;
     user.press(category).await.press(lang).await.press("Физика – Математика").await.press("Алматы").await;
@@ -64,7 +64,7 @@ async fn an_unpaid_application_is_listed_and_can_be_cancelled() {
         details
             .starts_with(&format!("Заявление №{id}\nСтатус: ⏳ Ожидает оплаты\nПериод: ЕНТ — январь 2027\n"))
     );
-    assert!(details.contains("\nКатегория: Выпускник школы { $year } года\n"), "the short label: {details}");
+    assert!(details.contains("\nКатегория: Выпускник школы 2027 года\n"), "the short label: {details}");
     assert!(details.contains("\nМесто: КазНУ им. аль-Фараби, г. Алматы, пр. аль-Фараби, 71\n"), "{details}");
     assert!(details.ends_with("Срок оплаты — 11:00."));
     assert_eq!(user.buttons(), ["💳 Оплатить", "✖️ Отменить заявление", "◀️ К списку"]);

@@ -177,6 +177,12 @@ async fn every_bot_command_follows_the_permission_table() {
     operator.send("/noshow undo 999999").await;
     assert_eq!(operator.last_text(), admin_only);
     walked.push(StaffAction::UndoNoShow);
+    // So is refusing a retest (`/retests` alone lists the queue).
+    operator.send("/retests refuse 999999 себеп | причина").await;
+    assert_eq!(operator.last_text(), admin_only);
+    admin.send("/retests refuse 999999 себеп | причина").await;
+    assert_ne!(admin.last_text(), admin_only);
+    walked.push(StaffAction::DecideRetest);
     assert_eq!(StaffCommand::bot_commands().len(), MENU.len(), "every command is in the menu");
     let bot_actions: std::collections::HashSet<_> = walked.into_iter().collect();
     for action in [StaffAction::MarkPaid, StaffAction::NoShow, StaffAction::Withdraw, StaffAction::Find] {
@@ -210,6 +216,7 @@ async fn every_console_route_follows_the_permission_table() {
         ("/console/exports/download?format=csv".into(), StaffAction::Export),
         ("/console/audit".into(), StaffAction::AuditLog),
         ("/console/broadcast".into(), StaffAction::Broadcast),
+        ("/console/retests".into(), StaffAction::Retests),
         ("/console/session".into(), StaffAction::Session),
     ];
     for (path, action) in &gets {
@@ -244,6 +251,17 @@ async fn every_console_route_follows_the_permission_table() {
             StaffAction::Broadcast,
             form(&[("audience", "all"), ("text", "hi")]),
         ),
+        ("/console/retests/999999/approve".into(), StaffAction::DecideRetest, form(&[])),
+        (
+            "/console/retests/999999/refuse".into(),
+            StaffAction::DecideRetest,
+            form(&[("note_kk", "себеп"), ("note_ru", "причина")]),
+        ),
+        (
+            "/console/late-registrations".into(),
+            StaffAction::LateRegistration,
+            form(&[("iin", "080315600016"), ("hours", "24")]),
+        ),
     ];
     let campaign: String = scalar(&app, "SELECT code FROM campaigns").await;
     let posts = [
@@ -274,4 +292,5 @@ async fn every_console_route_follows_the_permission_table() {
     }
     assert_eq!(status(&app, application).await, "paid", "nothing an operator sent changed it");
     assert_eq!(scalar::<i64>(&app, "SELECT count(*) FROM broadcasts").await, 0);
+    assert_eq!(scalar::<i64>(&app, "SELECT count(*) FROM late_registrations").await, 0);
 }

@@ -24,7 +24,7 @@ const CONFIRM: &str = "✅ Правила прочитаны, подтвержд
 /// Russian, physics–maths, `city`, the first date, the first time.
 async fn to_summary(user: &TestUser, city: &str) {
     user.send("📝 Подать заявление").await;
-    user.press("Выпускник школы { $year } года").await;
+    user.press("Выпускник школы 2027 года").await;
     user.press("Русский язык").await;
     user.press("Физика – Математика").await;
     user.press(city).await;
@@ -48,7 +48,7 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     assert_eq!(
         user.buttons(),
         [
-            "Выпускник школы { $year } года",
+            "Выпускник школы 2027 года",
             "Условно зачисленный в вуз",
             "Выпускник колледжа",
             "Выпускник школы прошлых лет",
@@ -61,7 +61,7 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
         ]
     );
 
-    user.press("Выпускник школы { $year } года").await;
+    user.press("Выпускник школы 2027 года").await;
     assert!(user.last_text().starts_with(&format!("{}\nВыберите язык сдачи теста:", helpers::step(2))));
     assert_eq!(
         user.buttons(),
@@ -89,7 +89,7 @@ async fn the_whole_wizard_in_russian_holds_a_seat() {
     let summary = user.last_text();
     assert!(summary.starts_with(&format!("{}\nПроверьте заявление:", helpers::step(STEPS))), "{summary}");
     // The category by its short label: the full wording is one tap away on the first step.
-    assert!(summary.contains("Категория: Выпускник школы { $year } года\n"), "{summary}");
+    assert!(summary.contains("Категория: Выпускник школы 2027 года\n"), "{summary}");
     assert!(summary.contains("Язык сдачи: Русский язык"));
     assert!(summary.contains("Предметы: Физика – Математика"));
     assert!(summary.contains("Место: Караганда, Университет им. Е.А. Букетова"), "{summary}");
@@ -168,7 +168,7 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
 
     user.tap("📝 Өтініш беру").await;
     assert!(user.last_text().starts_with(&format!("{}\nҚатысушы санатын таңдаңыз", step_kk(1))));
-    user.press("{ $year } жылғы мектеп бітіруші").await;
+    user.press("2027 жылғы мектеп бітіруші").await;
     user.press("Қазақ тілі").await;
     user.press("Химия – Биология").await;
     user.press("Қарағанды").await;
@@ -180,7 +180,7 @@ async fn the_whole_wizard_in_kazakh_with_the_under_16_note() {
     user.press(&time).await;
     let summary = user.last_text();
     assert!(summary.starts_with(&format!("{}\nӨтінішті тексеріңіз:", step_kk(STEPS))), "{summary}");
-    assert!(summary.contains("Санаты: { $year } жылғы мектеп бітіруші\n"), "{summary}");
+    assert!(summary.contains("Санаты: 2027 жылғы мектеп бітіруші\n"), "{summary}");
     assert!(summary.contains("Тестілеу тілі: Қазақ тілі"));
     assert!(summary.contains("Құны: 5\u{a0}640\u{a0}₸"));
     assert!(summary.contains("Тест күні сізге 16 жас толмайды"), "{summary}");
@@ -277,7 +277,7 @@ async fn back_and_cancel_work_from_every_step() {
     assert!(!user.buttons().contains(&"◀️ Назад".to_string()), "no back on the first step");
 
     // Cancel from each step: walk forward k steps, then cancel.
-    let forward = ["Выпускник школы { $year } года", "Русский язык", "Физика – Математика", "Алматы"];
+    let forward = ["Выпускник школы 2027 года", "Русский язык", "Физика – Математика", "Алматы"];
     for k in 0..forward.len() {
         if k > 0 {
             user.send("📝 Подать заявление").await;
@@ -306,7 +306,7 @@ async fn stale_buttons_and_stray_text_change_nothing() {
     user.send("📝 Подать заявление").await;
     let wizard = user.last().message_id;
     let seq_before = step(&app, &user).await["seq"].as_u64().unwrap();
-    user.press("Выпускник школы { $year } года").await;
+    user.press("Выпускник школы 2027 года").await;
 
     // The category buttons of the previous render, pressed again (a double tap).
     let state_before = step(&app, &user).await;
@@ -415,14 +415,14 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
             (
                 "📝 Подать заявление",
                 "ℹ️ Подробнее о категориях",
-                "Выпускник школы { $year } года",
+                "Выпускник школы 2027 года",
                 "Перевод на педагогику",
             )
         } else {
             (
                 "📝 Өтініш беру",
                 "ℹ️ Санаттар туралы толығырақ",
-                "{ $year } жылғы мектеп бітіруші",
+                "2027 жылғы мектеп бітіруші",
                 "Педагогикаға ауысу",
             )
         };
@@ -449,7 +449,7 @@ async fn the_categories_full_wording_is_paged_and_a_category_can_be_picked_there
                 "{}\nКатегории участников — полные формулировки (ОВПО — это вуз).",
                 helpers::step(1)
             )));
-            assert!(all.contains("1. Выпускник школы { $year } года\nОбучающиеся выпускных 11 (12) классов"));
+            assert!(all.contains("1. Выпускник школы 2027 года\nОбучающиеся выпускных 11 (12) классов"));
             assert!(all.contains(
                 "6. Казах, не гражданин РК\nЛица казахской национальности, не являющиеся гражданами"
             ));
@@ -511,9 +511,9 @@ async fn every_wizard_view_and_its_help_fit_one_screen() {
         user.send(if ru { "📝 Подать заявление" } else { "📝 Өтініш беру" }).await;
         checked(&user);
         help(if ru {
-            "Нажмите кнопку с вашей категорией. Например"
+            "Нажмите кнопку с вашей категорией. Оканчиваете школу в 2027 году"
         } else {
-            "Өз санатыңыздың батырмасын басыңыз. Мысалы"
+            "Өз санатыңыздың батырмасын басыңыз. Мектепті 2027 жылы"
         })
         .await;
         user.press(if ru {
@@ -649,7 +649,7 @@ async fn a_wizard_stored_before_a_deploy_goes_on() {
     app.seed().await;
     let user = app.onboarded_user(3040, "Русский").await;
     user.send("📝 Подать заявление").await;
-    user.press("Выпускник школы { $year } года").await;
+    user.press("Выпускник школы 2027 года").await;
     user.press("Русский язык").await;
     user.press("Физика – Математика").await;
     user.press("Караганда").await;

@@ -95,6 +95,7 @@ async function startServer() {
   console.log(`e2e: database created in ${seconds(created - t0)}, sandbox serving at ${base} after ${seconds(Date.now() - created)}`);
   return {
     base,
+    db: databaseUrl(dbName),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -234,11 +235,11 @@ async function registersAndPaysInKazakh({ base, context }) {
   const step = (n) => `Қадам ${n}/${total}`;
   await lastBotStartsWith(page, step(1));
   const categories = await inlineButtons(page);
-  expect(categories.length === 10 && categories[0] === '{ $year } жылғы мектеп бітіруші', `eight categories: ${categories}`);
+  expect(categories.length === 10 && categories[0] === '2027 жылғы мектеп бітіруші', `eight categories: ${categories}`);
   await tapInline(page, 'ℹ️ Санаттар туралы толығырақ');
   await seeBot(page, 'Қатысушы санаттары — толық атаулары');
   await shot(page, '06-categories');
-  await tapInline(page, '{ $year } жылғы мектеп бітіруші');
+  await tapInline(page, '2027 жылғы мектеп бітіруші');
   await lastBotStartsWith(page, step(2));
   await tapInline(page, 'Қазақ тілі');
   await lastBotStartsWith(page, step(3));
@@ -254,7 +255,7 @@ async function registersAndPaysInKazakh({ base, context }) {
   await tapInline(page, times[0]);
   await lastBotStartsWith(page, step(total));
   await seeBot(page, 'Пәндері: Физика – Математика');
-  await seeBot(page, 'Санаты: { $year } жылғы мектеп бітіруші');
+  await seeBot(page, 'Санаты: 2027 жылғы мектеп бітіруші');
   expect(await page.locator('.msg.bot .meta', { hasText: 'edited' }).count() >= 1, 'the wizard message is marked edited');
   await shot(page, '07-summary');
   // The rules before confirming; the confirm button is the acknowledgement.
@@ -418,6 +419,82 @@ async function staffConsole({ base, context }) {
   await page.close();
 }
 
+// ── the retest for a valid reason (order No. 204) ───────────────────────
+
+/**
+ * The applicant of the first scenario missed his test (staff marked it; here the database
+ * says so, and his slot began two hours ago); he asks for a retest in «My applications»
+ * with a photo and a PDF from the chat's attach menu; the admin opens the console's queue,
+ * the documents (streamed from the emulated Telegram), approves; he picks a later day.
+ */
+async function retest({ base, db, context }) {
+  psql(db, `UPDATE applications SET status = 'no_show', closed_at = now() WHERE status = 'paid'`);
+  psql(db, `UPDATE slots SET starts_at = now() - interval '2 hours'
+            WHERE id = (SELECT slot_id FROM applications WHERE status = 'no_show' LIMIT 1)`);
+  const page = await context.newPage();
+  await page.goto(`${base}/?user=1001`);
+  await loaded(page);
+  await tapKeyboard(page, '📋 Менің өтініштерім');
+  await seeBot(page, 'Өтініштеріңіз');
+  await page.locator('.msg.bot .ikb', { hasText: 'толығырақ' }).last().waitFor({ timeout: WAIT });
+  const open = (await inlineButtons(page)).find((b) => b.endsWith('толығырақ'));
+  await tapInline(page, open);
+  await tapInline(page, '📝 Қайта тапсыруға өтініш беру');
+  await tapInline(page, '🏥 Ауру (ДКК қорытындысы)');
+  await seeBot(page, 'фото немесе PDF');
+  await page.click('#attach-btn');
+  await page.click('#send-photo');
+  await lastBotStartsWith(page, 'Алынған файл: 1/5.');
+  await page.click('#attach-btn');
+  await page.click('#send-pdf');
+  await lastBotStartsWith(page, 'Алынған файл: 2/5.');
+  await tapInline(page, '✅ Дайын');
+  await seeBot(page, 'ҰТО-ға жіберілсін бе?');
+  await tapInline(page, '📨 Жіберу');
+  await seeBot(page, 'қайта тапсыру өтініші жіберілді');
+  await idle(page);
+  await shot(page, 'retest-01-requested');
+
+  // The admin's console: the queue, the request, a document, the approval.
+  const links = await page.locator('.msg.bot a.ikb.url').count();
+  await type(page, '/console');
+  await page.waitForFunction((n) => document.querySelectorAll('.msg.bot a.ikb.url').length > n, links, { timeout: WAIT });
+  await idle(page);
+  const [c] = await Promise.all([context.waitForEvent('page'), page.locator('.msg.bot a.ikb.url').last().click()]);
+  await c.waitForLoadState();
+  await c.click('nav a[href="/console/retests"]');
+  const row = c.locator('table.list tbody tr').first();
+  await row.waitFor({ timeout: WAIT });
+  expect((await row.textContent()).includes('Ауру'), `the request in the queue: ${await row.textContent()}`);
+  await shot(c, 'console-09-retests', true);
+  await row.locator('a').first().click();
+  await c.waitForSelector('a.document', { timeout: WAIT });
+  expect(await c.locator('a.document').count() === 2, 'two documents');
+  const pdf = await c.request.get(new URL(await c.locator('a.document').nth(1).getAttribute('href'), c.url()).toString());
+  expect(pdf.ok() && (await pdf.body()).toString('latin1').startsWith('%PDF'), 'the PDF comes from Telegram');
+  await shot(c, 'console-10-retest', true);
+  await c.click('form[action$="/approve"] button');
+  await c.waitForSelector('p.notice.ok', { timeout: WAIT });
+  await shot(c, 'console-11-retest-approved', true);
+  await c.close();
+
+  // He picks a later day of the same session; the retest is on paper.
+  await page.bringToFront();
+  await seeBot(page, 'қайта тапсыруды мақұлдады');
+  await tapInline(page, '📅 Күнді таңдау');
+  await tapInline(page, 'Алматы');
+  await page.waitForFunction(() => document.querySelectorAll('.msg.bot .text')[document.querySelectorAll('.msg.bot .text').length - 1].textContent.startsWith('Күнді таңдаңыз'), null, { timeout: WAIT });
+  const days = await inlineButtons(page);
+  await tapInline(page, days[0]);
+  await page.locator('.msg.bot .ikb', { hasText: 'орын' }).last().waitFor({ timeout: WAIT });
+  const times = await inlineButtons(page);
+  await tapInline(page, times[0]);
+  await seeBot(page, 'Тест қағаз жүзінде өтеді');
+  await idle(page);
+  await shot(page, 'retest-02-booked');
+  await page.close();
+}
+
 // ── runner ───────────────────────────────────────────────────────────────
 
 async function main() {
@@ -427,6 +504,7 @@ async function main() {
     ['registers an applicant in Kazakh and pays by card', registersAndPaysInKazakh],
     ['switches users and shows the mailbox safely', otherUsersAndMailboxPage],
     ['the sandbox admin signs in to the staff console', staffConsole],
+    ['a no-show asks for a retest with documents, the console approves, a later seat', retest],
   ];
   let passed = 0;
   let failed = 0;
@@ -454,7 +532,7 @@ async function main() {
     for (const [name, run] of scenarios) {
       const t0 = Date.now();
       try {
-        await run({ base: server.base, context });
+        await run({ base: server.base, db: server.db, context });
         passed += 1;
         console.log(`e2e: ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (e) {

@@ -7,6 +7,7 @@
 //! fail in production fails here too.
 
 mod error;
+mod files;
 mod html;
 mod limits;
 mod markup;
@@ -304,6 +305,11 @@ impl Emulator {
 
     /// Every place where the emulator's own output (an update, a method
     /// result) did not match the spec; tests assert this stays empty.
+    /// Files downloaded from `/file/bot<token>/…` so far.
+    pub fn downloads(&self) -> u64 {
+        self.inner.lock().downloads
+    }
+
     pub fn spec_violations(&self) -> Vec<String> {
         self.inner.lock().spec_violations.clone()
     }

@@ -141,6 +141,34 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
     let charge = if paid { Charge::PaidSend } else { Charge::Send };
     rate_limit(state, chat_id, charge, &format!("send «{}»", preview(&text.text)))?;
 
+    store(state, chat_id, text, markup, Content::Text, paid)
+}
+
+/// A media message the bot sent (`sendPhoto`, `sendDocument`): the caption is its text.
+pub(crate) fn store_sent(
+    state: &mut State,
+    chat_id: i64,
+    caption: String,
+    markup: Markup,
+    content: Content,
+) -> Result<Value, ApiError> {
+    let blocked = u64::try_from(chat_id).ok().and_then(|id| state.users.get(&id)).is_some_and(|u| u.blocked);
+    if blocked {
+        return Err(ApiError::blocked());
+    }
+    rate_limit(state, chat_id, Charge::Send, "send a file")?;
+    let text = Text { text: caption, html: None, entities: Vec::new() };
+    store(state, chat_id, text, markup, content, false)
+}
+
+fn store(
+    state: &mut State,
+    chat_id: i64,
+    text: Text,
+    markup: Markup,
+    content: Content,
+    paid: bool,
+) -> Result<Value, ApiError> {
     let chat = state.chats.get_mut(&chat_id).expect("checked");
     let msg = StoredMessage {
         id: chat.take_message_id(),
@@ -152,7 +180,7 @@ pub fn send_message(state: &mut State, params: &Params) -> Result<Value, ApiErro
         entities: text.entities,
         inline_markup: markup.inline,
         reply: markup.reply,
-        content: Content::Text,
+        content,
         deleted: false,
     };
     match &msg.reply {

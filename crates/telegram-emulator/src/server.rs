@@ -17,7 +17,10 @@ use super::spec::{self, ParamError, validate_params};
 use super::updates;
 
 pub fn router(emu: Emulator) -> Router {
-    Router::new().route("/{bot_token}/{method}", any(handle)).with_state(emu)
+    Router::new()
+        .route("/{bot_token}/{method}", any(handle))
+        .route("/file/{bot_token}/{*path}", axum::routing::get(super::files::download))
+        .with_state(emu)
 }
 
 async fn handle(
@@ -109,6 +112,9 @@ const IMPLEMENTED: &[&str] = &[
     "setWebhook",
     "deleteWebhook",
     "getWebhookInfo",
+    "getFile",
+    "sendPhoto",
+    "sendDocument",
 ];
 
 impl Emulator {
@@ -182,6 +188,8 @@ fn dispatch(state: &mut super::state::State, name: &str, params: &Params) -> Res
         "setWebhook" => methods::set_webhook(state, params),
         "deleteWebhook" => methods::delete_webhook(state, params),
         "getWebhookInfo" => Ok(methods::get_webhook_info(state)),
+        "getFile" => super::files::get_file(state, params),
+        "sendPhoto" | "sendDocument" => super::files::send_file(state, params, name),
         _ => Err(ApiError::bad_request("method is not supported by the emulator")),
     }
 }

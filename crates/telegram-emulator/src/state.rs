@@ -29,9 +29,23 @@ pub struct UserState {
 #[derive(Debug, Clone)]
 pub enum Content {
     Text,
-    Contact { phone: String, first_name: String, user_id: Option<u64> },
-    Photo,
+    Contact {
+        phone: String,
+        first_name: String,
+        user_id: Option<u64>,
+    },
+    /// The sizes Telegram made of one photo, smallest first.
+    Photo(Vec<super::files::PhotoSize>),
     Sticker,
+    Document {
+        file_id: String,
+        file_name: String,
+        mime_type: String,
+    },
+    Voice {
+        file_id: String,
+        duration: u32,
+    },
 }
 
 /// Which non-inline markup a message carried; it changes the user's keyboard.
@@ -100,8 +114,10 @@ impl StoredMessage {
             kind: match self.content {
                 Content::Text => "text",
                 Content::Contact { .. } => "contact",
-                Content::Photo => "photo",
+                Content::Photo(_) => "photo",
                 Content::Sticker => "sticker",
+                Content::Document { .. } => "document",
+                Content::Voice { .. } => "voice",
             },
         }
     }
@@ -114,8 +130,10 @@ impl StoredMessage {
                 Some(id) => format!("[contact {phone}, user {id}]"),
                 None => format!("[contact {phone}]"),
             },
-            Content::Photo => "[photo]".to_owned(),
+            Content::Photo(_) => "[photo]".to_owned(),
             Content::Sticker => "[sticker]".to_owned(),
+            Content::Document { file_name, .. } => format!("[document {file_name}]"),
+            Content::Voice { .. } => "[voice]".to_owned(),
         };
         for line in render_inline(&self.inline_keyboard()) {
             out.push('\n');
@@ -235,6 +253,11 @@ pub struct State {
     pub callbacks: HashMap<String, CallbackState>,
     pub next_callback: u64,
     pub spec_violations: Vec<String>,
+    /// Files users sent, by `file_id`.
+    pub files: HashMap<String, super::files::StoredFile>,
+    pub next_file: u64,
+    /// Files downloaded from `/file/bot<token>/…`.
+    pub downloads: u64,
 }
 
 impl State {
@@ -261,6 +284,9 @@ impl State {
             callbacks: HashMap::new(),
             next_callback: 1,
             spec_violations: Vec::new(),
+            files: HashMap::new(),
+            next_file: 0,
+            downloads: 0,
         }
     }
 
@@ -329,12 +355,28 @@ impl State {
                 }
                 v["contact"] = contact;
             }
-            Content::Photo => {
-                let unique = format!("AQAD{}_{}", chat_id, msg.id);
-                v["photo"] = json!([
-                    {"file_id": format!("AgACAgIAAxkBAA{unique}s"), "file_unique_id": format!("{unique}s"), "file_size": 1_234, "width": 90, "height": 67},
-                    {"file_id": format!("AgACAgIAAxkBAA{unique}m"), "file_unique_id": format!("{unique}m"), "file_size": 45_678, "width": 800, "height": 600},
-                ]);
+            Content::Photo(sizes) => {
+                let sizes: Vec<Value> = sizes
+                    .iter()
+                    .filter_map(|p| {
+                        let f = self.files.get(&p.file_id)?;
+                        Some(json!({"file_id": f.file_id, "file_unique_id": f.unique_id, "file_size": f.size,
+                                    "width": p.width, "height": p.height}))
+                    })
+                    .collect();
+                v["photo"] = json!(sizes);
+            }
+            Content::Document { file_id, file_name, mime_type } => {
+                if let Some(f) = self.files.get(file_id) {
+                    v["document"] = json!({"file_id": f.file_id, "file_unique_id": f.unique_id, "file_size": f.size,
+                                           "file_name": file_name, "mime_type": mime_type});
+                }
+            }
+            Content::Voice { file_id, duration } => {
+                if let Some(f) = self.files.get(file_id) {
+                    v["voice"] = json!({"file_id": f.file_id, "file_unique_id": f.unique_id, "file_size": f.size,
+                                        "duration": duration, "mime_type": "audio/ogg"});
+                }
             }
             Content::Sticker => {
                 v["sticker"] = json!({
@@ -350,6 +392,9 @@ impl State {
                     "file_size": 20_480,
                 });
             }
+        }
+        if !matches!(msg.content, Content::Text) && !msg.text.is_empty() {
+            v["caption"] = json!(msg.text);
         }
         // Telegram echoes only inline keyboards in message objects.
         if let Some(markup) = &msg.inline_markup {

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::Emulator;
 use super::error::EmuError;
+use super::files;
 use super::state::{CallbackState, Content, ReplyKind, State, StoredMessage, now_unix};
 use super::transcript::{EmuMessage, EmuReplyButton};
 
@@ -112,8 +113,74 @@ impl EmuUser {
         self.post("", Vec::new(), content, &log)
     }
 
+    /// A photo as a phone sends it: Telegram stores a thumbnail and a larger size.
     pub fn send_photo(&self) -> i32 {
-        self.post("", Vec::new(), Content::Photo, "[photo]")
+        self.send_photo_of_size(45_678)
+    }
+
+    /// A photo whose largest size is `size` bytes (the thumbnail is small).
+    pub fn send_photo_of_size(&self, size: u64) -> i32 {
+        let sizes = {
+            let mut state = self.emu.inner.lock();
+            let small = files::store(
+                &mut state,
+                "photos",
+                "jpg",
+                1_234,
+                Some(files::sample_bytes(files::JPEG_MAGIC, 1_234)),
+            );
+            let big_bytes = (size <= files::MAX_DOWNLOAD_BYTES)
+                .then(|| files::sample_bytes(files::JPEG_MAGIC, size as usize));
+            let big = files::store(&mut state, "photos", "jpg", size, big_bytes);
+            vec![
+                files::PhotoSize { file_id: small.file_id, width: 90, height: 67 },
+                files::PhotoSize { file_id: big.file_id, width: 1280, height: 960 },
+            ]
+        };
+        self.post("", Vec::new(), Content::Photo(sizes), "[photo]")
+    }
+
+    /// A file sent as a document, with this content.
+    pub fn send_document(&self, file_name: &str, mime_type: &str, bytes: Vec<u8>) -> i32 {
+        let size = bytes.len() as u64;
+        self.send_document_inner(file_name, mime_type, size, Some(bytes))
+    }
+
+    /// A document of `size` bytes whose content does not matter (a large one never leaves
+    /// Telegram: getFile refuses it).
+    pub fn send_document_of_size(&self, file_name: &str, mime_type: &str, size: u64) -> i32 {
+        let bytes =
+            (size <= files::MAX_DOWNLOAD_BYTES).then(|| files::sample_bytes(files::PDF_MAGIC, size as usize));
+        self.send_document_inner(file_name, mime_type, size, bytes)
+    }
+
+    fn send_document_inner(
+        &self,
+        file_name: &str,
+        mime_type: &str,
+        size: u64,
+        bytes: Option<Vec<u8>>,
+    ) -> i32 {
+        let file_id = {
+            let mut state = self.emu.inner.lock();
+            let extension = file_name.rsplit_once('.').map_or("dat", |(_, e)| e).to_ascii_lowercase();
+            let mut file = files::store(&mut state, "documents", &extension, size, bytes);
+            file.name = Some(file_name.to_owned());
+            file.mime_type = Some(mime_type.to_owned());
+            state.files.insert(file.file_id.clone(), file.clone());
+            file.file_id
+        };
+        let content =
+            Content::Document { file_id, file_name: file_name.to_owned(), mime_type: mime_type.to_owned() };
+        self.post("", Vec::new(), content, &format!("[document {file_name}, {size} bytes]"))
+    }
+
+    pub fn send_voice(&self) -> i32 {
+        let file_id = {
+            let mut state = self.emu.inner.lock();
+            files::store(&mut state, "voice", "oga", 9_876, Some(vec![0; 9_876])).file_id
+        };
+        self.post("", Vec::new(), Content::Voice { file_id, duration: 3 }, "[voice]")
     }
 
     pub fn send_sticker(&self) -> i32 {

@@ -271,7 +271,7 @@ async fn unknown_token_method_and_unsupported_method() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body, json!({"ok": false, "error_code": 404, "description": "Not Found"}));
 
-    let (status, body) = raw(&emu, "sendPhoto", json!({"chat_id": 1, "photo": "x"})).await;
+    let (status, body) = raw(&emu, "sendVideo", json!({"chat_id": 1, "video": "x"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["description"], "Bad Request: method is not supported by the emulator");
 }
@@ -922,5 +922,107 @@ async fn teloxide_optional_parameters_are_accepted() {
         .await
         .expect("allow_sending_without_reply");
     assert_eq!(user.messages().len(), 2);
+    assert_eq!(emu.spec_violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn photos_documents_and_voice_carry_file_ids_that_get_file_serves() {
+    use teloxide::net::Download;
+
+    let (emu, bot) = emulator().await;
+    let user = emu.user(7060, "Айжан", Some("kk"));
+    user.send_photo();
+    user.send_document("справка.pdf", "application/pdf", b"%PDF-1.7\nfake".to_vec());
+    user.send_document_of_size("scan.pdf", "application/pdf", 25 * 1024 * 1024);
+    user.send_voice();
+
+    let (_, body) = raw(&emu, "getUpdates", json!({})).await;
+    let updates = body["result"].as_array().expect("array").clone();
+    assert_eq!(updates.len(), 4);
+    let mut kinds = vec![];
+    let mut ids = vec![];
+    for update in &updates {
+        check_produced("Update", update).unwrap_or_else(|e| panic!("{e}\n{update:#}"));
+        let parsed: teloxide::types::Update = serde_json::from_str(&update.to_string()).expect("parses");
+        let UpdateKind::Message(m) = parsed.kind else { panic!("a message") };
+        if let Some(sizes) = m.photo() {
+            kinds.push("photo");
+            let largest = sizes.iter().max_by_key(|p| p.width).expect("sizes");
+            assert_eq!((largest.file.size, sizes.len()), (45_678, 2));
+            ids.push(largest.file.id.clone());
+        } else if let Some(d) = m.document() {
+            kinds.push("document");
+            assert_eq!(
+                d.mime_type.as_ref().map(|m| m.essence_str().to_string()).as_deref(),
+                Some("application/pdf")
+            );
+            ids.push(d.file.id.clone());
+        } else if let Some(v) = m.voice() {
+            kinds.push("voice");
+            ids.push(v.file.id.clone());
+        }
+    }
+    assert_eq!(kinds, ["photo", "document", "document", "voice"]);
+    // Unique ids differ per file, as Telegram's do.
+    let uniques: std::collections::HashSet<String> =
+        updates.iter().map(|u| u["message"].to_string()).collect();
+    assert_eq!(uniques.len(), 4);
+
+    // A photo and a small document: getFile gives a path, the path gives the bytes.
+    let file = bot.get_file(ids[1].clone()).await.expect("getFile");
+    assert_eq!(file.size, 13);
+    let mut bytes = vec![];
+    bot.download_file(&file.path, &mut bytes).await.expect("download");
+    assert_eq!(bytes, b"%PDF-1.7\nfake");
+    let photo = bot.get_file(ids[0].clone()).await.expect("getFile of a photo");
+    assert!(photo.path.starts_with("photos/") && photo.path.ends_with(".jpg"), "{}", photo.path);
+    let mut bytes = vec![];
+    bot.download_file(&photo.path, &mut bytes).await.expect("download");
+    assert_eq!(bytes.len(), 45_678);
+    assert_eq!(emu.downloads(), 2);
+
+    // Above 20 MB a bot cannot have it; an unknown id is refused; so is a path never given.
+    let too_big = api_error(bot.get_file(ids[2].clone()).await);
+    assert!(too_big.to_string().contains("file is too big"), "{too_big}");
+    let (status, body) = raw(&emu, "getFile", json!({"file_id": "nope"})).await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Bad Request: invalid file_id"))
+    );
+    let (status, _) = raw(&emu, "getFile", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "file_id is required");
+    let url = format!("{}file/bot{}/documents/file_99.pdf", emu.api_url(), emu.token());
+    assert_eq!(reqwest::get(url).await.expect("answers").status(), StatusCode::NOT_FOUND);
+    let url = format!("{}file/botWRONG/{}", emu.api_url(), file.path);
+    assert_eq!(reqwest::get(url).await.expect("answers").status(), StatusCode::NOT_FOUND);
+
+    let (status, body) = raw(&emu, "getFile", json!({"file_id": ids[3]})).await;
+    assert_eq!(status, StatusCode::OK);
+    check_method_result("getFile", &body["result"]).expect("a File");
+
+    // The bot shows a user's files to someone else by file_id (a staff member's chat).
+    emu.user(7061, "Staff", Some("ru"));
+    bot.send_message(ChatId(7061), "hi").await.expect("the chat exists");
+    let photo = bot
+        .send_photo(ChatId(7061), teloxide::types::InputFile::file_id(ids[0].clone()))
+        .caption("Документ 1")
+        .await
+        .expect("sendPhoto");
+    assert_eq!(photo.caption(), Some("Документ 1"));
+    let doc = bot
+        .send_document(ChatId(7061), teloxide::types::InputFile::file_id(ids[1].clone()))
+        .await
+        .expect("sendDocument");
+    assert_eq!(doc.document().and_then(|d| d.file_name.as_deref()), Some("справка.pdf"));
+    let kinds: Vec<&str> = emu.transcript(7061).iter().map(|m| m.kind).collect();
+    assert_eq!(kinds, ["text", "photo", "document"]);
+    let mismatch =
+        api_error(bot.send_photo(ChatId(7061), teloxide::types::InputFile::file_id(ids[1].clone())).await);
+    assert!(mismatch.to_string().contains("type of file mismatch"), "{mismatch}");
+    let (status, body) = raw(&emu, "sendDocument", json!({"chat_id": 7061, "document": "nope"})).await;
+    assert_eq!(
+        (status, body["description"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Bad Request: wrong file identifier/HTTP URL specified"))
+    );
     assert_eq!(emu.spec_violations(), Vec::<String>::new());
 }

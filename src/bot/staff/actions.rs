@@ -9,7 +9,7 @@ use crate::bot::{HandlerResult, Session, TgBot};
 use crate::services::Ctx;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::args::{NoShowArg, RebindArg, StaffArg, application_no};
+use super::args::{LateRegArg, NoShowArg, RebindArg, StaffArg, application_no};
 use crate::bot::menu;
 use crate::callback::Callback;
 use crate::domain::StaffAction;
@@ -69,6 +69,30 @@ pub(super) async fn withdraw(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> 
         Withdrawal::NotAllowed => "staff-withdraw-refused",
     };
     say(bot, s, ctx.i18n.f(l, key, &[("id", id.into())])).await
+}
+
+/// `/latereg <IIN> <hours>` (admins): the IIN may apply after registration closed, within
+/// the window; the console's form calls the same use case.
+pub(super) async fn late_registration(bot: &TgBot, ctx: &Ctx, s: &Session, arg: &str) -> HandlerResult {
+    use crate::services::late_registration::{self as late, Grant};
+    let l = s.locale;
+    let Ok(LateRegArg { iin, hours }) = arg.parse() else {
+        return say(bot, s, ctx.i18n.t(l, "latereg-usage")).await;
+    };
+    let text = match late::grant(ctx, s.user_id, &iin, hours).await? {
+        Grant::Granted { campaign, until } => {
+            let tz = ctx.config.timezone;
+            let args = [
+                ("iin", iin.masked().into()),
+                ("campaign", campaign.into()),
+                ("when", crate::format::date_time(until, tz, l).into()),
+            ];
+            ctx.i18n.f(l, "latereg-granted", &args)
+        }
+        Grant::BadHours => ctx.i18n.f(l, "latereg-bad-hours", &[("max", late::MAX_HOURS.into())]),
+        Grant::NoCampaign => ctx.i18n.t(l, "apply-no-campaign"),
+    };
+    say(bot, s, text).await
 }
 
 /// `/rebind <IIN> <telegram id>` (admins): support's re-bind, the same use case as the

@@ -79,6 +79,27 @@ impl FromStr for RebindArg {
     }
 }
 
+/// `/latereg <IIN> <hours>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateRegArg {
+    pub iin: Iin,
+    pub hours: i64,
+}
+
+impl FromStr for LateRegArg {
+    type Err = ();
+
+    fn from_str(arg: &str) -> Result<Self, ()> {
+        match arg.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [iin, hours] => Ok(LateRegArg {
+                iin: Iin::parse(iin).map_err(|_| ())?,
+                hours: hours.trim_end_matches(['h', 'ч', 'с']).parse().map_err(|_| ())?,
+            }),
+            _ => Err(()),
+        }
+    }
+}
+
 /// `/notify all <text>`, `/notify slot <id> <text>`, `/notify venue <code> <text>`; the
 /// text is never empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,6 +39,8 @@ pub enum StaffCommand {
     Staff(String),
     Console,
     Rebind(String),
+    Retests(String),
+    Latereg(String),
 }
 
 impl StaffCommand {
@@ -60,13 +62,16 @@ impl StaffCommand {
             StaffCommand::Staff(_) => StaffAction::ManageStaff,
             StaffCommand::Console => StaffAction::Console,
             StaffCommand::Rebind(_) => StaffAction::Rebind,
+            StaffCommand::Retests(arg) if crate::bot::retest::is_refusal(arg) => StaffAction::DecideRetest,
+            StaffCommand::Retests(_) => StaffAction::Retests,
+            StaffCommand::Latereg(_) => StaffAction::LateRegistration,
         }
     }
 }
 
 /// The staff commands of the chat-scoped command menu, in the order shown, with the
 /// action each takes: a staff member's menu lists those his role may use.
-pub const MENU: [(&str, StaffAction); 13] = [
+pub const MENU: [(&str, StaffAction); 15] = [
     ("find", StaffAction::Find),
     ("stats", StaffAction::Stats),
     ("slots", StaffAction::Slots),
@@ -79,6 +84,8 @@ pub const MENU: [(&str, StaffAction); 13] = [
     ("broadcast", StaffAction::Broadcast),
     ("staff", StaffAction::ManageStaff),
     ("rebind", StaffAction::Rebind),
+    ("retests", StaffAction::Retests),
+    ("latereg", StaffAction::LateRegistration),
     ("console", StaffAction::Console),
 ];
 
@@ -113,6 +120,14 @@ async fn on_command(bot: TgBot, ctx: Ctx, s: Session, dialogue: Dlg, cmd: StaffC
         StaffCommand::Staff(arg) => actions::staff_members(&bot, &ctx, &s, &arg).await,
         StaffCommand::Console => actions::console_link(&bot, &ctx, &s).await,
         StaffCommand::Rebind(arg) => actions::rebind(&bot, &ctx, &s, &arg).await,
+        StaffCommand::Retests(arg) if arg.trim().is_empty() => {
+            crate::bot::retest::staff_queue(&bot, &ctx, &s).await
+        }
+        StaffCommand::Retests(arg) => match args::application_no(&arg) {
+            Some(id) => crate::bot::retest::staff_show(&bot, &ctx, &s, id).await,
+            None => crate::bot::retest::staff_refuse(&bot, &ctx, &s, &arg).await,
+        },
+        StaffCommand::Latereg(arg) => actions::late_registration(&bot, &ctx, &s, &arg).await,
         StaffCommand::Notify(arg) => broadcast::notify(&bot, &ctx, &s, &arg).await,
         StaffCommand::Broadcast => {
             bot.send_message(s.chat_id, t("broadcast-audience"))

@@ -12,6 +12,7 @@ mod login;
 mod overview;
 mod rebinds;
 mod refunds;
+mod retests;
 mod session;
 mod slots;
 
@@ -52,6 +53,12 @@ pub fn routes() -> Router<Ctx> {
         .route("/console/rebinds/apply", post(rebinds::apply))
         .route("/console/rebinds/{id}", get(rebinds::detail))
         .route("/console/rebinds/{id}/refuse", post(rebinds::refuse))
+        .route("/console/retests", get(retests::list))
+        .route("/console/retests/{id}", get(retests::detail))
+        .route("/console/retests/{id}/documents/{n}", get(retests::document))
+        .route("/console/retests/{id}/approve", post(retests::approve))
+        .route("/console/retests/{id}/refuse", post(retests::refuse))
+        .route("/console/late-registrations", post(retests::late_registration))
         .route("/console/exports", get(exports::page))
         .route("/console/exports/download", get(exports::download))
         .route("/console/audit", get(audit::page))

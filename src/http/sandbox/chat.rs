@@ -310,6 +310,29 @@ pub(super) async fn api_contact(
 }
 
 #[derive(Deserialize)]
+pub(super) struct FileBody {
+    user: u64,
+    kind: String,
+}
+
+/// A sample photo or PDF document from the user (what the retest request asks for).
+pub(super) async fn api_file(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<FileBody>,
+) -> Result<Json<ActionAnswer>, ApiError> {
+    let (sim, emu) = sandbox.user(body.user)?;
+    let update_id = match body.kind.as_str() {
+        "photo" => emu.send_photo(),
+        "pdf" => emu.send_document("document.pdf", "application/pdf", SAMPLE_PDF.to_vec()),
+        _ => return Err(ApiError::bad_request("kind is photo or pdf")),
+    };
+    Ok(action(&sandbox, sim, &emu, update_id))
+}
+
+/// A one-page PDF with a line of text, small enough to read in the console.
+const SAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n4 0 obj<</Length 44>>stream\nBT /F1 18 Tf 20 70 Td (Sandbox document) Tj ET\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+#[derive(Deserialize)]
 pub(super) struct LanguageBody {
     user: u64,
     language_code: Option<String>,

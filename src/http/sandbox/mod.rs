@@ -154,6 +154,7 @@ impl Sandbox {
             .route("/sandbox/api/press", post(chat::api_press))
             .route("/sandbox/api/reply", post(chat::api_reply))
             .route("/sandbox/api/contact", post(chat::api_contact))
+            .route("/sandbox/api/file", post(chat::api_file))
             .route("/sandbox/api/language", post(chat::api_language))
             .route("/sandbox/api/orders", get(chat::api_orders))
             .route("/sandbox/api/mailbox", get(mailbox::api_mailbox))

@@ -107,9 +107,13 @@ pub struct Detail {
 
 /// An application in full; the view itself is audited (it shows personal data).
 pub async fn detail(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Option<Detail>> {
-    let Some(application) = reports::application(&ctx.db, id).await? else {
+    let Some(mut application) = reports::application(&ctx.db, id).await? else {
         return Ok(None);
     };
+    // The wording with the campaign's graduation year filled in.
+    if let Some(category) = crate::services::catalog::application_category(ctx, id).await? {
+        application.category = category.name;
+    }
     audit::record(&ctx.db, actor, "console.view", &format!("application:{id}"), serde_json::json!({}))
         .await?;
     let payments = reports::payments_of_application(&ctx.db, id).await?;

@@ -319,6 +319,25 @@ impl TestUser {
         self
     }
 
+    pub async fn send_document(&self, name: &str, mime: &str, bytes: Vec<u8>) -> &Self {
+        let id = self.emu.send_document(name, mime, bytes);
+        self.handled(id).await;
+        self
+    }
+
+    /// A document of `size` bytes (above 20 MB the bot can never download it).
+    pub async fn send_document_of_size(&self, name: &str, mime: &str, size: u64) -> &Self {
+        let id = self.emu.send_document_of_size(name, mime, size);
+        self.handled(id).await;
+        self
+    }
+
+    pub async fn send_voice(&self) -> &Self {
+        let id = self.emu.send_voice();
+        self.handled(id).await;
+        self
+    }
+
     /// Waits for a message the bot sends on its own (outbox, workers): until some bot
     /// message satisfies `pred`, or panics after `PUSHED_WITHIN`.
     pub async fn wait_for(&self, what: &str, pred: impl Fn(&EmuMessage) -> bool) -> EmuMessage {
