@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark (booking, jobs, …) against the local PostgreSQL: scripts/bench.sh booking
+# Runs a benchmark (booking, jobs, broadcast, pipeline, registry) against the local PostgreSQL: scripts/bench.sh booking
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-postgres.sh

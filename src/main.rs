@@ -132,7 +132,7 @@ enum SeedWhat {
 
 #[derive(Subcommand)]
 enum ImportWhat {
-    /// iin,last_name,first_name,patronymic
+    /// The registry: iin,last_name,first_name,patronymic (CSV or XLSX, streamed)
     Persons { file: PathBuf },
     /// campaign,venue,date,time,capacity (see README)
     Slots { file: PathBuf },
@@ -225,20 +225,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { what } => {
             let pool = ent_bot::db::connect(config.database.url.expose_secret(), 2).await?;
             ent_bot::db::migrate(&pool).await?;
-            let (path, persons) = match &what {
-                ImportWhat::Persons { file } => (file, true),
-                ImportWhat::Slots { file } => (file, false),
-            };
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let unreadable = |path: &PathBuf, e: std::io::Error| {
                 anyhow::Error::new(ImportError::Unreadable {
                     path: path.display().to_string(),
                     reason: e.to_string(),
                 })
-            })?;
-            let n = if persons {
-                ent_bot::import::import_persons(&pool, &text).await?
-            } else {
-                ent_bot::import::import_slots(&pool, &text, config.timezone).await?
+            };
+            let (path, n) = match &what {
+                ImportWhat::Persons { file } => {
+                    std::fs::metadata(file).map_err(|e| unreadable(file, e))?;
+                    let source = ent_bot::import::persons::Source::file(file);
+                    (file, ent_bot::import::persons::import(&pool, source).await?)
+                }
+                ImportWhat::Slots { file } => {
+                    let text = std::fs::read_to_string(file).map_err(|e| unreadable(file, e))?;
+                    (file, ent_bot::import::import_slots(&pool, &text, config.timezone).await?)
+                }
             };
             println!("imported {n} rows from {}", path.display());
             Ok(())

@@ -120,7 +120,7 @@ fn arg(l: Locale, id: &str, var: &str) -> FluentValue<'static> {
         "text" => "Тестілеу уақыты өзгерді.".into(),
         "id" | "tg" => return FluentValue::from(12345),
         "window" => return FluentValue::from(60),
-        "n" | "total" if id == "wizard-step" => return FluentValue::from(WizardStep::COUNT),
+        "n" | "total" if id == "wizard-step" => return FluentValue::from(WizardStep::REGION_COUNT),
         "minutes" | "n" | "free" => return FluentValue::from(25),
         "left" => return FluentValue::from(4),
         "seconds" => return FluentValue::from(59),

@@ -70,6 +70,18 @@ pub struct Wizard {
     pub campaign_id: i64,
     pub page: u16,
     pub at: At,
+    /// The region is asked before the locality: decided when the wizard starts (a
+    /// campaign with many localities), so the step count stays the same throughout.
+    pub by_region: bool,
+    /// The region picked, which narrows the localities; kept while going back to them.
+    pub region: Option<i32>,
+}
+
+impl Wizard {
+    /// The numbered steps this wizard goes through.
+    pub fn path(&self) -> &'static [WizardStep] {
+        if self.by_region { &REGION_PATH } else { &PATH }
+    }
 }
 
 /// The step shown, with everything chosen before it.
@@ -84,6 +96,9 @@ pub enum At {
     Combination {
         category: i16,
         language: String,
+    },
+    Region {
+        subjects: Subjects,
     },
     City {
         subjects: Subjects,
@@ -127,6 +142,7 @@ impl At {
             At::CategoryInfo => WizardStep::CategoryInfo,
             At::Language { .. } => WizardStep::Language,
             At::Combination { .. } => WizardStep::Combination,
+            At::Region { .. } => WizardStep::Region,
             At::City { .. } => WizardStep::City,
             At::Date { .. } => WizardStep::Date,
             At::Time { .. } => WizardStep::Time,
@@ -135,13 +151,16 @@ impl At {
         }
     }
 
-    /// The step before, forgetting the choice made there; `None` at the first.
-    pub fn back(self) -> Option<At> {
+    /// The step before, forgetting the choice made there; `None` at the first. `by_region`:
+    /// the localities follow a region step.
+    pub fn back(self, by_region: bool) -> Option<At> {
         Some(match self {
             At::Category => return None,
             At::CategoryInfo | At::Language { .. } => At::Category,
             At::Combination { category, .. } => At::Language { category },
-            At::City { subjects: Subjects { category, language, .. } } => {
+            At::City { subjects } if by_region => At::Region { subjects },
+            At::Region { subjects: Subjects { category, language, .. } }
+            | At::City { subjects: Subjects { category, language, .. } } => {
                 At::Combination { category, language }
             }
             At::Date { subjects, .. } => At::City { subjects },
@@ -164,6 +183,7 @@ pub enum WizardStep {
     Time,
     Rules,
     Summary,
+    Region,
 }
 
 /// The numbered steps in the order the applicant goes through them; the category details
@@ -173,9 +193,18 @@ pub const PATH: [WizardStep; 7] = {
     [Category, Language, Combination, City, Date, Time, Summary]
 };
 
+/// The path of a campaign with more localities than one screen of buttons holds: the
+/// region first, then its localities.
+pub const REGION_PATH: [WizardStep; 8] = {
+    use WizardStep::*;
+    [Category, Language, Combination, Region, City, Date, Time, Summary]
+};
+
 impl WizardStep {
-    /// How many numbered steps the applicant goes through.
+    /// How many numbered steps the applicant goes through when no region is asked.
     pub const COUNT: u8 = PATH.len() as u8;
+    /// … and when it is.
+    pub const REGION_COUNT: u8 = REGION_PATH.len() as u8;
 
     /// The numbered step this page belongs to.
     fn on_path(self) -> WizardStep {
@@ -186,26 +215,26 @@ impl WizardStep {
         }
     }
 
-    fn index(self) -> usize {
+    fn index(self, path: &[WizardStep]) -> usize {
         let step = self.on_path();
-        PATH.iter().position(|s| *s == step).expect("every step is on the path or a page of one")
+        path.iter().position(|s| *s == step).expect("every step is on the path or a page of one")
     }
 
-    pub fn number(self) -> u8 {
-        self.index() as u8 + 1
+    pub fn number(self, path: &[WizardStep]) -> u8 {
+        self.index(path) as u8 + 1
     }
 
     /// Where «back» goes: from a page to its step, else to the step before.
-    pub fn previous(self) -> Option<WizardStep> {
+    pub fn previous(self, path: &[WizardStep]) -> Option<WizardStep> {
         if self != self.on_path() {
             return Some(self.on_path());
         }
-        self.index().checked_sub(1).map(|i| PATH[i])
+        self.index(path).checked_sub(1).map(|i| path[i])
     }
 
     /// Where a pick leads.
-    pub fn next(self) -> Option<WizardStep> {
-        PATH.get(self.index() + 1).copied()
+    pub fn next(self, path: &[WizardStep]) -> Option<WizardStep> {
+        path.get(self.index(path) + 1).copied()
     }
 }
 
@@ -224,6 +253,11 @@ struct Stored {
     city: Option<i32>,
     date: Option<NaiveDate>,
     slot: Option<i64>,
+    /// Absent in wizards stored before the region step existed.
+    #[serde(default)]
+    by_region: bool,
+    #[serde(default)]
+    region: Option<i32>,
 }
 
 impl TryFrom<Stored> for Wizard {
@@ -256,13 +290,30 @@ impl TryFrom<Stored> for Wizard {
                 category: s.category.ok_or_else(missing)?,
                 language: s.language.clone().ok_or_else(missing)?,
             },
+            WizardStep::Region => At::Region { subjects: subjects()? },
             WizardStep::City => At::City { subjects: subjects()? },
             WizardStep::Date => At::Date { subjects: subjects()?, city: city()? },
             WizardStep::Time => At::Time { subjects: subjects()?, city: city()?, date: date()? },
             WizardStep::Summary => At::Summary(chosen()?),
             WizardStep::Rules => At::Rules(chosen()?),
         };
-        Ok(Wizard { seq: s.seq, message_id: s.message_id, campaign_id: s.campaign_id, page: s.page, at })
+        let region_fits = if s.by_region {
+            s.region.is_some() || !at_or_after_city(&at)
+        } else {
+            s.region.is_none() && at.step() != WizardStep::Region
+        };
+        if !region_fits {
+            return Err(format!("the stored wizard at {:?} does not fit its region step", s.at));
+        }
+        Ok(Wizard {
+            seq: s.seq,
+            message_id: s.message_id,
+            campaign_id: s.campaign_id,
+            page: s.page,
+            at,
+            by_region: s.by_region,
+            region: s.region,
+        })
     }
 }
 
@@ -276,7 +327,7 @@ impl From<Wizard> for Stored {
             At::Combination { category, language } => {
                 ((Some(category), Some(language), None), None, None, None)
             }
-            At::City { subjects } => (some(subjects), None, None, None),
+            At::Region { subjects } | At::City { subjects } => (some(subjects), None, None, None),
             At::Date { subjects, city } => (some(subjects), Some(city), None, None),
             At::Time { subjects, city, date } => (some(subjects), Some(city), Some(date), None),
             At::Summary(c) | At::Rules(c) => (some(c.subjects), Some(c.city), Some(c.date), Some(c.slot)),
@@ -293,8 +344,15 @@ impl From<Wizard> for Stored {
             city,
             date,
             slot,
+            by_region: w.by_region,
+            region: w.region,
         }
     }
+}
+
+/// A step that shows localities or what was chosen among them.
+fn at_or_after_city(at: &At) -> bool {
+    matches!(at, At::City { .. } | At::Date { .. } | At::Time { .. } | At::Summary(_) | At::Rules(_))
 }
 
 #[cfg(test)]
@@ -319,6 +377,7 @@ mod tests {
             At::CategoryInfo,
             At::Language { category: 1 },
             At::Combination { category: 1, language: "kk".into() },
+            At::Region { subjects: subjects.clone() },
             At::City { subjects: subjects.clone() },
             At::Date { subjects: subjects.clone(), city },
             At::Time { subjects, city, date },
@@ -330,40 +389,65 @@ mod tests {
     #[test]
     fn the_path_numbers_the_steps_and_orders_back_and_next() {
         use WizardStep::*;
+        let p = &PATH[..];
         assert_eq!(PATH, [Category, Language, Combination, City, Date, Time, Summary]);
         assert_eq!(WizardStep::COUNT, 7);
-        let numbers: Vec<u8> = PATH.iter().map(|s| s.number()).collect();
+        let numbers: Vec<u8> = PATH.iter().map(|s| s.number(p)).collect();
         assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7]);
-        assert_eq!((Category.previous(), Category.next()), (None, Some(Language)));
-        assert_eq!((Time.previous(), Time.next()), (Some(Date), Some(Summary)));
-        assert_eq!(Summary.next(), None);
+        assert_eq!((Category.previous(p), Category.next(p)), (None, Some(Language)));
+        assert_eq!((Time.previous(p), Time.next(p)), (Some(Date), Some(Summary)));
+        assert_eq!(Summary.next(p), None);
         assert_eq!(
-            (CategoryInfo.number(), CategoryInfo.previous(), CategoryInfo.next()),
+            (CategoryInfo.number(p), CategoryInfo.previous(p), CategoryInfo.next(p)),
             (1, Some(Category), Some(Language))
         );
-        assert_eq!((Rules.number(), Rules.previous()), (7, Some(Summary)));
+        assert_eq!((Rules.number(p), Rules.previous(p)), (7, Some(Summary)));
+    }
+
+    #[test]
+    fn the_region_path_puts_the_region_before_the_locality() {
+        use WizardStep::*;
+        let p = &REGION_PATH[..];
+        assert_eq!(WizardStep::REGION_COUNT, 8);
+        assert_eq!((Combination.next(p), Region.next(p)), (Some(Region), Some(City)));
+        assert_eq!((Region.number(p), City.previous(p)), (4, Some(Region)));
+        assert_eq!((Summary.number(p), Rules.number(p)), (8, 8));
     }
 
     #[test]
     fn going_back_drops_the_last_choice_along_the_path() {
-        for at in every_step() {
-            let step = at.step();
-            assert_eq!(at.clone().back().map(|a| a.step()), step.previous(), "{at:?}");
+        for by_region in [false, true] {
+            let path: &[WizardStep] = if by_region { &REGION_PATH } else { &PATH };
+            for at in every_step() {
+                if !by_region && at.step() == WizardStep::Region {
+                    continue;
+                }
+                let step = at.step();
+                assert_eq!(at.clone().back(by_region).map(|a| a.step()), step.previous(path), "{at:?}");
+            }
         }
         let c = chosen();
         assert_eq!(
-            At::Summary(c.clone()).back(),
+            At::Summary(c.clone()).back(false),
             Some(At::Time { subjects: c.subjects, city: c.city, date: c.date })
         );
+    }
+
+    fn wizard(at: At) -> Wizard {
+        let by_region = at.step() == WizardStep::Region;
+        Wizard { seq: 9, message_id: Some(5), campaign_id: 2, page: 0, at, by_region, region: None }
     }
 
     #[test]
     fn stored_wizards_keep_their_flat_shape() {
         for at in every_step() {
-            let state = State::Wizard(Wizard { seq: 9, message_id: Some(5), campaign_id: 2, page: 0, at });
+            let state = State::Wizard(wizard(at));
             let json = serde_json::to_value(&state).unwrap();
             assert_eq!(serde_json::from_value::<State>(json.clone()).unwrap(), state, "{json}");
         }
+        let by_region = Wizard { by_region: true, region: Some(3), ..wizard(At::Summary(chosen())) };
+        let json = serde_json::to_value(State::Wizard(by_region.clone())).unwrap();
+        assert_eq!(serde_json::from_value::<State>(json).unwrap(), State::Wizard(by_region));
         // As the wizard of earlier versions wrote it: later choices kept after going back.
         let json = serde_json::json!({
             "step": "wizard", "seq": 12, "message_id": 40, "at": "city", "campaign_id": 1, "page": 0,
@@ -371,10 +455,17 @@ mod tests {
         });
         let State::Wizard(w) = serde_json::from_value(json).unwrap() else { panic!("not a wizard") };
         assert_eq!(w.at, At::City { subjects: chosen().subjects });
+        assert!(!w.by_region);
         // A step without the choices before it cannot be shown.
         let json = serde_json::json!({
             "step": "wizard", "seq": 12, "message_id": null, "at": "date", "campaign_id": 1,
             "category": 1, "language": "kk", "combination": 3, "city": null, "date": null, "slot": null,
+        });
+        assert!(serde_json::from_value::<State>(json).is_err());
+        // Nor localities of a region never picked.
+        let json = serde_json::json!({
+            "step": "wizard", "seq": 12, "message_id": null, "at": "city", "campaign_id": 1,
+            "category": 1, "language": "kk", "combination": 3, "by_region": true,
         });
         assert!(serde_json::from_value::<State>(json).is_err());
         // Stored conversations keep parsing: the names are the contract.

@@ -70,10 +70,14 @@ pub enum StaffAction {
     DecideRetest,
     /// Let one IIN apply after registration closed (`/latereg`, the console's form).
     LateRegistration,
+    /// The session page: campaigns' timelines and figures.
+    Session,
+    /// Change a campaign's settings, venues or slots (the console's session page).
+    EditSession,
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 21] = [
+    pub const ALL: [StaffAction; 23] = [
         StaffAction::Find,
         StaffAction::Stats,
         StaffAction::Slots,
@@ -95,6 +99,8 @@ impl StaffAction {
         StaffAction::Retests,
         StaffAction::DecideRetest,
         StaffAction::LateRegistration,
+        StaffAction::Session,
+        StaffAction::EditSession,
     ];
 
     /// Its name in templates (`me.may.mark_paid`) and logs.
@@ -121,6 +127,8 @@ impl StaffAction {
             StaffAction::Retests => "retests",
             StaffAction::DecideRetest => "decide_retest",
             StaffAction::LateRegistration => "late_registration",
+            StaffAction::Session => "session",
+            StaffAction::EditSession => "edit_session",
         }
     }
 
@@ -135,7 +143,8 @@ impl StaffAction {
             | StaffAction::Export
             | StaffAction::AuditLog
             | StaffAction::Console
-            | StaffAction::Retests => Role::Operator,
+            | StaffAction::Retests
+            | StaffAction::Session => Role::Operator,
             StaffAction::MarkPaid
             | StaffAction::NoShow
             | StaffAction::UndoNoShow
@@ -148,7 +157,8 @@ impl StaffAction {
             | StaffAction::ManageStaff
             | StaffAction::Rebind
             | StaffAction::DecideRetest
-            | StaffAction::LateRegistration => Role::Admin,
+            | StaffAction::LateRegistration
+            | StaffAction::EditSession => Role::Admin,
         }
     }
 }

@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console/slot_refused.html", include_str!("../../templates/console/slot_refused.html")),
     ("console/slot_done.html", include_str!("../../templates/console/slot_done.html")),
     ("console/refunds.html", include_str!("../../templates/console/refunds.html")),
+    ("console/session.html", include_str!("../../templates/console/session.html")),
+    ("console/session_plan.html", include_str!("../../templates/console/session_plan.html")),
     ("console/rebinds.html", include_str!("../../templates/console/rebinds.html")),
     ("console/rebind_request.html", include_str!("../../templates/console/rebind_request.html")),
     ("console/rebind_confirm.html", include_str!("../../templates/console/rebind_confirm.html")),

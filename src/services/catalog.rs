@@ -93,6 +93,35 @@ pub async fn cities_with_seats(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<N
     Ok(catalog::cities_with_seats(&ctx.db, campaign, ctx.clock.now()).await?)
 }
 
+/// The most localities one screen of buttons offers; a campaign with more, spread over
+/// regions, asks the region first.
+pub const LOCALITIES_ON_ONE_SCREEN: i64 = 12;
+
+/// Whether the wizard asks the region before the locality: more localities than one
+/// screen holds, every one in a region, and fewer regions than localities (with one
+/// locality a region, the region step would repeat the locality step).
+pub async fn asks_region(ctx: &Ctx, campaign: i64) -> anyhow::Result<bool> {
+    let s = crate::db::regions::spread(&ctx.db, campaign, ctx.clock.now()).await?;
+    Ok(s.localities > LOCALITIES_ON_ONE_SCREEN && s.in_regions == s.localities && s.regions < s.localities)
+}
+
+/// Regions with a free seat in a future slot of the campaign.
+pub async fn regions_with_seats(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<Named<i32>>> {
+    Ok(crate::db::regions::with_seats(&ctx.db, campaign, ctx.clock.now()).await?)
+}
+
+/// Cities with a free seat, in the region when one was picked.
+pub async fn cities_with_seats_in(
+    ctx: &Ctx,
+    campaign: i64,
+    region: Option<i32>,
+) -> anyhow::Result<Vec<Named<i32>>> {
+    match region {
+        Some(r) => Ok(crate::db::regions::cities_with_seats(&ctx.db, campaign, r, ctx.clock.now()).await?),
+        None => cities_with_seats(ctx, campaign).await,
+    }
+}
+
 /// Local dates with a free seat in the city.
 pub async fn dates_with_seats(ctx: &Ctx, campaign: i64, city: i32) -> anyhow::Result<Vec<NaiveDate>> {
     Ok(catalog::dates_with_seats(&ctx.db, campaign, city, ctx.clock.now(), ctx.config.timezone).await?)

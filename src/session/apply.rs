@@ -15,7 +15,7 @@ pub const COMMAND_LINE: Option<i64> = Some(0);
 /// `seed demo`: demo data, not an operator's act, so no audit row.
 pub const UNAUDITED: Option<i64> = None;
 
-async fn snapshot(conn: &mut PgConnection, code: &str) -> sqlx::Result<Stored> {
+pub(super) async fn snapshot(conn: &mut PgConnection, code: &str) -> sqlx::Result<Stored> {
     let campaign = store::campaign(conn, code).await?;
     let id = campaign.as_ref().map_or(0, |c| c.id);
     Ok(Stored {

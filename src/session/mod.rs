@@ -3,6 +3,7 @@
 //! refusing any change that would strand a live application.
 
 pub mod apply;
+pub mod export;
 pub mod file;
 pub mod model;
 pub mod plan;

@@ -217,6 +217,7 @@ async fn every_console_route_follows_the_permission_table() {
         ("/console/audit".into(), StaffAction::AuditLog),
         ("/console/broadcast".into(), StaffAction::Broadcast),
         ("/console/retests".into(), StaffAction::Retests),
+        ("/console/session".into(), StaffAction::Session),
     ];
     for (path, action) in &gets {
         let (code, _) = operator_b.get(path).await;
@@ -262,6 +263,24 @@ async fn every_console_route_follows_the_permission_table() {
             form(&[("iin", "080315600016"), ("hours", "24")]),
         ),
     ];
+    let campaign: String = scalar(&app, "SELECT code FROM campaigns").await;
+    let posts = [
+        posts,
+        vec![
+            (
+                format!("/console/session/{campaign}/settings"),
+                StaffAction::EditSession,
+                form(&[("fee_tenge", "1")]),
+            ),
+            (format!("/console/session/{campaign}/venue"), StaffAction::EditSession, form(&[("code", "x")])),
+            (format!("/console/session/{campaign}/apply"), StaffAction::EditSession, form(&[("text", "")])),
+        ],
+    ]
+    .concat();
+    let upload = [("csrf", csrf.as_str()), ("kind", "venues")];
+    let (code, _) =
+        operator_b.post_file(&format!("/console/session/{campaign}/sheet"), &upload, ("v.csv", b"x")).await;
+    assert_eq!(code, StatusCode::FORBIDDEN, "a sheet upload as operator");
     for (path, action, form) in &posts {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (code, _) = operator_b.post(path, &form).await;

@@ -398,6 +398,25 @@ async function staffConsole({ base, context }) {
   const after = parseInt(await c.locator('table.slots tbody tr').first().locator('td.num').first().textContent(), 10);
   expect(after === before + 5, `capacity ${before} → ${after}`);
 
+  // The session page: the campaign's timeline and figures; a venue added through its plan.
+  await c.click('nav a[href="/console/session"]');
+  await c.waitForSelector('section[data-campaign]', { timeout: WAIT });
+  await shot(c, 'console-09-session', true);
+  const venueForm = 'form[action$="/venue"]';
+  await c.click(`section[data-campaign] details:has(${venueForm}) summary`);
+  const fields = { code: 'e2e-1', city: 'astana', name_kk: '№1 мектеп', name_ru: 'Школа №1',
+    address_kk: 'Астана қ., Абай д., 1', address_ru: 'г. Астана, пр. Абая, 1' };
+  for (const [name, value] of Object.entries(fields)) await c.fill(`${venueForm} input[name=${name}]`, value);
+  await c.click(`${venueForm} button[type=submit]`);
+  await c.waitForSelector('pre.plan', { timeout: WAIT });
+  const plan = await c.textContent('pre.plan');
+  expect(plan.includes('1 added (e2e-1)'), `the plan adds the venue: ${plan}`);
+  await shot(c, 'console-10-session-plan', true);
+  await c.click('form button.danger');
+  await c.waitForSelector('pre.plan', { timeout: WAIT });
+  expect((await c.textContent('h1')).includes('Қолданылды'), 'the plan is applied');
+  await shot(c, 'console-11-session-applied', true);
+
   await c.click('nav a[href="/console/audit"]');
   await c.waitForSelector('table.list', { timeout: WAIT });
   expect((await c.textContent('table.list')).includes('slot.change'), 'the change is in the audit log');
@@ -453,16 +472,16 @@ async function retest({ base, db, context }) {
   const row = c.locator('table.list tbody tr').first();
   await row.waitFor({ timeout: WAIT });
   expect((await row.textContent()).includes('Ауру'), `the request in the queue: ${await row.textContent()}`);
-  await shot(c, 'console-09-retests', true);
+  await shot(c, 'console-12-retests', true);
   await row.locator('a').first().click();
   await c.waitForSelector('a.document', { timeout: WAIT });
   expect(await c.locator('a.document').count() === 2, 'two documents');
   const pdf = await c.request.get(new URL(await c.locator('a.document').nth(1).getAttribute('href'), c.url()).toString());
   expect(pdf.ok() && (await pdf.body()).toString('latin1').startsWith('%PDF'), 'the PDF comes from Telegram');
-  await shot(c, 'console-10-retest', true);
+  await shot(c, 'console-13-retest', true);
   await c.click('form[action$="/approve"] button');
   await c.waitForSelector('p.notice.ok', { timeout: WAIT });
-  await shot(c, 'console-11-retest-approved', true);
+  await shot(c, 'console-14-retest-approved', true);
   await c.close();
 
   // He picks a later day of the same session; the retest is on paper.

@@ -1,5 +1,5 @@
-//! «Submit application»: category → test language → subjects → city → date → time →
-//! summary → confirm, in one message edited in place. The category step can show the
+//! «Submit application»: category → test language → subjects → [region →] city → date →
+//! time → summary → confirm (the region only when the localities are many), in one message edited in place. The category step can show the
 //! categories' full wording (paged); the summary can show the rules, and its confirm
 //! button is also the acknowledgement that they were read. Every button carries the
 //! render's `seq`, so buttons from an earlier render are answered as stale.
@@ -37,6 +37,8 @@ pub async fn begin(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> Handl
         campaign_id: campaign.id,
         page: 0,
         at: At::Category,
+        by_region: catalog::asks_region(ctx, campaign.id).await?,
+        region: None,
     };
     show(bot, ctx, s, dialogue, w, None).await
 }
@@ -80,7 +82,8 @@ async fn show(
 ) -> HandlerResult {
     w.seq += 1;
     let (body, keyboard) = view(ctx, s, &w).await?;
-    let step_args = [("n", w.at.step().number().into()), ("total", WizardStep::COUNT.into())];
+    let path = w.path();
+    let step_args = [("n", w.at.step().number(path).into()), ("total", path.len().into())];
     let step = ctx.i18n.f(s.locale, "wizard-step", &step_args);
     let text = match notice {
         Some(n) => format!("{n}\n\n{step}\n{body}"),
@@ -108,6 +111,7 @@ pub fn help_id(w: &Wizard) -> &'static str {
         WizardStep::Category | WizardStep::CategoryInfo => "help-wizard-category",
         WizardStep::Language => "help-wizard-language",
         WizardStep::Combination => "help-wizard-combination",
+        WizardStep::Region => "help-wizard-region",
         WizardStep::City => "help-wizard-city",
         WizardStep::Date => "help-wizard-date",
         WizardStep::Time => "help-wizard-time",
@@ -154,8 +158,15 @@ pub async fn on_button(
             bot.answer_callback_query(q.id).await?;
             return cancel(&bot, &ctx, &s, &dialogue, &w).await;
         }
-        (at, Action::Back) => next.at = at.clone().back().unwrap_or(At::Category),
-        (At::City { .. } | At::Date { .. } | At::CategoryInfo, Action::Page(p)) => next.page = p,
+        (at, Action::Back) => {
+            next.at = at.clone().back(w.by_region).unwrap_or(At::Category);
+            if matches!(next.at, At::Region { .. }) {
+                next.region = None;
+            }
+        }
+        (At::Region { .. } | At::City { .. } | At::Date { .. } | At::CategoryInfo, Action::Page(p)) => {
+            next.page = p
+        }
         (At::Category, Action::Info) => next.at = At::CategoryInfo,
         (At::City { .. } | At::Date { .. } | At::Time { .. }, Action::Waitlist) => {
             bot.answer_callback_query(q.id).await?;
@@ -183,10 +194,18 @@ pub async fn on_button(
                 return menu::stale_button(bot, ctx, s, q).await;
             };
             let subjects = Subjects { category: *category, language: language.clone(), combination };
-            next.at = At::City { subjects };
+            next.at = if w.by_region { At::Region { subjects } } else { At::City { subjects } };
+        }
+        (At::Region { subjects }, Action::Pick(v)) => {
+            let regions = catalog::regions_with_seats(&ctx, w.campaign_id).await?;
+            let Some(region) = v.parse::<i32>().ok().filter(|id| regions.iter().any(|r| r.id == *id)) else {
+                return menu::stale_button(bot, ctx, s, q).await;
+            };
+            next.region = Some(region);
+            next.at = At::City { subjects: subjects.clone() };
         }
         (At::City { subjects }, Action::Pick(v)) => {
-            let cities = catalog::cities_with_seats(&ctx, w.campaign_id).await?;
+            let cities = catalog::cities_with_seats_in(&ctx, w.campaign_id, w.region).await?;
             let Some(city) = v.parse::<i32>().ok().filter(|id| cities.iter().any(|c| c.id == *id)) else {
                 return menu::stale_button(bot, ctx, s, q).await;
             };
@@ -221,7 +240,7 @@ pub async fn on_button(
     }
     if picked {
         // Each pick adds the choice its step asks for, which leads along the path.
-        debug_assert_eq!(Some(next.at.step()), w.at.step().next());
+        debug_assert_eq!(Some(next.at.step()), w.at.step().next(w.path()));
     }
     bot.answer_callback_query(q.id).await?;
     show(&bot, &ctx, &s, &dialogue, next, None).await

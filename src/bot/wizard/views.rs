@@ -38,6 +38,7 @@ pub(super) async fn view(
         At::CategoryInfo => category_info_view(ctx, l, w).await?,
         At::Language { .. } => language_view(ctx, l, w).await?,
         At::Combination { .. } => combination_view(ctx, l, w).await?,
+        At::Region { .. } => region_view(ctx, l, w).await?,
         At::City { .. } => city_view(ctx, l, w).await?,
         At::Date { city, .. } => date_view(ctx, l, w, *city).await?,
         At::Time { city, date, .. } => time_view(ctx, l, w, *city, *date).await?,
@@ -49,7 +50,7 @@ pub(super) async fn view(
         rows.push(vec![button(t("waitlist-button"), w.seq, Action::Waitlist)]);
     }
     let mut nav = vec![];
-    if w.at.step().previous().is_some() {
+    if w.at.step().previous(w.path()).is_some() {
         nav.push(button(t("wizard-back"), w.seq, Action::Back));
     }
     nav.push(button(t("wizard-cancel"), w.seq, Action::Cancel));
@@ -116,8 +117,15 @@ async fn combination_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(S
     Ok((ctx.i18n.t(l, "wizard-combination"), rows))
 }
 
+async fn region_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
+    let regions = catalog::regions_with_seats(ctx, w.campaign_id).await?;
+    let buttons = regions.iter().map(|r| pick(r.name(l), w.seq, r.id)).collect();
+    let rows = paged(buttons, 2, w.page, w.seq, ctx, l);
+    Ok((ctx.i18n.t(l, if regions.is_empty() { "wizard-no-seats" } else { "wizard-region" }), rows))
+}
+
 async fn city_view(ctx: &Ctx, l: Locale, w: &Wizard) -> anyhow::Result<(String, Rows)> {
-    let cities = catalog::cities_with_seats(ctx, w.campaign_id).await?;
+    let cities = catalog::cities_with_seats_in(ctx, w.campaign_id, w.region).await?;
     let buttons = cities.iter().map(|c| pick(c.name(l), w.seq, c.id)).collect();
     let mut rows = paged(buttons, 2, w.page, w.seq, ctx, l);
     rows.extend(crate::bot::miniapp::open_button(ctx, l).map(|b| vec![b]));

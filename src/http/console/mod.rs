@@ -13,6 +13,7 @@ mod overview;
 mod rebinds;
 mod refunds;
 mod retests;
+mod session;
 mod slots;
 
 use std::sync::Arc;
@@ -66,6 +67,11 @@ pub fn routes() -> Router<Ctx> {
         .route("/console/broadcast/send", post(broadcast::send))
         .route("/console/broadcast/{id}", get(broadcast::progress))
         .route("/console/broadcast/{id}/live", get(broadcast::live))
+        .route("/console/session", get(session::list))
+        .route("/console/session/{code}/settings", post(session::settings))
+        .route("/console/session/{code}/venue", post(session::venue))
+        .route("/console/session/{code}/sheet", post(session::sheet))
+        .route("/console/session/{code}/apply", post(session::apply))
         .route("/console/console.css", get(css))
         .route("/console/console.js", get(js))
         .layer(axum::middleware::map_response(security_headers))

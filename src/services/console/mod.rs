@@ -5,6 +5,7 @@
 mod applications;
 mod overview;
 mod records;
+pub mod session_page;
 mod sign_in;
 mod slots;
 

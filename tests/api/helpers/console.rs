@@ -59,6 +59,19 @@ pub fn anonymous(app: &TestApp) -> Browser {
     Browser { http: client(), cookie: String::new(), base: app.http_url("") }
 }
 
+/// A hidden field's value as a browser sends it back: the page's HTML escapes undone.
+pub fn hidden_text(page: &str, name: &str) -> String {
+    hidden(page, name)
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// The value of the hidden field `name` in a page.
 pub fn hidden(page: &str, name: &str) -> String {
     let field = format!(r#"name="{name}" value=""#);
@@ -88,6 +101,40 @@ impl Browser {
         let r = self.request(self.http.post(self.url(path)).form(form)).await;
         let location = r.headers().get(LOCATION).map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
         (r.status(), location, r.text().await.unwrap())
+    }
+
+    /// A multipart form with one file, as a browser uploads it: the status and the body.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> (StatusCode, String) {
+        let boundary = "ent-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .bytes(),
+            );
+        }
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .bytes(),
+        );
+        body.extend(file.1);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        let r = self.request(request).await;
+        (r.status(), r.text().await.unwrap())
     }
 
     /// The session's CSRF token, read from a page.

@@ -1,4 +1,4 @@
-//! `ent-bot import persons|slots FILE.csv`.
+//! `ent-bot import persons FILE.csv|xlsx` (streamed: see `persons`) and `import slots FILE.csv`.
 //!
 //! Every line is validated before anything is written, and the writes share one transaction,
 //! so a file either imports whole or not at all. Files come from spreadsheets: a header line
@@ -13,6 +13,8 @@ use sqlx::PgPool;
 
 use crate::db::reference as store;
 use crate::domain::Iin;
+
+pub mod persons;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -62,9 +64,6 @@ const PERSON_COLUMNS: [&[&str]; 4] = [&["iin"], &["last_name"], &["first_name"],
 const SLOT_COLUMNS: [&[&str]; 5] =
     [&["campaign_code", "campaign"], &["venue_code", "venue"], &["date"], &["time"], &["capacity"]];
 
-/// Keeps a registry-sized file (hundreds of thousands of rows) to a few hundred statements.
-const PERSONS_PER_STATEMENT: usize = 5_000;
-
 struct Record {
     line: usize,
     fields: Vec<String>,
@@ -72,38 +71,84 @@ struct Record {
 
 /// Data records with their 1-based line numbers in the file, header checked and removed.
 fn records(text: &str, columns: &[&[&str]]) -> Result<Vec<Record>, ImportError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let expected = columns.iter().map(|names| names[0]).collect::<Vec<_>>().join(",");
     let mut out = Vec::new();
-    let mut first = true;
-    for (index, result) in reader.records().enumerate() {
-        let record = result.map_err(|e| {
+    for_each_csv_record(text.as_bytes(), columns, |record| {
+        out.push(record);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Reads CSV from `source` a record at a time (nothing but the current record is held),
+/// checks the header and the field counts, and hands each data record to `each`.
+fn for_each_csv_record(
+    source: impl std::io::Read,
+    columns: &[&[&str]],
+    mut each: impl FnMut(Record) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(source);
+    let mut rows = Rows::new(columns);
+    let mut record = csv::StringRecord::new();
+    let mut index = 0;
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
             bad(line, format!("not valid CSV: {e}"))
         })?;
-        let line = record.position().map_or(index + 1, |p| p.line() as usize);
-        let fields: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
-        if fields.iter().all(String::is_empty) {
-            continue;
+        if !more {
+            return Ok(());
         }
-        if std::mem::take(&mut first) && is_header_name(columns[0], &fields[0]) {
-            let matches = fields.len() == columns.len()
-                && fields.iter().zip(columns).all(|(field, names)| is_header_name(names, field));
-            if !matches {
-                return Err(bad(line, format!("the header must be {expected}, found {}", fields.join(","))));
+        index += 1;
+        let line = record.position().map_or(index, |p| p.line() as usize);
+        let fields: Vec<String> = record.iter().map(|f| f.trim().to_owned()).collect();
+        if let Some(r) = rows.check(line, fields)? {
+            each(r)?;
+        }
+    }
+}
+
+/// The header and field-count rules, a row at a time: rows of nothing but empty cells are
+/// skipped, a header (recognised by its first name) must name every column in order.
+struct Rows<'c> {
+    columns: &'c [&'c [&'c str]],
+    first: bool,
+}
+
+impl<'c> Rows<'c> {
+    fn new(columns: &'c [&'c [&'c str]]) -> Self {
+        Rows { columns, first: true }
+    }
+
+    fn check(&mut self, line: usize, mut fields: Vec<String>) -> Result<Option<Record>, ImportError> {
+        let columns = self.columns;
+        let expected = || columns.iter().map(|names| names[0]).collect::<Vec<_>>().join(",");
+        if fields.iter().all(String::is_empty) {
+            return Ok(None);
+        }
+        if std::mem::take(&mut self.first) {
+            if let Some(f) = fields.first_mut().filter(|f| f.starts_with('\u{feff}')) {
+                *f = f.trim_start_matches('\u{feff}').to_owned();
             }
-            continue;
+            if is_header_name(columns[0], &fields[0]) {
+                let matches = fields.len() == columns.len()
+                    && fields.iter().zip(columns).all(|(field, names)| is_header_name(names, field));
+                if !matches {
+                    return Err(bad(
+                        line,
+                        format!("the header must be {}, found {}", expected(), fields.join(",")),
+                    ));
+                }
+                return Ok(None);
+            }
         }
         if fields.len() != columns.len() {
             return Err(bad(
                 line,
-                format!("expected {} fields ({expected}), found {}", columns.len(), fields.len()),
+                format!("expected {} fields ({}), found {}", columns.len(), expected(), fields.len()),
             ));
         }
-        out.push(Record { line, fields });
+        Ok(Some(Record { line, fields }))
     }
-    Ok(out)
 }
 
 fn is_header_name(names: &[&str], field: &str) -> bool {
@@ -111,6 +156,7 @@ fn is_header_name(names: &[&str], field: &str) -> bool {
 }
 
 struct PersonLine {
+    line: usize,
     iin: Iin,
     last_name: String,
     first_name: String,
@@ -131,41 +177,40 @@ fn name_field(column: &str, value: &str, required: bool) -> Result<Option<String
     Ok(Some(value.to_owned()))
 }
 
+/// One registry line checked: the IIN valid, the names plausible.
+fn person_line(Record { line, fields }: Record) -> Result<PersonLine, ImportError> {
+    let iin = Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", shown(&fields[0]))))?;
+    let last_name = name_field("last_name", &fields[1], true).map_err(|r| bad(line, r))?;
+    let first_name = name_field("first_name", &fields[2], true).map_err(|r| bad(line, r))?;
+    let patronymic = name_field("patronymic", &fields[3], false).map_err(|r| bad(line, r))?;
+    Ok(PersonLine {
+        line,
+        iin,
+        last_name: last_name.expect("required"),
+        first_name: first_name.expect("required"),
+        patronymic,
+    })
+}
+
+/// The whole file in memory, for the fuzz targets and the unit tests; the import itself
+/// streams (`persons::import_file`).
 fn parse_persons(text: &str) -> Result<Vec<PersonLine>, ImportError> {
     let mut seen: HashMap<Iin, usize> = HashMap::new();
     let mut persons = Vec::new();
-    for Record { line, fields } in records(text, &PERSON_COLUMNS)? {
-        let iin =
-            Iin::parse(&fields[0]).map_err(|e| bad(line, format!("iin \"{}\" {e}", shown(&fields[0]))))?;
-        if let Some(first) = seen.insert(iin.clone(), line) {
-            return Err(bad(line, format!("iin \"{}\" already appears on line {first}", shown(&fields[0]))));
+    for record in records(text, &PERSON_COLUMNS)? {
+        let raw = shown(&record.fields[0]);
+        let person = person_line(record)?;
+        if let Some(first) = seen.insert(person.iin.clone(), person.line) {
+            return Err(bad(person.line, format!("iin \"{raw}\" already appears on line {first}")));
         }
-        let last_name = name_field("last_name", &fields[1], true).map_err(|r| bad(line, r))?;
-        let first_name = name_field("first_name", &fields[2], true).map_err(|r| bad(line, r))?;
-        let patronymic = name_field("patronymic", &fields[3], false).map_err(|r| bad(line, r))?;
-        persons.push(PersonLine {
-            iin,
-            last_name: last_name.expect("required"),
-            first_name: first_name.expect("required"),
-            patronymic,
-        });
+        persons.push(person);
     }
     Ok(persons)
 }
 
-/// Upserts on the IIN: a later registry extract corrects names.
+/// Upserts on the IIN: a later registry extract corrects names. Streams like a file.
 pub async fn import_persons(pool: &PgPool, csv: &str) -> Result<usize, ImportError> {
-    let persons = parse_persons(csv)?;
-    let mut tx = pool.begin().await?;
-    for chunk in persons.chunks(PERSONS_PER_STATEMENT) {
-        let iins: Vec<&str> = chunk.iter().map(|p| p.iin.as_str()).collect();
-        let last: Vec<&str> = chunk.iter().map(|p| p.last_name.as_str()).collect();
-        let first: Vec<&str> = chunk.iter().map(|p| p.first_name.as_str()).collect();
-        let patronymic: Vec<Option<&str>> = chunk.iter().map(|p| p.patronymic.as_deref()).collect();
-        store::upsert_persons(&mut tx, &iins, &last, &first, &patronymic).await?;
-    }
-    tx.commit().await?;
-    Ok(persons.len())
+    persons::import(pool, persons::Source::CsvText(csv.as_bytes().to_vec())).await
 }
 
 struct SlotLine {
