@@ -161,7 +161,11 @@ pub async fn confirm(ctx: &Ctx, telegram_user_id: i64, choices: &Choices) -> any
             // The same confirmation again (an update tried again after its first try
             // committed): the seat it holds, not a refusal.
             if let Some((application_id, payment_deadline)) = applications::held_with(&ctx.db, &new).await? {
-                tracing::info!(user = telegram_user_id, application_id, "confirmation repeated; its seat is already held");
+                tracing::info!(
+                    user = telegram_user_id,
+                    application_id,
+                    "confirmation repeated; its seat is already held"
+                );
                 return Ok(Booking::Booked { application_id, payment_deadline });
             }
             let refusal =
