@@ -4,6 +4,7 @@
 mod admin_ids;
 mod broadcast_once;
 mod card_notifications;
+mod confirm_retry;
 mod console;
 mod deadline_race;
 mod deploy;
