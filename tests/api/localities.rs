@@ -114,7 +114,11 @@ async fn sixty_localities_ask_the_region_first_and_book_a_seat_in_one() {
     // The region's twelve localities, and none of another region.
     user.press("Карагандинская область").await;
     assert!(user.last_text().starts_with("Шаг 5/8\nВыберите город тестирования"), "{}", user.last_text());
-    assert_eq!(user.buttons(), [names(13..=24), vec!["◀️ Назад".into(), "✖️ Отмена".into()]].concat());
+    let waitlist = "⏳ Встать в очередь на место".to_string();
+    assert_eq!(
+        user.buttons(),
+        [names(13..=24), vec![waitlist, "◀️ Назад".into(), "✖️ Отмена".into()]].concat()
+    );
 
     // Back to the regions; another region offers its own localities.
     user.press("◀️ Назад").await;
