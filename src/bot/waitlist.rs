@@ -183,15 +183,15 @@ pub async fn on_button(
             match answer {
                 Answer::Booked { application_id, payment_deadline } => {
                     let campaign = booking::current_campaign(&ctx).await?;
-                    let fee = campaign.as_ref().map(|c| c.fee_tenge).unwrap_or_default();
-                    let window = campaign.map(|c| c.payment_window_minutes).unwrap_or_default();
-                    let args = [
-                        ("id", application_id.into()),
-                        ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),
-                        ("fee", fee.to_string().into()),
-                        ("window", window.into()),
-                    ];
-                    settle(&bot, &s, message, ctx.i18n.f(l, "waitlist-booked", &args)).await?;
+                    let text = wizard::booked_text(
+                        &ctx,
+                        l,
+                        "waitlist-booked",
+                        application_id,
+                        payment_deadline,
+                        campaign,
+                    );
+                    settle(&bot, &s, message, text).await?;
                     payment::offer(&bot, &ctx, &s, application_id).await
                 }
                 Answer::Refused(refusal) => {

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::applications::{self, Booked, HoldCap, NewApplication};
-use crate::db::campaigns::{self, Campaign};
+use crate::db::campaigns;
+pub use crate::db::campaigns::Campaign;
 use crate::domain::ApplicationStatus;
 use crate::services::Ctx;
 

@@ -22,6 +22,27 @@ use crate::services::Ctx;
 use crate::services::booking::{self, Booking, Choices, Refusal};
 use crate::services::catalog;
 
+/// «Application accepted, the seat is yours until …» (`wizard-booked`, `waitlist-booked`):
+/// its number, the payment deadline, and the campaign's fee and payment window.
+pub fn booked_text(
+    ctx: &Ctx,
+    locale: Locale,
+    message: &str,
+    application_id: i64,
+    payment_deadline: chrono::DateTime<chrono::Utc>,
+    campaign: Option<booking::Campaign>,
+) -> String {
+    let fee = campaign.as_ref().map(|c| c.fee_tenge).unwrap_or_default();
+    let window = campaign.map(|c| c.payment_window_minutes).unwrap_or_default();
+    let args = [
+        ("id", application_id.into()),
+        ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),
+        ("fee", fee.to_string().into()),
+        ("window", window.into()),
+    ];
+    ctx.i18n.f(locale, message, &args)
+}
+
 /// Entry from the menu: refuse with the reason, or start at the first step.
 pub async fn begin(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg) -> HandlerResult {
     let campaign = match booking::eligibility(ctx, s.user_id).await? {
@@ -274,15 +295,9 @@ async fn confirm(
     let text = match booking::confirm(ctx, s.user_id, &choices).await? {
         Booking::Booked { application_id, payment_deadline } => {
             let campaign = booking::campaign(ctx, w.campaign_id).await?;
-            let fee = campaign.as_ref().map(|c| c.fee_tenge).unwrap_or_default();
-            let window = campaign.map(|c| c.payment_window_minutes).unwrap_or_default();
-            let args = [
-                ("id", application_id.into()),
-                ("deadline", format::time(payment_deadline, ctx.config.timezone).into()),
-                ("fee", fee.to_string().into()),
-                ("window", window.into()),
-            ];
-            finish(bot, s, dialogue, &w, ctx.i18n.f(s.locale, "wizard-booked", &args)).await?;
+            let text =
+                booked_text(ctx, s.locale, "wizard-booked", application_id, payment_deadline, campaign);
+            finish(bot, s, dialogue, &w, text).await?;
             return payment::offer(bot, ctx, s, application_id).await;
         }
         Booking::SlotFull => {
