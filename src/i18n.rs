@@ -53,8 +53,9 @@ impl Locale {
 
 /// One value in each language: a name, an address, a text. Reference data keeps its
 /// `name_kk`/`name_ru` columns; queries select them as one `ARRAY[kk, ru]` column that
-/// decodes into this (see `db::bilingual`).
+/// decodes into this (see `db::bilingual`). Read from a file, it takes both keys and no other.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bilingual<T> {
     pub kk: T,
     pub ru: T,

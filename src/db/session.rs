@@ -53,11 +53,16 @@ pub struct StoredRow {
     pub used: i64,
 }
 
+// Each query builds the compared fields itself (`fields`, a text array in the kind's fixed
+// order), so every kind reads straight into `StoredRow`.
+
 /// Global rows; `used` leaves out what `campaign` offers (the file decides that).
 pub async fn categories(conn: &mut PgConnection, campaign: i64) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT c.code, COALESCE(c.short_kk, '') AS "short_kk!", COALESCE(c.short_ru, '') AS "short_ru!",
-                  c.name_kk, c.name_ru, c.sort_order,
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT c.code,
+                  ARRAY[COALESCE(c.short_kk, ''), COALESCE(c.short_ru, ''), c.name_kk, c.name_ru,
+                        c.sort_order::text] AS "fields!",
                   (SELECT count(*) FROM applications a WHERE a.category_id = c.id AND a.status = ANY($1)) AS "live!",
                   (SELECT count(*) FROM applications a WHERE a.category_id = c.id)
                   + (SELECT count(*) FROM campaign_categories cc
@@ -67,81 +72,56 @@ pub async fn categories(conn: &mut PgConnection, campaign: i64) -> sqlx::Result<
         campaign,
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.short_kk, r.short_ru, r.name_kk, r.name_ru, r.sort_order.to_string()],
-            live: r.live,
-            used: r.used,
-        })
-        .collect())
+    .await
 }
 
 /// The categories the campaign offers, in its order, with its live applications of each.
 pub async fn offered(conn: &mut PgConnection, campaign: i64) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT c.code, cc.sort_order,
-                  (SELECT count(*) FROM applications a
-                   WHERE a.category_id = c.id AND a.campaign_id = $1 AND a.status = ANY($2)) AS "live!"
-           FROM campaign_categories cc JOIN categories c ON c.id = cc.category_id
-           WHERE cc.campaign_id = $1 ORDER BY cc.sort_order, c.id"#,
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT code AS "code!", fields AS "fields!", live AS "live!", live AS "used!"
+           FROM (SELECT c.code, ARRAY[cc.sort_order::text] AS fields, cc.sort_order, c.id,
+                        (SELECT count(*) FROM applications a
+                         WHERE a.category_id = c.id AND a.campaign_id = $1 AND a.status = ANY($2)) AS live
+                 FROM campaign_categories cc JOIN categories c ON c.id = cc.category_id
+                 WHERE cc.campaign_id = $1) o
+           ORDER BY sort_order, id"#,
         campaign,
         &LIVE as &[ApplicationStatus],
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.sort_order.to_string()],
-            live: r.live,
-            used: r.live,
-        })
-        .collect())
+    .await
 }
 
 pub async fn test_languages(conn: &mut PgConnection) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT t.code, t.name_kk, t.name_ru, t.sort_order,
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT t.code, ARRAY[t.name_kk, t.name_ru, t.sort_order::text] AS "fields!",
                   (SELECT count(*) FROM applications a WHERE a.test_language = t.code AND a.status = ANY($1)) AS "live!",
                   (SELECT count(*) FROM applications a WHERE a.test_language = t.code) AS "used!"
            FROM test_languages t ORDER BY t.sort_order, t.code"#,
         &LIVE as &[ApplicationStatus],
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.name_kk, r.name_ru, r.sort_order.to_string()],
-            live: r.live,
-            used: r.used,
-        })
-        .collect())
+    .await
 }
 
 pub async fn subjects(conn: &mut PgConnection) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT s.code, s.name_kk, s.name_ru,
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT s.code, ARRAY[s.name_kk, s.name_ru] AS "fields!", 0::bigint AS "live!",
                   (SELECT count(*) FROM subject_combinations c
                    WHERE c.first_subject_id = s.id OR c.second_subject_id = s.id) AS "used!"
            FROM subjects s ORDER BY s.id"#,
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow { code: r.code, fields: vec![r.name_kk, r.name_ru], live: 0, used: r.used })
-        .collect())
+    .await
 }
 
 pub async fn combinations(conn: &mut PgConnection) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT c.code, f.code AS first, COALESCE(s.code, '') AS "second!", c.sort_order,
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT c.code, ARRAY[f.code, COALESCE(s.code, ''), c.sort_order::text] AS "fields!",
                   (SELECT count(*) FROM applications a WHERE a.combination_id = c.id AND a.status = ANY($1)) AS "live!",
                   (SELECT count(*) FROM applications a WHERE a.combination_id = c.id) AS "used!"
            FROM subject_combinations c JOIN subjects f ON f.id = c.first_subject_id
@@ -149,74 +129,43 @@ pub async fn combinations(conn: &mut PgConnection) -> sqlx::Result<Vec<StoredRow
         &LIVE as &[ApplicationStatus],
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.first, r.second, r.sort_order.to_string()],
-            live: r.live,
-            used: r.used,
-        })
-        .collect())
+    .await
 }
 
 pub async fn regions(conn: &mut PgConnection) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT r.code, r.name_kk, r.name_ru, r.sort_order, 0::bigint AS "used!"
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT r.code, ARRAY[r.name_kk, r.name_ru, r.sort_order::text] AS "fields!",
+                  0::bigint AS "live!", 0::bigint AS "used!"
            FROM regions r ORDER BY r.sort_order, r.id"#,
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.name_kk, r.name_ru, r.sort_order.to_string()],
-            live: 0,
-            used: r.used,
-        })
-        .collect())
+    .await
 }
 
 pub async fn cities(conn: &mut PgConnection) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT c.code, COALESCE(r.code, '') AS "region!", c.name_kk, c.name_ru, c.sort_order,
-                  0::bigint AS "used!"
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT c.code, ARRAY[COALESCE(r.code, ''), c.name_kk, c.name_ru, c.sort_order::text] AS "fields!",
+                  0::bigint AS "live!", 0::bigint AS "used!"
            FROM cities c LEFT JOIN regions r ON r.id = c.region_id ORDER BY c.sort_order, c.id"#,
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.region, r.name_kk, r.name_ru, r.sort_order.to_string()],
-            live: 0,
-            used: r.used,
-        })
-        .collect())
+    .await
 }
 
 /// `used`: slots of other campaigns than `campaign` (the file decides about its own).
 pub async fn venues(conn: &mut PgConnection, campaign: i64) -> sqlx::Result<Vec<StoredRow>> {
-    let rows = sqlx::query!(
-        r#"SELECT v.code, c.code AS city, v.name_kk, v.name_ru, v.address_kk, v.address_ru,
+    sqlx::query_as!(
+        StoredRow,
+        r#"SELECT v.code, ARRAY[c.code, v.name_kk, v.name_ru, v.address_kk, v.address_ru] AS "fields!",
+                  0::bigint AS "live!",
                   (SELECT count(*) FROM slots s WHERE s.venue_id = v.id AND s.campaign_id <> $1) AS "used!"
            FROM venues v JOIN cities c ON c.id = v.city_id ORDER BY c.sort_order, v.id"#,
         campaign,
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRow {
-            code: r.code,
-            fields: vec![r.city, r.name_kk, r.name_ru, r.address_kk, r.address_ru],
-            live: 0,
-            used: r.used,
-        })
-        .collect())
+    .await
 }
 
 #[derive(Debug, Clone)]

@@ -4,17 +4,21 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 
+use crate::i18n::Bilingual;
+
+type Text = Bilingual<String>;
+
 /// One apply at a time; a booking racing it is held back by the row locks it takes.
 pub async fn lock(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('ent-bot session apply'))").execute(conn).await?;
     Ok(())
 }
 
-/// The campaign as the file sets it; returns its id.
-pub struct CampaignRow<'a> {
-    pub code: &'a str,
-    pub name_kk: &'a str,
-    pub name_ru: &'a str,
+/// The campaign as a session file sets it (`put_campaign` writes it, returning its id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignSpec {
+    pub code: String,
+    pub name: Text,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub database_closes_at: Option<DateTime<Utc>>,
@@ -22,12 +26,12 @@ pub struct CampaignRow<'a> {
     pub tests_until: NaiveDate,
     pub fee_tenge: i32,
     pub payment_window_minutes: i32,
-    pub reminders_minutes_left: &'a [i32],
+    pub reminders_minutes_left: Vec<i32>,
     pub graduation_year: i16,
     pub retest_request_days: i16,
 }
 
-pub async fn put_campaign(conn: &mut PgConnection, c: &CampaignRow<'_>) -> sqlx::Result<i64> {
+pub async fn put_campaign(conn: &mut PgConnection, c: &CampaignSpec) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         "INSERT INTO campaigns (code, name_kk, name_ru, registration_opens_at, registration_closes_at,
                 database_closed_at, tests_from, tests_until, fee_tenge, payment_window_minutes,
@@ -44,8 +48,8 @@ pub async fn put_campaign(conn: &mut PgConnection, c: &CampaignRow<'_>) -> sqlx:
              graduation_year = EXCLUDED.graduation_year, retest_request_days = EXCLUDED.retest_request_days
          RETURNING id",
         c.code,
-        c.name_kk,
-        c.name_ru,
+        c.name.kk,
+        c.name.ru,
         c.opens_at,
         c.closes_at,
         c.database_closes_at,
@@ -53,7 +57,7 @@ pub async fn put_campaign(conn: &mut PgConnection, c: &CampaignRow<'_>) -> sqlx:
         c.tests_until,
         c.fee_tenge,
         c.payment_window_minutes,
-        c.reminders_minutes_left,
+        &c.reminders_minutes_left,
         c.graduation_year,
         c.retest_request_days,
     )
@@ -61,29 +65,26 @@ pub async fn put_campaign(conn: &mut PgConnection, c: &CampaignRow<'_>) -> sqlx:
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn put_category(
     conn: &mut PgConnection,
     code: &str,
-    short_kk: &str,
-    short_ru: &str,
-    name_kk: &str,
-    name_ru: &str,
+    short: &Text,
+    name: &Text,
     sort_order: i16,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO categories (code, short_kk, short_ru, name_kk, name_ru, sort_order)
+        "INSERT INTO categories (code, sort_order, short_kk, short_ru, name_kk, name_ru)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (code) DO UPDATE SET short_kk = EXCLUDED.short_kk, short_ru = EXCLUDED.short_ru,
              name_kk = EXCLUDED.name_kk, name_ru = EXCLUDED.name_ru, sort_order = EXCLUDED.sort_order
          WHERE (categories.short_kk, categories.short_ru, categories.name_kk, categories.name_ru, categories.sort_order)
              IS DISTINCT FROM (EXCLUDED.short_kk, EXCLUDED.short_ru, EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.sort_order)",
         code,
-        short_kk,
-        short_ru,
-        name_kk,
-        name_ru,
         sort_order,
+        short.kk,
+        short.ru,
+        name.kk,
+        name.ru,
     )
     .execute(conn)
     .await?;
@@ -114,42 +115,35 @@ pub async fn set_offered(conn: &mut PgConnection, campaign: i64, codes: &[String
     Ok(())
 }
 
-pub async fn put_test_language(
-    conn: &mut PgConnection,
-    code: &str,
-    name_kk: &str,
-    name_ru: &str,
-    sort_order: i16,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO test_languages (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4)
+/// An upsert into a table of codes with a name in each language and a sort order
+/// (`test_languages`, `regions`): one body for both, each with its own checked statement.
+macro_rules! put_named {
+    ($(#[$doc:meta])* $fn:ident, $sql:literal) => {
+        $(#[$doc])*
+        pub async fn $fn(conn: &mut PgConnection, code: &str, name: &Text, sort_order: i16) -> sqlx::Result<()> {
+            sqlx::query!($sql, code, name.kk, name.ru, sort_order).execute(conn).await?;
+            Ok(())
+        }
+    };
+}
+
+put_named!(
+    put_test_language,
+    "INSERT INTO test_languages (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4)
          ON CONFLICT (code) DO UPDATE SET name_kk = EXCLUDED.name_kk, name_ru = EXCLUDED.name_ru,
              sort_order = EXCLUDED.sort_order
          WHERE (test_languages.name_kk, test_languages.name_ru, test_languages.sort_order)
-             IS DISTINCT FROM (EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.sort_order)",
-        code,
-        name_kk,
-        name_ru,
-        sort_order,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
+             IS DISTINCT FROM (EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.sort_order)"
+);
 
-pub async fn put_subject(
-    conn: &mut PgConnection,
-    code: &str,
-    name_kk: &str,
-    name_ru: &str,
-) -> sqlx::Result<()> {
+pub async fn put_subject(conn: &mut PgConnection, code: &str, name: &Text) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO subjects (code, name_kk, name_ru) VALUES ($1, $2, $3)
          ON CONFLICT (code) DO UPDATE SET name_kk = EXCLUDED.name_kk, name_ru = EXCLUDED.name_ru
          WHERE (subjects.name_kk, subjects.name_ru) IS DISTINCT FROM (EXCLUDED.name_kk, EXCLUDED.name_ru)",
         code,
-        name_kk,
-        name_ru,
+        name.kk,
+        name.ru,
     )
     .execute(conn)
     .await?;
@@ -181,35 +175,20 @@ pub async fn put_combination(
     Ok(())
 }
 
-pub async fn put_region(
-    conn: &mut PgConnection,
-    code: &str,
-    name_kk: &str,
-    name_ru: &str,
-    sort_order: i16,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO regions (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4)
+put_named!(
+    put_region,
+    "INSERT INTO regions (code, name_kk, name_ru, sort_order) VALUES ($1, $2, $3, $4)
          ON CONFLICT (code) DO UPDATE SET name_kk = EXCLUDED.name_kk, name_ru = EXCLUDED.name_ru,
              sort_order = EXCLUDED.sort_order
          WHERE (regions.name_kk, regions.name_ru, regions.sort_order)
-             IS DISTINCT FROM (EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.sort_order)",
-        code,
-        name_kk,
-        name_ru,
-        sort_order,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
+             IS DISTINCT FROM (EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.sort_order)"
+);
 
 pub async fn put_city(
     conn: &mut PgConnection,
     code: &str,
     region: &str,
-    name_kk: &str,
-    name_ru: &str,
+    name: &Text,
     sort_order: i16,
 ) -> sqlx::Result<()> {
     sqlx::query!(
@@ -221,8 +200,8 @@ pub async fn put_city(
              IS DISTINCT FROM (EXCLUDED.region_id, EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.sort_order)",
         code,
         region,
-        name_kk,
-        name_ru,
+        name.kk,
+        name.ru,
         sort_order,
     )
     .execute(conn)
@@ -230,17 +209,14 @@ pub async fn put_city(
     Ok(())
 }
 
-pub struct VenueRow<'a> {
-    pub code: &'a str,
-    pub city: &'a str,
-    pub name_kk: &'a str,
-    pub name_ru: &'a str,
-    pub address_kk: &'a str,
-    pub address_ru: &'a str,
-}
-
 /// A changed name or address queues the slot-change notice (the `venues_changed` trigger).
-pub async fn put_venue(conn: &mut PgConnection, v: &VenueRow<'_>) -> sqlx::Result<()> {
+pub async fn put_venue(
+    conn: &mut PgConnection,
+    code: &str,
+    city: &str,
+    name: &Text,
+    address: &Text,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO venues (code, city_id, name_kk, name_ru, address_kk, address_ru)
          SELECT $1, c.id, $3, $4, $5, $6 FROM cities c WHERE c.code = $2
@@ -249,12 +225,12 @@ pub async fn put_venue(conn: &mut PgConnection, v: &VenueRow<'_>) -> sqlx::Resul
          WHERE (venues.city_id, venues.name_kk, venues.name_ru, venues.address_kk, venues.address_ru)
              IS DISTINCT FROM (EXCLUDED.city_id, EXCLUDED.name_kk, EXCLUDED.name_ru, EXCLUDED.address_kk,
                                EXCLUDED.address_ru)",
-        v.code,
-        v.city,
-        v.name_kk,
-        v.name_ru,
-        v.address_kk,
-        v.address_ru,
+        code,
+        city,
+        name.kk,
+        name.ru,
+        address.kk,
+        address.ru,
     )
     .execute(conn)
     .await?;

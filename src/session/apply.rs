@@ -97,57 +97,30 @@ pub async fn apply(
 }
 
 async fn write(conn: &mut PgConnection, s: &Session, plan: &Plan) -> sqlx::Result<()> {
-    let c = &s.campaign;
-    let campaign_id = store::put_campaign(
-        conn,
-        &store::CampaignRow {
-            code: &c.code,
-            name_kk: &c.name.kk,
-            name_ru: &c.name.ru,
-            opens_at: c.opens_at,
-            closes_at: c.closes_at,
-            database_closes_at: c.database_closes_at,
-            tests_from: c.tests_from,
-            tests_until: c.tests_until,
-            fee_tenge: c.fee_tenge,
-            payment_window_minutes: c.payment_window_minutes,
-            reminders_minutes_left: &c.reminders_minutes_left,
-            graduation_year: c.graduation_year,
-            retest_request_days: c.retest_request_days,
-        },
-    )
-    .await?;
+    let campaign_id = store::put_campaign(conn, &s.campaign).await?;
     let sort = |i: usize| i16::try_from(i + 1).unwrap_or(i16::MAX);
     for (i, x) in s.categories.iter().enumerate() {
-        store::put_category(conn, &x.code, &x.short.kk, &x.short.ru, &x.name.kk, &x.name.ru, sort(i)).await?;
+        store::put_category(conn, &x.code, &x.short, &x.name, sort(i)).await?;
     }
     let offered: Vec<String> = s.categories.iter().map(|x| x.code.clone()).collect();
     store::set_offered(conn, campaign_id, &offered).await?;
     for (i, x) in s.test_languages.iter().enumerate() {
-        store::put_test_language(conn, &x.code, &x.name.kk, &x.name.ru, sort(i)).await?;
+        store::put_test_language(conn, &x.code, &x.name, sort(i)).await?;
     }
     for x in &s.subjects {
-        store::put_subject(conn, &x.code, &x.name.kk, &x.name.ru).await?;
+        store::put_subject(conn, &x.code, &x.name).await?;
     }
     for (i, x) in s.combinations.iter().enumerate() {
         store::put_combination(conn, &x.code, &x.first, x.second.as_deref(), sort(i)).await?;
     }
     for (i, x) in s.regions.iter().enumerate() {
-        store::put_region(conn, &x.code, &x.name.kk, &x.name.ru, sort(i)).await?;
+        store::put_region(conn, &x.code, &x.name, sort(i)).await?;
     }
     for (i, x) in s.cities.iter().enumerate() {
-        store::put_city(conn, &x.code, &x.region, &x.name.kk, &x.name.ru, sort(i)).await?;
+        store::put_city(conn, &x.code, &x.region, &x.name, sort(i)).await?;
     }
     for v in &s.venues {
-        let row = store::VenueRow {
-            code: &v.code,
-            city: &v.city,
-            name_kk: &v.name.kk,
-            name_ru: &v.name.ru,
-            address_kk: &v.address.kk,
-            address_ru: &v.address.ru,
-        };
-        store::put_venue(conn, &row).await?;
+        store::put_venue(conn, &v.code, &v.city, &v.name, &v.address).await?;
     }
     let ops = &plan.slots;
     store::delete_slots(conn, &ops.delete).await?;

@@ -4,13 +4,8 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-/// A text in both languages; neither may be left out.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Text {
-    pub kk: String,
-    pub ru: String,
-}
+/// A text in both languages; neither may be left out, nothing else may be added.
+pub type Text = crate::i18n::Bilingual<String>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,8 +1,9 @@
 //! A checked session: what `session apply` writes.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 pub use super::file::Text;
+pub use crate::db::session::CampaignSpec;
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -15,22 +16,6 @@ pub struct Session {
     pub cities: Vec<City>,
     pub venues: Vec<Venue>,
     pub slots: Vec<Slot>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CampaignSpec {
-    pub code: String,
-    pub name: Text,
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
-    pub database_closes_at: Option<DateTime<Utc>>,
-    pub tests_from: NaiveDate,
-    pub tests_until: NaiveDate,
-    pub fee_tenge: i32,
-    pub payment_window_minutes: i32,
-    pub reminders_minutes_left: Vec<i32>,
-    pub graduation_year: i16,
-    pub retest_request_days: i16,
 }
 
 #[derive(Debug, Clone)]
