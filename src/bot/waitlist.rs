@@ -9,7 +9,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::state::{At, State, Subjects, Wizard};
 use super::{Dlg, HandlerResult, Session, menu, payment, wizard};
-use crate::bot::TgBot;
+use crate::bot::{TgBot, screen};
 use crate::callback::{Callback, WaitlistButton, WaitlistPick};
 use crate::format;
 use crate::i18n::Locale;
@@ -40,7 +40,7 @@ pub async fn open(bot: &TgBot, ctx: &Ctx, s: &Session, dialogue: &Dlg, w: &Wizar
     };
     dialogue.update(State::Menu).await?;
     let (text, keyboard) = picker(ctx, s.locale, w.campaign_id, &pick).await?;
-    render(bot, s, w.message_id.map(MessageId), text, keyboard).await
+    screen::show(bot, s, w.message_id.map(MessageId), text, keyboard).await
 }
 
 /// The picker at the step `pick` has reached.
@@ -59,14 +59,17 @@ async fn picker(
     let mut rows: Vec<Vec<InlineKeyboardButton>> = vec![];
     let text = match (pick.city, pick.date) {
         (None, _) => {
-            let cities = waitlist::cities(ctx, campaign).await?;
+            let cities = catalog::cities_with_slots(ctx, campaign).await?;
             for chunk in cities.chunks(2) {
-                rows.push(chunk.iter().map(|c| button(c.name(l), with(&|p| p.city = Some(c.id)))).collect());
+                rows.push(
+                    chunk.iter().map(|c| button(c.name.text(l), with(&|p| p.city = Some(c.id)))).collect(),
+                );
             }
             ctx.i18n.t(l, "waitlist-city")
         }
         (Some(city), None) => {
-            let dates = waitlist::dates(ctx, campaign, city).await?;
+            let dates: Vec<_> =
+                catalog::days(ctx, campaign, city).await?.into_iter().map(|d| d.date).collect();
             for chunk in dates.chunks(3) {
                 rows.push(
                     chunk
@@ -79,7 +82,7 @@ async fn picker(
         }
         (Some(city), Some(date)) => {
             rows.push(vec![button(ctx.i18n.t(l, "waitlist-any-time"), with(&|p| p.slot = Some(None)))]);
-            for slot in waitlist::day_slots(ctx, campaign, city, date).await? {
+            for slot in catalog::day_slots(ctx, campaign, city, date).await? {
                 let seats = if slot.free > 0 {
                     ctx.i18n.f(l, "wizard-seats", &[("n", slot.free.into())])
                 } else {
@@ -108,25 +111,9 @@ async fn city_name(ctx: &Ctx, city: i32, l: Locale) -> anyhow::Result<String> {
     Ok(catalog::get_with(ctx, |c| c.city(city).is_some()).await?.city_name(city, l))
 }
 
-async fn render(
-    bot: &TgBot,
-    s: &Session,
-    message: Option<MessageId>,
-    text: String,
-    keyboard: InlineKeyboardMarkup,
-) -> HandlerResult {
-    if let Some(id) = message
-        && bot.edit_message_text(s.chat_id, id, text.clone()).reply_markup(keyboard.clone()).await.is_ok()
-    {
-        return Ok(());
-    }
-    bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
-    Ok(())
-}
-
 /// Replaces the message by `text` without buttons (or sends it).
 async fn settle(bot: &TgBot, s: &Session, message: Option<MessageId>, text: String) -> HandlerResult {
-    render(bot, s, message, text, InlineKeyboardMarkup::default()).await
+    screen::show(bot, s, message, text, InlineKeyboardMarkup::default()).await
 }
 
 pub async fn on_button(
@@ -157,7 +144,7 @@ pub async fn on_button(
                 return join(&bot, &ctx, &s, message, &wish).await;
             }
             let (text, keyboard) = picker(&ctx, l, campaign.id, &pick).await?;
-            render(&bot, &s, message, text, keyboard).await
+            screen::show(&bot, &s, message, text, keyboard).await
         }
         WaitlistButton::Close => {
             bot.answer_callback_query(q.id).await?;

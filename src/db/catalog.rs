@@ -54,21 +54,25 @@ pub async fn combinations(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
     .await
 }
 
-/// Cities with at least one free seat in a future slot of the campaign.
+/// Cities (of the region, when given) with at least one free seat in a future slot of the
+/// campaign.
 pub async fn cities_with_seats(
     pool: &PgPool,
     campaign: i64,
+    region: Option<i32>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Named<i32>>> {
     sqlx::query_as!(
         Named,
         r#"SELECT ci.id, ARRAY[ci.name_kk, ci.name_ru] AS "name!: Bilingual<String>" FROM cities ci
-           WHERE EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
+           WHERE ($3::int IS NULL OR ci.region_id = $3)
+             AND EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
                          WHERE v.city_id = ci.id AND s.campaign_id = $1 AND s.starts_at > $2
                            AND s.booked < s.capacity)
            ORDER BY ci.sort_order, ci.id"#,
         campaign,
         now,
+        region,
     )
     .fetch_all(pool)
     .await
@@ -84,19 +88,60 @@ pub async fn city(pool: &PgPool, id: i32) -> sqlx::Result<Option<Named<i32>>> {
     .await
 }
 
-/// Local dates (in `tz`) with a free seat in the city.
-pub async fn dates_with_seats(
+// The wizard, the waitlist picker and the Mini App list the same cities, days and slots;
+// the wizard keeps what has a free seat, the others show full ones too.
+
+/// A city with a future slot of the campaign, and its free seats.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CitySeats {
+    pub id: i32,
+    pub name: Bilingual<String>,
+    pub free: i64,
+}
+
+/// Cities with a future slot of the campaign, full or not, with their free seats.
+pub async fn cities_with_slots(
+    pool: &PgPool,
+    campaign: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<CitySeats>> {
+    sqlx::query_as!(
+        CitySeats,
+        r#"SELECT ci.id, ARRAY[ci.name_kk, ci.name_ru] AS "name!: Bilingual<String>",
+                  sum(s.capacity - s.booked)::bigint AS "free!"
+           FROM cities ci JOIN venues v ON v.city_id = ci.id JOIN slots s ON s.venue_id = v.id
+           WHERE s.campaign_id = $1 AND s.starts_at > $2
+           GROUP BY ci.id ORDER BY ci.sort_order, ci.id"#,
+        campaign,
+        now,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A local test day (in the campaign's time zone) of a city, with its seats.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Day {
+    pub date: NaiveDate,
+    pub free: i64,
+    pub capacity: i64,
+}
+
+/// The city's local test days (in `tz`) with a future slot, full or not.
+pub async fn days(
     pool: &PgPool,
     campaign: i64,
     city: i32,
     now: DateTime<Utc>,
     tz: Tz,
-) -> sqlx::Result<Vec<NaiveDate>> {
-    sqlx::query_scalar!(
-        r#"SELECT DISTINCT (s.starts_at AT TIME ZONE $4)::date AS "day!"
+) -> sqlx::Result<Vec<Day>> {
+    sqlx::query_as!(
+        Day,
+        r#"SELECT (s.starts_at AT TIME ZONE $4)::date AS "date!", sum(s.capacity - s.booked)::bigint AS "free!",
+                  sum(s.capacity)::bigint AS "capacity!"
            FROM slots s JOIN venues v ON v.id = s.venue_id
-           WHERE s.campaign_id = $1 AND v.city_id = $2 AND s.starts_at > $3 AND s.booked < s.capacity
-           ORDER BY 1"#,
+           WHERE s.campaign_id = $1 AND v.city_id = $2 AND s.starts_at > $3
+           GROUP BY 1 ORDER BY 1"#,
         campaign,
         city,
         now,
@@ -106,36 +151,36 @@ pub async fn dates_with_seats(
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FreeSlot {
+/// A future slot with its free seats (0 when full).
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct DaySlot {
     pub id: i64,
     pub starts_at: DateTime<Utc>,
     pub free: i32,
     pub venue: Bilingual<String>,
 }
 
-/// Slots with free seats in the city on a local date.
-pub async fn free_slots(
+/// The city's future slots starting in `[from, to)`, full or not.
+pub async fn day_slots(
     pool: &PgPool,
     campaign: i64,
     city: i32,
-    date: NaiveDate,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
-    tz: Tz,
-) -> sqlx::Result<Vec<FreeSlot>> {
+) -> sqlx::Result<Vec<DaySlot>> {
     sqlx::query_as!(
-        FreeSlot,
+        DaySlot,
         r#"SELECT s.id, s.starts_at, s.capacity - s.booked AS "free!",
                   ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>"
            FROM slots s JOIN venues v ON v.id = s.venue_id
-           WHERE s.campaign_id = $1 AND v.city_id = $2 AND (s.starts_at AT TIME ZONE $5)::date = $3
-             AND s.starts_at > $4 AND s.booked < s.capacity
+           WHERE s.campaign_id = $1 AND v.city_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4
+             AND s.starts_at > $5
            ORDER BY s.starts_at, v.id"#,
         campaign,
         city,
-        date,
+        from,
+        to,
         now,
-        tz.name(),
     )
     .fetch_all(pool)
     .await

@@ -1,64 +1,11 @@
-//! What the Mini App shows: the campaign's cities and days with their free seats; and the
-//! ids of the updates its choices become.
+//! The Mini App's own reads: where a chosen slot is, who the signed user is, and the ids
+//! of the updates its choices become (the cities, days and slots it lists are
+//! `db::catalog`'s, as the wizard's and the waitlist's are).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::i18n::{Bilingual, Locale};
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct City {
-    pub id: i32,
-    pub name: Bilingual<String>,
-    pub free: i64,
-}
-
-/// Cities with a future slot of the campaign, with their free seats.
-pub async fn cities(pool: &PgPool, campaign: i64, now: DateTime<Utc>) -> sqlx::Result<Vec<City>> {
-    sqlx::query_as!(
-        City,
-        r#"SELECT ci.id, ARRAY[ci.name_kk, ci.name_ru] AS "name!: Bilingual<String>",
-                  sum(s.capacity - s.booked)::bigint AS "free!"
-           FROM cities ci JOIN venues v ON v.city_id = ci.id JOIN slots s ON s.venue_id = v.id
-           WHERE s.campaign_id = $1 AND s.starts_at > $2
-           GROUP BY ci.id ORDER BY ci.sort_order, ci.id"#,
-        campaign,
-        now,
-    )
-    .fetch_all(pool)
-    .await
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Day {
-    pub date: NaiveDate,
-    pub free: i64,
-    pub capacity: i64,
-}
-
-/// The city's local test days (in `tz`) with their free seats.
-pub async fn days(
-    pool: &PgPool,
-    campaign: i64,
-    city: i32,
-    now: DateTime<Utc>,
-    tz: chrono_tz::Tz,
-) -> sqlx::Result<Vec<Day>> {
-    sqlx::query_as!(
-        Day,
-        r#"SELECT (s.starts_at AT TIME ZONE $4)::date AS "date!", sum(s.capacity - s.booked)::bigint AS "free!",
-                  sum(s.capacity)::bigint AS "capacity!"
-           FROM slots s JOIN venues v ON v.id = s.venue_id
-           WHERE s.campaign_id = $1 AND v.city_id = $2 AND s.starts_at > $3
-           GROUP BY 1 ORDER BY 1"#,
-        campaign,
-        city,
-        now,
-        tz.name(),
-    )
-    .fetch_all(pool)
-    .await
-}
+use crate::i18n::Locale;
 
 /// A slot's campaign, city and local day, and whether a seat is free.
 #[derive(Debug, Clone)]

@@ -47,26 +47,3 @@ pub async fn with_seats(pool: &PgPool, campaign: i64, now: DateTime<Utc>) -> sql
     .fetch_all(pool)
     .await
 }
-
-/// Localities of a region with a free seat in a future slot of the campaign.
-pub async fn cities_with_seats(
-    pool: &PgPool,
-    campaign: i64,
-    region: i32,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Vec<Named<i32>>> {
-    sqlx::query_as!(
-        Named,
-        r#"SELECT ci.id, ARRAY[ci.name_kk, ci.name_ru] AS "name!: Bilingual<String>" FROM cities ci
-           WHERE ci.region_id = $3
-             AND EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
-                         WHERE v.city_id = ci.id AND s.campaign_id = $1 AND s.starts_at > $2
-                           AND s.booked < s.capacity)
-           ORDER BY ci.sort_order, ci.id"#,
-        campaign,
-        now,
-        region,
-    )
-    .fetch_all(pool)
-    .await
-}

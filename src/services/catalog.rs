@@ -6,10 +6,10 @@
 
 use std::sync::{Arc, RwLock};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::db::catalog;
-pub use crate::db::catalog::{FreeSlot, Named, SlotPlace};
+pub use crate::db::catalog::{CitySeats, Day, DaySlot, Named, SlotPlace};
 use crate::domain::{fill_year, graduation_year as domain_year};
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -90,7 +90,7 @@ pub async fn get(ctx: &Ctx) -> anyhow::Result<Arc<Catalog>> {
 
 /// Cities with a free seat in a future slot of the campaign.
 pub async fn cities_with_seats(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<Named<i32>>> {
-    Ok(catalog::cities_with_seats(&ctx.db, campaign, ctx.clock.now()).await?)
+    cities_with_seats_in(ctx, campaign, None).await
 }
 
 /// The most localities one screen of buttons offers; a campaign with more, spread over
@@ -116,15 +116,28 @@ pub async fn cities_with_seats_in(
     campaign: i64,
     region: Option<i32>,
 ) -> anyhow::Result<Vec<Named<i32>>> {
-    match region {
-        Some(r) => Ok(crate::db::regions::cities_with_seats(&ctx.db, campaign, r, ctx.clock.now()).await?),
-        None => cities_with_seats(ctx, campaign).await,
-    }
+    Ok(catalog::cities_with_seats(&ctx.db, campaign, region, ctx.clock.now()).await?)
+}
+
+/// Cities with a future slot of the campaign, full or not, with their free seats.
+pub async fn cities_with_slots(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<CitySeats>> {
+    Ok(catalog::cities_with_slots(&ctx.db, campaign, ctx.clock.now()).await?)
+}
+
+/// The city's local days with a future slot, full or not.
+pub async fn days(ctx: &Ctx, campaign: i64, city: i32) -> anyhow::Result<Vec<Day>> {
+    Ok(catalog::days(&ctx.db, campaign, city, ctx.clock.now(), ctx.config.timezone).await?)
 }
 
 /// Local dates with a free seat in the city.
 pub async fn dates_with_seats(ctx: &Ctx, campaign: i64, city: i32) -> anyhow::Result<Vec<NaiveDate>> {
-    Ok(catalog::dates_with_seats(&ctx.db, campaign, city, ctx.clock.now(), ctx.config.timezone).await?)
+    Ok(days(ctx, campaign, city).await?.into_iter().filter(|d| d.free > 0).map(|d| d.date).collect())
+}
+
+/// The city's future slots on a local date, full or not.
+pub async fn day_slots(ctx: &Ctx, campaign: i64, city: i32, date: NaiveDate) -> anyhow::Result<Vec<DaySlot>> {
+    let bounds = day_bounds(date, ctx.config.timezone);
+    Ok(catalog::day_slots(&ctx.db, campaign, city, bounds, ctx.clock.now()).await?)
 }
 
 /// Slots with free seats in the city on a local date.
@@ -133,8 +146,19 @@ pub async fn free_slots(
     campaign: i64,
     city: i32,
     date: NaiveDate,
-) -> anyhow::Result<Vec<FreeSlot>> {
-    Ok(catalog::free_slots(&ctx.db, campaign, city, date, ctx.clock.now(), ctx.config.timezone).await?)
+) -> anyhow::Result<Vec<DaySlot>> {
+    Ok(day_slots(ctx, campaign, city, date).await?.into_iter().filter(|s| s.free > 0).collect())
+}
+
+/// The UTC instants a local day of `tz` begins and ends.
+pub fn day_bounds(date: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))
+    };
+    (start(date), start(date + Duration::days(1)))
 }
 
 pub async fn slot_place(ctx: &Ctx, slot: i64) -> anyhow::Result<Option<SlotPlace>> {
@@ -186,4 +210,16 @@ pub async fn graduation_year(ctx: &Ctx, campaign: i64) -> anyhow::Result<i32> {
 /// The first and the last local day with a slot in the campaign.
 pub async fn test_days(ctx: &Ctx, campaign: i64) -> anyhow::Result<Option<(NaiveDate, NaiveDate)>> {
     Ok(catalog::test_days(&ctx.db, campaign, ctx.config.timezone).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_bounded_by_local_midnights() {
+        let (from, to) = day_bounds(NaiveDate::from_ymd_opt(2027, 1, 11).unwrap(), chrono_tz::Asia::Almaty);
+        assert_eq!(from, Utc.with_ymd_and_hms(2027, 1, 10, 19, 0, 0).unwrap());
+        assert_eq!(to - from, Duration::hours(24));
+    }
 }

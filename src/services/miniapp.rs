@@ -2,13 +2,13 @@
 //! reaches the bot as Telegram delivers Mini App data — a message with `web_app_data` —
 //! written to the inbox, so the wizard continues in the chat in the chat's own order.
 
-use chrono::NaiveDate;
-
 use crate::db::miniapp as db;
-pub use crate::db::miniapp::{City, Day, Known};
-use crate::db::waitlist::DaySlot;
+pub use crate::db::miniapp::Known;
 use crate::i18n::Locale;
 use crate::services::Ctx;
+pub use crate::services::catalog::{
+    CitySeats, Day, DaySlot, cities_with_slots as cities, day_slots as slots, days,
+};
 
 /// What `web_app_data.data` carries for a chosen slot.
 pub fn slot_data(slot: i64) -> String {
@@ -26,18 +26,6 @@ pub async fn known(ctx: &Ctx, user_id: i64) -> anyhow::Result<Option<Known>> {
 
 pub async fn current_campaign(ctx: &Ctx) -> anyhow::Result<Option<i64>> {
     Ok(crate::services::booking::current_campaign(ctx).await?.map(|c| c.id))
-}
-
-pub async fn cities(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<City>> {
-    Ok(db::cities(&ctx.db, campaign, ctx.clock.now()).await?)
-}
-
-pub async fn days(ctx: &Ctx, campaign: i64, city: i32) -> anyhow::Result<Vec<Day>> {
-    Ok(db::days(&ctx.db, campaign, city, ctx.clock.now(), ctx.config.timezone).await?)
-}
-
-pub async fn slots(ctx: &Ctx, campaign: i64, city: i32, date: NaiveDate) -> anyhow::Result<Vec<DaySlot>> {
-    crate::services::waitlist::day_slots(ctx, campaign, city, date).await
 }
 
 /// Where a slot is, for the wizard the choice continues.

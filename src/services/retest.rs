@@ -130,49 +130,70 @@ pub enum Decision {
     NotPending,
 }
 
-/// Approves a pending request: the applicant is told (with the button to pick a new slot),
-/// the audit log written, in one transaction. A second approval changes and sends nothing.
+/// What staff decided of a request.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// The applicant is told, with the button to pick a new slot.
+    Approve,
+    /// The applicant reads the reason in his language.
+    Refuse(Bilingual<String>),
+}
+
+/// Approves a pending request (see [`decide`]).
 pub async fn approve(ctx: &Ctx, actor: i64, id: i64) -> anyhow::Result<Decision> {
-    let mut tx = ctx.db.begin().await?;
-    let Some(d) = retests::approve(&mut tx, id, actor, ctx.clock.now()).await? else {
-        return Ok(Decision::NotPending);
-    };
-    let details = json!({ "application": d.application_id });
-    let event = audit::record_id(&mut *tx, actor, "retest.approve", &format!("retest:{id}"), details).await?;
-    let l = d.locale.unwrap_or(Locale::Kk);
-    let text = ctx.i18n.f(l, "retest-approved", &[("id", d.application_id.into())]);
-    let keyboard = InlineKeyboardMarkup::new([[
-        Callback::Retest(RetestButton::Pick(id)).button(ctx.i18n.t(l, "retest-pick-slot"))
-    ]]);
-    queue_message(&mut tx, ctx, d.telegram_user_id, &text, Some(&keyboard), DedupKey::Retest { event })
-        .await?;
-    tx.commit().await?;
-    tracing::info!(actor, request = id, application = d.application_id, "retest approved");
-    Ok(Decision::Done)
+    decide(ctx, actor, id, Verdict::Approve).await
+}
+
+/// Refuses a pending request (see [`decide`]).
+pub async fn refuse(ctx: &Ctx, actor: i64, id: i64, note: Bilingual<String>) -> anyhow::Result<Decision> {
+    decide(ctx, actor, id, Verdict::Refuse(note)).await
 }
 
 /// Longest refusal reason kept, per language: it is quoted in a chat message.
 pub const NOTE_CHARS: usize = 300;
 
-/// Refuses a pending request; the applicant reads the reason in his language.
-pub async fn refuse(ctx: &Ctx, actor: i64, id: i64, note: Bilingual<String>) -> anyhow::Result<Decision> {
-    let note = note.map(|n| n.trim().chars().take(NOTE_CHARS).collect::<String>());
+/// Decides a pending request: the applicant told, the audit log written, in one
+/// transaction. A second decision changes and sends nothing.
+pub async fn decide(ctx: &Ctx, actor: i64, id: i64, verdict: Verdict) -> anyhow::Result<Decision> {
+    let (status, action, note) = match verdict {
+        Verdict::Approve => (RetestStatus::Approved, "retest.approve", None),
+        Verdict::Refuse(note) => {
+            let note = note.map(|n| n.trim().chars().take(NOTE_CHARS).collect::<String>());
+            (RetestStatus::Refused, "retest.refuse", Some(note))
+        }
+    };
     let mut tx = ctx.db.begin().await?;
-    let Some(d) = retests::refuse(&mut tx, id, actor, &note, ctx.clock.now()).await? else {
+    let Some(d) = retests::decide(&mut tx, id, actor, status, note.as_ref(), ctx.clock.now()).await? else {
         return Ok(Decision::NotPending);
     };
     let details = json!({ "application": d.application_id });
-    let event = audit::record_id(&mut *tx, actor, "retest.refuse", &format!("retest:{id}"), details).await?;
+    let event = audit::record_id(&mut *tx, actor, action, &format!("retest:{id}"), details).await?;
     let l = d.locale.unwrap_or(Locale::Kk);
-    let args = [
-        ("id", d.application_id.into()),
-        ("note", note.get(l).clone().into()),
-        ("support", ctx.config.support_contact.as_str().into()),
-    ];
-    let text = ctx.i18n.f(l, "retest-refused", &args);
-    queue_message(&mut tx, ctx, d.telegram_user_id, &text, None, DedupKey::Retest { event }).await?;
+    let (text, keyboard) = match &note {
+        None => {
+            let text = ctx.i18n.f(l, "retest-approved", &[("id", d.application_id.into())]);
+            let pick = Callback::Retest(RetestButton::Pick(id)).button(ctx.i18n.t(l, "retest-pick-slot"));
+            (text, Some(InlineKeyboardMarkup::new([[pick]])))
+        }
+        Some(note) => {
+            let args = [
+                ("id", d.application_id.into()),
+                ("note", note.get(l).clone().into()),
+                ("support", ctx.config.support_contact.as_str().into()),
+            ];
+            (ctx.i18n.f(l, "retest-refused", &args), None)
+        }
+    };
+    let key = DedupKey::Retest { event };
+    queue_message(&mut tx, ctx, d.telegram_user_id, &text, keyboard.as_ref(), key).await?;
     tx.commit().await?;
-    tracing::info!(actor, request = id, application = d.application_id, "retest refused");
+    tracing::info!(
+        actor,
+        request = id,
+        application = d.application_id,
+        verdict = status.as_str(),
+        "retest decided"
+    );
     Ok(Decision::Done)
 }
 
@@ -248,7 +269,7 @@ pub async fn slots(
     campaign: i64,
     city: i32,
     date: NaiveDate,
-) -> anyhow::Result<Vec<crate::services::catalog::FreeSlot>> {
+) -> anyhow::Result<Vec<crate::services::catalog::DaySlot>> {
     if date <= today(ctx) {
         return Ok(vec![]);
     }

@@ -4,12 +4,12 @@
 //! «book» and «pass», valid `WAITLIST_OFFER_MINUTES`. Silence or «pass» gives the seat to
 //! the next; «book» writes the application the wizard would have, with its payment window.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgConnection;
 use teloxide::types::InlineKeyboardMarkup;
 
 use crate::callback::{Callback, WaitlistButton};
-use crate::db::jobs::DueJob;
+use crate::db::jobs::{DueJob, JobKind};
 use crate::db::outbox;
 use crate::db::waitlist::{self as db, Accepted, Joined, Outcome};
 pub use crate::db::waitlist::{DaySize, EntryView};
@@ -17,6 +17,7 @@ use crate::format;
 use crate::i18n::{Bilingual, Locale};
 use crate::services::Ctx;
 use crate::services::booking::{self, Refusal};
+use crate::services::catalog::day_bounds;
 use crate::services::expiry::Done;
 
 /// What the applicant waits for.
@@ -42,17 +43,6 @@ pub enum Join {
     /// The city, day or slot is not one of the campaign's.
     NoSuchPlace,
     Refused(Refusal),
-}
-
-/// The UTC instants a local day of `tz` begins and ends.
-pub fn day_bounds(date: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight")))
-    };
-    (start(date), start(date + Duration::days(1)))
 }
 
 #[tracing::instrument(skip_all, fields(user = telegram_user_id, city = wish.city))]
@@ -105,10 +95,9 @@ pub async fn leave(ctx: &Ctx, telegram_user_id: i64, entry: i64) -> anyhow::Resu
     Ok(db::leave(&ctx.db, telegram_user_id, entry, ctx.clock.now()).await?)
 }
 
-/// Sends an offer the database made (the `waitlist_offer` job): starts its time, queues
-/// the message and the expiry. An offer for a slot that can no longer be booked is voided:
-/// the applicant keeps his place, and the seat is not offered again.
-pub async fn send_offer(
+/// A waitlist job: sending the offer it names, or closing it when its time is up. An offer
+/// answered (or voided) meanwhile is no longer open, and the job has nothing to do.
+pub async fn run_offer_job(
     conn: &mut PgConnection,
     ctx: &Ctx,
     job: &DueJob,
@@ -119,6 +108,22 @@ pub async fn send_offer(
     let Some(offer) = db::lock_open(conn, offer_id, now).await? else {
         return Ok(Done::Skipped("offer no longer open"));
     };
+    match job.kind {
+        JobKind::WaitlistOffer => send_offer(conn, ctx, offer, now).await,
+        JobKind::WaitlistOfferExpiry => expire_offer(conn, ctx, offer, now).await,
+        other => anyhow::bail!("{other} is not a waitlist job"),
+    }
+}
+
+/// Sends an offer the database made (the `waitlist_offer` job): starts its time, queues
+/// the message and the expiry. An offer for a slot that can no longer be booked is voided:
+/// the applicant keeps his place, and the seat is not offered again.
+async fn send_offer(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    offer: db::Offer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Done> {
     if offer.sent_at.is_some() {
         return Ok(Done::Skipped("offer already sent"));
     }
@@ -160,17 +165,12 @@ fn offer_keyboard(ctx: &Ctx, locale: Locale, offer: i64) -> InlineKeyboardMarkup
 
 /// The offer's time is up (the `waitlist_offer_expiry` job): the seat goes to the next,
 /// and the applicant is told.
-pub async fn expire_offer(
+async fn expire_offer(
     conn: &mut PgConnection,
     ctx: &Ctx,
-    job: &DueJob,
+    offer: db::Offer,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Done> {
-    let offer_id =
-        job.payload["offer_id"].as_i64().ok_or_else(|| anyhow::anyhow!("waitlist job without offer_id"))?;
-    let Some(offer) = db::lock_open(conn, offer_id, now).await? else {
-        return Ok(Done::Skipped("offer answered"));
-    };
     if offer.expires_at.is_some_and(|t| t > now) {
         return Ok(Done::Skipped("offer not yet expired"));
     }
@@ -264,37 +264,4 @@ pub async fn sizes(ctx: &Ctx, campaign_id: i64) -> anyhow::Result<Vec<DaySize>> 
 /// Offers the free seats a fill left behind (it skips entries other transactions hold).
 pub async fn refill(ctx: &Ctx) -> anyhow::Result<i64> {
     Ok(db::refill(&ctx.db, ctx.clock.now()).await?)
-}
-
-/// The slots of a day as the picker lists them (full ones too).
-pub async fn day_slots(
-    ctx: &Ctx,
-    campaign: i64,
-    city: i32,
-    date: NaiveDate,
-) -> anyhow::Result<Vec<db::DaySlot>> {
-    let (from, to) = day_bounds(date, ctx.config.timezone);
-    Ok(db::day_slots(&ctx.db, campaign, city, from, to, ctx.clock.now()).await?)
-}
-
-/// Cities with a future slot in the campaign, full or not.
-pub async fn cities(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<crate::db::catalog::Named<i32>>> {
-    Ok(db::cities_with_slots(&ctx.db, campaign, ctx.clock.now()).await?)
-}
-
-/// Local days with a future slot in the city, full or not.
-pub async fn dates(ctx: &Ctx, campaign: i64, city: i32) -> anyhow::Result<Vec<NaiveDate>> {
-    Ok(db::dates_with_slots(&ctx.db, campaign, city, ctx.clock.now(), ctx.config.timezone).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_day_is_bounded_by_local_midnights() {
-        let (from, to) = day_bounds(NaiveDate::from_ymd_opt(2027, 1, 11).unwrap(), chrono_tz::Asia::Almaty);
-        assert_eq!(from, Utc.with_ymd_and_hms(2027, 1, 10, 19, 0, 0).unwrap());
-        assert_eq!(to - from, Duration::hours(24));
-    }
 }

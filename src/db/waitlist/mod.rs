@@ -7,9 +7,7 @@ use sqlx::PgPool;
 
 use crate::i18n::Bilingual;
 
-mod days;
 mod offers;
-pub use days::*;
 pub use offers::*;
 
 /// The partial unique index: one place in line per applicant and campaign.

@@ -180,13 +180,7 @@ pub enum Accepted {
 /// already counts the seat). The applicant's row is locked first, as booking does.
 pub async fn accept(pool: &PgPool, a: &Acceptance<'_>) -> sqlx::Result<Accepted> {
     let mut tx = pool.begin().await?;
-    let applicant: Option<i64> = sqlx::query_scalar!(
-        "SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL FOR NO KEY UPDATE",
-        a.telegram_user_id,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(applicant) = applicant else {
+    let Some(applicant) = crate::db::applicants::lock_for_booking(&mut tx, a.telegram_user_id).await? else {
         return Ok(Accepted::Gone);
     };
     let Some(offer) = lock_open(&mut tx, a.offer_id, a.now).await? else {

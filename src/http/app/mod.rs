@@ -8,7 +8,7 @@ pub mod init_data;
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::format;
+use crate::http::headers;
 use crate::i18n::Locale;
 use crate::services::Ctx;
 use crate::services::miniapp::{self, Choice, Known};
@@ -34,19 +35,11 @@ pub fn routes() -> Router<Ctx> {
 }
 
 /// Telegram shows the page in its own frame (web clients), so framing is allowed.
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; base-uri 'none'; form-action 'none'",
-        ),
-    );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; base-uri 'none'; form-action 'none'";
+
+async fn security_headers(response: Response) -> Response {
+    headers::secure(response, CSP)
 }
 
 const PAGE: &str = include_str!("../../../assets/app/index.html");
@@ -58,11 +51,11 @@ async fn page() -> Response {
 }
 
 async fn js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], JS).into_response()
+    headers::javascript(JS)
 }
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+    headers::css(CSS)
 }
 
 /// The Telegram user a verified `initData` names, known to the bot.
