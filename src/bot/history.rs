@@ -6,7 +6,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::{HandlerResult, Session, payment};
-use crate::bot::TgBot;
+use crate::bot::{TgBot, screen};
 use crate::callback::{Callback, HistoryButton};
 use crate::domain::ApplicationStatus;
 use crate::format;
@@ -49,7 +49,7 @@ async fn show_list_page(
             Some((note, leave)) => (note, vec![vec![leave]]),
             None => (ctx.i18n.t(l, "history-empty"), vec![]),
         };
-        return render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await;
+        return screen::show(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await;
     }
     let tz = ctx.config.timezone;
     let mut text = ctx.i18n.t(l, "history-title");
@@ -87,25 +87,7 @@ async fn show_list_page(
     if !nav.is_empty() {
         rows.push(nav);
     }
-    render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
-}
-
-async fn render(
-    bot: &TgBot,
-    s: &Session,
-    message: Option<MessageId>,
-    text: String,
-    keyboard: InlineKeyboardMarkup,
-) -> HandlerResult {
-    if let Some(id) = message {
-        let edited = bot.edit_message_text(s.chat_id, id, text.clone()).reply_markup(keyboard.clone()).await;
-        match edited {
-            Ok(_) => return Ok(()),
-            Err(e) => tracing::debug!(error = %e, "history message not edited; sending a new one"),
-        }
-    }
-    bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
-    Ok(())
+    screen::show(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
 }
 
 fn details_text(ctx: &Ctx, l: Locale, app: &ApplicationView, category: &str) -> String {
@@ -195,7 +177,7 @@ async fn show_details(
             text = format!("{text}\n\n{note}");
         }
     }
-    render(bot, s, message, text, keyboard).await
+    screen::show(bot, s, message, text, keyboard).await
 }
 
 pub async fn on_button(
@@ -253,7 +235,7 @@ pub async fn on_button(
                 button(t("history-cancel-yes"), HistoryButton::CancelConfirmed(id)),
                 button(t("history-keep"), HistoryButton::View(id)),
             ]]);
-            render(&bot, &s, message, t("history-cancel-ask"), keyboard).await
+            screen::show(&bot, &s, message, t("history-cancel-ask"), keyboard).await
         }
         HistoryButton::CancelConfirmed(_) => {
             if !history::cancel_unpaid(&ctx, s.user_id, id).await? {
@@ -261,7 +243,7 @@ pub async fn on_button(
             }
             bot.answer_callback_query(q.id.clone()).await?;
             let text = ctx.i18n.f(l, "history-cancelled", &[("id", id.into())]);
-            render(&bot, &s, message, text, back_to_list(&ctx, l)).await
+            screen::show(&bot, &s, message, text, back_to_list(&ctx, l)).await
         }
         // An edit button shown before /closedb: refused at the first press, not after the
         // applicant has picked from a list he may no longer use.
@@ -304,7 +286,7 @@ pub async fn on_button(
             };
             let mut rows = rows;
             rows.push(vec![button(t("history-keep"), HistoryButton::View(id))]);
-            render(&bot, &s, message, prompt, InlineKeyboardMarkup::new(rows)).await
+            screen::show(&bot, &s, message, prompt, InlineKeyboardMarkup::new(rows)).await
         }
         HistoryButton::SetLanguage(..) | HistoryButton::SetCombination(..) => {
             let (field, value) = match &pressed {
@@ -346,13 +328,13 @@ pub async fn on_button(
                 button(t("history-withdraw-yes"), HistoryButton::WithdrawConfirmed(id)),
                 button(t("history-keep"), HistoryButton::View(id)),
             ]]);
-            render(&bot, &s, message, text, keyboard).await
+            screen::show(&bot, &s, message, text, keyboard).await
         }
         HistoryButton::WithdrawConfirmed(_) => match history::withdraw(&ctx, s.user_id, l, id).await? {
             Withdrawal::Withdrawn { refundable } => {
                 bot.answer_callback_query(q.id.clone()).await?;
                 let text = history::withdrawn_text(&ctx, l, id, refundable);
-                render(&bot, &s, message, text, back_to_list(&ctx, l)).await
+                screen::show(&bot, &s, message, text, back_to_list(&ctx, l)).await
             }
             Withdrawal::NotAllowed => not_allowed(app).await,
         },

@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod polling;
 pub mod replies;
 pub mod retest;
+pub mod screen;
 pub mod staff;
 pub mod start;
 pub mod state;

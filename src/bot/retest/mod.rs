@@ -9,7 +9,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::state::State;
 use super::{Dlg, HandlerResult, Session, menu};
-use crate::bot::TgBot;
+use crate::bot::{TgBot, screen};
 use crate::callback::{Callback, HistoryButton, RetestButton};
 use crate::domain::{
     DocumentKind, FileRefusal, MAX_DOCUMENTS, RetestFile, RetestReason, RetestStatus, StaffAction, admit,
@@ -53,22 +53,6 @@ fn offer_refusal_id(offer: Offer) -> &'static str {
     }
 }
 
-async fn render(
-    bot: &TgBot,
-    s: &Session,
-    message: Option<MessageId>,
-    text: String,
-    kb: InlineKeyboardMarkup,
-) -> HandlerResult {
-    if let Some(id) = message
-        && bot.edit_message_text(s.chat_id, id, text.clone()).reply_markup(kb.clone()).await.is_ok()
-    {
-        return Ok(());
-    }
-    bot.send_message(s.chat_id, text).reply_markup(kb).await?;
-    Ok(())
-}
-
 fn documents_keyboard(ctx: &Ctx, l: Locale, application: i64, files: usize) -> InlineKeyboardMarkup {
     let mut row = vec![];
     if files > 0 {
@@ -108,7 +92,7 @@ pub async fn on_button(
             if let RetestButton::Reason(_, reason) = pressed {
                 let files = vec![];
                 let text = documents_prompt(&ctx, l, app, reason, &files);
-                render(&bot, &s, message, text, documents_keyboard(&ctx, l, app, 0)).await?;
+                screen::show(&bot, &s, message, text, documents_keyboard(&ctx, l, app, 0)).await?;
                 dialogue.update(State::RetestDocuments { application: app, reason, files }).await?;
                 return Ok(());
             }
@@ -118,7 +102,7 @@ pub async fn on_button(
                 .collect();
             rows.push(vec![Callback::History(HistoryButton::View(app)).button(t("history-back"))]);
             let text = ctx.i18n.f(l, "retest-choose-reason", &[("id", app.into())]);
-            render(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
+            screen::show(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
         }
         RetestButton::Done(app) | RetestButton::Send(app) => {
             let State::RetestDocuments { application, reason, files } = state else {
@@ -138,7 +122,7 @@ pub async fn on_button(
                     button(t("retest-send"), RetestButton::Send(app)),
                     button(t("retest-cancel"), RetestButton::Cancel(app)),
                 ]]);
-                return render(&bot, &s, message, ctx.i18n.f(l, "retest-confirm", &args), kb).await;
+                return screen::show(&bot, &s, message, ctx.i18n.f(l, "retest-confirm", &args), kb).await;
             }
             let outcome = retest::submit(&ctx, s.user_id, app, reason, &files).await?;
             bot.answer_callback_query(q.id.clone()).await?;
@@ -150,7 +134,7 @@ pub async fn on_button(
                 Submitted::NoDocuments => t("retest-no-documents"),
                 Submitted::NotHis => t("history-gone"),
             };
-            render(&bot, &s, message, text, InlineKeyboardMarkup::default()).await?;
+            screen::show(&bot, &s, message, text, InlineKeyboardMarkup::default()).await?;
             dialogue.update(State::Menu).await?;
             Ok(())
         }
@@ -159,7 +143,7 @@ pub async fn on_button(
                 return menu::stale_button(bot, ctx, s, q).await;
             }
             bot.answer_callback_query(q.id.clone()).await?;
-            render(&bot, &s, message, t("retest-cancelled"), InlineKeyboardMarkup::default()).await?;
+            screen::show(&bot, &s, message, t("retest-cancelled"), InlineKeyboardMarkup::default()).await?;
             dialogue.update(State::Menu).await?;
             Ok(())
         }
@@ -175,7 +159,7 @@ pub async fn on_button(
             let text = if cities.is_empty() { t("retest-no-seats") } else { t("retest-city") };
             // A new message below the approval, which stays readable; «back» edits it.
             let here = if message.is_some_and(|m| Some(m) == approval_message(&q)) { None } else { message };
-            render(&bot, &s, here, text, InlineKeyboardMarkup::new(rows)).await
+            screen::show(&bot, &s, here, text, InlineKeyboardMarkup::new(rows)).await
         }
         RetestButton::City(request, city) => {
             let Some(approved) = retest::approved(&ctx, s.user_id, request).await? else {
@@ -208,7 +192,7 @@ pub async fn on_button(
                 .collect();
             rows.push(vec![button(t("wizard-back"), RetestButton::City(request, city))]);
             let text = ctx.i18n.f(l, "retest-time", &[("date", format::long_date(date, l).into())]);
-            render(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
+            screen::show(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
         }
         RetestButton::Slot(request, slot) => {
             let Some(approved) = retest::approved(&ctx, s.user_id, request).await? else {
@@ -218,7 +202,7 @@ pub async fn on_button(
                 Booking::Booked => {
                     bot.answer_callback_query(q.id.clone()).await?;
                     let text = booked_text(&ctx, &s, approved.application_id).await?;
-                    render(&bot, &s, message, text, InlineKeyboardMarkup::default()).await
+                    screen::show(&bot, &s, message, text, InlineKeyboardMarkup::default()).await
                 }
                 Booking::SlotGone => {
                     bot.answer_callback_query(q.id.clone()).text(t("retest-slot-gone")).await?;
@@ -228,7 +212,7 @@ pub async fn on_button(
                         .map(|c| vec![button(c.name(l), RetestButton::City(request, c.id))])
                         .collect();
                     let text = format!("{}\n\n{}", t("retest-slot-gone"), t("retest-city"));
-                    render(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
+                    screen::show(&bot, &s, message, text, InlineKeyboardMarkup::new(rows)).await
                 }
                 Booking::NotApproved => refuse("retest-not-approved").await,
             }
@@ -273,7 +257,7 @@ async fn show_dates(
         Some(n) => format!("{n}\n\n{body}"),
         None => body,
     };
-    render(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
+    screen::show(bot, s, message, text, InlineKeyboardMarkup::new(rows)).await
 }
 
 async fn booked_text(ctx: &Ctx, s: &Session, application: i64) -> anyhow::Result<String> {

@@ -14,7 +14,7 @@ use views::view;
 
 use super::state::{At, Chosen, State, Subjects, Wizard, WizardStep};
 use super::{Dlg, HandlerResult, Session, menu, payment};
-use crate::bot::TgBot;
+use crate::bot::{TgBot, screen};
 use crate::callback::WizardAction as Action;
 use crate::format;
 use crate::i18n::Locale;
@@ -110,22 +110,12 @@ async fn show(
         Some(n) => format!("{n}\n\n{step}\n{body}"),
         None => format!("{step}\n{body}"),
     };
-    let edited = match w.message_id {
-        Some(id) => bot
-            .edit_message_text(s.chat_id, MessageId(id), text.clone())
-            .reply_markup(keyboard.clone())
-            .await
-            .map_err(|e| tracing::debug!(error = %e, "wizard message not edited; sending a new one"))
-            .is_ok(),
-        None => false,
-    };
-    if !edited {
-        let sent = bot.send_message(s.chat_id, text).reply_markup(keyboard).await?;
-        w.message_id = Some(sent.id.0);
-    }
+    let shown = screen::present(bot, s.chat_id, w.message_id.map(MessageId), text, Some(keyboard)).await?;
+    w.message_id = Some(shown.0);
     dialogue.update(State::Wizard(w)).await?;
     Ok(())
 }
+
 /// What `/help` says at a step: what to press, with an example.
 pub fn help_id(w: &Wizard) -> &'static str {
     match w.at.step() {
@@ -315,12 +305,5 @@ async fn confirm(
 /// Replaces the wizard message by the outcome and leaves the wizard.
 async fn finish(bot: &TgBot, s: &Session, dialogue: &Dlg, w: &Wizard, text: String) -> HandlerResult {
     dialogue.update(State::Menu).await?;
-    let edited = match w.message_id {
-        Some(id) => bot.edit_message_text(s.chat_id, MessageId(id), text.clone()).await.is_ok(),
-        None => false,
-    };
-    if !edited {
-        bot.send_message(s.chat_id, text).await?;
-    }
-    Ok(())
+    screen::present(bot, s.chat_id, w.message_id.map(MessageId), text, None).await.map(drop)
 }
