@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod console;
+pub mod headers;
 pub mod payments;
 pub mod sandbox;
 pub mod server;

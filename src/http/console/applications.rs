@@ -55,8 +55,7 @@ pub async fn search(
     staff: Staff,
     Form(f): Form<FilterForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::Find)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::Find, &f.csrf)?;
     render(&ctx, &staff, &f).await
 }
 

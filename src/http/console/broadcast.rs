@@ -70,10 +70,7 @@ pub async fn preview(
     staff: Staff,
     Form(f): Form<BroadcastForm>,
 ) -> Result<Response, ConsoleError> {
-    let (audience, text) = match checked(&ctx, &staff, &f).await? {
-        Ok(valid) => valid,
-        Err(form_again) => return Ok(form_again),
-    };
+    let (audience, text) = checked(&ctx, &staff, &f).await?;
     confirm_page(&ctx, &staff, &f, &audience, text).await
 }
 
@@ -83,17 +80,18 @@ async fn checked<'f>(
     ctx: &Ctx,
     staff: &Staff,
     f: &'f BroadcastForm,
-) -> Result<Result<(Audience, &'f str), Response>, ConsoleError> {
-    staff.may(StaffAction::Broadcast)?;
-    staff.csrf(&f.csrf)?;
+) -> Result<(Audience, &'f str), ConsoleError> {
+    staff.posts(StaffAction::Broadcast, &f.csrf)?;
     let text = f.text.trim();
     let Some(audience) = audience(ctx, f).await? else {
-        return Ok(Err(form_page(ctx, staff, f, Some("console-broadcast-no-audience")).await?));
+        return Err(ConsoleError::page(
+            form_page(ctx, staff, f, Some("console-broadcast-no-audience")).await?,
+        ));
     };
     if !notifications::text_fits(text) {
-        return Ok(Err(form_page(ctx, staff, f, Some("console-broadcast-bad-text")).await?));
+        return Err(ConsoleError::page(form_page(ctx, staff, f, Some("console-broadcast-bad-text")).await?));
     }
-    Ok(Ok((audience, text)))
+    Ok((audience, text))
 }
 
 /// The preview with the count, and a fresh one-time key for its send button.
@@ -120,10 +118,7 @@ pub async fn send(
     staff: Staff,
     Form(f): Form<BroadcastForm>,
 ) -> Result<Response, ConsoleError> {
-    let (audience, text) = match checked(&ctx, &staff, &f).await? {
-        Ok(valid) => valid,
-        Err(form_again) => return Ok(form_again),
-    };
+    let (audience, text) = checked(&ctx, &staff, &f).await?;
     if !notifications::is_broadcast_key(&f.key) {
         // A form from before keys existed, or a forged one: confirm again, with a key.
         return confirm_page(&ctx, &staff, &f, &audience, text).await;
@@ -147,9 +142,7 @@ pub async fn progress(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::Broadcast)?;
-    let values = context! { p => progress_values(&ctx, id).await? };
-    page(&ctx, &staff, "console/broadcast_progress.html", values)
+    progress_page(&ctx, &staff, id, "console/broadcast_progress.html").await
 }
 
 pub async fn live(
@@ -157,7 +150,12 @@ pub async fn live(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, ConsoleError> {
+    progress_page(&ctx, &staff, id, "console/broadcast_live.html").await
+}
+
+/// The page, or the part of it that refreshes itself, with the broadcast's progress.
+async fn progress_page(ctx: &Ctx, staff: &Staff, id: i64, template: &str) -> Result<Response, ConsoleError> {
     staff.may(StaffAction::Broadcast)?;
-    let values = context! { p => progress_values(&ctx, id).await? };
-    page(&ctx, &staff, "console/broadcast_live.html", values)
+    let values = context! { p => progress_values(ctx, id).await? };
+    page(ctx, staff, template, values)
 }

@@ -21,14 +21,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use fluent_bundle::FluentValue;
 use minijinja::value::{Kwargs, Value};
 
 use crate::domain::StaffAction;
-use crate::http::templates;
+use crate::http::{headers, templates};
 use crate::i18n::{I18n, Locale};
 use crate::services::Ctx;
 use crate::services::console::{self, StaffSession};
@@ -51,7 +51,7 @@ pub fn routes() -> Router<Ctx> {
         .route("/console/rebinds", get(rebinds::list))
         .route("/console/rebinds/preview", post(rebinds::preview))
         .route("/console/rebinds/apply", post(rebinds::apply))
-        .route("/console/rebinds/{id}", get(rebinds::detail))
+        .route("/console/rebinds/{id}", get(rebinds::request))
         .route("/console/rebinds/{id}/refuse", post(rebinds::refuse))
         .route("/console/retests", get(retests::list))
         .route("/console/retests/{id}", get(retests::detail))
@@ -77,32 +77,22 @@ pub fn routes() -> Router<Ctx> {
         .layer(axum::middleware::map_response(security_headers))
 }
 
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+async fn security_headers(response: Response) -> Response {
+    headers::secure(response, CSP)
 }
 
 const CSS: &str = include_str!("../../../assets/console/console.css");
 const JS: &str = include_str!("../../../assets/console/console.js");
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+    headers::css(CSS)
 }
 
 async fn js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], JS).into_response()
+    headers::javascript(JS)
 }
 
 // ───────────────────────────── session, roles, CSRF ─────────────────────────────
@@ -143,6 +133,12 @@ impl Staff {
         if self.0.csrf_ok(given) { Ok(()) } else { Err(ConsoleError::Csrf) }
     }
 
+    /// A form that changes something: his role may take `action`, and the form is his.
+    pub fn posts(&self, action: StaffAction, csrf: &str) -> Result<(), ConsoleError> {
+        self.may(action)?;
+        self.csrf(csrf)
+    }
+
     pub fn locale(&self) -> Locale {
         self.0.locale
     }
@@ -155,7 +151,16 @@ pub enum ConsoleError {
     Csrf,
     NotFound,
     BadRequest,
+    /// The request is answered with this page instead (the form again, saying what is wrong).
+    Page(Box<Response>),
     Internal(anyhow::Error),
+}
+
+impl ConsoleError {
+    /// Answers with `page` instead of the page the handler was building.
+    pub fn page(page: Response) -> ConsoleError {
+        ConsoleError::Page(Box::new(page))
+    }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for ConsoleError {
@@ -166,7 +171,9 @@ impl<E: Into<anyhow::Error>> From<E> for ConsoleError {
 
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
-        let (status, key) = match &self {
+        let show_hint = matches!(self, ConsoleError::SignedOut);
+        let (status, key) = match self {
+            ConsoleError::Page(page) => return *page,
             ConsoleError::SignedOut => (StatusCode::UNAUTHORIZED, "console-signed-out"),
             ConsoleError::Forbidden => (StatusCode::FORBIDDEN, "console-forbidden"),
             ConsoleError::Csrf => (StatusCode::FORBIDDEN, "console-csrf"),
@@ -185,7 +192,7 @@ impl IntoResponse for ConsoleError {
                 title => i18n.t(Locale::Ru, key),
                 messages => Locale::ALL.iter().map(|l| i18n.t(*l, key)).collect::<Vec<_>>(),
                 hints => Locale::ALL.iter().map(|l| i18n.t(*l, "console-how-to-sign-in")).collect::<Vec<_>>(),
-                show_hint => matches!(self, ConsoleError::SignedOut),
+                show_hint => show_hint,
             },
         )
         .unwrap_or_else(|_| "error".into());

@@ -47,7 +47,7 @@ fn row(ctx: &Ctx, r: &RebindRequest, masked: bool) -> Value {
     }
 }
 
-pub async fn detail(
+pub async fn request(
     State(ctx): State<Ctx>,
     staff: Staff,
     Path(id): Path<i64>,
@@ -75,17 +75,25 @@ impl RebindForm {
     }
 }
 
+/// The role, the CSRF token, then the IIN and the Telegram id, or the page again saying
+/// they are not valid (a preview and an apply check the same).
+async fn checked(ctx: &Ctx, staff: &Staff, f: &RebindForm) -> Result<(Iin, i64), ConsoleError> {
+    staff.posts(StaffAction::Rebind, &f.csrf)?;
+    match f.parse() {
+        Some(valid) => Ok(valid),
+        None => Err(ConsoleError::page(
+            render(ctx, staff, Some(notice("console-rebind-bad-input", false))).await?,
+        )),
+    }
+}
+
 /// `POST …/preview`: what the re-bind would do, and the button that does it.
 pub async fn preview(
     State(ctx): State<Ctx>,
     staff: Staff,
     Form(f): Form<RebindForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::Rebind)?;
-    staff.csrf(&f.csrf)?;
-    let Some((iin, to)) = f.parse() else {
-        return render(&ctx, &staff, Some(notice("console-rebind-bad-input", false))).await;
-    };
+    let (iin, to) = checked(&ctx, &staff, &f).await?;
     let Some((name, plan)) = identity::rebind_plan(&ctx, staff.0.user, &iin, to).await? else {
         return render(&ctx, &staff, Some(notice("console-rebind-not-in-registry", false))).await;
     };
@@ -105,11 +113,7 @@ pub async fn apply(
     staff: Staff,
     Form(f): Form<RebindForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::Rebind)?;
-    staff.csrf(&f.csrf)?;
-    let Some((iin, to)) = f.parse() else {
-        return render(&ctx, &staff, Some(notice("console-rebind-bad-input", false))).await;
-    };
+    let (iin, to) = checked(&ctx, &staff, &f).await?;
     let n = match identity::rebind(&ctx, staff.0.user, &iin, to).await? {
         Rebind::Done { from, applications, live } => context! {
             key => "console-rebind-done", ok => true, iin => iin.masked(), to => to,
@@ -141,8 +145,7 @@ pub async fn refuse(
     Path(id): Path<i64>,
     Form(f): Form<RefuseForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::Rebind)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::Rebind, &f.csrf)?;
     let note: String = f.note.trim().chars().take(1000).collect();
     let refused = identity::refuse_request(&ctx, staff.0.user, id, &note).await?;
     let n = if refused {

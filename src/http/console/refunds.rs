@@ -56,8 +56,7 @@ pub async fn done(
     Path(payment): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::RefundDone)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::RefundDone, &f.csrf)?;
     let marked = console::mark_refunded(&ctx, staff.0.user, payment).await?;
     let notice = if marked { "console-refund-marked" } else { "console-refund-not-marked" };
     render(&ctx, &staff, false, Some(notice)).await

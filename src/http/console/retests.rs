@@ -17,7 +17,7 @@ use crate::domain::{Iin, StaffAction};
 use crate::i18n::Bilingual;
 use crate::services::Ctx;
 use crate::services::late_registration::{self as late, Grant};
-use crate::services::retest::{self, Decision};
+use crate::services::retest::{self, Decision, Verdict};
 use crate::services::retest_files;
 
 pub async fn list(State(ctx): State<Ctx>, staff: Staff) -> Result<Response, ConsoleError> {
@@ -108,13 +108,7 @@ pub async fn approve(
     Path(id): Path<i64>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::DecideRetest)?;
-    staff.csrf(&f.csrf)?;
-    let n = match retest::approve(&ctx, staff.0.user, id).await? {
-        Decision::Done => notice("console-retest-approved", true),
-        Decision::NotPending => notice("console-retest-not-pending", false),
-    };
-    render(&ctx, &staff, Some(n)).await
+    decide(&ctx, &staff, id, &f, false).await
 }
 
 pub async fn refuse(
@@ -123,18 +117,33 @@ pub async fn refuse(
     Path(id): Path<i64>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::DecideRetest)?;
-    staff.csrf(&f.csrf)?;
-    let (kk, ru) = (f.note_kk.trim(), f.note_ru.trim());
-    if kk.is_empty() || ru.is_empty() {
-        return render(&ctx, &staff, Some(notice("console-retest-bad-note", false))).await;
-    }
-    let n =
-        match retest::refuse(&ctx, staff.0.user, id, Bilingual::new(kk.to_string(), ru.to_string())).await? {
-            Decision::Done => notice("console-retest-refused", true),
-            Decision::NotPending => notice("console-retest-not-pending", false),
-        };
-    render(&ctx, &staff, Some(n)).await
+    decide(&ctx, &staff, id, &f, true).await
+}
+
+/// A refusal needs its reason in both languages (the applicant reads it in his).
+async fn decide(
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+    f: &DecisionForm,
+    refusal: bool,
+) -> Result<Response, ConsoleError> {
+    staff.posts(StaffAction::DecideRetest, &f.csrf)?;
+    let verdict = if refusal {
+        let (kk, ru) = (f.note_kk.trim(), f.note_ru.trim());
+        if kk.is_empty() || ru.is_empty() {
+            return render(ctx, staff, Some(notice("console-retest-bad-note", false))).await;
+        }
+        Verdict::Refuse(Bilingual::new(kk.to_string(), ru.to_string()))
+    } else {
+        Verdict::Approve
+    };
+    let done = if refusal { "console-retest-refused" } else { "console-retest-approved" };
+    let n = match retest::decide(ctx, staff.0.user, id, verdict).await? {
+        Decision::Done => notice(done, true),
+        Decision::NotPending => notice("console-retest-not-pending", false),
+    };
+    render(ctx, staff, Some(n)).await
 }
 
 #[derive(Deserialize)]
@@ -153,8 +162,7 @@ pub async fn late_registration(
     staff: Staff,
     Form(f): Form<LateForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::LateRegistration)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::LateRegistration, &f.csrf)?;
     let bad = || notice("console-latereg-bad", false);
     let (Ok(iin), Ok(hours)) = (Iin::parse(&f.iin), f.hours.trim().parse::<i64>()) else {
         return render(&ctx, &staff, Some(bad())).await;

@@ -22,25 +22,25 @@ fn campaign(ctx: &Ctx, c: &CampaignFigures, l: Locale) -> minijinja::Value {
         t.with_timezone(&ctx.config.timezone).format("%Y-%m-%d %H:%M").to_string()
     };
     let now = ctx.clock.now();
-    let state = if now < c.registration_opens_at {
+    let state = if now < c.opens_at {
         "console-session-upcoming"
-    } else if now < c.registration_closes_at {
+    } else if now < c.closes_at {
         "console-session-open"
     } else {
         "console-session-closed"
     };
     context! {
-        code => c.code.clone(), name => if l == Locale::Kk { c.name_kk.clone() } else { c.name_ru.clone() },
+        code => c.code.clone(), name => c.name.text(l),
         state => state,
-        opens => fmt::when(ctx, c.registration_opens_at, l), closes => fmt::when(ctx, c.registration_closes_at, l),
-        database_closes => c.database_closed_at.map(|t| fmt::when(ctx, t, l)),
+        opens => fmt::when(ctx, c.opens_at, l), closes => fmt::when(ctx, c.closes_at, l),
+        database_closes => c.database_closes_at.map(|t| fmt::when(ctx, t, l)),
         tests_from => c.tests_from.map(|d| d.to_string()), tests_until => c.tests_until.map(|d| d.to_string()),
         fee => c.fee_tenge, window => c.payment_window_minutes,
         venues => c.venues, slots => c.slots, capacity => c.capacity, booked => c.booked,
         awaiting => c.awaiting, paid => c.paid,
         form => context! {
-            registration_opens => local(c.registration_opens_at), registration_closes => local(c.registration_closes_at),
-            database_closes => c.database_closed_at.map(local).unwrap_or_default(),
+            registration_opens => local(c.opens_at), registration_closes => local(c.closes_at),
+            database_closes => c.database_closes_at.map(local).unwrap_or_default(),
             tests_from => c.tests_from.map(|d| d.to_string()).unwrap_or_default(),
             tests_until => c.tests_until.map(|d| d.to_string()).unwrap_or_default(),
         },
@@ -120,8 +120,7 @@ pub async fn settings(
     Path(code): Path<String>,
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::EditSession)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::EditSession, &f.csrf)?;
     let file = current(&ctx, &code).await?;
     let form = [
         ("registration_opens", f.registration_opens.as_str()),
@@ -160,8 +159,7 @@ pub async fn venue(
     Path(code): Path<String>,
     Form(f): Form<VenueForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::EditSession)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::EditSession, &f.csrf)?;
     let file = current(&ctx, &code).await?;
     let row = [&*f.code, &*f.city, &*f.name_kk, &*f.name_ru, &*f.address_kk, &*f.address_ru];
     let p = service::propose(&ctx, &service::with_venue(file, row)).await?;
@@ -219,8 +217,7 @@ pub async fn apply(
     Path(code): Path<String>,
     Form(f): Form<ApplyForm>,
 ) -> Result<Response, ConsoleError> {
-    staff.may(StaffAction::EditSession)?;
-    staff.csrf(&f.csrf)?;
+    staff.posts(StaffAction::EditSession, &f.csrf)?;
     let opts = Options { notify: f.notify.is_some(), allow_live_changes: f.allow_live_changes.is_some() };
     let outcome = service::apply(&ctx, staff.0.user, &code, &f.text, opts).await;
     if let Ok(plan) = &outcome {

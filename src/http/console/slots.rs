@@ -98,10 +98,7 @@ pub async fn preview(
     Form(f): Form<SlotForm>,
 ) -> Result<Response, ConsoleError> {
     let l = staff.locale();
-    let (slot, change) = match checked(&ctx, &staff, id, &f).await? {
-        Ok(valid) => valid,
-        Err(refusal) => return Ok(refusal),
-    };
+    let (slot, change) = checked(&ctx, &staff, id, &f).await?;
     if change.capacity < slot.booked {
         return refused(&ctx, &staff, &slot, "console-slot-below-booked", slot.booked);
     }
@@ -122,18 +119,12 @@ pub async fn preview(
 
 /// The role, the CSRF token, the slot and the form: the slot with its change, or the page
 /// saying what is wrong (a preview and an apply check the same).
-async fn checked(
-    ctx: &Ctx,
-    staff: &Staff,
-    id: i64,
-    f: &SlotForm,
-) -> Result<Result<(SlotRow, Change), Response>, ConsoleError> {
-    staff.may(StaffAction::ChangeSlot)?;
-    staff.csrf(&f.csrf)?;
+async fn checked(ctx: &Ctx, staff: &Staff, id: i64, f: &SlotForm) -> Result<(SlotRow, Change), ConsoleError> {
+    staff.posts(StaffAction::ChangeSlot, &f.csrf)?;
     let slot = console::slot(ctx, id).await?.ok_or(ConsoleError::NotFound)?;
     match parse(ctx, f) {
-        Some(change) => Ok(Ok((slot, change))),
-        None => Ok(Err(refused(ctx, staff, &slot, "console-slot-bad-input", 0)?)),
+        Some(change) => Ok((slot, change)),
+        None => Err(ConsoleError::page(refused(ctx, staff, &slot, "console-slot-bad-input", 0)?)),
     }
 }
 
@@ -157,11 +148,8 @@ pub async fn apply(
     Path(id): Path<i64>,
     Form(f): Form<SlotForm>,
 ) -> Result<Response, ConsoleError> {
+    let (slot, change) = checked(&ctx, &staff, id, &f).await?;
     let l = staff.locale();
-    let (slot, change) = match checked(&ctx, &staff, id, &f).await? {
-        Ok(valid) => valid,
-        Err(refusal) => return Ok(refusal),
-    };
     match console::change_slot(&ctx, staff.0.user, id, change.capacity, change.starts_at, change.venue_id)
         .await?
     {

@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -28,7 +28,7 @@ use minijinja::value::Value as TemplateValue;
 use serde_json::json;
 use telegram_emulator::{EmuUser, Emulator, EmulatorConfig};
 
-use crate::http::templates;
+use crate::http::{headers, templates};
 use crate::runtime::probe::UpdateProbe;
 use crate::services::Ctx;
 
@@ -168,19 +168,11 @@ impl Sandbox {
 }
 
 /// The pages show what strangers typed (names, emails); nothing of it may run as script.
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'",
-        ),
-    );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'";
+
+async fn security_headers(response: Response) -> Response {
+    headers::secure(response, CSP)
 }
 
 // ───────────────────────────── errors ─────────────────────────────
@@ -227,11 +219,11 @@ const CHAT_JS: &str = include_str!("../../../assets/sandbox/chat.js");
 const SANDBOX_CSS: &str = include_str!("../../../assets/sandbox/sandbox.css");
 
 async fn chat_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], CHAT_JS).into_response()
+    headers::javascript(CHAT_JS)
 }
 
 async fn sandbox_css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], SANDBOX_CSS).into_response()
+    headers::css(SANDBOX_CSS)
 }
 
 /// The template `name` rendered with `context`, as an HTML page.
