@@ -1,7 +1,7 @@
 //! Applicants: the verified email, the bound IIN with the registry name, the phone.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Applicant {
@@ -87,4 +87,15 @@ pub async fn set_phone(pool: &PgPool, telegram_user_id: i64, phone: &str) -> sql
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Locks the applicant's row (one with an IIN) for a booking, so his bookings run one after
+/// another and his count of unpaid holds cannot be passed by bookings racing each other.
+pub async fn lock_for_booking(conn: &mut PgConnection, telegram_user_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL FOR NO KEY UPDATE",
+        telegram_user_id,
+    )
+    .fetch_optional(conn)
+    .await
 }

@@ -83,13 +83,7 @@ pub async fn bookable_applicant(pool: &PgPool, telegram_user_id: i64) -> sqlx::R
 /// bookings racing each other; the booking statement then sees every hold committed before.
 pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::Result<Booked> {
     let mut tx = pool.begin().await?;
-    let applicant: Option<i64> = sqlx::query_scalar!(
-        "SELECT id FROM applicants WHERE telegram_user_id = $1 AND iin IS NOT NULL FOR NO KEY UPDATE",
-        a.telegram_user_id,
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(applicant) = applicant else {
+    let Some(applicant) = crate::db::applicants::lock_for_booking(&mut tx, a.telegram_user_id).await? else {
         return Ok(Booked::NoApplicant);
     };
     if let Some(until) = hold_limited_until(&mut *tx, applicant, a.now, cap).await? {
@@ -205,25 +199,19 @@ pub struct ApplicationView {
 
 /// The applicant's applications, newest first.
 pub async fn views(pool: &PgPool, telegram_user_id: i64) -> sqlx::Result<Vec<ApplicationView>> {
-    sqlx::query_as!(
-        ApplicationView,
-        r#"SELECT id AS "id!", status AS "status!: ApplicationStatus", campaign_id AS "campaign_id!",
-                  campaign AS "campaign!: Bilingual<String>", database_closed_at, fee_tenge AS "fee!: Money",
-                  category AS "category!: Bilingual<String>", language_code AS "language_code!",
-                  language AS "language!: Bilingual<String>", combination_id AS "combination_id!",
-                  combination AS "combination!: Bilingual<String>", starts_at AS "starts_at!",
-                  city AS "city!: Bilingual<String>", venue AS "venue!: Bilingual<String>",
-                  address AS "address!: Bilingual<String>", payment_deadline AS "payment_deadline!", birth_date
-           FROM application_views
-           WHERE telegram_user_id = $1 ORDER BY created_at DESC, id DESC"#,
-        telegram_user_id,
-    )
-    .fetch_all(pool)
-    .await
+    views_of(pool, telegram_user_id, None).await
 }
 
 /// One of the applicant's applications (`None` for someone else's id).
 pub async fn view(pool: &PgPool, telegram_user_id: i64, id: i64) -> sqlx::Result<Option<ApplicationView>> {
+    Ok(views_of(pool, telegram_user_id, Some(id)).await?.pop())
+}
+
+async fn views_of(
+    pool: &PgPool,
+    telegram_user_id: i64,
+    id: Option<i64>,
+) -> sqlx::Result<Vec<ApplicationView>> {
     sqlx::query_as!(
         ApplicationView,
         r#"SELECT id AS "id!", status AS "status!: ApplicationStatus", campaign_id AS "campaign_id!",
@@ -234,11 +222,12 @@ pub async fn view(pool: &PgPool, telegram_user_id: i64, id: i64) -> sqlx::Result
                   city AS "city!: Bilingual<String>", venue AS "venue!: Bilingual<String>",
                   address AS "address!: Bilingual<String>", payment_deadline AS "payment_deadline!", birth_date
            FROM application_views
-           WHERE telegram_user_id = $1 AND id = $2"#,
+           WHERE telegram_user_id = $1 AND ($2::bigint IS NULL OR id = $2)
+           ORDER BY created_at DESC, id DESC"#,
         telegram_user_id,
         id,
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 
@@ -437,22 +426,7 @@ pub async fn mark_no_show(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Holder>> {
-    sqlx::query_as!(
-        Holder,
-        r#"WITH marked AS (
-             UPDATE applications a SET status = 'no_show', closed_at = $2, updated_at = $2
-             FROM slots s
-             WHERE a.id = $1 AND a.status = 'paid' AND s.id = a.slot_id AND s.starts_at <= $2
-             RETURNING a.applicant_id
-         )
-         SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
-         FROM marked JOIN applicants ap ON ap.id = marked.applicant_id
-         JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
-        application_id,
-        now,
-    )
-    .fetch_optional(db)
-    .await
+    set_no_show(db, application_id, true, now).await
 }
 
 /// Takes a no-show back: the application is paid again. `None` when it is not a no-show.
@@ -461,18 +435,32 @@ pub async fn undo_no_show(
     application_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Holder>> {
+    set_no_show(db, application_id, false, now).await
+}
+
+async fn set_no_show(
+    db: impl sqlx::PgExecutor<'_>,
+    application_id: i64,
+    no_show: bool,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Holder>> {
     sqlx::query_as!(
         Holder,
-        r#"WITH undone AS (
-             UPDATE applications SET status = 'paid', closed_at = NULL, updated_at = $2
-             WHERE id = $1 AND status = 'no_show'
-             RETURNING applicant_id
+        r#"WITH changed AS (
+             UPDATE applications a
+             SET status = CASE WHEN $3 THEN 'no_show' ELSE 'paid' END::application_status,
+                 closed_at = CASE WHEN $3 THEN $2 END, updated_at = $2
+             FROM slots s
+             WHERE a.id = $1 AND s.id = a.slot_id
+               AND CASE WHEN $3 THEN a.status = 'paid' AND s.starts_at <= $2 ELSE a.status = 'no_show' END
+             RETURNING a.applicant_id
          )
          SELECT u.id AS telegram_user_id, u.locale AS "locale?: Locale"
-         FROM undone JOIN applicants ap ON ap.id = undone.applicant_id
+         FROM changed JOIN applicants ap ON ap.id = changed.applicant_id
          JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
         application_id,
         now,
+        no_show,
     )
     .fetch_optional(db)
     .await

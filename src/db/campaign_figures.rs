@@ -4,15 +4,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::domain::ApplicationStatus;
+use crate::i18n::Bilingual;
 
 #[derive(Debug, Clone)]
 pub struct CampaignFigures {
     pub code: String,
-    pub name_kk: String,
-    pub name_ru: String,
-    pub registration_opens_at: DateTime<Utc>,
-    pub registration_closes_at: DateTime<Utc>,
-    pub database_closed_at: Option<DateTime<Utc>>,
+    pub name: Bilingual<String>,
+    /// Named as the session file names them (the page edits the file's settings).
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub database_closes_at: Option<DateTime<Utc>>,
     pub tests_from: Option<NaiveDate>,
     pub tests_until: Option<NaiveDate>,
     pub fee_tenge: i32,
@@ -29,8 +30,8 @@ pub struct CampaignFigures {
 pub async fn all(pool: &PgPool) -> sqlx::Result<Vec<CampaignFigures>> {
     sqlx::query_as!(
         CampaignFigures,
-        r#"SELECT c.code, c.name_kk, c.name_ru, c.registration_opens_at, c.registration_closes_at,
-                  c.database_closed_at, c.tests_from, c.tests_until, c.fee_tenge, c.payment_window_minutes,
+        r#"SELECT c.code, ARRAY[c.name_kk, c.name_ru] AS "name!: Bilingual<String>", c.registration_opens_at AS opens_at,
+                  c.registration_closes_at AS closes_at, c.database_closed_at AS database_closes_at, c.tests_from, c.tests_until, c.fee_tenge, c.payment_window_minutes,
                   (SELECT count(DISTINCT s.venue_id) FROM slots s WHERE s.campaign_id = c.id) AS "venues!",
                   (SELECT count(*) FROM slots s WHERE s.campaign_id = c.id) AS "slots!",
                   (SELECT COALESCE(sum(s.capacity), 0) FROM slots s WHERE s.campaign_id = c.id) AS "capacity!",

@@ -52,13 +52,23 @@ pub async fn current(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Option<C
 }
 
 pub async fn by_id(pool: &PgPool, id: i64) -> sqlx::Result<Option<Campaign>> {
+    find(pool, Some(id), None).await
+}
+
+pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>> {
+    find(pool, None, Some(code)).await
+}
+
+/// The campaign with this id or this code (a key left out, NULL, matches nothing).
+async fn find(pool: &PgPool, id: Option<i64>, code: Option<&str>) -> sqlx::Result<Option<Campaign>> {
     sqlx::query_as!(
         Campaign,
         r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
                   registration_closes_at, database_closed_at, fee_tenge AS "fee_tenge: Money", payment_window_minutes,
                   graduation_year, retest_request_days
-           FROM campaigns WHERE id = $1"#,
+           FROM campaigns WHERE id = $1 OR code = $2"#,
         id,
+        code,
     )
     .fetch_optional(pool)
     .await
@@ -75,19 +85,6 @@ pub async fn latest_opened(pool: &PgPool, now: DateTime<Utc>) -> sqlx::Result<Op
            FROM campaigns WHERE registration_opens_at <= $1
            ORDER BY registration_opens_at DESC, id DESC LIMIT 1"#,
         now,
-    )
-    .fetch_optional(pool)
-    .await
-}
-
-pub async fn by_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<Campaign>> {
-    sqlx::query_as!(
-        Campaign,
-        r#"SELECT id, code, ARRAY[name_kk, name_ru] AS "name!: Bilingual<String>", registration_opens_at,
-                  registration_closes_at, database_closed_at, fee_tenge AS "fee_tenge: Money", payment_window_minutes,
-                  graduation_year, retest_request_days
-           FROM campaigns WHERE code = $1"#,
-        code,
     )
     .fetch_optional(pool)
     .await

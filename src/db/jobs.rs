@@ -42,11 +42,7 @@ impl JobKind {
     }
 }
 
-impl std::fmt::Display for JobKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+crate::domain::display_as_str!(JobKind);
 
 impl sqlx::Type<sqlx::Postgres> for JobKind {
     fn type_info() -> sqlx::postgres::PgTypeInfo {

@@ -107,6 +107,23 @@ pub enum Audience {
     },
 }
 
+/// A statement over `broadcast_audience($1 … $6)` (migrations/20261207600001_views.sql):
+/// the filter's six arguments first, then the statement's own.
+macro_rules! audience_query {
+    ($query:ident, $sql:literal, $f:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::$query!(
+            $sql,
+            $f.everyone,
+            $f.campaign,
+            $f.status as Option<ApplicationStatus>,
+            $f.city,
+            $f.venue,
+            $f.slot
+            $(, $arg)*
+        )
+    };
+}
+
 struct Filter {
     everyone: bool,
     campaign: Option<i64>,
@@ -150,14 +167,10 @@ pub async fn count(pool: &PgPool, audience: &Audience) -> sqlx::Result<i64> {
     let f = audience.filter();
     // broadcast_audience (migrations/20261207600001_views.sql): reachable users, each once
     // however many applications match.
-    sqlx::query_scalar!(
+    audience_query!(
+        query_scalar,
         r#"SELECT count(*) AS "count!" FROM broadcast_audience($1, $2, $3, $4, $5, $6)"#,
-        f.everyone,
-        f.campaign,
-        f.status as Option<ApplicationStatus>,
-        f.city,
-        f.venue,
-        f.slot,
+        f
     )
     .fetch_one(pool)
     .await
@@ -174,17 +187,13 @@ pub async fn enqueue_for(
     now: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     let f = audience.filter();
-    let done = sqlx::query!(
+    let done = audience_query!(
+        query,
         "INSERT INTO outbox (telegram_user_id, chat_id, text, dedup_key, broadcast_id, not_before, created_at, lane)
          SELECT u.id, u.chat_id, CASE WHEN u.locale = 'kk' THEN $7 ELSE $8 END, $9 || ':' || u.id, $10, $11, $11, 1
          FROM broadcast_audience($1, $2, $3, $4, $5, $6) u
          ON CONFLICT (dedup_key) DO NOTHING",
-        f.everyone,
-        f.campaign,
-        f.status as Option<ApplicationStatus>,
-        f.city,
-        f.venue,
-        f.slot,
+        f,
         &text.kk,
         &text.ru,
         key.to_string(),

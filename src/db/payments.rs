@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 
 use crate::domain::{ApplicationStatus, Method, Money, PaymentStatus};
 use crate::i18n::Locale;
@@ -123,7 +123,7 @@ pub struct OrderState {
     pub locale: Option<Locale>,
 }
 
-pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Option<OrderState>> {
+pub async fn order_state(db: impl PgExecutor<'_>, order_number: &str) -> sqlx::Result<Option<OrderState>> {
     sqlx::query_as!(
         OrderState,
         r#"SELECT p.id AS payment_id, p.method AS "method: Method", p.status AS "payment_status: PaymentStatus",
@@ -137,7 +137,7 @@ pub async fn order_state(pool: &PgPool, order_number: &str) -> sqlx::Result<Opti
            WHERE p.order_number = $1"#,
         order_number,
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
@@ -157,22 +157,11 @@ pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Re
     )
     .fetch_optional(&mut *conn)
     .await?;
-    sqlx::query_as!(
-        OrderState,
-        r#"SELECT p.id AS payment_id, p.method AS "method: Method", p.status AS "payment_status: PaymentStatus",
-                  p.provider_txn_id, p.amount_tenge AS "amount: Money", a.id AS application_id,
-                  a.status AS "application_status: ApplicationStatus", a.payment_deadline, a.slot_id,
-                  u.id AS telegram_user_id, u.locale AS "locale: Locale"
-           FROM payments p
-           JOIN applications a ON a.id = p.application_id
-           JOIN applicants ap ON ap.id = a.applicant_id
-           JOIN telegram_users u ON u.id = ap.telegram_user_id
-           WHERE p.order_number = $1
-           FOR UPDATE OF p"#,
-        order_number,
-    )
-    .fetch_optional(conn)
-    .await
+    sqlx::query!("SELECT id FROM payments WHERE order_number = $1 FOR UPDATE", order_number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    // Read committed: with both rows held, this read sees their last committed state.
+    order_state(conn, order_number).await
 }
 
 /// How a pending payment is settled: applied to its application, or kept as late money

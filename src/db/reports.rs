@@ -151,26 +151,15 @@ pub struct ApplicationDetail {
 pub async fn application(pool: &PgPool, id: i64) -> sqlx::Result<Option<ApplicationDetail>> {
     sqlx::query_as!(
         ApplicationDetail,
-        r#"SELECT a.id, a.status AS "status: ApplicationStatus", ap.telegram_user_id, u.locale AS "locale: Locale",
-                ap.full_name, ap.iin, ap.email, ap.phone, ARRAY[c.name_kk, c.name_ru] AS "campaign!: Bilingual<String>",
-                ARRAY[cat.name_kk, cat.name_ru] AS "category!: Bilingual<String>",
-                ARRAY[tl.name_kk, tl.name_ru] AS "language!: Bilingual<String>",
-                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')]
-                    AS "combination!: Bilingual<String>",
-                a.slot_id, sl.starts_at, ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>",
-                ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>",
-                a.created_at, a.paid_at, a.payment_deadline
-         FROM applications a
-         JOIN applicants ap ON ap.id = a.applicant_id
-         LEFT JOIN telegram_users u ON u.id = ap.telegram_user_id
-         JOIN campaigns c ON c.id = a.campaign_id
-         JOIN categories cat ON cat.id = a.category_id
-         JOIN test_languages tl ON tl.code = a.test_language
-         JOIN subject_combinations sc ON sc.id = a.combination_id
-         JOIN subjects s1 ON s1.id = sc.first_subject_id
-         LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
-         JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
-         WHERE a.id = $1"#,
+        r#"SELECT v.id AS "id!", v.status AS "status!: ApplicationStatus", v.telegram_user_id AS "telegram_user_id!",
+                  u.locale AS "locale: Locale", v.full_name, v.iin, v.email, v.phone,
+                  v.campaign AS "campaign!: Bilingual<String>", v.category AS "category!: Bilingual<String>",
+                  v.language AS "language!: Bilingual<String>", v.combination AS "combination!: Bilingual<String>",
+                  v.slot_id AS "slot_id!", v.starts_at AS "starts_at!", v.city AS "city!: Bilingual<String>",
+                  v.venue AS "venue!: Bilingual<String>", v.created_at AS "created_at!", v.paid_at,
+                  v.payment_deadline AS "payment_deadline!"
+           FROM application_views v LEFT JOIN telegram_users u ON u.id = v.telegram_user_id
+           WHERE v.id = $1"#,
         id,
     )
     .fetch_optional(pool)
@@ -400,25 +389,16 @@ pub fn attendance<'a>(
 ) -> futures::stream::BoxStream<'a, sqlx::Result<AttendanceRow>> {
     sqlx::query_as!(
         AttendanceRow,
-        r#"SELECT a.id AS application_id, v.code AS venue_code, ARRAY[v.name_kk, v.name_ru] AS "venue!: Bilingual<String>",
-                ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>", sl.id AS slot_id, sl.starts_at,
-                row_number() OVER (PARTITION BY sl.id ORDER BY a.paid_at, a.id) AS "seat!",
-                ap.full_name, ap.iin, ARRAY[cat.name_kk, cat.name_ru] AS "category!: Bilingual<String>",
-                ARRAY[tl.name_kk, tl.name_ru] AS "language!: Bilingual<String>",
-                ARRAY[s1.name_kk || COALESCE(' – ' || s2.name_kk, ''), s1.name_ru || COALESCE(' – ' || s2.name_ru, '')]
-                    AS "subjects!: Bilingual<String>"
-         FROM applications a
-         JOIN applicants ap ON ap.id = a.applicant_id
-         JOIN categories cat ON cat.id = a.category_id
-         JOIN test_languages tl ON tl.code = a.test_language
-         JOIN subject_combinations sc ON sc.id = a.combination_id
-         JOIN subjects s1 ON s1.id = sc.first_subject_id
-         LEFT JOIN subjects s2 ON s2.id = sc.second_subject_id
-         JOIN slots sl ON sl.id = a.slot_id JOIN venues v ON v.id = sl.venue_id JOIN cities ci ON ci.id = v.city_id
-         WHERE a.campaign_id = $1 AND a.status = 'paid'
-           AND ($2::int IS NULL OR v.id = $2) AND ($3::bigint IS NULL OR sl.id = $3)
-           AND ($4::date IS NULL OR (sl.starts_at AT TIME ZONE $5)::date = $4)
-         ORDER BY ci.sort_order, v.code, sl.starts_at, sl.id, 7"#,
+        r#"SELECT id AS "application_id!", venue_code AS "venue_code!", venue AS "venue!: Bilingual<String>",
+                  city AS "city!: Bilingual<String>", slot_id AS "slot_id!", starts_at AS "starts_at!",
+                  row_number() OVER (PARTITION BY slot_id ORDER BY paid_at, id) AS "seat!",
+                  full_name, iin, category AS "category!: Bilingual<String>",
+                  language AS "language!: Bilingual<String>", combination AS "subjects!: Bilingual<String>"
+           FROM application_views
+           WHERE campaign_id = $1 AND status = 'paid'
+             AND ($2::int IS NULL OR venue_id = $2) AND ($3::bigint IS NULL OR slot_id = $3)
+             AND ($4::date IS NULL OR (starts_at AT TIME ZONE $5)::date = $4)
+           ORDER BY city_sort_order, venue_code, starts_at, slot_id, 7"#,
         f.campaign_id,
         f.venue_id,
         f.slot_id,

@@ -111,22 +111,7 @@ pub struct Request {
 
 /// The pending requests, oldest first, and how many there are.
 pub async fn pending(pool: &PgPool, limit: i64) -> sqlx::Result<(Vec<Request>, i64)> {
-    let rows = sqlx::query_as!(
-        Request,
-        r#"SELECT r.id, r.application_id, r.telegram_user_id, ap.full_name, ap.iin::text AS iin,
-                  r.reason AS "reason: RetestReason", r.status AS "status: RetestStatus", r.created_at,
-                  s.starts_at AS missed_at, ARRAY[ci.name_kk, ci.name_ru] AS "city!: Bilingual<String>",
-                  (SELECT count(*) FROM retest_documents d WHERE d.request_id = r.id) AS "documents!",
-                  r.decided_by, r.decided_at, r.note_kk, r.note_ru
-           FROM retest_requests r JOIN applications a ON a.id = r.application_id
-           JOIN applicants ap ON ap.id = a.applicant_id
-           JOIN slots s ON s.id = r.missed_slot_id JOIN venues v ON v.id = s.venue_id
-           JOIN cities ci ON ci.id = v.city_id
-           WHERE r.status = 'pending' ORDER BY r.created_at, r.id LIMIT $1"#,
-        limit,
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = requests(pool, None, limit).await?;
     let total =
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM retest_requests WHERE status = 'pending'"#)
             .fetch_one(pool)
@@ -135,6 +120,11 @@ pub async fn pending(pool: &PgPool, limit: i64) -> sqlx::Result<(Vec<Request>, i
 }
 
 pub async fn request(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
+    Ok(requests(pool, Some(id), 1).await?.pop())
+}
+
+/// The request `id`, or without one the pending requests (a short queue: it is read whole).
+async fn requests(pool: &PgPool, id: Option<i64>, limit: i64) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as!(
         Request,
         r#"SELECT r.id, r.application_id, r.telegram_user_id, ap.full_name, ap.iin::text AS iin,
@@ -146,10 +136,12 @@ pub async fn request(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
            JOIN applicants ap ON ap.id = a.applicant_id
            JOIN slots s ON s.id = r.missed_slot_id JOIN venues v ON v.id = s.venue_id
            JOIN cities ci ON ci.id = v.city_id
-           WHERE r.id = $1"#,
+           WHERE CASE WHEN $1::bigint IS NULL THEN r.status = 'pending' ELSE r.id = $1 END
+           ORDER BY r.created_at, r.id LIMIT $2"#,
         id,
+        limit,
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 
@@ -181,17 +173,20 @@ pub struct Decided {
     pub locale: Option<Locale>,
 }
 
-/// Approves a pending request. `None` when it is not pending (decided already).
-pub async fn approve(
+/// Decides a pending request: `Approved`, or `Refused` with the reason in both languages.
+/// `None` when it is not pending (decided already).
+pub async fn decide(
     conn: &mut PgConnection,
     id: i64,
     actor: i64,
+    verdict: RetestStatus,
+    note: Option<&Bilingual<String>>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<Decided>> {
     sqlx::query_as!(
         Decided,
         r#"WITH decided AS (
-             UPDATE retest_requests SET status = 'approved', decided_at = $3, decided_by = $2
+             UPDATE retest_requests SET status = $4, decided_at = $3, decided_by = $2, note_kk = $5, note_ru = $6
              WHERE id = $1 AND status = 'pending'
              RETURNING application_id
          )
@@ -201,35 +196,9 @@ pub async fn approve(
         id,
         actor,
         now,
-    )
-    .fetch_optional(conn)
-    .await
-}
-
-/// Refuses a pending request with the reason in both languages. `None` when it is not pending.
-pub async fn refuse(
-    conn: &mut PgConnection,
-    id: i64,
-    actor: i64,
-    note: &Bilingual<String>,
-    now: DateTime<Utc>,
-) -> sqlx::Result<Option<Decided>> {
-    sqlx::query_as!(
-        Decided,
-        r#"WITH decided AS (
-             UPDATE retest_requests SET status = 'refused', decided_at = $3, decided_by = $2,
-                                        note_kk = $4, note_ru = $5
-             WHERE id = $1 AND status = 'pending'
-             RETURNING application_id
-         )
-         SELECT d.application_id, ap.telegram_user_id, u.locale AS "locale: Locale"
-         FROM decided d JOIN applications a ON a.id = d.application_id
-         JOIN applicants ap ON ap.id = a.applicant_id JOIN telegram_users u ON u.id = ap.telegram_user_id"#,
-        id,
-        actor,
-        now,
-        note.get(Locale::Kk).as_str(),
-        note.get(Locale::Ru).as_str(),
+        verdict as RetestStatus,
+        note.map(|n| n.kk.as_str()),
+        note.map(|n| n.ru.as_str()),
     )
     .fetch_optional(conn)
     .await
