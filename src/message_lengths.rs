@@ -290,6 +290,13 @@ fn with(i18n: &I18n, l: Locale, id: &str, args: &[(&str, FluentValue<'static>)])
     i18n.try_format(l, id, args).unwrap()
 }
 
+/// The confirmation of a booking with an `n`-minute payment window.
+fn booked(i18n: &I18n, l: Locale, n: i64) -> String {
+    let args =
+        [("id", 1.into()), ("window", n.into()), ("deadline", "11:00".into()), ("fee", "5 640 ₸".into())];
+    with(i18n, l, "wizard-booked", &args)
+}
+
 fn minutes_args(n: i64) -> Vec<(&'static str, FluentValue<'static>)> {
     vec![
         ("id", 12345.into()),
@@ -330,17 +337,7 @@ fn russian_plurals_agree_with_the_number() {
             let text = with(&i18n, ru, id, &minutes_args(n));
             assert!(text.contains(left[i]), "{id} with {n}: {text}");
         }
-        let booked = with(
-            &i18n,
-            ru,
-            "wizard-booked",
-            &[
-                ("id", 1.into()),
-                ("window", n.into()),
-                ("deadline", "11:00".into()),
-                ("fee", "5 640 ₸".into()),
-            ],
-        );
+        let booked = booked(&i18n, ru, n);
         assert!(booked.contains(&format!("на {}", held[i])), "{booked}");
         let annulled = with(&i18n, ru, "pay-annulled", &[("id", 1.into()), ("window", n.into())]);
         assert!(annulled.contains(&format!("за {}", held[i])), "{annulled}");
@@ -401,17 +398,7 @@ fn kazakh_nouns_stay_singular_after_numerals() {
         }
         let queued = with(&i18n, kk, "staff-notify-queued", &[("count", n.into())]);
         assert!(queued.contains(&format!("{n} өтініш беруші.")), "{queued}");
-        let booked = with(
-            &i18n,
-            kk,
-            "wizard-booked",
-            &[
-                ("id", 1.into()),
-                ("window", n.into()),
-                ("deadline", "11:00".into()),
-                ("fee", "5 640 ₸".into()),
-            ],
-        );
+        let booked = booked(&i18n, kk, n);
         assert!(booked.contains(&format!("{n} минутқа")), "{booked}");
         for text in [queued, booked] {
             assert!(!plural_after_number(&text), "{text}");

@@ -109,18 +109,9 @@ async fn get_updates(bot: &Bot, offset: Option<i64>) -> anyhow::Result<Vec<serde
     if let Some(offset) = offset {
         body["offset"] = offset.into();
     }
-    // reqwest's errors quote the URL, and this one holds the token (teloxide strips it from
-    // its own calls, not from this one): the error goes out without it.
-    let response: serde_json::Value = bot
-        .client()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(reqwest::Error::without_url)?
-        .json()
-        .await
-        .map_err(reqwest::Error::without_url)?;
+    // The URL holds the token: teloxide strips it from its own calls' errors, not from this one.
+    let response: serde_json::Value =
+        crate::runtime::bot_api::json(bot.client().post(url).json(&body)).await?;
     if response["ok"].as_bool() != Some(true) {
         anyhow::bail!(
             "Telegram refused getUpdates: {} {}",

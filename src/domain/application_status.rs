@@ -81,12 +81,6 @@ impl ApplicationStatus {
     }
 }
 
-impl std::fmt::Display for ApplicationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,18 @@
 //! Pure types and rules, no I/O.
 
+/// `Display` as PostgreSQL spells the value (its `as_str`), for the enums mapped to
+/// PostgreSQL enums.
+macro_rules! display_as_str {
+    ($($t:ty),+) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+pub(crate) use display_as_str;
+
 mod application_status;
 mod category_year;
 mod email;
@@ -24,3 +37,5 @@ pub use retest::{
     admit, is_pdf, within_request_window,
 };
 pub use staff::{Role, StaffAction};
+
+display_as_str!(ApplicationStatus, PaymentStatus);

@@ -3,6 +3,7 @@
 //! connection that wakes workers, the health the process reports, the handled-update probe
 //! tests and benchmarks wait on, and the shutdown signal.
 
+pub mod bot_api;
 pub mod health;
 pub mod leader;
 pub mod probe;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use crate::db::applications::{self, CloseGuard};
-use crate::db::jobs::{self, DueJob};
+use crate::db::jobs::{self, DueJob, JobKind};
 use crate::db::outbox::DedupKey;
 use crate::db::{outbox, payments as db};
 use crate::domain::ApplicationStatus;
@@ -23,9 +23,8 @@ pub enum Done {
     Skipped(&'static str),
 }
 
-/// Reminds the applicant, with the payment buttons, if the application still awaits
-/// payment and no later reminder is due as well.
-pub async fn remind(
+/// A payment job: the reminder or the expiry of the application it names.
+pub async fn run_payment_job(
     conn: &mut PgConnection,
     ctx: &Ctx,
     job: &DueJob,
@@ -34,6 +33,22 @@ pub async fn remind(
     let Some(application_id) = job.application_id else {
         return Ok(Done::Skipped("no application"));
     };
+    match job.kind {
+        JobKind::PaymentExpiry => expire(conn, ctx, application_id, now).await,
+        JobKind::PaymentReminder => remind(conn, ctx, job, application_id, now).await,
+        other => anyhow::bail!("{other} is not a payment job"),
+    }
+}
+
+/// Reminds the applicant, with the payment buttons, if the application still awaits
+/// payment and no later reminder is due as well.
+async fn remind(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    job: &DueJob,
+    application_id: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Done> {
     let Some(a) = db::awaiting(conn, application_id, now).await? else {
         return Ok(Done::Skipped("no longer awaiting payment"));
     };
@@ -59,15 +74,12 @@ pub async fn remind(
 
 /// Annuls the application if it is still unpaid at its deadline: seat released, pending
 /// payments and the remaining reminders cancelled, the applicant told he may apply again.
-pub async fn expire(
+async fn expire(
     conn: &mut PgConnection,
     ctx: &Ctx,
-    job: &DueJob,
+    application_id: i64,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Done> {
-    let Some(application_id) = job.application_id else {
-        return Ok(Done::Skipped("no application"));
-    };
     let closed = applications::close(
         &mut *conn,
         application_id,

@@ -270,9 +270,10 @@ impl Export {
         let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
         tokio::spawn(async move {
             let _running = running;
+            let layout = Layout { i18n: &i18n, tz, year: self.year, locale };
             let written = match self.format {
-                Format::Csv => write_csv(&pool, &self.filter, &i18n, tz, self.year, locale, &tx).await,
-                Format::Xlsx => write_xlsx(&pool, &self.filter, &i18n, tz, self.year, locale, &tx).await,
+                Format::Csv => write_csv(&pool, &self.filter, &layout, &tx).await,
+                Format::Xlsx => write_xlsx(&pool, &self.filter, &layout, &tx).await,
             };
             match written {
                 Ok(()) => {}
@@ -304,6 +305,25 @@ impl Export {
     }
 }
 
+/// How lines become cells: in the staff member's language, at local times, with the
+/// campaign's graduation year in category names.
+struct Layout<'a> {
+    i18n: &'a I18n,
+    tz: Tz,
+    year: i32,
+    locale: Locale,
+}
+
+impl Layout<'_> {
+    fn header(&self) -> Vec<String> {
+        COLUMNS.iter().map(|k| self.i18n.t(self.locale, k)).collect()
+    }
+
+    fn cells(&self, r: &AttendanceRow) -> [String; 11] {
+        cells(r, self.locale, self.tz, self.year)
+    }
+}
+
 async fn hand_over(tx: &mpsc::Sender<Chunk>, bytes: Vec<u8>) -> Result<(), Stop> {
     tx.send(Ok(bytes)).await.map_err(|_| Stop::Gone)
 }
@@ -316,20 +336,17 @@ fn csv_chunk(start: Vec<u8>) -> csv::Writer<Vec<u8>> {
 async fn write_csv(
     pool: &PgPool,
     filter: &AttendanceFilter,
-    i18n: &I18n,
-    tz: Tz,
-    year: i32,
-    locale: Locale,
+    layout: &Layout<'_>,
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), Stop> {
     let mut chunk = csv_chunk("\u{feff}".as_bytes().to_vec());
-    let header: Vec<String> = COLUMNS.iter().map(|k| i18n.t(locale, k)).collect();
+    let header = layout.header();
     let header: Vec<Cow<str>> = header.iter().map(|h| defused(h)).collect();
     chunk.write_record(header.iter().map(|h| h.as_bytes()))?;
     let mut lines = reports::attendance(pool, filter);
     let mut written = 0u64;
     while let Some(line) = lines.next().await {
-        let cells = cells(&line?, locale, tz, year);
+        let cells = layout.cells(&line?);
         let safe = cells.each_ref().map(|c| defused(c));
         chunk.write_record(safe.iter().map(|c| c.as_bytes()))?;
         written += 1;
@@ -349,14 +366,11 @@ async fn write_csv(
 async fn write_xlsx(
     pool: &PgPool,
     filter: &AttendanceFilter,
-    i18n: &I18n,
-    tz: Tz,
-    year: i32,
-    locale: Locale,
+    layout: &Layout<'_>,
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), Stop> {
-    let sheet = i18n.t(locale, "export-sheet");
-    let header: Vec<String> = COLUMNS.iter().map(|k| i18n.t(locale, k)).collect();
+    let sheet = layout.i18n.t(layout.locale, "export-sheet");
+    let header = layout.header();
     let (rows_tx, rows_rx) = mpsc::channel::<Option<[String; 11]>>(ROWS_AHEAD);
     let out = tx.clone();
     let writer = tokio::task::spawn_blocking(move || xlsx_file(&sheet, &header, rows_rx, &out));
@@ -365,7 +379,7 @@ async fn write_xlsx(
     while let Some(line) = lines.next().await {
         match line {
             Ok(line) => {
-                if rows_tx.send(Some(cells(&line, locale, tz, year))).await.is_err() {
+                if rows_tx.send(Some(layout.cells(&line))).await.is_err() {
                     break; // The writer stopped; its result says why.
                 }
             }

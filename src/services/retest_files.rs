@@ -65,15 +65,9 @@ pub async fn open(ctx: &Ctx, actor: i64, id: i64, position: i16) -> anyhow::Resu
         }
         None => anyhow::bail!("the Bot API is not wired yet"),
     };
-    let found: Envelope = client()
-        .get(format!("{api}/bot{token}/getFile"))
-        .query(&[("file_id", doc.file_id.as_str())])
-        .send()
-        .await
-        .map_err(reqwest::Error::without_url)?
-        .json()
-        .await
-        .map_err(reqwest::Error::without_url)?;
+    let request =
+        client().get(format!("{api}/bot{token}/getFile")).query(&[("file_id", doc.file_id.as_str())]);
+    let found: Envelope = crate::runtime::bot_api::json(request).await?;
     let path = match found {
         Envelope { ok: true, result: Some(TgFile { file_path: Some(p) }), .. } => p,
         Envelope { description, .. } => {

@@ -31,12 +31,12 @@ async fn step(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<bool> {
         return Ok(false);
     };
     let result = match job.kind {
-        JobKind::PaymentReminder => expiry::remind(&mut tx, ctx, &job, now).await,
-        JobKind::PaymentExpiry => expiry::expire(&mut tx, ctx, &job, now).await,
+        JobKind::PaymentReminder | JobKind::PaymentExpiry => {
+            expiry::run_payment_job(&mut tx, ctx, &job, now).await
+        }
         JobKind::SlotChanged => slot_changed(&mut tx, ctx, &job).await,
-        JobKind::WaitlistOffer => crate::services::waitlist::send_offer(&mut tx, ctx, &job, now).await,
-        JobKind::WaitlistOfferExpiry => {
-            crate::services::waitlist::expire_offer(&mut tx, ctx, &job, now).await
+        JobKind::WaitlistOffer | JobKind::WaitlistOfferExpiry => {
+            crate::services::waitlist::run_offer_job(&mut tx, ctx, &job, now).await
         }
     };
     match result {
