@@ -89,7 +89,7 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::
     if let Some(until) = hold_limited_until(&mut *tx, applicant, a.now, cap).await? {
         return Ok(Booked::HoldLimit(until));
     }
-    let id: Option<i64> = sqlx::query_scalar!(
+    let booked = sqlx::query!(
         r#"WITH open_campaign AS (
              SELECT id FROM campaigns
              WHERE id = $2 AND $7 >= registration_opens_at
@@ -108,15 +108,9 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::
              SELECT $1, $2, $3, $4, $5, seat.id, 'awaiting_payment', $8, $7, $7
              FROM seat
              RETURNING id
-         ), jobs AS (
-             INSERT INTO scheduled_jobs (kind, application_id, due_at, payload)
-             SELECT 'payment_reminder', app.id, $8 - make_interval(mins => m), jsonb_build_object('minutes_left', m)
-             FROM app, unnest($9::int[]) AS m
-             WHERE $8 - make_interval(mins => m) > $7
-             UNION ALL
-             SELECT 'payment_expiry', app.id, $8, '{}'::jsonb FROM app
          )
-         SELECT id AS "id!" FROM app"#,
+         -- Selecting the jobs' count makes them part of the statement's result, so they run.
+         SELECT app.id AS "id!", schedule_payment_jobs(app.id, $8, $7, $9) AS "jobs!" FROM app"#,
         applicant,
         a.campaign_id,
         a.category_id,
@@ -130,7 +124,7 @@ pub async fn book(pool: &PgPool, a: &NewApplication<'_>, cap: HoldCap) -> sqlx::
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(id.map_or(Booked::NoSeat, Booked::Booked))
+    Ok(booked.map_or(Booked::NoSeat, |b| Booked::Booked(b.id)))
 }
 
 /// The applicant's live application in a campaign, if any, with its status.

@@ -206,7 +206,7 @@ pub async fn accept(pool: &PgPool, a: &Acceptance<'_>) -> sqlx::Result<Accepted>
     )
     .execute(&mut *tx)
     .await?;
-    let inserted = sqlx::query_scalar!(
+    let inserted = sqlx::query!(
         r#"WITH app AS (
              INSERT INTO applications (applicant_id, campaign_id, category_id, test_language,
                                        combination_id, slot_id, status, payment_deadline, created_at, updated_at)
@@ -214,17 +214,10 @@ pub async fn accept(pool: &PgPool, a: &Acceptance<'_>) -> sqlx::Result<Accepted>
                     'awaiting_payment', $5, $4, $4
              FROM waitlist_entries w WHERE w.id = $2
              RETURNING id
-         ), jobs AS (
-             INSERT INTO scheduled_jobs (kind, application_id, due_at, payload)
-             SELECT 'payment_reminder', app.id, $5 - make_interval(mins => m), jsonb_build_object('minutes_left', m)
-             FROM app, unnest($6::int[]) AS m
-             WHERE $5 - make_interval(mins => m) > $4
-             UNION ALL
-             SELECT 'payment_expiry', app.id, $5, '{}'::jsonb FROM app
          ), offer AS (
              UPDATE waitlist_offers SET application_id = (SELECT id FROM app) WHERE id = $7
          )
-         SELECT id AS "id!" FROM app"#,
+         SELECT app.id AS "id!", schedule_payment_jobs(app.id, $5, $4, $6) AS "jobs!" FROM app"#,
         applicant,
         offer.entry_id,
         offer.slot_id,
@@ -236,7 +229,7 @@ pub async fn accept(pool: &PgPool, a: &Acceptance<'_>) -> sqlx::Result<Accepted>
     .fetch_one(&mut *tx)
     .await;
     let application_id = match inserted {
-        Ok(id) => id,
+        Ok(row) => row.id,
         Err(e) if crate::db::violates(&e, crate::db::applications::ONE_ACTIVE) => {
             return Ok(Accepted::ActiveApplication);
         }
