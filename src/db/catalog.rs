@@ -54,13 +54,13 @@ pub async fn combinations(pool: &PgPool) -> sqlx::Result<Vec<Named<i16>>> {
     .await
 }
 
-/// Cities (of the region, when given) with at least one free seat in a future slot of the
-/// campaign.
+/// Cities (of the region, when given) with at least one free seat in a slot of the campaign
+/// starting after `after` (now for the wizard, the next local day for a retest).
 pub async fn cities_with_seats(
     pool: &PgPool,
     campaign: i64,
     region: Option<i32>,
-    now: DateTime<Utc>,
+    after: DateTime<Utc>,
 ) -> sqlx::Result<Vec<Named<i32>>> {
     sqlx::query_as!(
         Named,
@@ -71,7 +71,7 @@ pub async fn cities_with_seats(
                            AND s.booked < s.capacity)
            ORDER BY ci.sort_order, ci.id"#,
         campaign,
-        now,
+        after,
         region,
     )
     .fetch_all(pool)

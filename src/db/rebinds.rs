@@ -97,26 +97,26 @@ pub struct Request {
 
 /// Open requests, oldest first.
 pub async fn open_requests(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<Request>> {
-    sqlx::query_as!(
-        Request,
-        r#"SELECT id AS "id!", telegram_user_id AS "telegram_user_id!", first_name, iin AS "iin!", email, phone,
-                  status AS "status!: RebindStatus", created_at AS "created_at!", resolved_at, resolved_by, note, holder
-           FROM rebind_request_views WHERE status = 'open' ORDER BY created_at, id LIMIT $1"#,
-        limit,
-    )
-    .fetch_all(pool)
-    .await
+    requests(pool, None, limit).await
 }
 
 pub async fn request(pool: &PgPool, id: i64) -> sqlx::Result<Option<Request>> {
+    Ok(requests(pool, Some(id), 1).await?.pop())
+}
+
+/// The request `id`, or without one the open requests (a short queue).
+async fn requests(pool: &PgPool, id: Option<i64>, limit: i64) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as!(
         Request,
         r#"SELECT id AS "id!", telegram_user_id AS "telegram_user_id!", first_name, iin AS "iin!", email, phone,
                   status AS "status!: RebindStatus", created_at AS "created_at!", resolved_at, resolved_by, note, holder
-           FROM rebind_request_views WHERE id = $1"#,
+           FROM rebind_request_views
+           WHERE CASE WHEN $1::bigint IS NULL THEN status = 'open' ELSE id = $1 END
+           ORDER BY created_at, id LIMIT $2"#,
         id,
+        limit,
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 

@@ -287,26 +287,3 @@ pub async fn is_retest(pool: &PgPool, application: i64) -> sqlx::Result<bool> {
     .fetch_one(pool)
     .await
 }
-
-/// Cities with a free seat in the campaign on a later local day than `today`.
-pub async fn cities_after(
-    pool: &PgPool,
-    campaign: i64,
-    today: NaiveDate,
-    tz: &str,
-) -> sqlx::Result<Vec<crate::db::catalog::Named<i32>>> {
-    sqlx::query_as!(
-        crate::db::catalog::Named,
-        r#"SELECT ci.id, ARRAY[ci.name_kk, ci.name_ru] AS "name!: Bilingual<String>"
-           FROM cities ci
-           WHERE EXISTS (SELECT 1 FROM slots s JOIN venues v ON v.id = s.venue_id
-                         WHERE v.city_id = ci.id AND s.campaign_id = $1 AND s.booked < s.capacity
-                           AND (s.starts_at AT TIME ZONE $3)::date > $2)
-           ORDER BY ci.sort_order, ci.id"#,
-        campaign,
-        today,
-        tz,
-    )
-    .fetch_all(pool)
-    .await
-}

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::db::applicants::Applicant;
 use crate::domain::{ApplicationStatus, Method, Money, PaymentStatus};
 use crate::i18n::Bilingual;
 
@@ -121,16 +122,6 @@ pub async fn remove(pool: &PgPool, telegram_user_id: i64, removed_by: i64) -> sq
     Ok(done.rows_affected() == 1)
 }
 
-#[derive(Debug, Clone)]
-pub struct FoundApplicant {
-    pub id: i64,
-    pub telegram_user_id: i64,
-    pub full_name: Option<String>,
-    pub iin: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
 /// What a staff search names, already normalised; each kind is one indexed lookup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindKey {
@@ -145,7 +136,7 @@ pub enum FindKey {
 
 /// The applicant the key names (at most one: each key is unique to an applicant), by one
 /// indexed lookup.
-pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<FoundApplicant>> {
+pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option<Applicant>> {
     let (mut iin, mut email, mut phone, mut order, mut application) = (None, None, None, None, None);
     match key {
         FindKey::Iin(v) => iin = Some(v.as_str()),
@@ -158,7 +149,7 @@ pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option
     // parameter is NULL find nothing at the cost of an index probe. A filter shared by all
     // kinds (`iin = $1 OR email = $2 …`) would be planned as a scan of the table.
     sqlx::query_as!(
-        FoundApplicant,
+        Applicant,
         r#"WITH wanted AS (
                SELECT id FROM applicants WHERE iin = $1
                UNION ALL SELECT id FROM applicants WHERE email = $2
@@ -167,7 +158,7 @@ pub async fn find_applicant(pool: &PgPool, key: &FindKey) -> sqlx::Result<Option
                          WHERE p.order_number = $4
                UNION ALL SELECT applicant_id FROM applications WHERE id = $5
            )
-           SELECT ap.id, ap.telegram_user_id, ap.full_name, ap.iin, ap.email, ap.phone
+           SELECT ap.id, ap.telegram_user_id, ap.email, ap.iin, ap.full_name, ap.birth_date, ap.phone
            FROM applicants ap WHERE ap.id = (SELECT id FROM wanted LIMIT 1)"#,
         iin,
         email,

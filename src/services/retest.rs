@@ -253,7 +253,8 @@ pub async fn book(ctx: &Ctx, telegram_user_id: i64, id: i64, slot: i64) -> anyho
 
 /// Cities with a free seat on a later day of the campaign.
 pub async fn cities(ctx: &Ctx, campaign: i64) -> anyhow::Result<Vec<crate::services::catalog::Named<i32>>> {
-    Ok(retests::cities_after(&ctx.db, campaign, today(ctx), ctx.config.timezone.name()).await?)
+    let tomorrow = crate::services::catalog::day_bounds(today(ctx), ctx.config.timezone).1;
+    Ok(crate::db::catalog::cities_with_seats(&ctx.db, campaign, None, tomorrow).await?)
 }
 
 /// Days after today with a free seat in the city.

@@ -1,12 +1,11 @@
 //! Staff actions. Each one checks the actor's role and writes the audit log.
 
+use crate::db::applicants::Applicant;
 use crate::db::campaigns;
 pub use crate::db::campaigns::Campaign;
 use crate::db::outbox::{DedupKey, NewMessage};
 pub use crate::db::staff::Role;
-use crate::db::staff::{
-    self as store, FindKey, FoundApplicant, FoundApplication, FoundPayment, SlotLoad, Stats,
-};
+use crate::db::staff::{self as store, FindKey, FoundApplication, FoundPayment, SlotLoad, Stats};
 use crate::db::{applications, audit, refunds};
 use crate::domain::{ApplicationStatus, Iin, Phone, StaffAction};
 use crate::payments::order_number;
@@ -44,7 +43,7 @@ pub async fn is_staff(ctx: &Ctx, user: i64) -> sqlx::Result<bool> {
 }
 
 pub struct Found {
-    pub applicant: FoundApplicant,
+    pub applicant: Applicant,
     pub applications: Vec<FoundApplication>,
     pub payments: Vec<FoundPayment>,
 }
@@ -80,7 +79,7 @@ pub fn find_keys(query: &str) -> Vec<FindKey> {
 }
 
 pub async fn find(ctx: &Ctx, actor: i64, query: &str) -> anyhow::Result<Vec<Found>> {
-    let mut applicants: Vec<FoundApplicant> = vec![];
+    let mut applicants: Vec<Applicant> = vec![];
     for key in find_keys(query) {
         if let Some(a) = store::find_applicant(&ctx.db, &key).await?
             && !applicants.iter().any(|seen| seen.id == a.id)
