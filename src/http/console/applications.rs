@@ -8,7 +8,7 @@ use minijinja::context;
 use minijinja::value::Value;
 use serde::Deserialize;
 
-use super::{ConsoleError, Staff, fmt, opt, page};
+use super::{ConsoleError, CsrfForm, Staff, fmt, opt, page};
 use crate::domain::StaffAction;
 use crate::i18n::Locale;
 use crate::services::Ctx;
@@ -182,12 +182,6 @@ pub async fn confirm(
     staff.may(action.staff_action())?;
     let values = context! { id => id, action => action.as_str() };
     page(&ctx, &staff, "console/confirm.html", values)
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST …/{action}`: does it, then shows the application with the outcome.

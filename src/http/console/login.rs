@@ -6,14 +6,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{ConsoleError, Staff, public_page};
+use super::{ConsoleError, CsrfForm, Staff, public_page};
 use crate::i18n::Locale;
 use crate::services::Ctx;
 use crate::services::console::{self, SignIn};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LoginQuery {
-    #[serde(default)]
     token: String,
 }
 
@@ -40,12 +40,6 @@ pub async fn login(State(ctx): State<Ctx>, Query(q): Query<LoginQuery>) -> Resul
         SignIn::Expired => public_page(&ctx, l, StatusCode::GONE, "console-link-expired", true),
         SignIn::Invalid => public_page(&ctx, l, StatusCode::BAD_REQUEST, "console-link-invalid", true),
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
 }
 
 pub async fn logout(

@@ -123,6 +123,13 @@ pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
     })
 }
 
+/// A form that carries nothing but its CSRF token (a button that does one thing).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
 impl Staff {
     /// 403 unless the permission table lets his role take `action`.
     pub fn may(&self, action: StaffAction) -> Result<(), ConsoleError> {

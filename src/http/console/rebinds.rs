@@ -59,13 +59,11 @@ pub async fn request(
     page(&ctx, &staff, "console/rebind_request.html", context! { r => row(&ctx, &r, false) })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RebindForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     iin: String,
-    #[serde(default)]
     telegram: String,
 }
 
@@ -130,11 +128,10 @@ pub async fn apply(
     render(&ctx, &staff, Some(n)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RefuseForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     note: String,
 }
 

@@ -7,14 +7,14 @@ use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{ConsoleError, Staff, fmt, page};
+use super::{ConsoleError, CsrfForm, Staff, fmt, page};
 use crate::domain::StaffAction;
 use crate::services::Ctx;
 use crate::services::console;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RefundFilter {
-    #[serde(default)]
     all: Option<String>,
 }
 
@@ -42,12 +42,6 @@ async fn render(ctx: &Ctx, staff: &Staff, all: bool, notice: Option<&str>) -> Re
         })
         .collect::<Vec<_>>();
     page(ctx, staff, "console/refunds.html", context! { rows => rows, all => all, notice => notice })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 pub async fn done(

@@ -92,13 +92,11 @@ pub async fn document(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     note_kk: String,
-    #[serde(default)]
     note_ru: String,
 }
 
@@ -146,13 +144,11 @@ async fn decide(
     render(ctx, staff, Some(n)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LateForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     iin: String,
-    #[serde(default)]
     hours: String,
 }
 

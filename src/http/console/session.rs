@@ -94,23 +94,16 @@ async fn current(ctx: &Ctx, code: &str) -> Result<toml::Table, ConsoleError> {
     service::current(ctx, code).await?.ok_or(ConsoleError::NotFound)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SettingsForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     registration_opens: String,
-    #[serde(default)]
     registration_closes: String,
-    #[serde(default)]
     database_closes: String,
-    #[serde(default)]
     tests_from: String,
-    #[serde(default)]
     tests_until: String,
-    #[serde(default)]
     fee_tenge: String,
-    #[serde(default)]
     payment_window_minutes: String,
 }
 
@@ -135,21 +128,15 @@ pub async fn settings(
     proposal(&ctx, &staff, &code, p)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct VenueForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     code: String,
-    #[serde(default)]
     city: String,
-    #[serde(default)]
     name_kk: String,
-    #[serde(default)]
     name_ru: String,
-    #[serde(default)]
     address_kk: String,
-    #[serde(default)]
     address_ru: String,
 }
 
@@ -199,15 +186,12 @@ pub async fn sheet(
     proposal(&ctx, &staff, &code, p)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ApplyForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     text: String,
-    #[serde(default)]
     allow_live_changes: Option<String>,
-    #[serde(default)]
     notify: Option<String>,
 }
 
