@@ -111,8 +111,9 @@ pub async fn join(pool: &PgPool, e: &NewEntry<'_>) -> sqlx::Result<Joined> {
     )
     .fetch_all(&mut *tx)
     .await?;
-    let status = sqlx::query_scalar!(
-        r#"SELECT status::text AS "status!" FROM waitlist_entries WHERE id = $1"#,
+    // The fill above may have offered him a seat at once.
+    let offered = sqlx::query_scalar!(
+        r#"SELECT status = 'offered' AS "offered!" FROM waitlist_entries WHERE id = $1"#,
         entry_id
     )
     .fetch_one(&mut *tx)
@@ -126,7 +127,7 @@ pub async fn join(pool: &PgPool, e: &NewEntry<'_>) -> sqlx::Result<Joined> {
     )
     .await?;
     tx.commit().await?;
-    Ok(Joined::Joined { entry_id, offered: status == "offered" })
+    Ok(Joined::Joined { entry_id, offered })
 }
 
 /// The applicant's place in line (waiting or being offered a seat) as he sees it.
