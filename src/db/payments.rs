@@ -141,13 +141,16 @@ pub async fn order_state(db: impl PgExecutor<'_>, order_number: &str) -> sqlx::R
     .await
 }
 
-/// Like [`order_state`], holding the payment and the application until commit, so that a
-/// concurrent callback, staff action or expiry waits and then sees the outcome.
+/// Like [`order_state`], holding the application until commit, so that a concurrent
+/// callback, staff action or expiry waits and then sees the outcome.
 ///
-/// Lock order: the application, then its payment. The expiry (its job, then the
-/// application, then the payments) and a cancellation (the application, then the
-/// payments) take them in the same order; `FOR UPDATE OF p, a` in one statement locked the
-/// payment first and deadlocked with them at the deadline.
+/// The application's lock is the payment's too: every statement that changes a payment's
+/// status holds its application's row (settling goes through here; `applications::close`
+/// and `withdraw_before_test` update the application in the statement that cancels its
+/// payments). Read committed: once the lock is held, the read that follows sees the last
+/// committed state of both, and nothing changes it until commit. Two round trips, as a
+/// locking read would take: the application first, as the expiry and a cancellation do
+/// (one `FOR UPDATE OF p, a` locked the payment first and deadlocked with them).
 pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Result<Option<OrderState>> {
     sqlx::query!(
         "SELECT a.id FROM applications a
@@ -157,10 +160,6 @@ pub async fn lock_order(conn: &mut PgConnection, order_number: &str) -> sqlx::Re
     )
     .fetch_optional(&mut *conn)
     .await?;
-    sqlx::query!("SELECT id FROM payments WHERE order_number = $1 FOR UPDATE", order_number)
-        .fetch_optional(&mut *conn)
-        .await?;
-    // Read committed: with both rows held, this read sees their last committed state.
     order_state(conn, order_number).await
 }
 
