@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::Notify;
 
 #[derive(Clone)]
@@ -94,18 +94,9 @@ impl Mailbox {
                 b"250 OK\r\n"
             } else if upper == "DATA" {
                 write.write_all(b"354 go ahead\r\n").await?;
-                let mut data = Vec::new();
-                loop {
-                    line.clear();
-                    if lines.read_line(&mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" || line == ".\n" {
-                        break;
-                    }
-                    let bytes = line.as_bytes();
-                    data.extend_from_slice(if line.starts_with("..") { &bytes[1..] } else { bytes });
-                }
+                let Some(data) = read_data(&mut lines).await? else {
+                    return Ok(());
+                };
                 if let Some(code) = code_in(&data) {
                     let mut codes = self.codes.lock().expect("not poisoned");
                     for to in rcpt.drain(..) {
@@ -128,6 +119,24 @@ impl Mailbox {
 
 /// The six-digit code of a confirmation email: the first six-digit run of its text part,
 /// decoded (lettre writes Cyrillic text as quoted-printable or base64).
+/// An SMTP `DATA` section up to its lone `.` line, dot-unstuffed; `None` when the client
+/// hung up before the end. (The tests' SMTP sink reads messages with it too.)
+pub async fn read_data(lines: &mut (impl AsyncBufRead + Unpin)) -> std::io::Result<Option<Vec<u8>>> {
+    let mut data = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(None);
+        }
+        if line == ".\r\n" || line == ".\n" {
+            return Ok(Some(data));
+        }
+        let bytes = line.as_bytes();
+        data.extend_from_slice(if line.starts_with("..") { &bytes[1..] } else { bytes });
+    }
+}
+
 fn code_in(message: &[u8]) -> Option<String> {
     let text = mail_parser::MessageParser::default().parse(message)?.body_text(0)?.into_owned();
     text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_string)

@@ -137,18 +137,9 @@ async fn session(socket: tokio::net::TcpStream, srv: Arc<Inner>) -> std::io::Res
             b"250 OK\r\n"
         } else if upper == "DATA" {
             write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
-            let mut data = Vec::new();
-            loop {
-                line.clear();
-                if lines.read_line(&mut line).await? == 0 {
-                    return Ok(());
-                }
-                if line == ".\r\n" || line == ".\n" {
-                    break;
-                }
-                let l = line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line);
-                data.extend_from_slice(l.as_bytes());
-            }
+            let Some(data) = ent_bot::rehearse::mailbox::read_data(&mut lines).await? else {
+                return Ok(());
+            };
             let parsed = mail_parser::MessageParser::default().parse(&data[..]).expect("parsable email");
             let mail = ReceivedMail {
                 to: rcpt.clone(),
