@@ -14,14 +14,12 @@
 //! TEST_DATABASE_URL) names the PostgreSQL server; the benchmark creates its own scratch
 //! database there and drops it afterwards.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ent_bot::app::{App, Options};
-use ent_bot::config::Config;
+use ent_bot::app::App;
 use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
 use ent_bot::payments::Method;
 use sqlx::PgPool;
@@ -97,7 +95,9 @@ async fn run(database_url: &str) -> anyhow::Result<()> {
         // A chat Telegram knows: the applicant wrote to the bot before.
         emulator.user((FIRST_USER + i) as u64, "Bench", Some("ru"));
     }
-    let app = start_app(database_url, &emulator, pool.clone()).await?;
+    // The benchmark plays Kaspi from loopback.
+    let app =
+        common::start_app(database_url, &emulator, pool.clone(), &[("KASPI_ALLOW_LOOPBACK", "true")]).await?;
 
     let mut waiters = vec![];
     for (i, due_at) in due.iter().copied().enumerate() {
@@ -243,20 +243,6 @@ async fn filler_jobs(pool: &PgPool) -> anyhow::Result<()> {
     .await?;
     sqlx::query("ANALYZE scheduled_jobs").execute(pool).await?;
     Ok(())
-}
-
-async fn start_app(database_url: &str, emulator: &Emulator, pool: PgPool) -> anyhow::Result<App> {
-    let env: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", database_url.to_string()),
-        ("BOT_TOKEN", emulator.token().to_string()),
-        ("TELEGRAM_API_URL", emulator.api_url().to_string()),
-        ("HTTP_ADDR", "127.0.0.1:0".to_string()),
-        ("CARD_API_SECRET", "bench".to_string()),
-        // The benchmark plays Kaspi from loopback.
-        ("KASPI_ALLOW_LOOPBACK", "true".to_string()),
-    ]);
-    let config = Config::from_lookup(|k| env.get(k).cloned())?;
-    App::build(config, Options { pool: Some(pool), ..Options::default() }).await
 }
 
 async fn select_1(pool: &PgPool) -> anyhow::Result<Stats> {

@@ -13,12 +13,9 @@
 //! Run: `scripts/bench.sh waitlist`. TEST_DATABASE_URL names the PostgreSQL server; the
 //! benchmark creates its own scratch database there and drops it afterwards.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ent_bot::app::{App, Options};
-use ent_bot::config::Config;
 use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
 use sqlx::PgPool;
 use telegram_emulator::{Emulator, EmulatorConfig};
@@ -75,7 +72,8 @@ async fn run(database_url: &str) -> anyhow::Result<()> {
     for i in 0..SAMPLES as i64 {
         emulator.user((REMINDED + i) as u64, "Bench", Some("ru"));
     }
-    let app = start_app(database_url, &emulator, pool.clone()).await?;
+    let app = common::start_app(database_url, &emulator, pool.clone(), &[("KASPI_ALLOWED_IPS", "127.0.0.1")])
+        .await?;
 
     // Offers: a seat of a different slot freed every SPACING.
     let mut waiters = vec![];
@@ -268,19 +266,6 @@ async fn hold_seats(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
         }
     }
     Ok(ids)
-}
-
-async fn start_app(database_url: &str, emulator: &Emulator, pool: PgPool) -> anyhow::Result<App> {
-    let env: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", database_url.to_string()),
-        ("BOT_TOKEN", emulator.token().to_string()),
-        ("TELEGRAM_API_URL", emulator.api_url().to_string()),
-        ("HTTP_ADDR", "127.0.0.1:0".to_string()),
-        ("CARD_API_SECRET", "bench".to_string()),
-        ("KASPI_ALLOWED_IPS", "127.0.0.1".to_string()),
-    ]);
-    let config = Config::from_lookup(|k| env.get(k).cloned())?;
-    App::build(config, Options { pool: Some(pool), ..Options::default() }).await
 }
 
 async fn select_1(pool: &PgPool) -> anyhow::Result<Stats> {

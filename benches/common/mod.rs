@@ -1,4 +1,5 @@
-//! What every benchmark needs: a scratch database on the local server, dropped afterwards.
+//! What every benchmark needs: a scratch database on the local server, dropped afterwards;
+//! and, for those that run the whole app against the emulator, the app.
 
 use std::future::Future;
 
@@ -26,4 +27,26 @@ where
     let result = body(url.to_string()).await;
     admin.execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str()).await?;
     result
+}
+
+/// The app on a free port against `emulator`, on `pool`, with `extra` settings (how the
+/// benchmark plays Kaspi). Only the benchmarks that run the whole app use it.
+#[allow(dead_code)]
+pub async fn start_app(
+    database_url: &str,
+    emulator: &telegram_emulator::Emulator,
+    pool: sqlx::PgPool,
+    extra: &[(&'static str, &str)],
+) -> anyhow::Result<ent_bot::app::App> {
+    let mut env: std::collections::HashMap<&str, String> = std::collections::HashMap::from([
+        ("DATABASE_URL", database_url.to_string()),
+        ("BOT_TOKEN", emulator.token().to_string()),
+        ("TELEGRAM_API_URL", emulator.api_url().to_string()),
+        ("HTTP_ADDR", "127.0.0.1:0".to_string()),
+        ("CARD_API_SECRET", "bench".to_string()),
+    ]);
+    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let config = ent_bot::config::Config::from_lookup(|k| env.get(k).cloned())?;
+    let options = ent_bot::app::Options { pool: Some(pool), ..ent_bot::app::Options::default() };
+    ent_bot::app::App::build(config, options).await
 }
