@@ -118,6 +118,7 @@ async fn run(database_url: &str) -> anyhow::Result<()> {
 
     let base = format!("http://{}", app.http_addr);
     let orders = orders(&app, &applications).await?;
+    ready(&base).await?;
     let healthz = {
         let url = format!("{base}/healthz");
         hammer(HTTP_REQUESTS, move |_| client_get(url.clone())).await?
@@ -274,6 +275,21 @@ async fn orders(app: &App, applications: &[i64]) -> anyhow::Result<Vec<String>> 
         }
     }
     Ok(orders)
+}
+
+/// Waits until `/healthz` says the app takes traffic (updates can reach it), as a load
+/// balancer would: before that it answers 503 and is no baseline.
+async fn ready(base: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = CLIENT.get(format!("{base}/healthz")).send().await?;
+        if response.status().is_success() {
+            return Ok(());
+        }
+        let reason = response.text().await?;
+        anyhow::ensure!(Instant::now() < deadline, "/healthz never became ready: {reason}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
