@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ent_bot::app::App;
-use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
 use ent_bot::payments::Method;
 use sqlx::PgPool;
 use telegram_emulator::{Emulator, EmulatorConfig};
@@ -54,9 +53,6 @@ impl Stats {
 }
 
 mod common;
-
-/// Each simulated applicant books once: the cap on unpaid holds never bites.
-const NO_CAP: HoldCap = HoldCap { holds: 1_000_000, window: chrono::Duration::hours(24) };
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -201,34 +197,9 @@ async fn hold_seats(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
     .bind(last)
     .execute(pool)
     .await?;
-    let (campaign, category, combination, slot): (i64, i16, i16, i64) = sqlx::query_as(
-        "SELECT (SELECT min(id) FROM campaigns), (SELECT min(id) FROM categories),
-                (SELECT min(id) FROM subject_combinations),
-                (SELECT id FROM slots ORDER BY starts_at, id LIMIT 1)",
-    )
-    .fetch_one(pool)
-    .await?;
-    sqlx::query("UPDATE slots SET capacity = 100000 WHERE id = $1").bind(slot).execute(pool).await?;
-    let mut ids = vec![];
-    for user in FIRST_USER..=last {
-        let now = Utc::now();
-        let a = NewApplication {
-            telegram_user_id: user,
-            campaign_id: campaign,
-            category_id: category,
-            test_language: "ru",
-            combination_id: combination,
-            slot_id: slot,
-            now,
-            payment_deadline: now + chrono::Duration::minutes(60),
-            reminder_minutes: &[30, 10],
-        };
-        match book(pool, &a, NO_CAP).await? {
-            Booked::Booked(id) => ids.push(id),
-            other => anyhow::bail!("no seat: {other:?}"),
-        }
-    }
-    Ok(ids)
+    let slot: i64 =
+        sqlx::query_scalar("SELECT id FROM slots ORDER BY starts_at, id LIMIT 1").fetch_one(pool).await?;
+    common::hold_seats_on(pool, slot, FIRST_USER..last + 1).await
 }
 
 /// Jobs due tomorrow: they only make the table and its index the size of a busy day.

@@ -16,7 +16,6 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
 use sqlx::PgPool;
 use telegram_emulator::{Emulator, EmulatorConfig};
 
@@ -30,7 +29,6 @@ const LEAD: Duration = Duration::from_secs(2);
 /// The waiting applicants are FIRST.., the reminded ones REMINDED..
 const FIRST: i64 = 2_000_000;
 const REMINDED: i64 = 3_000_000;
-const NO_CAP: HoldCap = HoldCap { holds: 1_000_000, window: chrono::Duration::hours(24) };
 
 struct Stats {
     n: usize,
@@ -238,34 +236,9 @@ async fn check_offers(pool: &PgPool, freed: &[i64]) -> anyhow::Result<()> {
 /// are the due jobs measured), on a slot of their own.
 async fn hold_seats(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
     applicants(pool, REMINDED, SAMPLES as i64).await?;
-    let (campaign, category, combination, slot): (i64, i16, i16, i64) = sqlx::query_as(
-        "SELECT (SELECT min(id) FROM campaigns), (SELECT min(id) FROM categories),
-                (SELECT min(id) FROM subject_combinations),
-                (SELECT id FROM slots ORDER BY id DESC LIMIT 1)",
-    )
-    .fetch_one(pool)
-    .await?;
-    sqlx::query("UPDATE slots SET capacity = 100000 WHERE id = $1").bind(slot).execute(pool).await?;
-    let mut ids = vec![];
-    for user in REMINDED..REMINDED + SAMPLES as i64 {
-        let now = Utc::now();
-        let a = NewApplication {
-            telegram_user_id: user,
-            campaign_id: campaign,
-            category_id: category,
-            test_language: "ru",
-            combination_id: combination,
-            slot_id: slot,
-            now,
-            payment_deadline: now + chrono::Duration::minutes(60),
-            reminder_minutes: &[30, 10],
-        };
-        match book(pool, &a, NO_CAP).await? {
-            Booked::Booked(id) => ids.push(id),
-            other => anyhow::bail!("no seat: {other:?}"),
-        }
-    }
-    Ok(ids)
+    let slot: i64 =
+        sqlx::query_scalar("SELECT id FROM slots ORDER BY id DESC LIMIT 1").fetch_one(pool).await?;
+    common::hold_seats_on(pool, slot, REMINDED..REMINDED + SAMPLES as i64).await
 }
 
 async fn select_1(pool: &PgPool) -> anyhow::Result<Stats> {

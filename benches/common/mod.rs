@@ -50,3 +50,44 @@ pub async fn start_app(
     let options = ent_bot::app::Options { pool: Some(pool), ..ent_bot::app::Options::default() };
     ent_bot::app::App::build(config, options).await
 }
+
+/// Holds a seat for each of `users` (applicants with a bound IIN) on `slot`, made large
+/// enough, through the production booking statement; their payment jobs are what the
+/// benchmarks that use it measure. Returns the application ids.
+#[allow(dead_code)]
+pub async fn hold_seats_on(
+    pool: &sqlx::PgPool,
+    slot: i64,
+    users: std::ops::Range<i64>,
+) -> anyhow::Result<Vec<i64>> {
+    use ent_bot::db::applications::{Booked, HoldCap, NewApplication, book};
+    // Each simulated applicant books once: the cap on unpaid holds never bites.
+    let no_cap = HoldCap { holds: 1_000_000, window: chrono::Duration::hours(24) };
+    let (campaign, category, combination): (i64, i16, i16) = sqlx::query_as(
+        "SELECT (SELECT min(id) FROM campaigns), (SELECT min(id) FROM categories),
+                (SELECT min(id) FROM subject_combinations)",
+    )
+    .fetch_one(pool)
+    .await?;
+    sqlx::query("UPDATE slots SET capacity = 100000 WHERE id = $1").bind(slot).execute(pool).await?;
+    let mut ids = vec![];
+    for user in users {
+        let now = chrono::Utc::now();
+        let a = NewApplication {
+            telegram_user_id: user,
+            campaign_id: campaign,
+            category_id: category,
+            test_language: "ru",
+            combination_id: combination,
+            slot_id: slot,
+            now,
+            payment_deadline: now + chrono::Duration::minutes(60),
+            reminder_minutes: &[30, 10],
+        };
+        match book(pool, &a, no_cap).await? {
+            Booked::Booked(id) => ids.push(id),
+            other => anyhow::bail!("no seat: {other:?}"),
+        }
+    }
+    Ok(ids)
+}

@@ -301,18 +301,7 @@ async fn an_update_that_keeps_failing_is_parked_and_the_chat_goes_on() {
     let app = spawn_app_with(&[("ADMIN_IDS", "63100")]).await;
     app.seed().await;
     // A fault only this address meets, below the bot, as a broken constraint would be.
-    sqlx::raw_sql(
-        "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-             IF NEW.email = 'boom@mail.kz' THEN RAISE EXCEPTION 'injected fault'; END IF;
-             RETURN NEW;
-         END $$;
-         CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON email_verifications
-             FOR EACH ROW EXECUTE FUNCTION refuse_boom();",
-    )
-    .execute(app.pool())
-    .await
-    .unwrap();
+    app.fail_email_verifications_for("boom@mail.kz").await;
     let user = app.user(63_101, Some("ru"));
     user.send("/start").await.press("Русский").await;
 

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::helpers::process::{Running, ent_bot};
+
 use sqlx::{Connection, Executor, PgConnection};
 
 /// `initdb` and `pg_ctl`: on PATH, or Debian's newest /usr/lib/postgresql/N/bin.
@@ -106,28 +108,6 @@ impl Drop for Cluster {
 
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn ent_bot(env: &BTreeMap<String, String>, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ent-bot"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env)
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn free_port() -> u16 {

@@ -4,26 +4,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::NaiveDate;
 use ent_bot::domain::{Iin, Sex};
 
-use crate::helpers::db::TestDb;
+use crate::helpers::db::{TestDb, output_text as text};
 
 fn import(db: &TestDb, file: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ent-bot"))
-        .args(["import", "persons"])
-        .arg(file)
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .env_remove("BOT_TOKEN")
-        .output()
-        .expect("run ent-bot")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    db.command().args(["import", "persons"]).arg(file).output().expect("run ent-bot")
 }
 
 fn temp(ext: &str) -> PathBuf {

@@ -4,8 +4,10 @@
 //! database agree.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
+
+use crate::helpers::process::{Running, ent_bot};
 
 use crate::helpers::db::TestDb;
 
@@ -43,29 +45,6 @@ async fn staging() -> Staging {
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     Staging { db, env, api_port }
-}
-
-fn ent_bot(env: &BTreeMap<String, String>, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ent-bot"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env)
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Kills the child when the test ends, whatever happens.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]

@@ -35,18 +35,7 @@ async fn a_parked_update_is_retried_once_its_cause_is_fixed_and_audited() {
     let app = spawn_app().await;
     app.seed().await;
     // A fault only this address meets, below the bot, as a broken constraint would be.
-    sqlx::raw_sql(
-        "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN
-             IF NEW.email = 'boom@mail.kz' THEN RAISE EXCEPTION 'injected fault'; END IF;
-             RETURN NEW;
-         END $$;
-         CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON email_verifications
-             FOR EACH ROW EXECUTE FUNCTION refuse_boom();",
-    )
-    .execute(app.pool())
-    .await
-    .unwrap();
+    app.fail_email_verifications_for("boom@mail.kz").await;
     let user = app.user(64_101, Some("ru"));
     user.send("/start").await.press("Русский").await;
     user.send("boom@mail.kz").await;

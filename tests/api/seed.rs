@@ -1,6 +1,6 @@
 //! `ent-bot seed demo` through the real binary, checked in the database.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc, Weekday};
 use ent_bot::domain::Iin;
@@ -9,14 +9,7 @@ use sqlx::PgPool;
 use crate::helpers::db::TestDb;
 
 fn ent_bot(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ent-bot"))
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .env("TIMEZONE", "Asia/Almaty")
-        .env("RUST_LOG", "warn")
-        .env_remove("BOT_TOKEN")
-        .output()
-        .expect("run ent-bot")
+    db.command().args(args).output().expect("run ent-bot")
 }
 
 fn seed(db: &TestDb) -> u64 {

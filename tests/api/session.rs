@@ -3,23 +3,12 @@
 //! file and line named and nothing written.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::helpers::db::TestDb;
+use crate::helpers::db::{TestDb, output_text as text};
 
 fn ent_bot(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ent-bot"))
-        .args(args)
-        .env("DATABASE_URL", &db.url)
-        .env("TIMEZONE", "Asia/Almaty")
-        .env("RUST_LOG", "warn")
-        .env_remove("BOT_TOKEN")
-        .output()
-        .expect("run ent-bot")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    db.command().args(args).output().expect("run ent-bot")
 }
 
 /// A small session: registration far in the future unless `opens` says otherwise.

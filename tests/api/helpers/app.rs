@@ -175,6 +175,23 @@ impl TestApp {
         ent_bot::seed::seed_demo(self.pool(), self.clock.now(), chrono_tz::Asia::Almaty).await.expect("seed");
     }
 
+    /// Makes every write of an email verification for `email` fail below the bot, as a
+    /// broken constraint would: the update that asks for it fails on every try.
+    pub async fn fail_email_verifications_for(&self, email: &str) {
+        sqlx::raw_sql(&format!(
+            "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.email = '{email}' THEN RAISE EXCEPTION 'injected fault'; END IF;
+                 RETURN NEW;
+             END $$;
+             CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON email_verifications
+                 FOR EACH ROW EXECUTE FUNCTION refuse_boom();"
+        ))
+        .execute(self.pool())
+        .await
+        .unwrap();
+    }
+
     /// An applicant who finished onboarding, written straight to the database: for tests
     /// of later journeys that need many of them (onboarding itself is tested by chat).
     pub async fn applicant_fixture(&self, id: u64, locale: &str) -> TestUser {

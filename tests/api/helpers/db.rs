@@ -15,6 +15,18 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The `ent-bot` command line on this database, as an operator runs it: Almaty time,
+    /// quiet logs, and no Telegram.
+    pub fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ent-bot"));
+        command
+            .env("DATABASE_URL", &self.url)
+            .env("TIMEZONE", "Asia/Almaty")
+            .env("RUST_LOG", "warn")
+            .env_remove("BOT_TOKEN");
+        command
+    }
+
     /// Creates `ent_test_<random>` and applies the migrations.
     pub async fn new() -> TestDb {
         let server = server_url();
@@ -44,4 +56,9 @@ impl TestDb {
         .await
         .expect("connections terminated")
     }
+}
+
+/// What a command printed, standard output then errors.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod console;
 pub mod db;
 pub mod logs;
+pub mod process;
 pub mod smtp;
 
 pub use app::{TestApp, TestUser, spawn_app, spawn_app_with};
